@@ -1,0 +1,15 @@
+#!/usr/bin/env python3
+"""Build the reprint: ``python build.py pdf``, ``python build.py epub``, ``python build.py all``.
+
+``python build.py --help`` lists the commands and options; ``python build.py check`` is the preflight.
+"""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from kumihan.cli import main  # noqa: E402
+
+if __name__ == "__main__":
+    sys.exit(main(default_root=Path(__file__).resolve().parent))

@@ -1,0 +1,92 @@
+"""The command line: ``python build.py pdf|epub|all|check``.
+
+Exit codes: 0 done; 1 a content, settings or build error (one line on stderr: file:line: what; remedy);
+2 a usage error; 3 an internal error (a bug in kumihan: set KUMIHAN_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from .errors import KumihanError, Report
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
+
+_EPILOG = "exit codes: 0 done, 1 content or build error, 2 usage error, 3 internal error"
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-o", "--out-dir", type=Path, default=Path("dist"),
+                        help="where to write the outputs (default: dist/ in the project)")
+    common.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
+    common.add_argument("-C", "--project", type=Path, default=None,
+                        help="the project folder holding book.toml (default: the folder of build.py)")
+    pdf_opts = argparse.ArgumentParser(add_help=False)
+    pdf_opts.add_argument("--print-ready", action="store_true", default=None,
+                          help="add 3 mm bleed and crop marks (トンボ) for the printer")
+
+    parser = argparse.ArgumentParser(prog="build.py", description="Build the vertical Japanese PDF and EPUB "
+                                     "of the articles in content/.", epilog=_EPILOG)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check}")
+    sub.add_parser("pdf", parents=[common, pdf_opts], help="write the vertical (縦組) PDF",
+                   description="Write the vertical (縦組) PDF to the output folder.", epilog=_EPILOG)
+    sub.add_parser("epub", parents=[common], help="write the vertical EPUB 3",
+                   description="Write the vertical, right-to-left EPUB 3 to the output folder.", epilog=_EPILOG)
+    sub.add_parser("all", parents=[common, pdf_opts], help="write the PDF and the EPUB",
+                   description="Write the PDF and the EPUB to the output folder.", epilog=_EPILOG)
+    check = sub.add_parser("check", parents=[common], help="check content/ without building (preflight)",
+                           description="Check the articles for broken notes, brackets, damaged text and "
+                           "metadata, without building.", epilog=_EPILOG)
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: content/)")
+    return parser
+
+
+def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> int:
+    """Run the CLI and return its exit code."""
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
+        return int(exc.code or 0)
+    root = (args.project or default_root or Path.cwd()).resolve()
+    report = Report(strict=args.strict)
+
+    def progress(line: str) -> None:
+        if not args.quiet:
+            print(line, flush=True)
+
+    try:
+        if args.command == "check":
+            from .check import run_check
+            return run_check(root, args.paths, report)
+        from .pipeline import build
+        targets = ["pdf", "epub"] if args.command == "all" else [args.command]
+        start = time.perf_counter()
+        paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
+                      progress=progress)
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        for p in paths:
+            progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")
+        progress(f"done in {time.perf_counter() - start:.2f} s")
+        return EXIT_OK
+    except KumihanError as exc:
+        for w in report.warnings:
+            print(f"warning: {w}", file=sys.stderr)
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("error: interrupted; no output was replaced", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # a bug: say so in one line, never a traceback unless asked
+        if os.environ.get("KUMIHAN_DEBUG"):
+            raise
+        print(f"internal error: {type(exc).__name__}: {exc}; no output was replaced. "
+              "Run again with KUMIHAN_DEBUG=1 and report the traceback", file=sys.stderr)
+        return EXIT_INTERNAL

@@ -1,0 +1,73 @@
+"""The one error type of the toolkit, and the collector of warnings.
+
+Every failure the editor can cause or fix is a :class:`KumihanError`: it names the file and line when there is
+one, says what is wrong, and ends with the remedy, so that the CLI prints it as one line and exits 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class KumihanError(Exception):
+    """A content, settings or build error the editor can act on."""
+
+    def __init__(self, message: str, *, file: Path | str | None = None, line: int | None = None,
+                 column: int | None = None, hint: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.file = file
+        self.line = line
+        self.column = column
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return format_finding(self.file, self.line, self.column, self.message, self.hint)
+
+
+def format_finding(file, line, column, message, hint=None) -> str:
+    """Format ``file:line:column: message (hint)`` for one line of output."""
+    where = ""
+    if file is not None:
+        where = str(file)
+        if line is not None:
+            where += f":{line}"
+            if column is not None:
+                where += f":{column}"
+        where += ": "
+    text = where + message
+    if hint:
+        text += f"; {hint}"
+    return text
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A warning (or, under ``--strict``, an error) found while reading or building."""
+
+    message: str
+    file: Path | str | None = None
+    line: int | None = None
+    column: int | None = None
+    hint: str | None = None
+    rule: str = "warning"
+
+    def __str__(self) -> str:
+        return format_finding(self.file, self.line, self.column, self.message, self.hint)
+
+    def as_error(self) -> KumihanError:
+        return KumihanError(self.message, file=self.file, line=self.line, column=self.column, hint=self.hint)
+
+
+@dataclass
+class Report:
+    """Collects warnings during a build; under ``strict`` the first one becomes an error."""
+
+    strict: bool = False
+    warnings: list[Finding] = field(default_factory=list)
+
+    def warn(self, finding: Finding) -> None:
+        if self.strict:
+            raise finding.as_error()
+        self.warnings.append(finding)

@@ -1,0 +1,92 @@
+"""JLREQ character classes and the text transforms both editions share.
+
+Applied to the text nodes of finished HTML (never inside tags): tate-chu-yoko spans for short numbers
+(JLREQ §3.2.4) and, for the PDF, word joiners that keep the line breaker from starting a column with a
+character JLREQ forbids there (§3.1.7, 3.1.8, 3.1.10).
+"""
+
+from __future__ import annotations
+
+import re
+
+# JLREQ appendix A character classes, as far as line breaking needs them.
+OPENING_BRACKETS = "「『（〔［｛〈《【〘〖〝‘“(["  # cl-01
+CLOSING_BRACKETS = "」』）〕］｝〉》】〙〗〟’”)]"  # cl-02
+HYPHENS = "‐〜゠–"  # cl-03
+DIVIDING = "？！‼⁇⁈⁉"  # cl-04
+MIDDLE_DOTS = "・：；"  # cl-05
+FULL_STOPS = "。．"  # cl-06
+COMMAS = "、，"  # cl-07
+ITERATION = "々〻ゝゞヽヾ"  # cl-09
+PROLONGED = "ー"  # cl-10
+SMALL_KANA = "ぁぃぅぇぉっゃゅょゎゕゖァィゥェォッャュョヮヵヶㇰㇱㇲㇳㇴㇵㇶㇷㇸㇹㇺㇻㇼㇽㇾㇿ"  # cl-11
+UNBREAKABLE = "—―…‥"  # cl-08 pairs: ——, ……, ‥‥ (§3.1.10)
+
+#: Characters that must not start a column (行頭禁則, strict set, JLREQ §3.1.7).
+NOT_AT_LINE_START = frozenset(CLOSING_BRACKETS + HYPHENS + DIVIDING + MIDDLE_DOTS + FULL_STOPS + COMMAS
+                              + ITERATION + PROLONGED + SMALL_KANA)
+#: Characters that must not end a column (行末禁則, JLREQ §3.1.8).
+NOT_AT_LINE_END = frozenset(OPENING_BRACKETS)
+
+WORD_JOINER = "\u2060"
+
+_TAG_SPLIT = re.compile(r"(<[^>]*>)")
+_LATIN_NEIGHBOUR = "A-Za-z0-9.,:;/=&?#%_+\\-@'’"
+
+
+def tcy_pattern(max_digits: int) -> re.Pattern | None:
+    """Match runs of at most ``max_digits`` ASCII digits that stand among Japanese text, not in a Latin word."""
+    if max_digits < 1:
+        return None
+    return re.compile(
+        rf"(?<![{_LATIN_NEIGHBOUR}])(?<![{_LATIN_NEIGHBOUR}] )([0-9]{{1,{max_digits}}})(?![0-9A-Za-z%])"
+        rf"(?!\.[0-9])(?![,.] [A-Za-z0-9])"
+    )
+
+
+_LONG_NUMBER = re.compile(r"(?<![A-Za-z0-9.,:/=&?#%_+\-])([0-9]{3,})(?![0-9A-Za-z%])")
+_KINSOKU_BEFORE = re.compile("([^\\s<])([" + re.escape("".join(sorted(NOT_AT_LINE_START))) + "])")
+_UNBREAKABLE_PAIR = re.compile("([" + UNBREAKABLE + "])(?=[" + UNBREAKABLE + "])")
+
+
+def map_text_nodes(html: str, transform) -> str:
+    """Apply ``transform`` to each text node of ``html`` (outside tags, outside <style>/<script>)."""
+    parts = _TAG_SPLIT.split(html)
+    skip = False
+    for i, part in enumerate(parts):
+        if i % 2:  # a tag
+            low = part[:8].lower()
+            if low.startswith(("<style", "<script", "<title")):
+                skip = True
+            elif low.startswith(("</style", "</scrip", "</title")):
+                skip = False
+            continue
+        if part and not skip:
+            parts[i] = transform(part)
+    return "".join(parts)
+
+
+def mark_tcy(html: str, max_digits: int, *, long_numbers: str = "sideways", tag: str = "span") -> str:
+    """Wrap short numbers in ``<span class="tcy">`` (and long ones in ``upright`` when so set)."""
+    pattern = tcy_pattern(max_digits)
+
+    def transform(text: str) -> str:
+        if pattern is not None:
+            text = pattern.sub(rf'<{tag} class="tcy">\1</{tag}>', text)
+        if long_numbers == "upright":
+            text = _LONG_NUMBER.sub(rf'<{tag} class="upright">\1</{tag}>', text)
+        return text
+
+    return map_text_nodes(html, transform)
+
+
+def glue_kinsoku(html: str) -> str:
+    """Insert word joiners so that no column starts with a character of :data:`NOT_AT_LINE_START` and
+    ―― or …… are never split (JLREQ §3.1.7, §3.1.10).  Word joiners draw nothing and extract as nothing."""
+
+    def transform(text: str) -> str:
+        text = _KINSOKU_BEFORE.sub(lambda m: m.group(1) + WORD_JOINER + m.group(2), text)
+        text = _KINSOKU_BEFORE.sub(lambda m: m.group(1) + WORD_JOINER + m.group(2), text)  # runs like 」。
+        return _UNBREAKABLE_PAIR.sub(lambda m: m.group(1) + WORD_JOINER, text)
+
+    return map_text_nodes(html, transform)

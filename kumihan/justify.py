@@ -1,0 +1,129 @@
+"""Inter-character justification for WeasyPrint (JLREQ §3.8 'Line adjustment').
+
+WeasyPrint justifies a line by widening U+0020 and U+00A0 only, so a Japanese column, which has no spaces,
+stays ragged at its foot.  :func:`install` replaces WeasyPrint's ``justify_line`` with one that spreads the
+line's free space over every expansion opportunity: after each upright (CJK) character and each space, never
+after the line's last character.  The extra space is given to Pango as letter spacing on those characters,
+which WeasyPrint already re-applies when it draws the line.
+
+This reaches into WeasyPrint's layout; ``pyproject.toml`` pins the major version it was written against, and
+``tests/test_pdf.py`` measures the column ends on the finished PDF.
+"""
+
+from __future__ import annotations
+
+from weasyprint.formatting_structure import boxes
+from weasyprint.layout import inline
+from weasyprint.text import line_break
+from weasyprint.text.ffi import TO_UNITS, ffi, pango
+
+from .vertical_font import is_upright
+
+_original_set_text = line_break.Layout.set_text
+_installed = False
+
+
+def _expandable(ch: str) -> bool:
+    return ch in " \u00a0\u3000" or (is_upright(ch) and ch != "\u2060")
+
+
+def _text_boxes(box):
+    if isinstance(box, boxes.TextBox):
+        yield box
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        for child in box.children:
+            if child.is_in_normal_flow():
+                yield from _text_boxes(child)
+
+
+def _opportunities(line) -> dict[int, list[int]]:
+    """Map id(text box) → indices of its characters that take extra space."""
+    found = {}
+    text_boxes = list(_text_boxes(line))
+    # The line's last visible character takes none: the column must end flush with its last glyph.
+    last_box, last_index = None, -1
+    for box in reversed(text_boxes):
+        stripped = box.text.rstrip(" \u2060")
+        if stripped:
+            last_box, last_index = box, len(stripped) - 1
+            break
+    for box in text_boxes:
+        limit = last_index if box is last_box else len(box.text.rstrip(" ") if box is text_boxes[-1] else box.text)
+        positions = [i for i, ch in enumerate(box.text[:limit]) if _expandable(ch)]
+        if positions:
+            found[id(box)] = positions
+    return found
+
+
+def justify_line(context, line, extra_width):
+    """Spread ``extra_width`` over the line's expansion opportunities (replaces WeasyPrint's)."""
+    if extra_width <= 0:
+        return
+    found = _opportunities(line)
+    count = sum(len(p) for p in found.values())
+    if not count:
+        return
+    _add_spacing(context, line, extra_width / count, found, 0)
+
+
+def _add_spacing(context, box, spacing, found, x_advance):
+    if isinstance(box, boxes.TextBox):
+        box.position_x += x_advance
+        positions = found.get(id(box))
+        if positions:
+            layout = line_break.create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
+            layout.kumihan_spacing = (positions, spacing)
+            layout.set_text(box.text, justify=True)
+            layout.deactivate()
+            box.pango_layout = layout
+            extra = spacing * len(positions)
+            box.width += extra
+            x_advance += extra
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+        box.position_x += x_advance
+        before = x_advance
+        for child in box.children:
+            if child.is_in_normal_flow():
+                x_advance = _add_spacing(context, child, spacing, found, x_advance)
+        box.width += x_advance - before
+    else:
+        box.translate(x_advance, 0)
+    return x_advance
+
+
+def _set_text(self, text, justify=False):
+    """WeasyPrint's ``Layout.set_text``, plus the letter spacing that justification asked for."""
+    _original_set_text(self, text, justify)
+    spacing = getattr(self, "kumihan_spacing", None)
+    if not (justify and spacing) or self.text != text:
+        return
+    positions, amount = spacing
+    units = int(amount * TO_UNITS)
+    attr_list = pango.pango_layout_get_attributes(self.layout)
+    if attr_list == ffi.NULL:
+        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    offsets = []
+    total = 0
+    for ch in text:
+        offsets.append(total)
+        total += len(ch.encode())
+    for i in positions:
+        start = offsets[i]
+        end = start + len(text[i].encode())
+        # Pango puts half of a letter spacing on each side of a character, and drops the half that falls
+        # outside the text: the first character of a box takes double, so that the whole amount lands.
+        factor = 2 if i == 0 else 1
+        attr = pango.pango_attr_letter_spacing_new(units * factor)
+        attr.start_index, attr.end_index = start, end
+        pango.pango_attr_list_change(attr_list, attr)
+    pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+def install() -> None:
+    """Put inter-character justification in place of WeasyPrint's (idempotent)."""
+    global _installed
+    if _installed:
+        return
+    inline.justify_line = justify_line
+    line_break.Layout.set_text = _set_text
+    _installed = True

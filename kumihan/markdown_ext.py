@@ -1,0 +1,221 @@
+"""Python-Markdown extensions for articles: endnotes numbered by first reference, VFM ruby, heading ids.
+
+Python-Markdown's own footnotes extension numbers notes in definition order, leaves an undefined reference in
+the text as ``[^x]`` and puts ``:`` in ids.  :class:`NotesExtension` owns this instead: it lifts the
+definitions out before block parsing, marks each reference, and numbers the notes in the order of their first
+reference in the finished tree (JLREQ 'Processing of notes': note numbers follow the order of the text).
+"""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as etree
+from dataclasses import dataclass, field
+
+import markdown
+from markdown.extensions import Extension
+from markdown.inlinepatterns import InlineProcessor
+from markdown.preprocessors import Preprocessor
+from markdown.treeprocessors import Treeprocessor
+
+from .errors import KumihanError
+
+NOTEREF_TAG = "kumihan-noteref"
+_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")
+_REFERENCE = r"\[\^([^\]\s]+)\]"
+
+
+@dataclass
+class NoteDefinition:
+    label: str
+    markdown: str
+    line: int
+
+
+@dataclass
+class NoteCollector:
+    """What the notes extension found in one document."""
+
+    definitions: dict[str, NoteDefinition] = field(default_factory=dict)
+    order: list[str] = field(default_factory=list)
+    """Labels in order of first reference: the note numbers."""
+    references: dict[str, list[str]] = field(default_factory=dict)
+    """Label → ids of its references, in reading order."""
+    headings: list[tuple[int, str, str]] = field(default_factory=list)
+
+
+class _DefinitionPreprocessor(Preprocessor):
+    """Lift ``[^label]: text`` definitions (with indented continuation paragraphs) out of the text."""
+
+    def __init__(self, md, ext: "ArticleExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, lines):
+        out = []
+        i = 0
+        fence = None
+        while i < len(lines):
+            line = lines[i]
+            stripped = line.lstrip()
+            if stripped.startswith(("```", "~~~")):
+                marker = stripped[:3]
+                fence = None if fence == marker else (fence or marker)
+            m = _DEFINITION.match(line) if fence is None else None
+            if not m:
+                out.append(line)
+                i += 1
+                continue
+            label, first = m.group(1), m.group(2)
+            start = i
+            body = [first]
+            i += 1
+            # Continuation: indented lines, and blank lines followed by more indented lines.
+            while i < len(lines):
+                if lines[i].startswith(("    ", "\t")):
+                    body.append(lines[i][4:] if lines[i].startswith("    ") else lines[i][1:])
+                    i += 1
+                elif not lines[i].strip():
+                    j = i
+                    while j < len(lines) and not lines[j].strip():
+                        j += 1
+                    if j < len(lines) and lines[j].startswith(("    ", "\t")):
+                        body.extend([""] * (j - i))
+                        i = j
+                    else:
+                        break
+                else:
+                    break
+            self.ext.define(label, "\n".join(body).strip("\n"), self.ext.line_offset + start)
+            # Keep line numbers of what follows: replace the definition by blank lines.
+            out.extend([""] * (i - start))
+        return out
+
+
+class _ReferencePattern(InlineProcessor):
+    """Mark ``[^label]`` for the numbering treeprocessor."""
+
+    def handleMatch(self, m, data):
+        el = etree.Element(NOTEREF_TAG)
+        el.set("label", m.group(1))
+        return el, m.start(0), m.end(0)
+
+
+class _NestedReferencePattern(InlineProcessor):
+    """Inside a note, a reference to a note is an error: endnotes do not nest."""
+
+    def __init__(self, pattern, ext: "ArticleExtension"):
+        super().__init__(pattern)
+        self.ext = ext
+
+    def handleMatch(self, m, data):
+        raise KumihanError(
+            f"note [^{self.ext.current_note.label}] refers to note [^{m.group(1)}]: notes cannot refer to notes",
+            file=self.ext.path, line=self.ext.current_note.line,
+            hint="move the reference into the text, or write the other note's content out here",
+        )
+
+
+class _RubyPattern(InlineProcessor):
+    """VFM ruby: ``{漢字|かんじ}`` (group ruby) and ``{漢字|かん|じ}`` (mono ruby, one reading per character)."""
+
+    def handleMatch(self, m, data):
+        base, readings = m.group(1), m.group(2).split("|")
+        ruby = etree.Element("ruby")
+        if len(readings) > 1 and len(readings) == len(base):
+            pairs = list(zip(base, readings))
+        else:
+            pairs = [(base, "".join(readings))]
+        last = None
+        for b, r in pairs:
+            if last is None:
+                ruby.text = b
+            else:
+                last.tail = b
+            rt = etree.SubElement(ruby, "rt")
+            rt.text = r
+            last = rt
+        return ruby, m.start(0), m.end(0)
+
+
+class _NumberingTreeprocessor(Treeprocessor):
+    """Number the notes by first reference, in document order, and give each reference its id."""
+
+    def __init__(self, md, ext: "ArticleExtension"):
+        super().__init__(md)
+        self.ext = ext
+
+    def run(self, root):
+        c = self.ext.collector
+        for el in root.iter(NOTEREF_TAG):
+            label = el.get("label")
+            if label not in c.references:
+                c.order.append(label)
+                c.references[label] = []
+            number = c.order.index(label) + 1
+            refs = c.references[label]
+            ref_id = f"{self.ext.prefix}noteref-{number}" + (f"-{len(refs) + 1}" if refs else "")
+            refs.append(ref_id)
+            el.set("note", str(number))
+            el.set("ref", ref_id)
+        for n, el in enumerate(root.iter(), start=1):
+            if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
+                hid = el.get("id") or f"{self.ext.prefix}h-{len(c.headings) + 1}"
+                el.set("id", hid)
+                c.headings.append((int(el.tag[1]), hid, "".join(el.itertext()).strip()))
+
+
+class ArticleExtension(Extension):
+    """Notes, ruby and heading ids for one article.  Keep one instance per document."""
+
+    def __init__(self, *, path=None, line_offset: int = 1, prefix: str = ""):
+        super().__init__()
+        self.path = path
+        self.line_offset = line_offset
+        self.prefix = prefix
+        self.collector = NoteCollector()
+        self.current_note: NoteDefinition | None = None
+
+    def define(self, label: str, text: str, line: int) -> None:
+        c = self.collector
+        if label in c.definitions:
+            raise KumihanError(f"note [^{label}] is defined twice (first on line {c.definitions[label].line})",
+                               file=self.path, line=line, hint="give one of them another label, or merge them")
+        c.definitions[label] = NoteDefinition(label, text, line)
+
+    def extendMarkdown(self, md):
+        # 25: after whitespace normalisation (30), before raw HTML blocks are stashed (20), so line numbers
+        # still match the source.
+        md.preprocessors.register(_DefinitionPreprocessor(md, self), "kumihan_note_definitions", 25)
+        # 175: above reference links (170), which would otherwise read [^label] as a link; below backticks
+        # (190) and escapes (180), so code spans and \[^x] stay literal.
+        md.inlinePatterns.register(_ReferencePattern(_REFERENCE), "kumihan_noteref", 175)
+        # 176: ruby before links and emphasis, so a base or reading may sit inside them, not the reverse.
+        md.inlinePatterns.register(_RubyPattern(r"\{([^{}|\n]+)\|([^{}\n]+)\}"), "kumihan_ruby", 176)
+        # 5: after the inline processor (20) has produced every reference and heading in the tree.
+        md.treeprocessors.register(_NumberingTreeprocessor(md, self), "kumihan_numbering", 5)
+
+    def note_html(self, definition: NoteDefinition) -> str:
+        """Convert one note's Markdown: inline markup, links, several paragraphs, ruby; no nested notes."""
+        self.current_note = definition
+        md = markdown.Markdown(output_format="xhtml", extensions=[_NoteContentExtension(self)])
+        return md.convert(definition.markdown)
+
+
+class _NoteContentExtension(Extension):
+    def __init__(self, parent: ArticleExtension):
+        super().__init__()
+        self.parent = parent
+
+    def extendMarkdown(self, md):
+        # Same priorities as in the article (see ArticleExtension.extendMarkdown).
+        md.inlinePatterns.register(_NestedReferencePattern(_REFERENCE, self.parent), "kumihan_noteref", 175)
+        md.inlinePatterns.register(_RubyPattern(r"\{([^{}|\n]+)\|([^{}\n]+)\}"), "kumihan_ruby", 176)
+
+
+def find_line(markdown_text: str, needle: str, line_offset: int) -> int | None:
+    """Return the file line of the first occurrence of ``needle`` in the Markdown part."""
+    for i, line in enumerate(markdown_text.split("\n")):
+        if needle in line:
+            return line_offset + i
+    return None

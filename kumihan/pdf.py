@@ -1,0 +1,165 @@
+"""Write the vertical (縦組) PDF: Book → HTML (templates/pdf) → landscape layout in WeasyPrint → pages turned.
+
+WeasyPrint has no ``writing-mode``.  The pages are laid out horizontally on a landscape page whose width is
+the column length, with a derived font whose upright glyphs are pre-turned (see :mod:`kumihan.vertical_font`);
+the finisher then sets ``/Rotate 90`` on every page, so that lines become columns read right to left, CJK
+stands upright and Latin runs lie sideways, as in real vertical text.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import logging
+import re
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pydyf
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from . import justify
+from .errors import Finding, KumihanError, Report
+from .jlreq import glue_kinsoku, mark_tcy
+from .model import Book
+from .output import atomic_output
+from .render import article_context, build_time, environment, render
+from .vertical_font import derive_vertical_font, find_font
+
+_URL_TEXT = re.compile(r">(https?://[^<]+)<")
+_TAG = re.compile(r"<[^>]+>")
+
+
+class _Refused(FatalURLFetchingError):
+    """Stops WeasyPrint (which swallows ordinary fetch errors) and carries the editor's error out."""
+
+    def __init__(self, error: KumihanError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class ConfinedFetcher(URLFetcher):
+    """Read only files inside the project (and its font cache); never the network."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols={"file"})
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise _Refused(KumihanError(
+                f"the build refers to {url!r}: builds never fetch from the network",
+                hint="download the resource into the project and refer to it by a relative path"))
+        path = Path(unquote(parsed.path)).resolve()
+        if not path.is_relative_to(self.root):
+            raise _Refused(KumihanError(
+                f"the build refers to {path}, outside the project",
+                hint="copy the file into the project and refer to it by a relative path"))
+        return super().fetch(url, headers)
+
+
+def _break_urls(html: str) -> str:
+    """Let long URLs break after / ? & = (zero-width spaces draw and extract as nothing)."""
+    return _URL_TEXT.sub(lambda m: ">" + re.sub(r"([/?&=_-])(?=[^/])", "\\1\u200b", m.group(1)) + "<", html)
+
+
+def _chars_of(html: str) -> set[str]:
+    body = html[html.find("<body"):]
+    return set(htmllib.unescape(_TAG.sub("", body)))
+
+
+def _finisher(direction_r2l: bool = True):
+    def finish(document, pdf: pydyf.PDF):
+        # Turn every page a quarter clockwise: the landscape layout becomes vertical columns. /Rotate rather than
+        # a content transform keeps bookmark and link destinations valid.
+        kids = pdf.pages["Kids"]  # pydyf keeps references flat: number, 0, "R"
+        for number in kids[::3]:
+            pdf.objects[number]["Rotate"] = 90
+        # Right-to-left page progression: viewers show spreads bound on the right.
+        if direction_r2l:
+            pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
+            pdf.catalog["PageLayout"] = "/TwoPageRight"
+    return finish
+
+
+class _MissingGlyphs(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record):
+        if ".notdef" in record.getMessage():
+            self.messages.append(record.getMessage())
+
+
+def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
+    """Render ``book`` as a vertical PDF at ``out_path``."""
+    settings, page = book.settings, book.settings.page
+    justify.install()
+    env = environment(settings)
+    macros = env.get_template("pdf/macros.html").module
+    articles = [article_context(a, macros.noteref) for a in book.articles]
+    stylesheet = settings.root / settings.styles_dir / "pdf.css"
+    if not stylesheet.is_file():
+        raise KumihanError("the PDF stylesheet is missing", file=stylesheet.relative_to(settings.root),
+                           hint="restore styles/pdf.css from the kumihan repository")
+    built = build_time()
+    context = dict(
+        book=settings, articles=articles, built=built, stylesheet=stylesheet.as_uri(),
+        authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
+        keywords=sorted({t for a in book.articles for t in a.meta.tags}),
+    )
+    # First pass without the font, to learn the character set the derived font must cover.
+    html = render(env, "pdf/book.html", page_css="", **context)
+    html = _break_urls(glue_kinsoku(mark_tcy(html, page.tcy_max_digits, long_numbers=page.long_numbers)))
+    chars = _chars_of(html)
+    source = find_font(page.font_family)
+    font = derive_vertical_font(source, chars, settings.cache_dir)
+    for ch in sorted(font.missing):
+        report.warn(_missing_char_finding(ch, book, page.font_family))
+
+    gap_mm = page.line_gap_em * page.em_mm
+    page_css = render(
+        env, "pdf/page.css", page=page, font_family=font.family, font_url=font.path.as_uri(),
+        landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
+        margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
+        # Each line box is one line pitch tall; half a gap of it lies outside the visible text area on each side.
+        margin_gutter=_mm(page.margin_gutter_mm - gap_mm / 2),
+        margin_fore_edge=_mm(page.margin_fore_edge_mm - gap_mm / 2),
+    )
+    html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
+
+    watcher = _MissingGlyphs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(watcher)
+    try:
+        try:
+            document = HTML(string=html, base_url=settings.root.as_uri() + "/",
+                            url_fetcher=ConfinedFetcher(settings.root)).render()
+        except _Refused as refused:
+            raise refused.error from None
+        with atomic_output(out_path) as tmp:
+            document.write_pdf(tmp, finisher=_finisher(), pdf_identifier=settings.identifier.encode(),
+                               uncompressed_pdf=False)
+    finally:
+        logger.removeHandler(watcher)
+    for message in watcher.messages:
+        report.warn(Finding(f"PDF: {message}", file=out_path.name, hint="use a font that has the character"))
+    return out_path
+
+
+def _mm(value: float) -> str:
+    return f"{value:.3f}"
+
+
+def _missing_char_finding(ch: str, book: Book, family: str) -> Finding:
+    for article in book.articles:
+        text = (book.settings.root / article.source).read_text(encoding="utf-8-sig")
+        if ch in text:
+            line = text[: text.index(ch)].count("\n") + 1
+            return Finding(f"the font {family} has no glyph for {ch!r} (U+{ord(ch):04X})", file=article.source,
+                           line=line, hint="replace the character or choose another font in book.toml [pdf]",
+                           rule="missing-glyph")
+    return Finding(f"the font {family} has no glyph for {ch!r} (U+{ord(ch):04X})",
+                   hint="replace the character or choose another font in book.toml [pdf]", rule="missing-glyph")

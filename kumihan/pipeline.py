@@ -1,0 +1,48 @@
+"""The build, as the list of its stages: settings → articles (front matter, Markdown, notes) → outputs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Callable
+
+from .errors import Report
+from .model import Book
+from .reader import read_articles
+from .settings import load_settings
+
+
+def _pdf(book: Book, out_dir: Path, report: Report) -> Path:
+    from .pdf import build_pdf  # WeasyPrint loads Pango: only when a PDF is asked for
+    return build_pdf(book, out_dir / book.settings.pdf_name, report)
+
+
+def _epub(book: Book, out_dir: Path, report: Report) -> Path:
+    from .epub import build_epub
+    return build_epub(book, out_dir / book.settings.epub_name, report)
+
+
+#: The writers, by the name the CLI uses.
+WRITERS: dict[str, Callable[[Book, Path, Report], Path]] = {"pdf": _pdf, "epub": _epub}
+
+
+def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, print_ready: bool | None = None,
+          progress: Callable[[str], None] = lambda line: None) -> list[Path]:
+    """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``."""
+
+    def stage(name, fn, *args):
+        start = time.perf_counter()
+        result = fn(*args)
+        progress(f"{name:<9} {time.perf_counter() - start:6.2f} s")
+        return result
+
+    settings = stage("settings", load_settings, root, report, print_ready)
+    book = Book(settings, stage("articles", read_articles, settings, report))
+    out_dir = out_dir if out_dir.is_absolute() else settings.root / out_dir
+    return [stage(target, WRITERS[target], book, out_dir, report) for target in targets]
+
+
+def load_book(root: Path, report: Report) -> Book:
+    """Read settings and articles without writing anything (for ``check`` and the tests)."""
+    settings = load_settings(root, report)
+    return Book(settings, read_articles(settings, report))

@@ -1,0 +1,161 @@
+"""Read the articles of ``content/``: front matter and Markdown in, :class:`Article` (with its notes) out."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import markdown
+
+from .errors import Finding, KumihanError, Report
+from .frontmatter import parse_front_matter, split_front_matter
+from .markdown_ext import ArticleExtension, find_line
+from .model import Article, Note
+from .settings import Settings
+
+#: Raw HTML that would run script or pull in other documents: refused, with the line (issue: nothing let in).
+_UNSAFE_HTML = re.compile(
+    r"<\s*(script|iframe|object|embed|frame|frameset|form|link|meta|base|style)\b|\son[a-z]+\s*=|javascript:",
+    re.IGNORECASE)
+_IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", re.IGNORECASE)
+_HREF = re.compile(r"\bhref=\"([^\"]*)\"", re.IGNORECASE)
+MAX_PARAGRAPH = 50_000
+
+
+def article_paths(settings: Settings) -> list[Path]:
+    """List the article files in book order: as ``[book] articles`` says, else by file name."""
+    content = settings.root / settings.content_dir
+    if not content.is_dir():
+        raise KumihanError(f"no content folder {settings.content_dir}/", file=settings.root / "book.toml",
+                           hint=f"create {settings.content_dir}/ with one Markdown file per article")
+    if settings.articles:
+        paths = []
+        for name in settings.articles:
+            p = (content / name).resolve()
+            if not p.is_relative_to(content.resolve()) or not p.is_file():
+                raise KumihanError(f"article {name!r} listed in book.toml is not a file in {settings.content_dir}/",
+                                   file=settings.root / "book.toml", hint="correct the name in [book] articles")
+            paths.append(p)
+        return paths
+    paths = sorted(p for p in content.glob("*.md") if p.is_file())
+    if not paths:
+        raise KumihanError(f"no articles (*.md) in {settings.content_dir}/", file=content,
+                           hint="add an article as Markdown with YAML front matter")
+    return paths
+
+
+def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
+    """Read every article of the book, in order."""
+    paths = article_paths(settings)
+    return tuple(read_article(p, settings.root, report, multi=len(paths) > 1) for p in paths)
+
+
+def read_text(path: Path) -> str:
+    """Read a UTF-8 source file; a BOM is accepted, other encodings are an error."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise KumihanError(f"cannot read the file: {exc.strerror}", file=path, hint="check that it exists and is readable") from None
+    if not raw.strip():
+        raise KumihanError("the file is empty", file=path, line=1, hint="write the article, or remove the file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise KumihanError("the file is not UTF-8", file=path, line=line,
+                           hint="convert it, for example: iconv -f SHIFT_JIS -t UTF-8") from None
+    if "\x00" in text:
+        raise KumihanError("the file contains NUL characters", file=path,
+                           line=text[: text.index("\x00")].count("\n") + 1, hint="it is not a text file")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def read_article(path: Path, root: Path, report: Report, *, multi: bool = False) -> Article:
+    """Read one article: check its front matter, convert its Markdown and resolve its notes."""
+    text = read_text(path)
+    rel = path.relative_to(root) if path.is_relative_to(root) else path
+    yaml_text, md_text, offset = split_front_matter(text, rel)
+    meta = parse_front_matter(yaml_text, rel, report)
+    slug = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
+    if slug[0].isdigit():
+        slug = "a-" + slug
+    for i, line in enumerate(md_text.split("\n")):
+        if len(line) > MAX_PARAGRAPH:
+            raise KumihanError(f"a paragraph of {len(line):,} characters", file=rel, line=offset + i,
+                               hint=f"split it; a paragraph longer than {MAX_PARAGRAPH:,} characters is surely a mistake")
+
+    ext = ArticleExtension(path=rel, line_offset=offset, prefix=f"{slug}-")
+    md = markdown.Markdown(output_format="xhtml", extensions=[ext, "tables"])
+    body_html = md.convert(md_text)
+    _refuse_unsafe(md, md_text, rel, offset)
+    notes = _resolve_notes(ext, md_text, rel, offset, report)
+
+    lead_html = None
+    if meta.lead:
+        lead_md = markdown.Markdown(output_format="xhtml", extensions=[ArticleExtension(path=rel, prefix=f"{slug}-lead-")])
+        lead_html = lead_md.convert(meta.lead)
+    all_html = body_html + "".join(n.html for n in notes)
+    images = _check_resources(all_html, md_text, rel, offset, path.parent, root)
+    article = Article(slug=slug, source=rel, meta=meta, lead_html=lead_html, body_html=body_html, notes=notes,
+                      headings=tuple(ext.collector.headings), images=images)
+    _check_corrections(article, md_text, report)
+    return article
+
+
+def _resolve_notes(ext: ArticleExtension, md_text: str, rel: Path, offset: int, report: Report) -> tuple[Note, ...]:
+    c = ext.collector
+    for label in c.order:
+        if label not in c.definitions:
+            raise KumihanError(f"note [^{label}] is referred to but never defined", file=rel,
+                               line=find_line(md_text, f"[^{label}]", offset),
+                               hint=f"add a definition '[^{label}]: …' after the text, or correct the label")
+    for label, definition in c.definitions.items():
+        if label not in c.references:
+            report.warn(Finding(f"note [^{label}] is defined but never referred to", file=rel, line=definition.line,
+                                hint=f"refer to it with [^{label}] in the text, or delete it", rule="note-unused"))
+    return tuple(
+        Note(number=i + 1, label=label, html=ext.note_html(c.definitions[label]),
+             references=tuple(c.references[label]), line=c.definitions[label].line)
+        for i, label in enumerate(c.order)
+    )
+
+
+def _refuse_unsafe(md: markdown.Markdown, md_text: str, rel: Path, offset: int) -> None:
+    for block in md.htmlStash.rawHtmlBlocks:
+        m = _UNSAFE_HTML.search(str(block))
+        if m:
+            what = m.group(0).strip()
+            raise KumihanError(f"raw HTML {what!r} is not allowed: it could run script or load another document",
+                               file=rel, line=find_line(md_text, what, offset) or find_line(md_text, what.lower(), offset),
+                               hint="remove it; write the content in Markdown")
+
+
+def _check_resources(html: str, md_text: str, rel: Path, offset: int, base: Path, root: Path) -> tuple[Path, ...]:
+    images = []
+    for href in _HREF.findall(html):
+        if href.lower().startswith(("file:", "javascript:", "data:")):
+            raise KumihanError(f"link {href!r} points outside the book", file=rel,
+                               line=find_line(md_text, href, offset), hint="link to an http(s) address, or remove the link")
+    for src in _IMG_SRC.findall(html):
+        line = find_line(md_text, src, offset)
+        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE):
+            raise KumihanError(f"image {src!r} is not a file of the project: builds never fetch or read outside it",
+                               file=rel, line=line, hint="download the image into content/ and refer to it by a relative path")
+        target = (base / src).resolve()
+        if not target.is_relative_to(root):
+            raise KumihanError(f"image {src!r} lies outside the project", file=rel, line=line,
+                               hint="copy the image into content/ and refer to it by a relative path")
+        if not target.is_file():
+            raise KumihanError(f"image {src!r} does not exist", file=rel, line=line,
+                               hint="check the file name, or add the image to content/")
+        images.append(target)
+    return tuple(images)
+
+
+def _check_corrections(article: Article, md_text: str, report: Report) -> None:
+    text = md_text + (article.meta.lead or "")
+    for c in article.meta.corrections:
+        if c.restored not in text:
+            report.warn(Finding(f"recorded correction {c.as_received!r} → {c.restored!r} is not in the text",
+                                file=article.source, hint="apply the correction to the text or remove the record",
+                                rule="correction-missing"))

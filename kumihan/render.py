@@ -1,0 +1,75 @@
+"""The Jinja environment both writers render through: the project's ``templates/`` own all markup."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+
+import jinja2
+
+from .errors import KumihanError
+from .model import Article
+from .settings import Settings
+
+_NOTEREF = re.compile(r'<kumihan-noteref label="[^"]*" note="(\d+)" ref="([^"]+)"\s*(?:/>|></kumihan-noteref>)')
+
+
+def environment(settings: Settings) -> jinja2.Environment:
+    """Return the Jinja environment over the project's templates folder."""
+    folder = settings.root / settings.templates_dir
+    if not folder.is_dir():
+        raise KumihanError(f"no templates folder {settings.templates_dir}/", file=settings.root,
+                           hint="restore templates/ from the kumihan repository")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=jinja2.select_autoescape(
+        ["html", "xhtml", "xml", "opf"]), undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env.filters["wareki_date"] = japanese_date
+    return env
+
+
+def render(env: jinja2.Environment, name: str, **context) -> str:
+    """Render one template; a template error names the template file and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateNotFound as exc:
+        raise KumihanError(f"template {exc.name} is missing", file=f"templates/{exc.name}",
+                           hint="restore it from the kumihan repository") from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise KumihanError(f"template error: {exc.message}", file=f"templates/{exc.name or name}", line=exc.lineno,
+                           hint="fix the Jinja syntax") from None
+    except jinja2.UndefinedError as exc:
+        raise KumihanError(f"template error: {exc.message}", file=f"templates/{name}",
+                           hint="use only the variables documented in the README") from None
+
+
+def replace_noterefs(html: str, macro) -> str:
+    """Replace each note reference marker by what the writer's template macro makes of it."""
+    return _NOTEREF.sub(lambda m: str(macro(int(m.group(1)), m.group(2))), html)
+
+
+def japanese_date(value: dt.date | None) -> str:
+    """Format a date as 2024年2月1日."""
+    if value is None:
+        return ""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def build_time() -> dt.datetime:
+    """The build's timestamp: ``SOURCE_DATE_EPOCH`` when set (reproducible builds), else now, in UTC."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except ValueError:
+            raise KumihanError(f"SOURCE_DATE_EPOCH={epoch!r} is not a whole number of seconds",
+                               hint="unset it or set it to a Unix time such as 1700000000") from None
+    return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
+
+
+def article_context(article: Article, noteref_macro) -> dict:
+    """Plain data for templates: the article with its note references in the writer's markup."""
+    return {
+        "slug": article.slug, "meta": article.meta, "lead_html": article.lead_html,
+        "body_html": replace_noterefs(article.body_html, noteref_macro),
+        "notes": article.notes, "headings": article.headings,
+    }
