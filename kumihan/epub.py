@@ -1,0 +1,176 @@
+"""Write the vertical EPUB 3: Book → XHTML documents (templates/epub) → package through ebooklib.
+
+ebooklib 0.20 has traps (see the README's notes): ``EpubHtml`` re-parses documents with an HTML parser, drops
+``<head>`` links and body attributes, and turns a document it cannot parse into an empty one without a word;
+``write_epub`` returns False instead of raising; zip entries carry the wall-clock time.  So the documents are
+rendered and checked as XML here and handed to ebooklib as plain items, ``write_epub`` is made to raise, and
+the archive is normalised afterwards so that two builds with ``SOURCE_DATE_EPOCH`` are byte-identical.
+"""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+from ebooklib import epub
+from lxml import etree
+
+from .cover import make_cover
+from .errors import KumihanError, Report
+from .jlreq import mark_tcy
+from .model import Book
+from .output import atomic_output
+from .render import article_context, build_time, environment, render
+
+XHTML = "application/xhtml+xml"
+_FOLDER = "item"
+
+
+def _check_xml(name: str, content: str) -> None:
+    """Refuse a document that is not well-formed XHTML (ebooklib would silently empty it)."""
+    try:
+        etree.fromstring(content.encode("utf-8"))
+    except etree.XMLSyntaxError as exc:
+        raise KumihanError(f"the EPUB document {name} is not well-formed XHTML: {exc}",
+                           hint="check raw HTML in the article and the templates in templates/epub/") from None
+
+
+def _document(uid: str, file_name: str, content: str, properties: tuple[str, ...] = ()) -> epub.EpubItem:
+    _check_xml(file_name, content)
+    item = epub.EpubItem(uid=uid, file_name=file_name, media_type=XHTML, content=content.encode("utf-8"))
+    item.properties = list(properties)
+    return item
+
+
+def build_epub(book: Book, out_path: Path, report: Report) -> Path:
+    """Render ``book`` as a vertical, right-to-left EPUB 3 at ``out_path``."""
+    settings = book.settings
+    env = environment(settings)
+    macros = env.get_template("epub/macros.xhtml").module
+    built = build_time()
+    tcy = settings.page.tcy_max_digits
+
+    def vertical(html: str) -> str:
+        return mark_tcy(html, tcy, long_numbers=settings.page.long_numbers)
+
+    articles = []
+    for i, article in enumerate(book.articles, start=1):
+        ctx = article_context(article, macros.noteref)
+        ctx["file"] = f"p-{i:03d}.xhtml"
+        articles.append(ctx)
+
+    authors = list(dict.fromkeys(a.meta.author for a in book.articles if a.meta.author))
+    dates = sorted(a.meta.date for a in book.articles)
+    uses_ruby = any("<ruby>" in a.body_html or any("<ruby>" in n.html for n in a.notes) for a in book.articles)
+    context = dict(book=settings, articles=articles, authors=authors, built=built,
+                   css="../style/book-style.css")
+
+    eb = epub.EpubBook()
+    eb.FOLDER_NAME = _FOLDER
+    eb.set_identifier(settings.identifier)
+    eb.set_title(settings.title)
+    eb.set_language(settings.language)
+    eb.set_direction("rtl")  # spine page-progression-direction only; never dir="rtl" (epub.md)
+    for n, author in enumerate(authors, start=1):
+        eb.add_author(author, uid=f"creator{n:02d}", role="aut")
+    if settings.publisher:
+        eb.add_metadata("DC", "publisher", settings.publisher)
+    eb.add_metadata("DC", "date", (dates[-1] if dates else built.date()).isoformat())
+    for a in book.articles:
+        if a.meta.original:
+            o = a.meta.original
+            eb.add_metadata("DC", "source", o.credit or f"{o.magazine} {o.issue}".strip())
+    for tag in dict.fromkeys(t for a in book.articles for t in a.meta.tags):
+        eb.add_metadata("DC", "subject", tag)
+    _accessibility(eb, uses_ruby)
+    # Kindle reads a right-to-left spine as Arabic-style unless told the text is vertical (epub.md).
+    eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
+
+    style_path = settings.root / settings.styles_dir / "epub.css"
+    if not style_path.is_file():
+        raise KumihanError("the EPUB stylesheet is missing", file=f"{settings.styles_dir}/epub.css",
+                           hint="restore styles/epub.css from the kumihan repository")
+    eb.add_item(epub.EpubItem(uid="book-style", file_name="style/book-style.css", media_type="text/css",
+                              content=style_path.read_bytes()))
+
+    cover_image, cover_media = make_cover(book)
+    cover_name = "image/cover." + ("jpg" if cover_media == "image/jpeg" else "png")
+    cover_item = epub.EpubCover(uid="cover-image", file_name=cover_name)
+    cover_item.media_type = cover_media
+    cover_item.content = cover_image
+    eb.add_item(cover_item)
+
+    docs = [
+        _document("p-cover", "xhtml/p-cover.xhtml",
+                  render(env, "epub/cover.xhtml", cover=f"../{cover_name}", **context), properties=("svg",)),
+        _document("p-titlepage", "xhtml/p-titlepage.xhtml", vertical(render(env, "epub/titlepage.xhtml", **context))),
+    ]
+    for i, a in enumerate(articles, start=1):
+        docs.append(_document(f"p-{i:03d}", f"xhtml/{a['file']}",
+                              vertical(render(env, "epub/article.xhtml", article=a, **context))))
+    docs.append(_document("p-colophon", "xhtml/p-colophon.xhtml", vertical(render(env, "epub/colophon.xhtml", **context))))
+    nav = _document("toc", "navigation-documents.xhtml", vertical(render(env, "epub/nav.xhtml", css_href="style/book-style.css", **context)),
+                    properties=("nav",))
+    docs.insert(2, nav)  # the table of contents is a page of the book too, after the title page
+    for doc in docs:
+        eb.add_item(doc)
+    eb.add_item(epub.EpubNcx())
+    eb.toc = [epub.Link(f"xhtml/{a['file']}", a["meta"].title, f"toc-{i}") for i, a in enumerate(articles, start=1)]
+    eb.toc.append(epub.Link("xhtml/p-colophon.xhtml", "奥付", "toc-colophon"))
+    eb.spine = docs
+
+    options = {"epub2_guide": False, "epub3_landmark": False, "epub3_pages": False, "raise_exceptions": True,
+               "mtime": built, "package_direction": False}
+    with atomic_output(out_path) as tmp:
+        raw = tmp.with_suffix(".raw")
+        try:
+            if epub.write_epub(str(raw), eb, options) is False:  # 0.20 may still swallow errors
+                raise KumihanError("ebooklib could not write the EPUB", file=out_path, hint="see the warnings above")
+            _normalise(raw, tmp, built, settings.language)
+        finally:
+            raw.unlink(missing_ok=True)
+    return out_path
+
+
+def _accessibility(eb: epub.EpubBook, uses_ruby: bool) -> None:
+    def meta(prop: str, value: str) -> None:
+        eb.add_metadata(None, "meta", value, {"property": prop})
+
+    meta("schema:accessMode", "textual")
+    meta("schema:accessMode", "visual")  # the cover image
+    meta("schema:accessModeSufficient", "textual")
+    for feature in ("structuralNavigation", "tableOfContents", "readingOrder", "alternativeText"):
+        meta("schema:accessibilityFeature", feature)
+    if uses_ruby:
+        meta("schema:accessibilityFeature", "rubyAnnotations")
+    meta("schema:accessibilityHazard", "none")
+    meta("schema:accessibilitySummary",
+         "縦書きの本文と巻末注からなるリフロー型の電子書籍。注番号と本文は相互にリンクしている。")
+
+
+def _normalise(raw: Path, target: Path, built, language: str) -> None:
+    """Rewrite the archive: mimetype first and stored, fixed timestamps, xml:lang on the package."""
+    stamp = max(built.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
+    with zipfile.ZipFile(raw) as src, zipfile.ZipFile(target, "w") as dst:
+        names = src.namelist()
+        order = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in order:
+            data = src.read(name)
+            if name.endswith(".opf"):
+                data = _fix_package(data.decode("utf-8"), language).encode("utf-8")
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.external_attr = 0o644 << 16
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
+
+
+def _fix_package(opf: str, language: str) -> str:
+    if "xml:lang" not in opf.split(">", 2)[1]:
+        opf = re.sub(r"<package ", f'<package xml:lang="{language}" ', opf, count=1)
+    if "dir=" in opf.split("<metadata", 1)[0]:
+        raise KumihanError("the package document has a dir attribute", hint="report this as a kumihan bug")
+    return opf
