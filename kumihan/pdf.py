@@ -28,6 +28,7 @@ from .vertical_font import derive_vertical_font, find_font
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")
+_INVISIBLE = re.compile("[\u200b\u2060]")
 
 
 class _Refused(FatalURLFetchingError):
@@ -76,6 +77,10 @@ def _finisher(direction_r2l: bool = True):
         kids = pdf.pages["Kids"]  # pydyf keeps references flat: number, 0, "R"
         for number in kids[::3]:
             pdf.objects[number]["Rotate"] = 90
+        # Bookmarks are made from the headings' text: drop the invisible break controls added for kinsoku.
+        for obj in pdf.objects:
+            if isinstance(obj, dict) and isinstance(obj.get("Title"), pydyf.String):
+                obj["Title"] = pydyf.String(_INVISIBLE.sub("", obj["Title"].string))
         # Right-to-left page progression: viewers show spreads bound on the right.
         if direction_r2l:
             pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})

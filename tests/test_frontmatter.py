@@ -1,0 +1,85 @@
+"""Front matter: broken YAML with its line, wrong types, unknown keys with a suggestion, the missing author."""
+
+from pathlib import Path
+
+import pytest
+
+from kumihan.errors import KumihanError, Report
+from kumihan.reader import read_article
+
+
+def read(tmp_path: Path, text: str, strict=False):
+    path = tmp_path / "a.md"
+    path.write_text(text, encoding="utf-8")
+    report = Report(strict=strict)
+    return read_article(path, tmp_path, report), report
+
+
+def test_broken_yaml_is_reported_with_its_line(tmp_path):
+    with pytest.raises(KumihanError, match="broken YAML") as err:
+        read(tmp_path, "---\ntitle: 題\ndate: 2024-01-01\ntags: [a, b\nlead: x\n---\n本文\n")
+    assert err.value.line in (4, 5)
+    assert str(err.value).startswith("a.md:")
+
+
+def test_wrong_type(tmp_path):
+    with pytest.raises(KumihanError, match=r"tags must be a list") as err:
+        read(tmp_path, "---\ntitle: 題\ndate: 2024-01-01\ntags: 米国\n---\n本文\n")
+    assert err.value.line == 4
+    with pytest.raises(KumihanError, match=r"date must be a date"):
+        read(tmp_path, "---\ntitle: 題\ndate: 2024.03.01\n---\n本文\n")
+
+
+def test_unknown_key_suggests_the_nearest(tmp_path):
+    _, report = read(tmp_path, "---\ntitel: 題\ntitle: 題\ndate: 2024-01-01\nauthor: 著者\n---\n本文\n")
+    [w] = report.warnings
+    assert "titel" in w.message and "did you mean title?" in str(w) and w.line == 2
+
+
+def test_unknown_key_is_an_error_under_strict(tmp_path):
+    with pytest.raises(KumihanError, match="did you mean title"):
+        read(tmp_path, "---\ntitel: 題\ntitle: 題\ndate: 2024-01-01\nauthor: 著者\n---\n本文\n", strict=True)
+
+
+def test_missing_title_and_missing_front_matter(tmp_path):
+    with pytest.raises(KumihanError, match="no title"):
+        read(tmp_path, "---\ndate: 2024-01-01\n---\n本文\n")
+    with pytest.raises(KumihanError, match="no front matter"):
+        read(tmp_path, "本文だけ\n")
+    with pytest.raises(KumihanError, match="not closed"):
+        read(tmp_path, "---\ntitle: 題\n本文\n")
+
+
+def test_no_author_is_a_warning_and_nothing_is_invented(tmp_path):
+    a, report = read(tmp_path, "---\ntitle: 題\ndate: 2024-01-01\n---\n本文\n")
+    assert a.meta.author is None
+    assert [w.rule for w in report.warnings] == ["meta-author"]
+
+
+def test_corrections_and_original(tmp_path):
+    a, report = read(tmp_path, """---
+title: 題
+date: 2024-03-01
+author: 著者
+original: {magazine: 月刊誌, issue: No.1, date: 2024-02-01}
+corrections:
+  - {as_received: 1113日, restored: 11月13日, reason: 日付}
+---
+11月13日に。
+""")
+    assert a.meta.original.magazine == "月刊誌" and str(a.meta.original.date) == "2024-02-01"
+    assert a.meta.corrections[0].restored == "11月13日"
+    assert report.warnings == []
+
+
+def test_a_correction_missing_from_the_text_is_flagged(tmp_path):
+    _, report = read(tmp_path, """---
+title: 題
+date: 2024-03-01
+author: 著者
+corrections:
+  - {as_received: 1113日, restored: 11月13日, reason: 日付}
+---
+1113日に。
+""")
+    assert [w.rule for w in report.warnings] == ["correction-missing"]

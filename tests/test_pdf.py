@@ -1,0 +1,222 @@
+"""The vertical PDF, measured from the PDF alone (glyph boxes, sizes, outlines, text extraction)."""
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+
+from kumihan.errors import Report
+from kumihan.pipeline import load_book
+from kumihan.vertical_font import find_font
+
+from conftest import BOOK_TOML, article, run_build
+from pdfcheck import (VerticalPDF, flat, flush_violations, is_cjk, kinsoku_violations, pdftotext,
+                      upright_ratio)
+
+
+@pytest.fixture(scope="module")
+def pdf(reprint):
+    doc = VerticalPDF(reprint[1])
+    yield doc
+    doc.close()
+
+
+@pytest.fixture(scope="module")
+def reference_font():
+    source = find_font("Noto Serif CJK JP")
+    return TTFont(str(source.path), fontNumber=source.index, lazy=True)
+
+
+def test_pages_are_turned_and_progress_right_to_left(reprint):
+    reader = PdfReader(reprint[1])
+    assert all(page.get("/Rotate") == 90 for page in reader.pages)
+    assert reader.trailer["/Root"]["/ViewerPreferences"]["/Direction"] == "/R2L"
+    assert reader.trailer["/Root"]["/Lang"] == "ja"
+    assert reader.metadata.title == "「同盟100年」へ向け歩み始めた米韓"
+    assert reader.metadata.author is None  # the article names no author: nothing is invented
+    # A5 portrait as the reader sees it.
+    box = reader.pages[0].mediabox
+    assert (round(float(box.height) * 25.4 / 72), round(float(box.width) * 25.4 / 72)) == (148, 210)
+    assert [o.title for o in reader.outline if not isinstance(o, list)] == ["「同盟100年」へ向け歩み始めた米韓"]
+
+
+def test_columns_run_down_and_right_to_left_in_content_order(pdf):
+    for page in pdf.pages[1:]:
+        body = [g for g in page if abs(g.size - pdf.body_size) < 0.05]
+        # Stream order is reading order: within a column top increases; a new column starts to the left.
+        for a, b in zip(body, body[1:]):
+            if abs(a.xc - b.xc) < pdf.body_size * 0.45:
+                assert b.top >= a.top - 0.01, (a, b)
+            else:
+                assert b.xc < a.xc or abs(b.top - a.top) > 0, (a, b)
+    cols = pdf.columns(pages=[1])
+    assert all(a.xc > b.xc for a, b in zip(cols, cols[1:]))
+    assert len(cols) >= 8
+
+
+def test_cjk_upright_and_latin_sideways(pdf, reference_font):
+    upright, judged = upright_ratio(pdf, reference_font)
+    assert judged > 300 and upright / judged >= 0.99
+    latin_upright, latin_judged = upright_ratio(pdf, reference_font, which=lambda c: c.isascii() and c.isalpha())
+    assert latin_judged > 50 and latin_upright / latin_judged <= 0.01
+
+
+def test_no_kinsoku_violations(pdf):
+    for size in {pdf.body_size, round(pdf.body_size * 0.85, 2)}:
+        assert kinsoku_violations(pdf.columns(size)) == []
+
+
+def test_columns_end_flush_with_the_foot(pdf):
+    head, foot = pdf.text_area()
+    assert foot - head == pytest.approx(42 * pdf.body_size, abs=0.5)  # 字詰め 42
+    cols = [c for c in pdf.columns() if c.page > 0]
+    assert flush_violations(cols, head, foot, pdf.body_size) == []
+    # Paragraphs start indented by one em.
+    indented = [c for c in cols if abs(c.head - head - pdf.body_size) < 0.2]
+    assert len(indented) >= 8
+
+
+def test_tate_chu_yoko_for_one_and_two_digits_only(pdf):
+    glyphs = [g for page in pdf.pages[1:] for g in page if abs(g.size - pdf.body_size) < 0.05]
+    digit = [bool(re.fullmatch(r"[0-9]+", g.text)) for g in glyphs]
+    # A tate-chu-yoko number is one glyph carrying all its digits, with no digit glyph beside it.
+    tcy = [g for i, g in enumerate(glyphs) if digit[i] and not (i and digit[i - 1])
+           and not (i + 1 < len(glyphs) and digit[i + 1])]
+    assert all(re.fullmatch(r"[0-9]{1,2}", g.text) for g in tcy)
+    texts = [g.text for g in tcy]
+    assert texts[:4] == ["11", "11", "13", "70"]
+    for g in tcy:
+        assert g.bottom - g.top == pytest.approx(pdf.body_size, abs=0.05)  # one em in the column
+    # 2053 is set sideways, digit by digit, each narrower than an em.
+    starts = [i for i in range(len(glyphs) - 3) if "".join(g.text for g in glyphs[i:i + 4]) == "2053"]
+    assert len(starts) == 2
+    for i in starts:
+        assert all(g.bottom - g.top < 0.7 * pdf.body_size for g in glyphs[i:i + 4])
+
+
+def test_note_marks_match_the_notes(pdf):
+    body = pdf.body_size
+    marks = "".join(g.text for page in pdf.pages for g in page if g.size < 0.75 * body and g.size > 0.6 * body)
+    assert marks == "（1）（2）（3）"
+    notes = "".join(c.text for c in pdf.columns(round(body * 0.85, 2)))
+    assert notes.index("（1）韓国国防部") < notes.index("（2）ホ・テグン") < notes.index("（3）これに関しては")
+    glyphs = [g for page in pdf.pages for g in page]
+    text = "".join(g.text for g in glyphs)
+    assert "自己評価している（2）。" in text  # the mark precedes the full stop
+
+
+def test_pdftotext_returns_the_paragraphs_in_order(reprint):
+    book = load_book(reprint[0], Report())
+    # Page numbers and running heads are lines of their own between pages' text.
+    # -raw: the text in the order it is drawn, which is reading order (the default mode's layout analysis
+    # may move a paragraph's short last column after the next paragraph's first).
+    lines = [line for line in pdftotext(reprint[1], "-raw").splitlines()
+             if not re.fullmatch(r"\s*\d+\s*", line) and line.strip() != book.articles[0].meta.title]
+    text = flat("\n".join(lines))
+    [a] = book.articles
+    position = 0
+    for p in re.findall(r"<p>(.*?)</p>", a.body_html, re.S):
+        plain = re.sub(r"<kumihan-noteref[^>]*note=\"(\d)\"[^>]*></kumihan-noteref>", r"（\1）", p)
+        plain = flat(re.sub(r"<[^>]+>", "", plain))
+        found = text.find(plain, position)
+        assert found >= 0, plain[:30]
+        position = found
+    assert "11月13日" in text and "\ufffd" not in text
+
+
+def test_fonts_embedded_and_qpdf_clean(reprint):
+    fonts = subprocess.run(["pdffonts", str(reprint[1])], capture_output=True, text=True, check=True).stdout
+    rows = fonts.splitlines()[2:]
+    assert rows and all(" yes " in row.split("CID")[-1] for row in rows), fonts
+    check = subprocess.run(["qpdf", "--check", str(reprint[1])], capture_output=True, text=True)
+    assert check.returncode == 0 and "No syntax or stream encoding errors" in check.stdout
+
+
+def test_margins_mirror_and_folios_sit_outside_the_text_area(pdf, reprint):
+    page = load_book(reprint[0], Report()).settings.page
+    mm = 72 / 25.4
+    width = page.width_mm * mm
+    odd, even = pdf.columns(pages=[2]), pdf.columns(pages=[3])  # pages 3 and 4: text from head to foot
+    # The first column of a page stands at the right edge of the text area: ノド on odd pages, 小口 on even.
+    assert width - (even[0].xc + pdf.body_size / 2) == pytest.approx(page.margin_fore_edge_mm * mm, abs=1.5)
+    assert width - (odd[0].xc + pdf.body_size / 2) == pytest.approx(page.margin_gutter_mm * mm, abs=1.5)
+    head, foot = pdf.text_area()
+    for n in (2, 3):
+        folio = [g for g in pdf.pages[n] if g.text == str(n + 1) and g.top > foot]
+        assert folio, f"no page number below the text area on page {n + 1}"
+
+
+def test_byte_identical_rebuild_and_cached_font(reprint):
+    root, pdf_path, _ = reprint
+    first = pdf_path.read_bytes()
+    fonts = {p: p.stat().st_mtime_ns for p in (root / ".kumihan-cache").glob("*.otf")}
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert pdf_path.read_bytes() == first
+    assert {p: p.stat().st_mtime_ns for p in (root / ".kumihan-cache").glob("*.otf")} == fonts
+
+
+KINSOKU_TEXT = "".join(
+    "漢" * k + "」、「" + "字" * (k % 7) + "ー。ッ" + "語" * (k % 5) + "……ゃ々・" + "『" + "文" * (k % 3) + "』"
+    for k in range(1, 45)
+)
+
+
+def test_kinsoku_and_flush_on_a_stress_text(project):
+    root = project({"a.md": article(KINSOKU_TEXT + "\n\n始" + KINSOKU_TEXT[::-1] + "\n")})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    cols = [c for c in doc.columns() if c.page > 0]
+    assert len(cols) > 60
+    assert kinsoku_violations(cols) == []
+    head, foot = doc.text_area()
+    assert flush_violations(cols, head, foot, doc.body_size) == []
+
+
+def test_ruby_sits_right_of_its_base_at_half_size(project):
+    root = project({"a.md": article("これは{漢字|かんじ}の例。\n")})
+    assert run_build(root, "pdf").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    doc.body_size = 9.0  # book.toml's default; this page is too short for the commonest size to be the body
+    glyphs = [g for g in doc.pages[1]]
+    base = [g for g in glyphs if g.text in "漢字" and abs(g.size - doc.body_size) < 0.05]
+    ruby = [g for g in glyphs if g.text in "かんじ" and g.size < doc.body_size * 0.6]
+    assert len(base) == 2 and len(ruby) == 3
+    assert all(r.size == pytest.approx(doc.body_size / 2, abs=0.1) for r in ruby)
+    assert min(r.x0 for r in ruby) >= max(b.x1 for b in base) - 0.5  # on the right side
+    centre_base = (base[0].top + base[-1].bottom) / 2
+    centre_ruby = (min(r.top for r in ruby) + max(r.bottom for r in ruby)) / 2
+    assert centre_ruby == pytest.approx(centre_base, abs=doc.body_size * 0.3)
+
+
+def test_b5_magazine_in_three_tiers(project):
+    root = project({"a.md": article("本文。" * 800 + "\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n')
+    assert run_build(root, "pdf").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    box = doc.reader.pages[1].mediabox
+    assert round(float(box.height) * 25.4 / 72) == 182  # B5 portrait: 182 mm wide
+    tops = sorted({round(c.head) for c in doc.columns(pages=[1]) if len(c.glyphs) > 10})
+    tiers = [t for i, t in enumerate(tops) if i == 0 or t - tops[i - 1] > 10 * doc.body_size]
+    assert len(tiers) == 3
+    # Each tier is 22 characters long, with a gap of 2 em between tiers.
+    assert tiers[1] - tiers[0] == pytest.approx(24 * doc.body_size, abs=1)
+
+
+def test_print_ready_adds_bleed_and_crop_marks(project):
+    root = project({"a.md": article("本文。\n")})
+    assert run_build(root, "pdf", "--print-ready").returncode == 0
+    page = PdfReader(root / "dist" / "book.pdf").pages[1]
+    media, trim = page.mediabox, page.trimbox
+    assert float(media.width) - float(trim.width) == pytest.approx(2 * 3 * 72 / 25.4, abs=0.5)
+    assert "/BleedBox" in page
+
+
+def test_missing_glyph_is_a_warning_that_names_it(project):
+    root = project({"a.md": article("古代文字\U00013000を含む。\n")})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0
+    assert "U+13000" in result.stderr and "content/a.md:6" in result.stderr
