@@ -95,9 +95,11 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
         if required not in top:
             raise KumihanError(f"the front matter has no {required}", file=path, line=1,
                                hint=f"add '{required}: …' to the front matter")
-    if "author" not in top:
+    if "author" not in data:
+        # 'author: null' records that the source names no author; only a missing key is worth a warning.
         report.warn(Finding("no author in the front matter: the editions will name none", file=path, line=1,
-                            hint="add 'author: …' if the author is known; never invent one", rule="meta-author"))
+                            hint="add 'author: …' if the author is known, or 'author: null' if the source names none",
+                            rule="meta-author"))
 
     original = None
     if "original" in top:

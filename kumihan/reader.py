@@ -20,6 +20,7 @@ _UNSAFE_HTML = re.compile(
 _IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", re.IGNORECASE)
 _HREF = re.compile(r"\bhref=\"([^\"]*)\"", re.IGNORECASE)
 MAX_PARAGRAPH = 50_000
+MAX_NOTES = 2_000
 
 
 def article_paths(settings: Settings) -> list[Path]:
@@ -50,14 +51,28 @@ def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
     return tuple(read_article(p, settings.root, report, multi=len(paths) > 1) for p in paths)
 
 
-def read_text(path: Path) -> str:
-    """Read a UTF-8 source file; a BOM is accepted, other encodings are an error."""
+def read_text(path: Path, report: Report | None = None, shown: Path | None = None) -> str:
+    """Read a UTF-8 source file; a byte-order mark is dropped with a warning, other encodings are an error.
+    Messages name the file as ``shown`` (relative to the project) when given."""
+def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
+    """Read every article of the book, in order."""
+    paths = article_paths(settings)
+    return tuple(read_article(p, settings.root, report, multi=len(paths) > 1) for p in paths)
+
+
+def read_text(path: Path, report: Report | None = None, shown: Path | None = None) -> str:
+    """Read a UTF-8 source file; a byte-order mark is dropped with a warning, other encodings are an error.
+    Messages name the file as ``shown`` (relative to the project) when given."""
+    name = shown or path
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise KumihanError(f"cannot read the file: {exc.strerror}", file=path, hint="check that it exists and is readable") from None
     if not raw.strip():
         raise KumihanError("the file is empty", file=path, line=1, hint="write the article, or remove the file")
+    if raw.startswith(b"\xef\xbb\xbf") and report is not None:
+        report.warn(Finding("the file starts with a byte-order mark (BOM); it was ignored", file=path, line=1,
+                            hint="save the file as UTF-8 without BOM", rule="bom"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -72,8 +87,8 @@ def read_text(path: Path) -> str:
 
 def read_article(path: Path, root: Path, report: Report, *, multi: bool = False) -> Article:
     """Read one article: check its front matter, convert its Markdown and resolve its notes."""
-    text = read_text(path)
     rel = path.relative_to(root) if path.is_relative_to(root) else path
+    text = read_text(path, report, rel)
     yaml_text, md_text, offset = split_front_matter(text, rel)
     meta = parse_front_matter(yaml_text, rel, report)
     slug = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
@@ -104,6 +119,9 @@ def read_article(path: Path, root: Path, report: Report, *, multi: bool = False)
 
 def _resolve_notes(ext: ArticleExtension, md_text: str, rel: Path, offset: int, report: Report) -> tuple[Note, ...]:
     c = ext.collector
+    if len(c.order) > MAX_NOTES:
+        raise KumihanError(f"{len(c.order):,} notes in one article", file=rel,
+                           hint=f"split the article: more than {MAX_NOTES:,} endnotes cannot be a reader's apparatus")
     for label in c.order:
         if label not in c.definitions:
             raise KumihanError(f"note [^{label}] is referred to but never defined", file=rel,

@@ -105,6 +105,8 @@ class Settings:
     pdf_name: str = "book.pdf"
     epub_name: str = "book.epub"
     page: PageFormat = field(default_factory=PageFormat)
+    fullwidth_punctuation: bool = True
+    """House style: ASCII ( ) : ; , ! ? among Japanese text is a finding of ``check``."""
 
     @property
     def cache_dir(self) -> Path:
@@ -116,6 +118,7 @@ _SCHEMA = {
              "date": dt.date, "articles": list},
     "paths": {"content": str, "templates": str, "styles": str},
     "output": {"pdf": str, "epub": str},
+    "check": {"fullwidth_punctuation": bool},
     "pdf": {"preset": str, "size": str, "width_mm": float, "height_mm": float, "font_size_pt": float,
             "chars_per_column": int, "columns_per_page": int, "tiers": int, "tier_gap_em": float,
             "line_gap_em": float, "margin_top_mm": float, "margin_gutter_mm": float,
@@ -227,7 +230,7 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
         content_dir=paths.get("content", "content"), templates_dir=paths.get("templates", "templates"),
         styles_dir=paths.get("styles", "styles"),
         pdf_name=output.get("pdf", f"{stem}.pdf"), epub_name=output.get("epub", f"{stem}.epub"),
-        page=page,
+        page=page, fullwidth_punctuation=values.get("check", {}).get("fullwidth_punctuation", True),
     )
 
 

@@ -1,0 +1,232 @@
+"""The editor's preflight: ``python build.py check`` reads articles and reports every finding, building nothing.
+
+Each finding is one line, ``file:line:column: severity: rule: message``.  The rules look for what goes wrong
+in a reprint: notes that do not resolve, brackets that do not close, the damage text copied from the web
+shows (characters lost next to numbers, circled numerals and separators), metadata, and images.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import KumihanError, Report
+from .frontmatter import parse_front_matter, split_front_matter
+from .reader import read_text
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
+@dataclass(frozen=True)
+class Issue:
+    file: Path
+    line: int
+    column: int
+    severity: str
+    rule: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.rule}: {self.message}"
+
+
+_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
+_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
+_CODE = re.compile(r"`[^`]*`")
+_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
+_BRACKETS = {"「": "」", "『": "』", "（": "）"}
+_CLOSERS = {v: k for k, v in _BRACKETS.items()}
+# A number that cannot be a day or a month: its 年/月 was lost (1113日 for 11月13日, 20196月 for 2019年6月).
+_NUMBER_DAY = re.compile(r"(?<![0-9０-９.,])([0-9]{3,8})日")
+_NUMBER_MONTH = re.compile(r"(?<![0-9０-９年.,])([0-9]{5,6})月")
+# 第55 with its counter lost (第55SCM for 第55回SCM).
+_ORDINAL = re.compile(r"第([0-9]+)(?![0-9０-９回号条章節年月日期代次部巻話項位人号番弾段世紀])(?=[A-Za-z一-龥ぁ-んァ-ヶ])")
+# A particle left hanging where a symbol (①②③, ・, 「) was lost: ではの, ものはの, は、の.
+_DANGLING = re.compile(r"(?<=[ぁ-んァ-ヶ一-龥])(では|は、|は)の(?=[一-龥ァ-ヶ])")
+# An acronym run into its spelled-out form: SOSASecurity of Supply Arrangement.
+_ACRONYM = re.compile(r"([A-Z]{2,}[0-9]*)([A-Z][a-z]+(?:[ -]+[A-Za-z][a-z]*)*)")
+_ASCII_PUNCT = re.compile(r"(?<=[ぁ-んァ-ヶ一-龥、。」』）])[(),:;!?]|[(),:;!?](?=[ぁ-んァ-ヶ一-龥「『（])")
+
+
+def _date_split(digits: str, day: bool) -> str | None:
+    """Return the likeliest date the digits were (2023128 → 2023年12月8日), or None."""
+    candidates = []
+    for y in ([4] if len(digits) > 4 else [0]):
+        rest = digits[y:]
+        year = digits[:y]
+        if y and not 1900 <= int(year) <= 2100:
+            continue
+        if not day:
+            if 1 <= len(rest) <= 2 and 1 <= int(rest) <= 12:
+                candidates.append(f"{year}年{int(rest)}月")
+            continue
+        for m in (1, 2):
+            month, d = rest[:m], rest[m:]
+            if d and not d.startswith("0") and 1 <= int(month) <= 12 and 1 <= int(d) <= 31 and len(d) <= 2:
+                try:
+                    dt.date(int(year or 2000), int(month), int(d))
+                except ValueError:
+                    continue
+                candidates.append((f"{year}年" if year else "") + f"{int(month)}月{int(d)}日")
+    return " or ".join(candidates) or None
+
+
+def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = False, root: Path | None = None) -> list[Issue]:
+    """Apply the content rules to one Markdown file's text."""
+    issues: list[Issue] = []
+
+    def add(line, col, severity, rule, message):
+        issues.append(Issue(path, line, col, severity, rule, message))
+
+    lines = text.split("\n")
+    body_start = 0
+    meta = None
+    report = Report()
+    try:
+        yaml_text, _, offset = split_front_matter(text, path)
+        body_start = offset - 1
+        meta = parse_front_matter(yaml_text, path, report)
+    except KumihanError as exc:
+        add(exc.line or 1, 1, ERROR, "metadata", f"{exc.message}; {exc.hint}" if exc.hint else exc.message)
+    for w in report.warnings:
+        severity = WARNING
+        add(w.line or 1, 1, severity, "metadata", f"{w.message}; {w.hint}" if w.hint else w.message)
+    if meta is None and body_start == 0 and lines and lines[0].strip() == "---":
+        body_start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
+
+    definitions: dict[str, int] = {}
+    references: dict[str, tuple[int, int]] = {}
+    paragraph_open: list[tuple[str, int, int]] = []
+    in_fence = False
+    for i in range(body_start, len(lines)):
+        n = i + 1
+        raw = lines[i]
+        if raw.lstrip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        line = _CODE.sub(lambda m: " " * len(m.group(0)), raw)
+        if not line.strip():
+            for ch, ln, col in paragraph_open:
+                add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")
+            paragraph_open = []
+            continue
+        d = _DEFINITION.match(line)
+        if d:
+            label = d.group(1)
+            if label in definitions:
+                add(n, 1, ERROR, "note-duplicate", f"note [^{label}] is defined twice (first on line {definitions[label]})")
+            else:
+                definitions[label] = n
+            line = " " * d.end() + line[d.end():]
+        for m in _REFERENCE.finditer(line):
+            references.setdefault(m.group(1), (n, m.start() + 1))
+        for col, ch in enumerate(line, start=1):
+            if ch in _BRACKETS:
+                paragraph_open.append((ch, n, col))
+            elif ch in _CLOSERS:
+                if paragraph_open and paragraph_open[-1][0] == _CLOSERS[ch]:
+                    paragraph_open.pop()
+                else:
+                    add(n, col, ERROR, "brackets", f"{ch} closes nothing: its {_CLOSERS[ch]} is missing or mismatched")
+        _damage(line, n, add)
+        if fullwidth_punctuation:
+            for m in _ASCII_PUNCT.finditer(line):
+                add(n, m.start() + 1, WARNING, "punctuation",
+                    f"ASCII {m.group(0)!r} among Japanese text; the house style wants full width")
+        if root is not None:
+            for m in _IMAGE.finditer(line):
+                src = m.group(1)
+                if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
+                    add(n, m.start() + 1, ERROR, "image", f"image {src!r} is remote; builds never fetch")
+                elif not (path.parent / src).resolve().is_file():
+                    add(n, m.start() + 1, ERROR, "image", f"image {src!r} does not exist")
+    for ch, ln, col in paragraph_open:
+        add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")
+
+    for label, (ln, col) in references.items():
+        if label not in definitions:
+            add(ln, col, ERROR, "note-undefined", f"note [^{label}] is referred to but never defined")
+    for label, ln in definitions.items():
+        if label not in references:
+            add(ln, 1, WARNING, "note-unused", f"note [^{label}] is defined but never referred to")
+
+    if meta is not None:
+        for c in meta.corrections:
+            pos = text.find(c.restored, sum(len(x) + 1 for x in lines[:body_start]))
+            if pos < 0:
+                add(1, 1, WARNING, "correction-missing", f"recorded correction {c.restored!r} is not in the text")
+                continue
+            ln = text.count("\n", 0, pos) + 1
+            col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            add(ln, col, INFO, "correction", f"{c.as_received} → {c.restored} (recorded: {c.reason})")
+    issues.sort(key=lambda i: (i.line, i.column))
+    return issues
+
+
+def _damage(line: str, n: int, add) -> None:
+    for m in _NUMBER_DAY.finditer(line):
+        if int(m.group(1)) > 31:
+            guess = _date_split(m.group(1), day=True)
+            if guess:
+                add(n, m.start() + 1, WARNING, "lost-unit",
+                    f"{m.group(0)}: a date whose 年 or 月 was lost? (perhaps {guess})")
+    for m in _NUMBER_MONTH.finditer(line):
+        guess = _date_split(m.group(1), day=False)
+        if guess:
+            add(n, m.start() + 1, WARNING, "lost-unit", f"{m.group(0)}: a date whose 年 was lost? (perhaps {guess})")
+    for m in _ORDINAL.finditer(line):
+        add(n, m.start() + 1, WARNING, "lost-unit", f"{m.group(0)}: a counter (回, 号, …) after 第{m.group(1)} was lost?")
+    for m in _DANGLING.finditer(line):
+        add(n, m.start() + 1, WARNING, "lost-symbol",
+            f"{line[max(0, m.start() - 2):m.end() + 2]}: a particle left hanging where a symbol (①, 「) was lost?")
+    for m in _ACRONYM.finditer(line):
+        acronym, spelled = m.group(1).rstrip("0123456789"), m.group(2)
+        initials = "".join(w[0] for w in re.split(r"[ -]+", spelled) if w)
+        if initials.upper().startswith(acronym) or acronym == "".join(w[0] for w in re.split(r"[ -]+", spelled)
+                                                                      if w and w[0].isupper()):
+            add(n, m.start() + len(m.group(1)) + 1, WARNING, "lost-separator",
+                f"{m.group(1)}{spelled.split()[0]}: an acronym run into its spelled-out form (perhaps {m.group(1)}:{spelled})")
+
+
+def run_check(root: Path, paths: list[Path], report: Report) -> int:
+    """Check ``paths`` (default: the project's content folder); print findings; return the exit code."""
+    from .settings import load_settings
+
+    fullwidth = False
+    content = root / "content"
+    if (root / "book.toml").exists():
+        settings = load_settings(root, report)
+        content = root / settings.content_dir
+        fullwidth = settings.fullwidth_punctuation
+    targets = []
+    for p in paths or [content]:
+        p = p if p.is_absolute() else Path.cwd() / p
+        if p.is_dir():
+            targets += sorted(x for x in p.iterdir() if x.suffix in (".md", ".txt", ".markdown") and x.is_file())
+        elif p.is_file():
+            targets.append(p)
+        else:
+            raise KumihanError("no such file or folder", file=p, hint="name a Markdown file or a folder of them")
+    errors = warnings = 0
+    for path in targets:
+        shown = path.relative_to(root) if path.is_relative_to(root) else path
+        try:
+            text = read_text(path, shown=shown)
+        except KumihanError as exc:
+            print(f"{shown}:{exc.line or 1}:1: error: file: {exc.message}; {exc.hint}")
+            errors += 1
+            continue
+        for issue in check_text(shown, text, fullwidth_punctuation=fullwidth, root=root):
+            severity = ERROR if (issue.severity == WARNING and report.strict) else issue.severity
+            errors += severity == ERROR
+            warnings += severity == WARNING
+            print(str(issue) if severity == issue.severity else str(issue).replace(": warning: ", ": error: ", 1))
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"{len(targets)} file(s) checked: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors else 0
