@@ -62,7 +62,11 @@ class ConfinedFetcher(URLFetcher):
 
 def _break_urls(html: str) -> str:
     """Let long URLs break after / ? & = (zero-width spaces draw and extract as nothing)."""
-    return _URL_TEXT.sub(lambda m: ">" + re.sub(r"([/?&=_-])(?=[^/])", "\\1\u200b", m.group(1)) + "<", html)
+    def breakable(m: re.Match) -> str:
+        url = re.sub(r"([/?&=_-])(?=[^/])", "\\1\u200b", htmllib.unescape(m.group(1)))
+        return ">" + htmllib.escape(url, quote=False) + "<"
+
+    return _URL_TEXT.sub(breakable, html)
 
 
 def _chars_of(html: str) -> set[str]:

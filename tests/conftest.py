@@ -34,7 +34,8 @@ epub = "book.epub"
 def article(body: str, **front) -> str:
     """An article file: front matter (title and date by default) and Markdown."""
     front = {"title": "試験の記事", "date": "2024-01-01", "author": "試験太郎", **front}
-    lines = ["---"] + [f"{k}: {v}" for k, v in front.items()] + ["---", ""]
+    # A key given as None is left out (author=None: an article with no author key at all).
+    lines = ["---"] + [f"{k}: {v}" for k, v in front.items() if v is not None] + ["---", ""]
     return "\n".join(lines) + textwrap.dedent(body).lstrip("\n")
 
 

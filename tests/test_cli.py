@@ -33,7 +33,7 @@ def test_content_error_is_one_line_exit_1_and_keeps_the_last_good_output(project
 
 
 def test_progress_line_per_stage_and_warnings(project):
-    root = project({"a.md": article("本文\n", author="")})
+    root = project({"a.md": article("本文\n", author=None)})
     result = run_build(root, "epub")
     assert result.returncode == 0, result.stderr
     stages = [line.split()[0] for line in result.stdout.splitlines()]
@@ -43,7 +43,7 @@ def test_progress_line_per_stage_and_warnings(project):
 
 
 def test_strict_turns_warnings_into_errors(project):
-    root = project({"a.md": article("本文\n", author="")})
+    root = project({"a.md": article("本文\n", author=None)})
     result = run_build(root, "epub", "--strict")
     assert result.returncode == 1 and "no author" in result.stderr and not (root / "dist").exists()
 

@@ -125,6 +125,8 @@ def test_pdftotext_returns_the_paragraphs_in_order(reprint):
         assert found >= 0, plain[:30]
         position = found
     assert "11月13日" in text and "\ufffd" not in text
+    # URLs in the notes break at / ? & = but extract whole, as the link says.
+    assert "https://www.mnd.go.kr/user/newsInFileDown.action?siteId=mnd&newsSeq=I_13495&num=1" in text
 
 
 def test_fonts_embedded_and_qpdf_clean(reprint):
