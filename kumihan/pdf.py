@@ -29,6 +29,7 @@ from .vertical_font import derive_vertical_font, find_font
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")
 _INVISIBLE = re.compile("[\u200b\u2060]")
+_TCY = re.compile(r'<span class="tcy">([0-9]{1,2})</span>')
 
 
 class _Refused(FatalURLFetchingError):
@@ -124,7 +125,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = _break_urls(glue_kinsoku(mark_tcy(html, page.tcy_max_digits, long_numbers=page.long_numbers)))
     chars = _chars_of(html)
     source = find_font(page.font_family)
-    font = derive_vertical_font(source, chars, settings.cache_dir)
+    font = derive_vertical_font(source, chars, settings.cache_dir, tcy=set(_TCY.findall(html)))
     for ch in sorted(font.missing):
         report.warn(_missing_char_finding(ch, book, page.font_family))
 

@@ -25,14 +25,16 @@ from pathlib import Path
 
 from fontTools.fontBuilder import FontBuilder
 from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+from fontTools.pens.boundsPen import ControlBoundsPen
 from fontTools.pens.t2CharStringPen import T2CharStringPen
+from fontTools.pens.teePen import TeePen
 from fontTools.pens.transformPen import TransformPen
 from fontTools.ttLib import TTFont
 
 from .errors import KumihanError
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
-DERIVATION_VERSION = "4"
+DERIVATION_VERSION = "5"
 
 DIGITS = "0123456789"
 
@@ -100,150 +102,130 @@ class VerticalFont:
     path: Path
     family: str
     missing: frozenset[str]
-    tcy_pairs: frozenset[str]
+    tcy_numbers: frozenset[str]
 
 
-def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path) -> VerticalFont:
-    """Return the vertical font for ``chars``, deriving it unless the cache holds it."""
-    chars = set(chars) | set(DIGITS) | {" "}
-    chars = {c for c in chars if c.isprintable() or c == " "}
-    tcy_pairs = frozenset(a + b for a in DIGITS for b in DIGITS)
+def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path,
+                         tcy: set[str] | frozenset[str] = frozenset()) -> VerticalFont:
+    """Return the vertical font for ``chars`` with tate-chu-yoko glyphs for the numbers in ``tcy``, deriving it
+    unless the cache holds it."""
+    chars = {c for c in set(chars) | set(DIGITS) | {" "} if c.isprintable()}
+    tcy_numbers = frozenset(t for t in tcy if t.isdigit() and len(t) <= 2) | frozenset(DIGITS)
     stat = source.path.stat()
     key = hashlib.sha256(
         "\0".join([DERIVATION_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
-                   str(source.index), "".join(sorted(chars))]).encode()
+                   str(source.index), "".join(sorted(chars)), ",".join(sorted(tcy_numbers))]).encode()
     ).hexdigest()[:16]
     family = f"Kumihan Tate {key}"
     out = cache_dir / f"tate-{key}.otf"
     missing_file = cache_dir / f"tate-{key}.missing"
     if out.exists() and missing_file.exists():
         missing = frozenset(missing_file.read_text(encoding="utf-8"))
-        return VerticalFont(out, family, missing, tcy_pairs)
+        return VerticalFont(out, family, missing, tcy_numbers)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    missing = _build(source, sorted(chars), family, out)
-    tmp = missing_file.with_suffix(".tmp")
+    missing = _build(source, sorted(chars), sorted(tcy_numbers), family, out)
+    tmp = missing_file.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text("".join(sorted(missing)), encoding="utf-8")
     os.replace(tmp, missing_file)
-    return VerticalFont(out, family, frozenset(missing), tcy_pairs)
+    return VerticalFont(out, family, frozenset(missing), tcy_numbers)
 
 
-def _vertical_glyphs(source: FontSource, chars: list[str]) -> dict[str, int]:
-    """Map each character to the glyph HarfBuzz picks for it in top-to-bottom Japanese (``vert`` applied)."""
+def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], family: str, out: Path) -> set[str]:
+    # HarfBuzz reads the source face: it draws outlines in C and applies 'vert' as a Japanese vertical
+    # shaper would; fontTools only builds the derived font.
     import uharfbuzz as hb
 
-    blob = hb.Blob.from_file_path(str(source.path))
-    font = hb.Font(hb.Face(blob, source.index))
-    result = {}
-    for ch in chars:
+    face = hb.Face(hb.Blob.from_file_path(str(source.path)), source.index)
+    font = hb.Font(face)
+    upem = face.upem
+    # The ideographic em box (JLREQ's character frame): upright glyphs are turned inside it.
+    # Its top is the vertical origin of an ideograph (国, U+56FD), the font's VORG default.
+    ideograph = font.get_nominal_glyph(0x56FD)
+    box_top = font.get_glyph_v_origin(ideograph)[1] if ideograph is not None else round(upem * 0.88)
+    box_bottom = box_top - upem
+
+    def vertical_glyph(ch: str, gid: int) -> int:
         buf = hb.Buffer()
         buf.add_str(ch)
         buf.guess_segment_properties()
         buf.direction = "ttb"
         buf.language = "ja"
         hb.shape(font, buf, {"vert": True, "vrt2": True})
-        if len(buf.glyph_infos) == 1:
-            result[ch] = buf.glyph_infos[0].codepoint
-    return result
+        return buf.glyph_infos[0].codepoint if len(buf.glyph_infos) == 1 else gid
 
+    def draw(pen, gid: int, transform=None) -> None:
+        font.draw_glyph_with_pen(gid, TransformPen(pen, transform) if transform else pen)
 
-def _build(source: FontSource, chars: list[str], family: str, out: Path) -> set[str]:
-    font = TTFont(str(source.path), fontNumber=source.index, lazy=True)
-    upem = font["head"].unitsPerEm
-    cmap = font.getBestCmap()
-    order = font.getGlyphOrder()
-    glyphset = font.getGlyphSet()
-    hmtx = font["hmtx"]
-    vmtx = font["vmtx"] if "vmtx" in font else None
-    vorg = font["VORG"] if "VORG" in font else None
-    os2 = font["OS/2"]
-    # The ideographic em box: JLREQ's character frame. Upright glyphs are turned inside it.
-    box_top = getattr(os2, "sTypoAscender", round(upem * 0.88))
-    box_bottom = box_top - upem
-    vert = _vertical_glyphs(source, [c for c in chars if is_upright(c)])
-
-    def vertical_origin(name: str) -> int:
-        if vorg is not None:
-            return vorg.VOriginRecords.get(name, vorg.defaultVertOriginY)
-        return box_top
-
-    def vertical_advance(name: str) -> int:
-        return vmtx[name][0] if vmtx is not None else upem
-
-    def draw(pen, name: str, transform=None):
-        glyphset[name].draw(TransformPen(pen, transform) if transform else pen)
-
-    def rotated(name: str, into: T2CharStringPen) -> None:
-        # Turn a quarter counter-clockwise about the vertical em box: its top becomes the start of the advance.
-        hadv = hmtx[name][0]
-        x_shift = hadv / 2 - upem / 2
-        draw(into, name, (0, 1, -1, 0, vertical_origin(name), box_bottom - x_shift))
+    def rotated(gid: int, pen) -> None:
+        # A quarter turn counter-clockwise about the vertical em box: its top becomes the start of the advance.
+        x_shift = font.get_glyph_h_advance(gid) / 2 - upem / 2
+        draw(pen, gid, (0, 1, -1, 0, font.get_glyph_v_origin(gid)[1], box_bottom - x_shift))
 
     charstrings: dict[str, object] = {}
     metrics: dict[str, tuple[int, int]] = {}
+    bounds: dict[str, tuple | None] = {}
     mapping: dict[int, str] = {}
     missing: set[str] = set()
 
     def add(glyph: str, advance: int, paint) -> None:
-        pen = T2CharStringPen(advance, None)
-        paint(pen)
+        # Bounds are taken while drawing, so that fontTools need not decompile the charstrings again.
+        pen, box = T2CharStringPen(advance, None), ControlBoundsPen(None)
+        paint(TeePen(pen, box))
         charstrings[glyph] = pen.getCharString()
-        metrics[glyph] = (advance, 0)
+        bounds[glyph] = box.bounds
+        metrics[glyph] = (advance, int(box.bounds[0]) if box.bounds else 0)
 
     add(".notdef", upem // 2, lambda pen: None)
     for ch in chars:
-        gname = cmap.get(ord(ch))
-        if gname is None:
+        gid = font.get_nominal_glyph(ord(ch))
+        if gid is None:
             if ch != " ":
                 missing.add(ch)
             continue
         glyph = f"u{ord(ch):04X}"
         if is_upright(ch):
-            src = order[vert[ch]] if ch in vert else gname
-            add(glyph, vertical_advance(src), lambda pen, src=src: rotated(src, pen))
+            src = vertical_glyph(ch, gid)
+            add(glyph, -font.get_glyph_v_advance(src), lambda pen, src=src: rotated(src, pen))
         else:
-            add(glyph, hmtx[gname][0], lambda pen, src=gname: draw(pen, src))
+            add(glyph, font.get_glyph_h_advance(gid), lambda pen, src=gid: draw(pen, src))
         mapping[ord(ch)] = glyph
 
-    # Tate-chu-yoko (JLREQ §3.2.4): digits set side by side inside one em, upright in the column.
-    digit_glyphs = {d: cmap[ord(d)] for d in DIGITS if ord(d) in cmap}
+    # Tate-chu-yoko (JLREQ §3.2.4): the digits set side by side inside one em, upright in the column.
+    digits = {d: font.get_nominal_glyph(ord(d)) for d in DIGITS}
     fea = []
-    if len(digit_glyphs) == 10:
-        fullwidth = {d: cmap.get(0xFF10 + int(d)) for d in DIGITS}
-
+    if all(g is not None for g in digits.values()):
         def composed(text: str):
-            widths = [hmtx[digit_glyphs[d]][0] for d in text]
+            widths = [font.get_glyph_h_advance(digits[d]) for d in text]
             scale_x = min(1.0, 0.92 * upem / sum(widths))
             scale_y = 1.0 if len(text) == 1 else min(1.0, 0.9 + 0.1 * scale_x)
-            # Centre the pair on the em box; the digits keep their baseline.
-            x = (upem - sum(widths) * scale_x) / 2
-            base = (box_top + box_bottom) / 2 - (box_top + box_bottom) / 2 * scale_y
+            centre = (box_top + box_bottom) / 2
+            left0 = (upem - sum(widths) * scale_x) / 2
 
             def paint(pen):
                 turned = TransformPen(pen, (0, 1, -1, 0, box_top, box_bottom))
-                left = x
+                left = left0
                 for d, w in zip(text, widths):
-                    glyphset[digit_glyphs[d]].draw(TransformPen(turned, (scale_x, 0, 0, scale_y, left, base)))
+                    draw(turned, digits[d], (scale_x, 0, 0, scale_y, left, centre - centre * scale_y))
                     left += w * scale_x
             return paint
 
-        subs_single, subs_pair = [], []
-        for d in DIGITS:
-            glyph = f"tcy.{d}"
-            if fullwidth[d]:
-                src = fullwidth[d]
-                add(glyph, upem, lambda pen, src=src: rotated(src, pen))
+        singles, pairs = [], []
+        for number in tcy_numbers:
+            glyph = f"tcy.{number}"
+            fullwidth = font.get_nominal_glyph(0xFF10 + int(number)) if len(number) == 1 else None
+            if fullwidth is not None:
+                add(glyph, upem, lambda pen, src=fullwidth: rotated(src, pen))
             else:
-                add(glyph, upem, composed(d))
-            subs_single.append(f"sub u{ord(d):04X} by {glyph};")
-        for a in DIGITS:
-            for b in DIGITS:
-                glyph = f"tcy.{a}{b}"
-                add(glyph, upem, composed(a + b))
-                subs_pair.append(f"sub u{ord(a):04X} u{ord(b):04X} by {glyph};")
-        fea.append("feature ss01 {\n  lookup tcy_pairs {\n    " + "\n    ".join(subs_pair)
-                   + "\n  } tcy_pairs;\n  lookup tcy_single {\n    " + "\n    ".join(subs_single)
-                   + "\n  } tcy_single;\n} ss01;")
-        fea.append("feature ss02 {\n  " + "\n  ".join(subs_single) + "\n} ss02;")
+                add(glyph, upem, composed(number))
+            rule = "sub " + " ".join(f"u{ord(d):04X}" for d in number) + f" by {glyph};"
+            (singles if len(number) == 1 else pairs).append(rule)
+        # ss01: tate-chu-yoko for the numbers the text sets so; ss02: any digit upright on its own.
+        lookups = []
+        if pairs:
+            lookups.append("  lookup tcy_pairs {\n    " + "\n    ".join(pairs) + "\n  } tcy_pairs;")
+        lookups.append("  lookup tcy_single {\n    " + "\n    ".join(singles) + "\n  } tcy_single;")
+        fea.append("feature ss01 {\n" + "\n".join(lookups) + "\n} ss01;")
+        fea.append("feature ss02 {\n  lookup tcy_single;\n} ss02;")
 
     fb = FontBuilder(upem, isTTF=False)
     glyph_order = list(charstrings)
@@ -251,11 +233,7 @@ def _build(source: FontSource, chars: list[str], family: str, out: Path) -> set[
     fb.setupCharacterMap(mapping)
     ps_name = family.replace(" ", "")
     fb.setupCFF(ps_name, {"FullName": family}, charstrings, {})
-    lsb = {}
-    for name in glyph_order:
-        bounds = charstrings[name].calcBounds(None)
-        lsb[name] = (metrics[name][0], int(bounds[0]) if bounds else 0)
-    fb.setupHorizontalMetrics(lsb)
+    fb.setupHorizontalMetrics(metrics)
     fb.setupHorizontalHeader(ascent=box_top, descent=box_bottom)
     fb.setupNameTable({"familyName": family, "styleName": "Regular", "psName": ps_name})
     fb.setupOS2(sTypoAscender=box_top, sTypoDescender=box_bottom, sTypoLineGap=0,
@@ -263,7 +241,24 @@ def _build(source: FontSource, chars: list[str], family: str, out: Path) -> set[
     fb.setupPost()
     if fea:
         addOpenTypeFeaturesFromString(fb.font, "\n".join(fea))
+    _set_bounds(fb.font, bounds, metrics)
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    fb.save(str(tmp))
+    fb.font.save(str(tmp))
     os.replace(tmp, out)
     return missing
+
+
+def _set_bounds(font: TTFont, bounds: dict, metrics: dict) -> None:
+    """Fill the font-wide extents from the bounds measured while drawing, and stop fontTools recomputing them."""
+    boxes = [b for b in bounds.values() if b]
+    x_min, y_min = min(b[0] for b in boxes), min(b[1] for b in boxes)
+    x_max, y_max = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    font.recalcBBoxes = False
+    head = font["head"]
+    head.xMin, head.yMin, head.xMax, head.yMax = (int(v) for v in (x_min, y_min, x_max, y_max))
+    hhea = font["hhea"]
+    hhea.advanceWidthMax = max(a for a, _ in metrics.values())
+    hhea.minLeftSideBearing = int(min(b[0] for b in boxes))
+    hhea.minRightSideBearing = int(min(metrics[g][0] - b[2] for g, b in bounds.items() if b))
+    hhea.xMaxExtent = int(max(metrics[g][1] + (b[2] - b[0]) for g, b in bounds.items() if b))
+    font["CFF "].cff.topDictIndex[0].FontBBox = [int(x_min), int(y_min), int(x_max), int(y_max)]
