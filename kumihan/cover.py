@@ -6,14 +6,15 @@ the derived vertical font (upright glyphs pre-turned), and the image turned a qu
 
 from __future__ import annotations
 
+import hashlib
 import io
-
-from PIL import Image, ImageDraw, ImageFont
+import os
 
 from .model import Book
 from .vertical_font import derive_vertical_font, find_font
 
 WIDTH, HEIGHT = 1600, 2400  # 2:3, the proportion stores recommend
+COVER_VERSION = "1"
 
 
 def make_cover(book: Book) -> tuple[bytes, str]:
@@ -29,14 +30,28 @@ def make_cover(book: Book) -> tuple[bytes, str]:
     publisher = settings.publisher or ""
     source = find_font(settings.page.font_family)
     font = derive_vertical_font(source, set(title + subtitle + publisher), settings.cache_dir)
+    # The image depends only on the texts and the font: keep it with the derived fonts.
+    key = hashlib.sha256("\0".join([COVER_VERSION, title, subtitle, publisher, font.family]).encode()).hexdigest()[:16]
+    cached = settings.cache_dir / f"cover-{key}.png"
+    if cached.exists():
+        return cached.read_bytes(), "image/png"
+    data = _draw(title, subtitle, publisher, str(font.path))
+    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_bytes(data)
+    os.replace(tmp, cached)
+    return data, "image/png"
+
+
+def _draw(title: str, subtitle: str, publisher: str, font_path: str) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont
 
     # Landscape canvas: x runs down the final page, y runs from its right edge to its left.
     canvas = Image.new("RGB", (HEIGHT, WIDTH), (246, 242, 232))
     draw = ImageDraw.Draw(canvas)
     title_size = min(150, int((HEIGHT - 500) / max(len(title), 1)))
-    big = ImageFont.truetype(str(font.path), title_size)
-    mid = ImageFont.truetype(str(font.path), 64)
-    small = ImageFont.truetype(str(font.path), 56)
+    big = ImageFont.truetype(font_path, title_size)
+    mid = ImageFont.truetype(font_path, 64)
+    small = ImageFont.truetype(font_path, 56)
     draw.rectangle((0, 0, HEIGHT, 60), fill=(140, 30, 30))  # a band down the right edge
     draw.text((260, 260), title, font=big, fill=(20, 20, 20))
     if subtitle:
@@ -47,4 +62,4 @@ def make_cover(book: Book) -> tuple[bytes, str]:
     image = canvas.rotate(-90, expand=True)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
-    return out.getvalue(), "image/png"
+    return out.getvalue()

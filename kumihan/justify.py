@@ -2,8 +2,7 @@
 
 WeasyPrint justifies a line by widening U+0020 and U+00A0 only, so a Japanese column, which has no spaces,
 stays ragged at its foot.  :func:`install` replaces WeasyPrint's ``justify_line`` with one that spreads the
-line's free space over every expansion opportunity: after each upright (CJK) character and each space, never
-after the line's last character.  The extra space is given to Pango as letter spacing on those characters,
+line's free space over every expansion opportunity: each upright (CJK) character, never the line's last.  The extra space is given to Pango as letter spacing on those characters,
 which WeasyPrint already re-applies when it draws the line.
 
 This reaches into WeasyPrint's layout; ``pyproject.toml`` pins the major version it was written against, and
@@ -24,7 +23,9 @@ _installed = False
 
 
 def _expandable(ch: str) -> bool:
-    return ch in " \u00a0\u3000" or (is_upright(ch) and ch != "\u2060")
+    # Upright (CJK) characters only.  Letter spacing splits Pango's shaping runs, and a split inside a Latin run
+    # would hide from the font the context that keeps "November 13" sideways (see vertical_font's calt).
+    return is_upright(ch) and ch != "\u2060"
 
 
 def _text_boxes(box):

@@ -29,7 +29,6 @@ from .vertical_font import derive_vertical_font, find_font
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")
 _INVISIBLE = re.compile("[\u200b\u2060]")
-_TCY = re.compile(r'<span class="tcy">([0-9]{1,2})</span>')
 
 
 class _Refused(FatalURLFetchingError):
@@ -122,10 +121,12 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     )
     # First pass without the font, to learn the character set the derived font must cover.
     html = render(env, "pdf/book.html", page_css="", **context)
-    html = _break_urls(glue_kinsoku(mark_tcy(html, page.tcy_max_digits, long_numbers=page.long_numbers)))
+    # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
+    # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
+    html = _break_urls(glue_kinsoku(mark_tcy(html, 0, long_numbers=page.long_numbers)))
     chars = _chars_of(html)
     source = find_font(page.font_family)
-    font = derive_vertical_font(source, chars, settings.cache_dir, tcy=set(_TCY.findall(html)))
+    font = derive_vertical_font(source, chars, settings.cache_dir, tcy_max_digits=page.tcy_max_digits)
     for ch in sorted(font.missing):
         report.warn(_missing_char_finding(ch, book, page.font_family))
 

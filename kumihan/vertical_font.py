@@ -23,18 +23,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from fontTools.fontBuilder import FontBuilder
-from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
-from fontTools.pens.boundsPen import ControlBoundsPen
-from fontTools.pens.t2CharStringPen import T2CharStringPen
-from fontTools.pens.teePen import TeePen
-from fontTools.pens.transformPen import TransformPen
-from fontTools.ttLib import TTFont
-
 from .errors import KumihanError
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
-DERIVATION_VERSION = "5"
+DERIVATION_VERSION = "6"
 
 DIGITS = "0123456789"
 
@@ -105,16 +97,19 @@ class VerticalFont:
     tcy_numbers: frozenset[str]
 
 
-def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path,
-                         tcy: set[str] | frozenset[str] = frozenset()) -> VerticalFont:
-    """Return the vertical font for ``chars`` with tate-chu-yoko glyphs for the numbers in ``tcy``, deriving it
-    unless the cache holds it."""
-    chars = {c for c in set(chars) | set(DIGITS) | {" "} if c.isprintable()}
-    tcy_numbers = frozenset(t for t in tcy if t.isdigit() and len(t) <= 2) | frozenset(DIGITS)
+def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_digits: int = 2) -> VerticalFont:
+    """Return the vertical font for ``chars``, deriving it unless the cache holds it.
+
+    Runs of up to ``tcy_max_digits`` digits among Japanese text turn into tate-chu-yoko glyphs by themselves,
+    through a contextual substitution that is on by default (``calt``)."""
+    # Printable ASCII always: the tate-chu-yoko context classes need it, and it costs a few glyphs.
+    chars = {c for c in set(chars) | {chr(c) for c in range(0x20, 0x7F)} if c.isprintable()}
+    tcy_numbers = frozenset(DIGITS) | (frozenset(a + b for a in DIGITS for b in DIGITS) if tcy_max_digits >= 2
+                                       else frozenset())
     stat = source.path.stat()
     key = hashlib.sha256(
         "\0".join([DERIVATION_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
-                   str(source.index), "".join(sorted(chars)), ",".join(sorted(tcy_numbers))]).encode()
+                   str(source.index), "".join(sorted(chars)), str(tcy_max_digits)]).encode()
     ).hexdigest()[:16]
     family = f"Kumihan Tate {key}"
     out = cache_dir / f"tate-{key}.otf"
@@ -123,17 +118,24 @@ def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path,
         missing = frozenset(missing_file.read_text(encoding="utf-8"))
         return VerticalFont(out, family, missing, tcy_numbers)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    missing = _build(source, sorted(chars), sorted(tcy_numbers), family, out)
+    missing = _build(source, sorted(chars), sorted(tcy_numbers), tcy_max_digits, family, out)
     tmp = missing_file.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text("".join(sorted(missing)), encoding="utf-8")
     os.replace(tmp, missing_file)
     return VerticalFont(out, family, frozenset(missing), tcy_numbers)
 
 
-def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], family: str, out: Path) -> set[str]:
+def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max_digits: int, family: str,
+           out: Path) -> set[str]:
     # HarfBuzz reads the source face: it draws outlines in C and applies 'vert' as a Japanese vertical
-    # shaper would; fontTools only builds the derived font.
+    # shaper would; fontTools only builds the derived font.  Imported here: a cached build needs neither.
     import uharfbuzz as hb
+    from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
+    from fontTools.fontBuilder import FontBuilder
+    from fontTools.pens.boundsPen import ControlBoundsPen
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+    from fontTools.pens.teePen import TeePen
+    from fontTools.pens.transformPen import TransformPen
 
     face = hb.Face(hb.Blob.from_file_path(str(source.path)), source.index)
     font = hb.Font(face)
@@ -219,13 +221,7 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], family:
                 add(glyph, upem, composed(number))
             rule = "sub " + " ".join(f"u{ord(d):04X}" for d in number) + f" by {glyph};"
             (singles if len(number) == 1 else pairs).append(rule)
-        # ss01: tate-chu-yoko for the numbers the text sets so; ss02: any digit upright on its own.
-        lookups = []
-        if pairs:
-            lookups.append("  lookup tcy_pairs {\n    " + "\n    ".join(pairs) + "\n  } tcy_pairs;")
-        lookups.append("  lookup tcy_single {\n    " + "\n    ".join(singles) + "\n  } tcy_single;")
-        fea.append("feature ss01 {\n" + "\n".join(lookups) + "\n} ss01;")
-        fea.append("feature ss02 {\n  lookup tcy_single;\n} ss02;")
+        fea.append(_tcy_features(pairs, singles, tcy_max_digits, mapping))
 
     fb = FontBuilder(upem, isTTF=False)
     glyph_order = list(charstrings)
@@ -248,7 +244,54 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], family:
     return missing
 
 
-def _set_bounds(font: TTFont, bounds: dict, metrics: dict) -> None:
+# Characters next to which digits belong to a Latin word, a URL or a decimal, and stay sideways; the same
+# context as :func:`kumihan.jlreq.tcy_pattern`, which marks tate-chu-yoko for the EPUB.
+_LATIN_BEFORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,:;/=&?#%_+-@'\u2019"
+_LATIN_AFTER = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%"
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping: dict[int, str]) -> str:
+    """OpenType features for tate-chu-yoko (JLREQ §3.2.4).
+
+    calt: runs of 1..max_digits digits standing among Japanese text become one upright glyph, as the EPUB's
+    text-combine-upright spans do; ss02: any digit upright on its own (long numbers set upright)."""
+
+    def cls(chars: str) -> str:
+        return "[" + " ".join(mapping[ord(c)] for c in chars if ord(c) in mapping) + "]"
+
+    digits, before, after, alnum = cls(DIGITS), cls(_LATIN_BEFORE), cls(_LATIN_AFTER), cls(_ALNUM)
+    space, stops = mapping.get(0x20), cls(".,")
+    period = mapping.get(ord("."))
+
+    def context_rules(marked: str) -> list[str]:
+        rules = [f"ignore sub {before} {marked};", f"ignore sub {marked} {digits};", f"ignore sub {marked} {after};"]
+        if space:
+            rules.append(f"ignore sub {before} {space} {marked};")
+            rules.append(f"ignore sub {marked} {stops} {space} {alnum};")
+        if period:
+            rules.append(f"ignore sub {marked} {period} {digits};")
+        return rules
+
+    blocks = [
+        "lookup tcy_single {\n  " + "\n  ".join(singles) + "\n} tcy_single;",
+    ]
+    calt = []
+    if max_digits >= 2 and pairs:
+        blocks.append("lookup tcy_pairs {\n  " + "\n  ".join(pairs) + "\n} tcy_pairs;")
+        rules = context_rules(f"{digits}' {digits}'") + [f"sub {digits}' lookup tcy_pairs {digits}';"]
+        calt.append("  lookup tcy_context_pairs {\n    " + "\n    ".join(rules) + "\n  } tcy_context_pairs;")
+    if max_digits >= 1:
+        rules = context_rules(f"{digits}'") + [f"sub {digits}' lookup tcy_single;"]
+        calt.append("  lookup tcy_context_single {\n    " + "\n    ".join(rules) + "\n  } tcy_context_single;")
+    features = "\n".join(blocks)
+    if calt:
+        features += "\nfeature calt {\n" + "\n".join(calt) + "\n} calt;"
+    features += "\nfeature ss02 {\n  lookup tcy_single;\n} ss02;"
+    return features
+
+
+def _set_bounds(font, bounds: dict, metrics: dict) -> None:
     """Fill the font-wide extents from the bounds measured while drawing, and stop fontTools recomputing them."""
     boxes = [b for b in bounds.values() if b]
     x_min, y_min = min(b[0] for b in boxes), min(b[1] for b in boxes)

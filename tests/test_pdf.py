@@ -222,3 +222,26 @@ def test_missing_glyph_is_a_warning_that_names_it(project):
     result = run_build(root, "pdf")
     assert result.returncode == 0
     assert "U+13000" in result.stderr and "content/a.md:6" in result.stderr
+
+
+def pdf_tcy_numbers(doc: VerticalPDF) -> list[str]:
+    """Numbers set tate-chu-yoko: one glyph carrying the digits and one em tall; sideways digits are half that."""
+    glyphs = [g for page in doc.pages[1:] for g in page if abs(g.size - doc.body_size) < 0.05]
+    return [g.text for g in glyphs if re.fullmatch(r"[0-9]{1,2}", g.text)
+            and g.bottom - g.top == pytest.approx(doc.body_size, abs=0.1)]
+
+
+def test_pdf_and_epub_set_the_same_numbers_tate_chu_yoko(project):
+    text = ("第1回は11月13日、November 13, 2023に。num=1とA1、3.5%と2.5倍、100人と2053年、（7）と"
+            "「12」、U.S. 55th、ito_09と5。\n")
+    root = project({"a.md": article(text)})
+    assert run_build(root, "all").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    doc.body_size = 9.0
+    import zipfile
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    body = xhtml[xhtml.index('<div class="body">'):]
+    epub = re.findall(r'<span class="tcy">([0-9]+)</span>', body)
+    assert epub == ["1", "11", "13", "7", "12", "5"]
+    assert pdf_tcy_numbers(doc) == epub
