@@ -103,17 +103,17 @@ def main() -> int:
         html = plain_html(root)
         build = [py, str(ROOT / "build.py"), "-q", "-C", str(root)]
 
-        def baseline():
+        def baseline(html=html, root=root):
             return run([py, "-c", BASELINE, str(html), str(root / "plain.pdf")])
 
-        def cold():
+        def cold(build=build, root=root):
             shutil.rmtree(root / ".kumihan-cache", ignore_errors=True)
             return run(build[:2] + ["pdf"] + build[2:], env)
 
-        def warm():
+        def warm(build=build):
             return run(build[:2] + ["pdf"] + build[2:], env)
 
-        def epub():
+        def epub(build=build):
             return run(build[:2] + ["epub"] + build[2:], env)
 
         base_t, base_m = median_of(args.runs, baseline)

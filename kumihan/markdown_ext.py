@@ -158,7 +158,7 @@ class _NumberingTreeprocessor(Treeprocessor):
             refs.append(ref_id)
             el.set("note", str(number))
             el.set("ref", ref_id)
-        for n, el in enumerate(root.iter(), start=1):
+        for el in root.iter():
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 hid = el.get("id") or f"{self.ext.prefix}h-{len(c.headings) + 1}"
                 el.set("id", hid)

@@ -47,17 +47,7 @@ def article_paths(settings: Settings) -> list[Path]:
 
 def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
     """Read every article of the book, in order."""
-    paths = article_paths(settings)
-    return tuple(read_article(p, settings.root, report, multi=len(paths) > 1) for p in paths)
-
-
-def read_text(path: Path, report: Report | None = None, shown: Path | None = None) -> str:
-    """Read a UTF-8 source file; a byte-order mark is dropped with a warning, other encodings are an error.
-    Messages name the file as ``shown`` (relative to the project) when given."""
-def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
-    """Read every article of the book, in order."""
-    paths = article_paths(settings)
-    return tuple(read_article(p, settings.root, report, multi=len(paths) > 1) for p in paths)
+    return tuple(read_article(p, settings.root, report) for p in article_paths(settings))
 
 
 def read_text(path: Path, report: Report | None = None, shown: Path | None = None) -> str:
@@ -67,25 +57,26 @@ def read_text(path: Path, report: Report | None = None, shown: Path | None = Non
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise KumihanError(f"cannot read the file: {exc.strerror}", file=path, hint="check that it exists and is readable") from None
+        raise KumihanError(f"cannot read the file: {exc.strerror}", file=name,
+                           hint="check that it exists and is readable") from None
     if not raw.strip():
-        raise KumihanError("the file is empty", file=path, line=1, hint="write the article, or remove the file")
+        raise KumihanError("the file is empty", file=name, line=1, hint="write the article, or remove the file")
     if raw.startswith(b"\xef\xbb\xbf") and report is not None:
-        report.warn(Finding("the file starts with a byte-order mark (BOM); it was ignored", file=path, line=1,
+        report.warn(Finding("the file starts with a byte-order mark (BOM); it was ignored", file=name, line=1,
                             hint="save the file as UTF-8 without BOM", rule="bom"))
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        raise KumihanError("the file is not UTF-8", file=path, line=line,
+        raise KumihanError("the file is not UTF-8", file=name, line=line,
                            hint="convert it, for example: iconv -f SHIFT_JIS -t UTF-8") from None
     if "\x00" in text:
-        raise KumihanError("the file contains NUL characters", file=path,
+        raise KumihanError("the file contains NUL characters", file=name,
                            line=text[: text.index("\x00")].count("\n") + 1, hint="it is not a text file")
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_article(path: Path, root: Path, report: Report, *, multi: bool = False) -> Article:
+def read_article(path: Path, root: Path, report: Report) -> Article:
     """Read one article: check its front matter, convert its Markdown and resolve its notes."""
     rel = path.relative_to(root) if path.is_relative_to(root) else path
     text = read_text(path, report, rel)

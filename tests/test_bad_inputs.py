@@ -1,8 +1,6 @@
 """Bad input: each case ends with one line naming what is wrong and the remedy, exit 1, no traceback, and the
 previous good outputs in dist/ untouched."""
 
-import os
-import shutil
 
 import pytest
 

@@ -2,7 +2,6 @@
 
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -13,7 +12,7 @@ from kumihan.pipeline import load_book
 from kumihan.vertical_font import find_font
 
 from conftest import BOOK_TOML, article, run_build
-from pdfcheck import (VerticalPDF, flat, flush_violations, is_cjk, kinsoku_violations, pdftotext,
+from pdfcheck import (VerticalPDF, flat, flush_violations, kinsoku_violations, pdftotext,
                       upright_ratio)
 
 
