@@ -24,6 +24,7 @@ from .output import atomic_output
 from .render import article_context, build_time, environment, render
 
 XHTML = "application/xhtml+xml"
+_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 _FOLDER = "item"
 
 
@@ -54,9 +55,16 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     def vertical(html: str) -> str:
         return mark_tcy(html, tcy, long_numbers=settings.page.long_numbers)
 
+    # Each image file once in the package, under item/image/, whatever the articles call it.
+    image_names: dict[Path, str] = {}
+    for article in book.articles:
+        for im in article.images:
+            image_names.setdefault(im.path, f"img-{len(image_names) + 1:03d}{im.path.suffix.lower().replace('.jpeg', '.jpg')}")
+
     articles = []
     for i, article in enumerate(book.articles, start=1):
-        ctx = article_context(article, macros.noteref)
+        ctx = article_context(article, macros.noteref, macros.figure,
+                              lambda im: {"href": f"../image/{image_names[im.path]}"})
         ctx["file"] = f"p-{i:03d}.xhtml"
         articles.append(ctx)
 
@@ -93,6 +101,10 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
                            hint="restore styles/epub.css from the kumihan repository")
     eb.add_item(epub.EpubItem(uid="book-style", file_name="style/book-style.css", media_type="text/css",
                               content=style_path.read_bytes()))
+
+    for path, name in image_names.items():
+        eb.add_item(epub.EpubItem(uid=name.rsplit(".", 1)[0], file_name=f"image/{name}",
+                                  media_type=_MEDIA_TYPES[name.rsplit(".", 1)[1]], content=path.read_bytes()))
 
     cover_image, cover_media = make_cover(book)
     cover_name = "image/cover." + ("jpg" if cover_media == "image/jpeg" else "png")

@@ -55,6 +55,16 @@ class ArticleMeta:
 
 
 @dataclass(frozen=True)
+class Image:
+    """An image of an article: ``src`` as written in the Markdown, the file it names, its size in pixels."""
+
+    src: str
+    path: Path
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Note:
     """An endnote: numbered by first reference within its article (JLREQ 'processing of notes')."""
 
@@ -82,7 +92,7 @@ class Article:
     notes: tuple[Note, ...]
     headings: tuple[tuple[int, str, str], ...]
     """(level, id, text) of the headings inside the body, for bookmarks and the table of contents."""
-    images: tuple[Path, ...] = ()
+    images: tuple[Image, ...] = ()
 
 
 @dataclass(frozen=True)

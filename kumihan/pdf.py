@@ -108,7 +108,8 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     justify.install()
     env = environment(settings)
     macros = env.get_template("pdf/macros.html").module
-    articles = [article_context(a, macros.noteref) for a in book.articles]
+    articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page))
+                for a in book.articles]
     stylesheet = settings.root / settings.styles_dir / "pdf.css"
     if not stylesheet.is_file():
         raise KumihanError("the PDF stylesheet is missing", file=stylesheet.relative_to(settings.root),
@@ -158,6 +159,21 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     for message in watcher.messages:
         report.warn(Finding(f"PDF: {message}", file=out_path.name, hint="use a font that has the character"))
     return out_path
+
+
+IMAGE_DPI = 150  # an image's natural size in print
+
+
+def _fit_image(image, page) -> dict:
+    """Size an image for the page: natural size at 150 dpi, shrunk to fit one tier's column length and nine
+    tenths of the text area's width, upright once the page is turned."""
+    width = image.width / IMAGE_DPI * 25.4
+    height = image.height / IMAGE_DPI * 25.4
+    tier_length = page.chars_per_column * page.em_mm
+    scale = min(1.0, tier_length / height, 0.9 * page.text_width_mm / width)
+    width, height = width * scale, height * scale
+    return {"uri": image.path.as_uri(), "width_mm": _mm(width), "height_mm": _mm(height),
+            "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2)}
 
 
 def _mm(value: float) -> str:

@@ -10,7 +10,7 @@ import markdown
 from .errors import Finding, KumihanError, Report
 from .frontmatter import parse_front_matter, split_front_matter
 from .markdown_ext import ArticleExtension, find_line
-from .model import Article, Note
+from .model import Article, Image, Note
 from .settings import Settings
 
 #: Raw HTML that would run script or pull in other documents: refused, with the line (issue: nothing let in).
@@ -139,7 +139,7 @@ def _refuse_unsafe(md: markdown.Markdown, md_text: str, rel: Path, offset: int) 
                                hint="remove it; write the content in Markdown")
 
 
-def _check_resources(html: str, md_text: str, rel: Path, offset: int, base: Path, root: Path) -> tuple[Path, ...]:
+def _check_resources(html: str, md_text: str, rel: Path, offset: int, base: Path, root: Path) -> tuple[Image, ...]:
     images = []
     for href in _HREF.findall(html):
         if href.lower().startswith(("file:", "javascript:", "data:")):
@@ -157,8 +157,27 @@ def _check_resources(html: str, md_text: str, rel: Path, offset: int, base: Path
         if not target.is_file():
             raise KumihanError(f"image {src!r} does not exist", file=rel, line=line,
                                hint="check the file name, or add the image to content/")
-        images.append(target)
+        images.append(_image(src, target, rel, line))
     return tuple(images)
+
+
+_IMAGE_TYPES = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+
+
+def _image(src: str, path: Path, rel: Path, line: int | None) -> Image:
+    """Measure an image; one Pillow cannot read, or of a kind EPUB readers do not show, is an error."""
+    from PIL import Image as PILImage, UnidentifiedImageError
+
+    try:
+        with PILImage.open(path) as im:
+            kind, (width, height) = im.format, im.size
+    except (UnidentifiedImageError, OSError):
+        raise KumihanError(f"image {src!r} cannot be read as an image", file=rel, line=line,
+                           hint="save it as JPEG or PNG") from None
+    if kind not in _IMAGE_TYPES or path.suffix.lower() not in (_IMAGE_TYPES[kind], ".jpeg"):
+        raise KumihanError(f"image {src!r} is {kind}, named {path.suffix or 'without a suffix'}", file=rel,
+                           line=line, hint="use JPEG (.jpg) or PNG (.png), named for what it is")
+    return Image(src, path, width, height)
 
 
 def _check_corrections(article: Article, md_text: str, report: Report) -> None:

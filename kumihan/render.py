@@ -42,6 +42,25 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
                            hint="use only the variables documented in the README") from None
 
 
+_IMG = re.compile(r'(<p>\s*)?<img\b([^>]*?)\s*/?>(\s*</p>)?')
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+
+
+def replace_images(html: str, images: dict, macro) -> str:
+    """Replace each ``<img>`` by the writer's figure macro, called with the image's data (from ``images``, by
+    src), its alt text and whether it stands alone in its paragraph."""
+
+    def sub(m: re.Match) -> str:
+        attrs = dict(_ATTR.findall(m.group(2)))
+        alone = bool(m.group(1) and m.group(3))
+        figure = str(macro(images[attrs["src"]], attrs.get("alt", ""), alone))
+        if alone:
+            return figure
+        return (m.group(1) or "") + figure + (m.group(3) or "")
+
+    return _IMG.sub(sub, html)
+
+
 def replace_noterefs(html: str, macro) -> str:
     """Replace each note reference marker by what the writer's template macro makes of it."""
     return _NOTEREF.sub(lambda m: str(macro(int(m.group(1)), m.group(2))), html)
@@ -66,10 +85,13 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
 
 
-def article_context(article: Article, noteref_macro) -> dict:
-    """Plain data for templates: the article with its note references in the writer's markup."""
+def article_context(article: Article, noteref_macro, figure_macro=None, image_data=None) -> dict:
+    """Plain data for templates: the article with its note references and images in the writer's markup.
+    ``image_data(image)`` gives what the writer's figure macro needs of each image."""
+    body = replace_noterefs(article.body_html, noteref_macro)
+    if article.images and figure_macro is not None:
+        body = replace_images(body, {im.src: image_data(im) for im in article.images}, figure_macro)
     return {
-        "slug": article.slug, "meta": article.meta, "lead_html": article.lead_html,
-        "body_html": replace_noterefs(article.body_html, noteref_macro),
+        "slug": article.slug, "meta": article.meta, "lead_html": article.lead_html, "body_html": body,
         "notes": article.notes, "headings": article.headings,
     }

@@ -38,6 +38,8 @@ CASES = [
     case("note-in-a-note", "notes cannot refer to notes", {"a.md": article("本文[^a]。\n\n[^a]: 注[^b]\n[^b]: 二\n")}),
     case("unused-note-strict", "never referred to", {"a.md": article("本文。\n\n[^a]: 注\n")}, args=("epub", "--strict")),
     case("missing-image", "image 'nai.png' does not exist", {"a.md": article("![図](nai.png)\n")}),
+    case("image-not-an-image", "cannot be read as an image", {"a.md": article("![図](fig.png)\n"),
+                                                             "fig.png": "これは画像ではない"}),
     case("image-outside-project", "lies outside the project", {"a.md": article("![図](../../../etc/hosts)\n")}),
     case("file-url-image", "is not a file of the project", {"a.md": article("![図](file:///etc/hosts)\n")}),
     case("http-image", "builds never fetch", {"a.md": article("![図](http://example.com/a.png)\n")}),

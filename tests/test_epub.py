@@ -176,3 +176,17 @@ def test_editor_cover_is_used(project):
     assert run_build(root, "epub").returncode == 0
     files = parts(root / "dist" / "book.epub")
     assert files["item/image/cover.png"] == png.read_bytes()
+
+
+def test_images_are_packaged(project):
+    from PIL import Image
+    root = project({"a.md": article("図。\n\n![図の説明](fig.png)\n")})
+    Image.new("RGB", (100, 200), "red").save(root / "content" / "fig.png")
+    assert run_build(root, "epub").returncode == 0
+    path = root / "dist" / "book.epub"
+    assert epubcheck(path) == []
+    files = parts(path)
+    assert files["item/image/img-001.png"] == (root / "content" / "fig.png").read_bytes()
+    doc = xml(files["item/xhtml/p-001.xhtml"])
+    assert doc.xpath("//x:img/@src", namespaces=NS) == ["../image/img-001.png"]
+    assert doc.xpath("//x:img/@alt", namespaces=NS) == ["図の説明"]

@@ -244,3 +244,36 @@ def test_pdf_and_epub_set_the_same_numbers_tate_chu_yoko(project):
     epub = re.findall(r'<span class="tcy">([0-9]+)</span>', body)
     assert epub == ["1", "11", "13", "7", "12", "5"]
     assert pdf_tcy_numbers(doc) == epub
+
+
+def test_an_image_stands_upright_and_fits_the_text_area(project):
+    from PIL import Image, ImageDraw
+    root = project({"a.md": article("前の段落。\n\n![赤が上、青が下](fig.png)\n\n後の段落。\n")})
+    picture = Image.new("RGB", (300, 600), "white")
+    draw = ImageDraw.Draw(picture)
+    draw.rectangle((0, 0, 300, 150), fill="red")
+    draw.rectangle((0, 450, 300, 600), fill="blue")
+    picture.save(root / "content" / "fig.png")
+    assert run_build(root, "pdf").returncode == 0
+    path = root / "dist" / "book.pdf"
+    import pdfplumber
+    with pdfplumber.open(str(path)) as doc:
+        page = doc.pages[1]
+        [im] = page.images
+        text = [c for c in page.chars if c["text"] in "前後"]
+    # Portrait as drawn, like the source, and inside the text area's column length (42 em).
+    assert im["height"] / im["width"] == pytest.approx(2, rel=0.02)
+    assert im["height"] <= 42 * 9 + 0.5
+    # In reading order: after 前 (to its left), before 後.
+    xs = {c["text"]: c["x0"] for c in text}
+    assert xs["前"] > im["x1"] and xs["後"] < im["x0"]
+    # Rendered, red is at the top and blue at the bottom: upright, not turned or upside down.
+    out = path.parent / "page"
+    subprocess.run(["pdftoppm", "-r", "36", "-png", "-f", "2", "-l", "2", str(path), str(out)], check=True)
+    png = Image.open(next(path.parent.glob("page*.png"))).convert("RGB")
+    scale = 36 / 72
+    cx = (im["x0"] + im["x1"]) / 2 * scale
+    top = png.getpixel((int(cx), int((im["top"] + im["height"] * 0.1) * scale)))
+    bottom = png.getpixel((int(cx), int((im["bottom"] - im["height"] * 0.1) * scale)))
+    assert top[0] > 200 and top[2] < 80, top
+    assert bottom[2] > 200 and bottom[0] < 80, bottom
