@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 packages=(fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 extra=""
 if [ "${1:-}" = "--test" ]; then
-  packages+=(poppler-utils qpdf)
+  packages+=(poppler-utils qpdf fonts-ipaexfont-mincho)
   command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
   extra="[test]"
 fi

@@ -65,7 +65,8 @@ class Column:
 
 
 def is_cjk(ch: str) -> bool:
-    if not ch:
+    """Kanji and kana, which stand upright as they are; ー is left out: its vertical form is turned by design."""
+    if not ch or ch[0] in "ー":
         return False
     name = unicodedata.name(ch[0], "")
     return name.startswith(("CJK UNIFIED", "HIRAGANA", "KATAKANA"))

@@ -277,3 +277,25 @@ def test_an_image_stands_upright_and_fits_the_text_area(project):
     bottom = png.getpixel((int(cx), int((im["bottom"] - im["height"] * 0.1) * scale)))
     assert top[0] > 200 and top[2] < 80, top
     assert bottom[2] > 200 and bottom[0] < 80, bottom
+
+
+def test_another_japanese_font_ipaex_mincho(project):
+    """Any installed Japanese font with a vert feature will do: IPAex Mincho has TrueType outlines."""
+    import shutil as sh
+    from kumihan.errors import KumihanError
+    try:
+        source = find_font("IPAexMincho")
+    except KumihanError:
+        pytest.skip("fonts-ipaexfont-mincho is not installed (./setup.sh --test installs it)")
+    root = project({"a.md": article(KINSOKU_TEXT + "\n\n北朝鮮「ソウル」の11月、Like-minded partner（1）。\n")},
+                   book_toml=BOOK_TOML + '\n[pdf]\nfont_family = "IPAexMincho"\n')
+    assert run_build(root, "pdf").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    reference = TTFont(str(source.path), fontNumber=source.index)
+    upright, judged = upright_ratio(doc, reference)
+    assert judged > 100 and upright / judged >= 0.99
+    cols = [c for c in doc.columns() if c.page > 0]
+    assert kinsoku_violations(cols) == []
+    head, foot = doc.text_area()
+    assert flush_violations(cols, head, foot, doc.body_size) == []
+    assert sh.which("pdffonts")
