@@ -120,7 +120,8 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
         authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
         keywords=sorted({t for a in book.articles for t in a.meta.tags}),
     )
-    # First pass without the font, to learn the character set the derived font must cover.
+    # The page CSS names the derived font, which depends on the characters of the rendered text: render the
+    # document first, derive the font from its text, then put the page CSS in.
     html = render(env, "pdf/book.html", page_css="", **context)
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
