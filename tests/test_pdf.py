@@ -109,10 +109,14 @@ def test_note_marks_match_the_notes(pdf):
 
 def test_pdftotext_returns_the_paragraphs_in_order(reprint):
     book = load_book(reprint[0], Report())
-    # Page numbers and running heads are lines of their own between pages' text.
-    # -raw: the text in the order it is drawn, which is reading order (the default mode's layout analysis
-    # may move a paragraph's short last column after the next paragraph's first).
-    lines = [line for line in pdftotext(reprint[1], "-raw").splitlines()
+    # -raw: the text in the order it is drawn, which is reading order.  (The default mode's layout analysis
+    # moves a paragraph's short last column after the next, indented, paragraph's first column.)
+    check_paragraph_order(reprint, book, pdftotext(reprint[1], "-raw"))
+
+
+def check_paragraph_order(reprint, book, extracted):
+    """Every paragraph of the text, whole and in order; page numbers and running heads are lines of their own."""
+    lines = [line for line in extracted.splitlines()
              if not re.fullmatch(r"\s*\d+\s*", line) and line.strip() != book.articles[0].meta.title]
     text = flat("\n".join(lines))
     [a] = book.articles
