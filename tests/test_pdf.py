@@ -214,10 +214,20 @@ def test_b5_magazine_in_three_tiers(project):
 def test_print_ready_adds_bleed_and_crop_marks(project):
     root = project({"a.md": article("本文。\n")})
     assert run_build(root, "pdf", "--print-ready").returncode == 0
-    page = PdfReader(root / "dist" / "book.pdf").pages[1]
-    media, trim = page.mediabox, page.trimbox
-    assert float(media.width) - float(trim.width) == pytest.approx(2 * 3 * 72 / 25.4, abs=0.5)
-    assert "/BleedBox" in page
+    reader = PdfReader(root / "dist" / "book.pdf")
+    page = reader.pages[1]
+    mm = 72 / 25.4
+    media, trim, bleed = page.mediabox, page.trimbox, page.bleedbox
+    assert (round(float(trim.width) / mm), round(float(trim.height) / mm)) == (210, 148)  # A5, landscape frame
+    assert float(trim.left) - float(bleed.left) == pytest.approx(3 * mm, abs=0.1)  # 3 mm bleed
+    assert float(trim.left) - float(media.left) == pytest.approx(15 * mm, abs=0.1)  # room for the トンボ
+    # The marks are drawn in registration colour (the /All separation), outside the bleed.
+    contents = page.get_contents().get_data()
+    assert b"/KumihanAll CS" in contents and b"SCN" in contents
+    spaces = page["/Resources"]["/ColorSpace"]
+    assert spaces["/KumihanAll"][1] == "/All"
+    check = subprocess.run(["qpdf", "--check", str(root / "dist" / "book.pdf")], capture_output=True, text=True)
+    assert check.returncode == 0
 
 
 def test_missing_glyph_is_a_warning_that_names_it(project):
