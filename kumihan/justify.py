@@ -58,7 +58,9 @@ def _opportunities(line) -> dict[int, list[int]]:
 
 def justify_line(context, line, extra_width):
     """Spread ``extra_width`` over the line's expansion opportunities (replaces WeasyPrint's)."""
-    if extra_width <= 0:
+    # A full line of em-wide glyphs is already flush; what is left is floating-point noise, not worth a new
+    # Pango layout per text box (most lines of a Japanese page are such).
+    if extra_width < 0.01:
         return
     found = _opportunities(line)
     count = sum(len(p) for p in found.values())

@@ -16,6 +16,7 @@ The result depends only on the source face and the character set, so it is cache
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import subprocess
@@ -45,6 +46,7 @@ _UPRIGHT_EXTRA_RANGES = (
 _SIDEWAYS_EXCEPTIONS = frozenset("\u301c\uff5e")
 
 
+@functools.lru_cache(maxsize=None)
 def is_upright(ch: str) -> bool:
     """Return whether ``ch`` stands upright in vertical text (UTR #50 U, Tu, Tr)."""
     if ch in _SIDEWAYS_EXCEPTIONS:
