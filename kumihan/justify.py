@@ -16,16 +16,22 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
+from .jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS
 from .vertical_font import is_upright
 
 _original_set_text = line_break.Layout.set_text
 _installed = False
 
 
+_PUNCTUATION = frozenset(OPENING_BRACKETS + CLOSING_BRACKETS + FULL_STOPS + COMMAS + MIDDLE_DOTS)
+
+
 def _expandable(ch: str) -> bool:
-    # Upright (CJK) characters only.  Letter spacing splits Pango's shaping runs, and a split inside a Latin run
-    # would hide from the font the context that keeps "November 13" sideways (see vertical_font's calt).
-    return is_upright(ch) and ch != "\u2060"
+    # Upright (CJK) characters, not punctuation (JLREQ §3.8: space is added between ideographs and kana).
+    # Letter spacing splits Pango's shaping runs too: a split inside a Latin run would hide the context that
+    # keeps "November 13" sideways (vertical_font's calt), and one between two punctuation marks would undo
+    # their compression (its kern), which line breaking has already counted on.
+    return is_upright(ch) and ch != "\u2060" and ch not in _PUNCTUATION
 
 
 def _text_boxes(box):

@@ -27,7 +27,7 @@ from pathlib import Path
 from .errors import KumihanError
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
-DERIVATION_VERSION = "6"
+DERIVATION_VERSION = "7"
 
 DIGITS = "0123456789"
 
@@ -224,6 +224,7 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
             rule = "sub " + " ".join(f"u{ord(d):04X}" for d in number) + f" by {glyph};"
             (singles if len(number) == 1 else pairs).append(rule)
         fea.append(_tcy_features(pairs, singles, tcy_max_digits, mapping))
+    fea.append(_punctuation_kerning(mapping, upem))
 
     fb = FontBuilder(upem, isTTF=False)
     glyph_order = list(charstrings)
@@ -291,6 +292,31 @@ def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping
         features += "\nfeature calt {\n" + "\n".join(calt) + "\n} calt;"
     features += "\nfeature ss02 {\n  lookup tcy_single;\n} ss02;"
     return features
+
+
+# JLREQ §3.1.4 and appendix A: in vertical text the ink of these glyphs fills one half of the em box.
+_CLOSING = "、。，．」』）〕］｝〉》】〙〗〟"  # cl-02, cl-06, cl-07: ink in the leading half
+_OPENING = "「『（〔［｛〈《【〘〖〝"  # cl-01: ink in the trailing half
+
+
+def _punctuation_kerning(mapping: dict[int, str], upem: int) -> str:
+    """Compress consecutive punctuation (JLREQ §3.1.4, 'positioning of consecutive opening brackets, closing
+    brackets, commas, full stops'): between two of them only one half-em space remains, so 」。, 、「 and 「『
+    take 1.5 em, not 2."""
+
+    def cls(chars: str) -> str:
+        return "[" + " ".join(mapping[ord(c)] for c in chars if ord(c) in mapping) + "]"
+
+    closing, opening = cls(_CLOSING), cls(_OPENING)
+    half = upem // 2
+    rules = []
+    if closing != "[]":
+        rules.append(f"pos {closing} {closing} -{half};")  # 」。: the closing mark's blank trailing half goes
+        if opening != "[]":
+            rules.append(f"pos {closing} {opening} -{half};")  # 、「: one half-em between them
+    if opening != "[]":
+        rules.append(f"pos {opening} {opening} -{half};")  # 「『: the second mark's blank leading half goes
+    return "feature kern {\n  " + "\n  ".join(rules) + "\n} kern;" if rules else ""
 
 
 def _set_bounds(font, bounds: dict, metrics: dict) -> None:

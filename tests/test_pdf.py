@@ -313,3 +313,16 @@ def test_another_japanese_font_ipaex_mincho(project):
     head, foot = doc.text_area()
     assert flush_violations(cols, head, foot, doc.body_size) == []
     assert sh.which("pdffonts")
+
+
+def test_consecutive_punctuation_is_compressed(project):
+    """JLREQ §3.1.4: between two of 」。、「『 only a half-em remains: the pair advances 0.5 em, not 1."""
+    root = project({"a.md": article("あいう」。かき、「くけ」『こさ「『しす。\n")})
+    assert run_build(root, "pdf").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    glyphs = [g for g in doc.pages[1] if abs(g.size - 9.0) < 0.05]
+    advance = {a.text + b.text: round((b.top - a.top) / 9.0, 2) for a, b in zip(glyphs, glyphs[1:])}
+    for pair in ("」。", "、「", "」『", "「『"):
+        assert advance[pair] == 0.5, pair
+    for pair in ("う」", "。か", "「く", "す。"):
+        assert advance[pair] == 1.0, pair
