@@ -8,10 +8,12 @@ builds a font in which
   vertical form (the font's ``vert`` substitution, as HarfBuzz applies it for top-to-bottom Japanese) and is
   turned a quarter counter-clockwise inside its em box, with the vertical advance as its new advance;
 * every other character (Latin, ASCII punctuation) keeps its horizontal glyph, so it comes out sideways;
-* one- and two-digit numbers get pre-composed upright glyphs for tate-chu-yoko (JLREQ §3.2.4), reached through
-  the ``ss01`` feature, and longer runs of digits can be set upright digit by digit through ``ss02``.
+* one- and two-digit numbers among Japanese text get pre-composed upright glyphs for tate-chu-yoko (JLREQ
+  §3.2.4) through a contextual substitution on by default (``calt``); ``ss02`` sets any digit upright alone;
+* consecutive punctuation is compressed by pair kerning (``kern``, JLREQ §3.1.4).
 
-The result depends only on the source face and the character set, so it is cached on disk.
+The result depends only on the source face, the character set and the tate-chu-yoko policy, so it is cached
+on disk.
 """
 
 from __future__ import annotations
@@ -96,7 +98,6 @@ class VerticalFont:
     path: Path
     family: str
     missing: frozenset[str]
-    tcy_numbers: frozenset[str]
 
 
 def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_digits: int = 2) -> VerticalFont:
@@ -118,13 +119,13 @@ def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, t
     missing_file = cache_dir / f"tate-{key}.missing"
     if out.exists() and missing_file.exists():
         missing = frozenset(missing_file.read_text(encoding="utf-8"))
-        return VerticalFont(out, family, missing, tcy_numbers)
+        return VerticalFont(out, family, missing)
     cache_dir.mkdir(parents=True, exist_ok=True)
     missing = _build(source, sorted(chars), sorted(tcy_numbers), tcy_max_digits, family, out)
     tmp = missing_file.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text("".join(sorted(missing)), encoding="utf-8")
     os.replace(tmp, missing_file)
-    return VerticalFont(out, family, frozenset(missing), tcy_numbers)
+    return VerticalFont(out, family, frozenset(missing))
 
 
 def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max_digits: int, family: str,
