@@ -31,20 +31,30 @@ NOT_AT_LINE_END = frozenset(OPENING_BRACKETS)
 WORD_JOINER = "\u2060"
 
 _TAG_SPLIT = re.compile(r"(<[^>]*>)")
-_LATIN_NEIGHBOUR = "A-Za-z0-9.,:;/=&?#%_+\\-@'’"
+
+# Tate-chu-yoko context (JLREQ §3.2.4): digits next to these belong to a Latin word, a URL or a decimal and stay
+# sideways.  The EPUB's spans (tcy_pattern) and the PDF font's contextual substitution (vertical_font) are both
+# built from these strings, so that the two editions set the same numbers.
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+ALNUM = _LETTERS + "0123456789"
+TCY_NOT_AFTER = ALNUM + ".,:;/=&?#%_+-@'\u2019"
+"""A number right after one of these (or after one of these and a space) is not tate-chu-yoko."""
+TCY_NOT_BEFORE = _LETTERS + "%"
+"""Nor one right before one of these (or before a digit, ``.digit``, or ``, `` and a letter or digit)."""
 
 
 def tcy_pattern(max_digits: int) -> re.Pattern | None:
     """Match runs of at most ``max_digits`` ASCII digits that stand among Japanese text, not in a Latin word."""
     if max_digits < 1:
         return None
+    after, before = re.escape(TCY_NOT_AFTER), re.escape(TCY_NOT_BEFORE)
     return re.compile(
-        rf"(?<![{_LATIN_NEIGHBOUR}])(?<![{_LATIN_NEIGHBOUR}] )([0-9]{{1,{max_digits}}})(?![0-9A-Za-z%])"
+        rf"(?<![{after}])(?<![{after}] )([0-9]{{1,{max_digits}}})(?![0-9{before}])"
         rf"(?!\.[0-9])(?![,.] [A-Za-z0-9])"
     )
 
 
-_LONG_NUMBER = re.compile(r"(?<![A-Za-z0-9.,:/=&?#%_+\-])([0-9]{3,})(?![0-9A-Za-z%])")
+_LONG_NUMBER = re.compile(rf"(?<![{re.escape(TCY_NOT_AFTER)}])([0-9]{{3,}})(?![0-9{re.escape(TCY_NOT_BEFORE)}])")
 _KINSOKU_BEFORE = re.compile("(?<=[^\\s<\u2060])(?=[" + re.escape("".join(sorted(NOT_AT_LINE_START))) + "])")
 _UNBREAKABLE_PAIR = re.compile("([" + UNBREAKABLE + "])(?=[" + UNBREAKABLE + "])")
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import KumihanError
+from .jlreq import ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, OPENING_BRACKETS, TCY_NOT_AFTER, TCY_NOT_BEFORE
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
 DERIVATION_VERSION = "7"
@@ -68,8 +69,10 @@ class FontSource:
     family: str
 
 
+@functools.lru_cache(maxsize=None)
 def find_font(family: str) -> FontSource:
-    """Locate an installed font by family name through fontconfig."""
+    """Locate an installed font by family name through fontconfig (once per process: the PDF and the EPUB
+    cover both ask)."""
     try:
         out = subprocess.run(
             ["fc-match", "-f", "%{file}\n%{index}\n%{family}\n", f"{family}:lang=ja"],
@@ -248,13 +251,6 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     return missing
 
 
-# Characters next to which digits belong to a Latin word, a URL or a decimal, and stay sideways; the same
-# context as :func:`kumihan.jlreq.tcy_pattern`, which marks tate-chu-yoko for the EPUB.
-_LATIN_BEFORE = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.,:;/=&?#%_+-@'\u2019"
-_LATIN_AFTER = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz%"
-_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
-
 def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping: dict[int, str]) -> str:
     """OpenType features for tate-chu-yoko (JLREQ §3.2.4).
 
@@ -264,7 +260,8 @@ def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping
     def cls(chars: str) -> str:
         return "[" + " ".join(mapping[ord(c)] for c in chars if ord(c) in mapping) + "]"
 
-    digits, before, after, alnum = cls(DIGITS), cls(_LATIN_BEFORE), cls(_LATIN_AFTER), cls(_ALNUM)
+    # The same context as jlreq.tcy_pattern, which marks tate-chu-yoko for the EPUB.
+    digits, before, after, alnum = cls(DIGITS), cls(TCY_NOT_AFTER), cls(TCY_NOT_BEFORE), cls(ALNUM)
     space, stops = mapping.get(0x20), cls(".,")
     period = mapping.get(ord("."))
 
@@ -295,9 +292,11 @@ def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping
     return features
 
 
-# JLREQ §3.1.4 and appendix A: in vertical text the ink of these glyphs fills one half of the em box.
-_CLOSING = "、。，．」』）〕］｝〉》】〙〗〟"  # cl-02, cl-06, cl-07: ink in the leading half
-_OPENING = "「『（〔［｛〈《【〘〖〝"  # cl-01: ink in the trailing half
+# JLREQ §3.1.4 and appendix A: in vertical text the ink of these upright glyphs fills one half of the em box,
+# the leading half for cl-02, cl-06 and cl-07, the trailing half for cl-01.  (Their ASCII and quotation-mark
+# members lie sideways, so they are left out.)
+_CLOSING = "".join(c for c in CLOSING_BRACKETS + FULL_STOPS + COMMAS if is_upright(c))
+_OPENING = "".join(c for c in OPENING_BRACKETS if is_upright(c))
 
 
 def _punctuation_kerning(mapping: dict[int, str], upem: int) -> str:
