@@ -55,7 +55,7 @@ def _opportunities(line) -> dict[int, list[int]]:
             last_box, last_index = box, len(stripped) - 1
             break
     for box in text_boxes:
-        limit = last_index if box is last_box else len(box.text.rstrip(" ") if box is text_boxes[-1] else box.text)
+        limit = last_index if box is last_box else len(box.text)
         positions = [i for i, ch in enumerate(box.text[:limit]) if _expandable(ch)]
         if positions:
             found[id(box)] = positions
