@@ -2,8 +2,9 @@
 
 WeasyPrint justifies a line by widening U+0020 and U+00A0 only, so a Japanese column, which has no spaces,
 stays ragged at its foot.  :func:`install` replaces WeasyPrint's ``justify_line`` with one that spreads the
-line's free space over every expansion opportunity: each upright (CJK) character, never the line's last.  The extra space is given to Pango as letter spacing on those characters,
-which WeasyPrint already re-applies when it draws the line.
+line's free space over every expansion opportunity: each upright (CJK) character, never the line's last.
+The extra space is given to Pango as letter spacing on those characters, in a layout that sets it again
+whenever WeasyPrint sets the text again (as it does to draw the line).
 
 This reaches into WeasyPrint's layout; ``pyproject.toml`` pins the major version it was written against, and
 ``tests/test_pdf.py`` measures the column ends on the finished PDF.
@@ -19,19 +20,26 @@ from weasyprint.text.ffi import TO_UNITS, ffi, pango
 from .jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS
 from .vertical_font import is_upright
 
-_original_set_text = line_break.Layout.set_text
 _installed = False
 
 
 _PUNCTUATION = frozenset(OPENING_BRACKETS + CLOSING_BRACKETS + FULL_STOPS + COMMAS + MIDDLE_DOTS)
 
 
-def _expandable(ch: str) -> bool:
-    # Upright (CJK) characters, not punctuation (JLREQ §3.8: space is added between ideographs and kana).
-    # Letter spacing splits Pango's shaping runs too: a split inside a Latin run would hide the context that
-    # keeps "November 13" sideways (vertical_font's calt), and one between two punctuation marks would undo
-    # their compression (its kern), which line breaking has already counted on.
-    return is_upright(ch) and ch != "\u2060" and ch not in _PUNCTUATION
+class _Expandable(dict):
+    """Whether a character takes extra space, memoised: the question is asked of every character of every
+    justified line."""
+
+    def __missing__(self, ch: str) -> bool:
+        # Upright (CJK) characters, not punctuation (JLREQ §3.8: space is added between ideographs and kana).
+        # Letter spacing splits Pango's shaping runs too: a split inside a Latin run would hide the context that
+        # keeps "November 13" sideways (vertical_font's calt), and one between two punctuation marks would undo
+        # their compression (its kern), which line breaking has already counted on.
+        value = self[ch] = is_upright(ch) and ch != "\u2060" and ch not in _PUNCTUATION
+        return value
+
+
+_EXPANDABLE = _Expandable()
 
 
 def _text_boxes(box):
@@ -56,7 +64,8 @@ def _opportunities(line) -> dict[int, list[int]]:
             break
     for box in text_boxes:
         limit = last_index if box is last_box else len(box.text)
-        positions = [i for i, ch in enumerate(box.text[:limit]) if _expandable(ch)]
+        expandable = _EXPANDABLE
+        positions = [i for i, ch in enumerate(box.text[:limit]) if expandable[ch]]
         if positions:
             found[id(box)] = positions
     return found
@@ -80,7 +89,7 @@ def _add_spacing(context, box, spacing, found, x_advance):
         box.position_x += x_advance
         positions = found.get(id(box))
         if positions:
-            layout = line_break.create_layout(box.text, box.style, context, max_width=None, justification_spacing=0)
+            layout = _SpacedLayout(box.style, 0, None)
             layout.kumihan_spacing = (positions, spacing)
             layout.set_text(box.text, justify=True)
             layout.deactivate()
@@ -100,32 +109,43 @@ def _add_spacing(context, box, spacing, found, x_advance):
     return x_advance
 
 
-def _set_text(self, text, justify=False):
-    """WeasyPrint's ``Layout.set_text``, plus the letter spacing that justification asked for."""
-    _original_set_text(self, text, justify)
-    spacing = getattr(self, "kumihan_spacing", None)
-    if not (justify and spacing) or self.text != text:
-        return
-    positions, amount = spacing
+class _SpacedLayout(line_break.Layout):
+    """A text box's Pango layout that carries letter spacing; WeasyPrint sets its text again when it draws."""
+
+    kumihan_spacing: tuple[list[int], float]
+
+    def set_text(self, text, justify=False):
+        """Set the text as WeasyPrint does, plus the letter spacing that justification asked for."""
+        super().set_text(text, justify)
+        if justify and self.text == text:
+            _letter_space(self.layout, text, *self.kumihan_spacing)
+
+
+def _letter_space(layout, text: str, positions: list[int], amount: float) -> None:
     units = int(amount * TO_UNITS)
-    attr_list = pango.pango_layout_get_attributes(self.layout)
+    attr_list = pango.pango_layout_get_attributes(layout)
     if attr_list == ffi.NULL:
         attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-    offsets = []
+    # Byte offsets (Pango indexes UTF-8) of each character up to the last that takes space.
+    offsets = [0]
     total = 0
-    for ch in text:
+    for ch in text[:positions[-1] + 1]:
+        total += 1 if ch < "\x80" else len(ch.encode())
         offsets.append(total)
-        total += len(ch.encode())
+    # Pango puts half of a letter spacing on each side of a character, and drops the half that falls outside
+    # the text: the first character of a box takes double, so that the whole amount lands.  Neighbouring
+    # characters share one attribute (Pango would merge equal neighbours anyway).
+    runs = []
     for i in positions:
-        start = offsets[i]
-        end = start + len(text[i].encode())
-        # Pango puts half of a letter spacing on each side of a character, and drops the half that falls
-        # outside the text: the first character of a box takes double, so that the whole amount lands.
-        factor = 2 if i == 0 else 1
-        attr = pango.pango_attr_letter_spacing_new(units * factor)
-        attr.start_index, attr.end_index = start, end
+        if runs and runs[-1][1] == i and i != 1:
+            runs[-1][1] = i + 1
+        else:
+            runs.append([i, i + 1])
+    for start, end in runs:
+        attr = pango.pango_attr_letter_spacing_new(units * 2 if start == 0 else units)
+        attr.start_index, attr.end_index = offsets[start], offsets[end]
         pango.pango_attr_list_change(attr_list, attr)
-    pango.pango_layout_set_attributes(self.layout, attr_list)
+    pango.pango_layout_set_attributes(layout, attr_list)
 
 
 def install() -> None:
@@ -134,5 +154,4 @@ def install() -> None:
     if _installed:
         return
     inline.justify_line = justify_line
-    line_break.Layout.set_text = _set_text
     _installed = True
