@@ -3,7 +3,8 @@
 For the article and for an anthology of 50 copies of it (about 160,000 characters), it times whole processes:
 
 * ``build.py pdf`` with a cold font cache and with a warm one, against WeasyPrint rendering the same text as
-  plain horizontal HTML with the system font (the baseline, measured in the same run);
+  plain horizontal HTML with the system font (the baseline, measured in the same run): the book's own HTML
+  with its stylesheets taken out, in the same page frame;
 * ``build.py epub``.
 
 It reports medians of ``--runs`` runs, the ratios to the baseline, and peak memory (max RSS of the process).
@@ -22,6 +23,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 OUT = ROOT / "bench" / "out"
 
 BASELINE = """
@@ -58,15 +60,41 @@ def make_project(name: str, copies: int) -> Path:
     return root
 
 
-def plain_html(root: Path) -> Path:
-    """The same text as plain horizontal HTML with the system font, in the same frame as the book's pages
-    (page size, margins, font size, line pitch), so that the ratio measures what vertical setting costs."""
-    sys.path.insert(0, str(ROOT))
+def _frame_css(root: Path) -> str:
+    """The book's page frame (page size, margins, font size, line pitch) as CSS for horizontal text."""
     from kumihan.errors import Report
     from kumihan.settings import load_settings
 
     page = load_settings(root, Report()).page
     gap = page.line_gap_em * page.em_mm
+    return (f"@page {{ size: {page.height_mm}mm {page.width_mm}mm; margin: {page.margin_gutter_mm - gap / 2}mm "
+            f"{page.margin_bottom_mm}mm {page.margin_fore_edge_mm - gap / 2}mm {page.margin_top_mm}mm }} "
+            f'body {{ font-family: "Noto Serif CJK JP", serif; font-size: {page.font_size_pt}pt; '
+            f"line-height: {1 + page.line_gap_em}; text-align: justify }} p {{ margin: 0; text-indent: 1em }}")
+
+
+def plain_html(root: Path) -> Path:
+    """Everything the PDF sets (title page, title blocks, body, notes, the editorial record, the colophon), as
+    the book's own HTML (templates/pdf) with its stylesheets taken out: plain horizontal text in the same
+    frame, so that the ratio measures what vertical setting costs."""
+    from kumihan.errors import Report
+    from kumihan.pdf import book_html
+    from kumihan.pipeline import load_book
+
+    html = book_html(load_book(root, Report()))
+    html = re.sub(r'<link rel="stylesheet"[^>]*>|<div class="folio"></div>', "", html)
+    # Plain: one size, one weight, no spacing but the paragraph indent (a bold heading would bring in a second
+    # face to embed, and the browser's heading sizes and margins pages the book's vertical setting does not).
+    html = html.replace("<style></style>", f"<style>* {{ font: inherit; margin: 0; padding: 0; list-style: none }} "
+                        f"{_frame_css(root)} .article, .editorial, .colophon {{ break-before: page }}</style>", 1)
+    path = root / "plain.html"
+    path.write_text(html, encoding="utf-8")
+    return path
+
+
+def plain_body_html(root: Path) -> Path:
+    """Only the articles' paragraphs and notes as plain HTML (the baseline of the first benchmarks, which left
+    out the title blocks and the editorial record that the PDF also sets)."""
     parts = []
     for path in sorted((root / "content").glob("*.md")):
         text = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
@@ -76,19 +104,11 @@ def plain_html(root: Path) -> Path:
             if para:
                 parts.append(f"<p>{para}</p>")
         parts.append('<p style="break-after: page"></p>')
-    html = root / "plain.html"
-    html.write_text('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>'
-                    f"@page {{ size: {page.height_mm}mm {page.width_mm}mm; margin: {page.margin_gutter_mm - gap / 2}mm "
-                    f"{page.margin_bottom_mm}mm {page.margin_fore_edge_mm - gap / 2}mm {page.margin_top_mm}mm }} "
-                    f'body {{ font-family: "Noto Serif CJK JP", serif; font-size: {page.font_size_pt}pt; '
-                    f"line-height: {1 + page.line_gap_em}; text-align: justify }} p {{ margin: 0; text-indent: 1em }}"
-                    "</style></head><body>" + "".join(parts) + "</body></html>", encoding="utf-8")
-    return html
-
-
-def median_of(runs: int, fn) -> tuple[float, float]:
-    results = [fn() for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+    path = root / "plain-body.html"
+    path.write_text('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>'
+                    f"{_frame_css(root)}</style></head><body>" + "".join(parts) + "</body></html>",
+                    encoding="utf-8")
+    return path
 
 
 def main() -> int:
@@ -100,11 +120,11 @@ def main() -> int:
     rows = []
     for name, copies in (("article", 1), ("anthology-50", 50)):
         root = make_project(name, copies)
-        html = plain_html(root)
+        same, body = plain_html(root), plain_body_html(root)
         build = [py, str(ROOT / "build.py"), "-q", "-C", str(root)]
 
-        def baseline(html=html, root=root):
-            return run([py, "-c", BASELINE, str(html), str(root / "plain.pdf")])
+        def baseline(html):
+            return lambda: run([py, "-c", BASELINE, str(html), str(root / "plain.pdf")])
 
         def cold(build=build, root=root):
             shutil.rmtree(root / ".kumihan-cache", ignore_errors=True)
@@ -116,20 +136,30 @@ def main() -> int:
         def epub(build=build):
             return run(build[:2] + ["epub"] + build[2:], env)
 
-        base_t, base_m = median_of(args.runs, baseline)
-        cold_t, cold_m = median_of(args.runs, cold)
-        warm_t, warm_m = median_of(args.runs, warm)
-        epub_t, epub_m = median_of(args.runs, epub)
+        # Interleaved, so that a slow spell of a shared machine falls on every column alike.
+        results = {key: [] for key in ("same", "body", "cold", "warm", "epub")}
+        for _ in range(args.runs):
+            for key, fn in (("same", baseline(same)), ("body", baseline(body)), ("cold", cold), ("warm", warm),
+                            ("epub", epub)):
+                results[key].append(fn())
+        medians = {key: (statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for key, rs in results.items()}
         chars = sum(len(p.read_text(encoding="utf-8")) for p in (root / "content").glob("*.md"))
-        rows.append((name, chars, base_t, base_m, cold_t, cold_m, warm_t, warm_m, epub_t, epub_m))
+        rows.append((name, chars, medians))
 
     print(f"medians of {args.runs} whole-process runs on {os.cpu_count()} cores; ratios against plain WeasyPrint "
-          "on the same text in this run\n")
-    print("| job | characters | plain WeasyPrint | PDF, cold font cache | PDF, warm cache | EPUB |")
+          "setting the same text horizontally in this run\n")
+    print("| job | source characters | plain WeasyPrint | PDF, cold font cache | PDF, warm cache | EPUB |")
     print("|---|---:|---:|---:|---:|---:|")
-    for name, chars, bt, bm, ct, cm, wt, wm, et, em in rows:
+    for name, chars, m in rows:
+        (bt, bm), (ct, cm), (wt, wm), (et, em) = m["same"], m["cold"], m["warm"], m["epub"]
         print(f"| {name} | {chars:,} | {bt:.2f} s, {bm:.0f} MiB | {ct:.2f} s (×{ct / bt:.2f}), {cm:.0f} MiB "
               f"| {wt:.2f} s (×{wt / bt:.2f}), {wm:.0f} MiB | {et:.2f} s, {em:.0f} MiB |")
+    print("\nagainst the articles' paragraphs and notes alone (no title blocks, no editorial record):\n")
+    print("| job | plain WeasyPrint | PDF, cold | PDF, warm |")
+    print("|---|---:|---:|---:|")
+    for name, _, m in rows:
+        bt, ct, wt = m["body"][0], m["cold"][0], m["warm"][0]
+        print(f"| {name} | {bt:.2f} s | ×{ct / bt:.2f} | ×{wt / bt:.2f} |")
     return 0
 
 

@@ -156,11 +156,10 @@ class _MissingGlyphs(logging.Handler):
             self.messages.append(record.getMessage())
 
 
-def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
-    """Render ``book`` as a vertical PDF at ``out_path``."""
+def book_html(book: Book, env=None) -> str:
+    """Render the book through templates/pdf as HTML, before vertical setting and page geometry."""
     settings, page = book.settings, book.settings.page
-    justify.install()
-    env = environment(settings)
+    env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
     articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page))
                 for a in book.articles]
@@ -168,15 +167,20 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     if not stylesheet.is_file():
         raise KumihanError("the PDF stylesheet is missing", file=stylesheet.relative_to(settings.root),
                            hint="restore styles/pdf.css from the kumihan repository")
-    built = build_time()
-    context = dict(
-        book=settings, articles=articles, built=built, stylesheet=stylesheet.as_uri(),
-        authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
-        keywords=sorted({t for a in book.articles for t in a.meta.tags}),
-    )
-    # The page CSS names the derived font, which depends on the characters of the rendered text: render the
-    # document first, derive the font from its text, then put the page CSS in.
-    html = render(env, "pdf/book.html", page_css="", **context)
+    # The page CSS names the derived font, which depends on the characters of the rendered text: the document
+    # is rendered first, and build_pdf puts the page CSS in once the font is derived from its text.
+    return render(env, "pdf/book.html", page_css="", book=settings, articles=articles, built=build_time(),
+                  stylesheet=stylesheet.as_uri(),
+                  authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
+                  keywords=sorted({t for a in book.articles for t in a.meta.tags}))
+
+
+def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
+    """Render ``book`` as a vertical PDF at ``out_path``."""
+    settings, page = book.settings, book.settings.page
+    justify.install()
+    env = environment(settings)
+    html = book_html(book, env)
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
     html = _break_urls(glue_kinsoku(mark_tcy(html, 0, long_numbers=page.long_numbers)))
