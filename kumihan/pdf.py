@@ -8,58 +8,26 @@ stands upright and Latin runs lie sideways, as in real vertical text.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
-import gc
+import ctypes.util
 import html as htmllib
-import logging
+import multiprocessing
 import re
+import sys
 from pathlib import Path
-from urllib.parse import unquote, urlparse
 
 import pydyf
-from weasyprint import HTML
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
-from . import justify
 from .errors import Finding, KumihanError, Report
 from .jlreq import glue_kinsoku, mark_tcy
 from .model import Book
-from .output import atomic_output
 from .render import article_context, build_time, environment, render
-from .vertical_font import derive_vertical_font, find_font
+from .vertical_font import cached_vertical_font, derive_vertical_font, find_font
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")
 _INVISIBLE = re.compile("[\u200b\u2060]")
-
-
-class _Refused(FatalURLFetchingError):
-    """Stops WeasyPrint (which swallows ordinary fetch errors) and carries the editor's error out."""
-
-    def __init__(self, error: KumihanError):
-        super().__init__(str(error))
-        self.error = error
-
-
-class ConfinedFetcher(URLFetcher):
-    """Read only files inside the project (and its font cache); never the network."""
-
-    def __init__(self, root: Path):
-        super().__init__(allowed_protocols={"file"})
-        self.root = root.resolve()
-
-    def fetch(self, url, headers=None):
-        parsed = urlparse(url)
-        if parsed.scheme != "file":
-            raise _Refused(KumihanError(
-                f"the build refers to {url!r}: builds never fetch from the network",
-                hint="download the resource into the project and refer to it by a relative path"))
-        path = Path(unquote(parsed.path)).resolve()
-        if not path.is_relative_to(self.root):
-            raise _Refused(KumihanError(
-                f"the build refers to {path}, outside the project",
-                hint="copy the file into the project and refer to it by a relative path"))
-        return super().fetch(url, headers)
 
 
 def _break_urls(html: str) -> str:
@@ -146,16 +114,6 @@ def _finisher(direction_r2l: bool = True, bleed_mm: float | None = None):
     return finish
 
 
-class _MissingGlyphs(logging.Handler):
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record):
-        if ".notdef" in record.getMessage():
-            self.messages.append(record.getMessage())
-
-
 def book_html(book: Book, env=None) -> str:
     """Render the book through templates/pdf as HTML, before vertical setting and page geometry."""
     settings, page = book.settings, book.settings.page
@@ -178,7 +136,6 @@ def book_html(book: Book, env=None) -> str:
 def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     """Render ``book`` as a vertical PDF at ``out_path``."""
     settings, page = book.settings, book.settings.page
-    justify.install()
     env = environment(settings)
     html = book_html(book, env)
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
@@ -186,7 +143,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = _break_urls(glue_kinsoku(mark_tcy(html, 0, long_numbers=page.long_numbers)))
     chars = _chars_of(html)
     source = find_font(page.font_family)
-    font = derive_vertical_font(source, chars, settings.cache_dir, tcy_max_digits=page.tcy_max_digits)
+    font, layout = _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits)
     for ch in sorted(font.missing):
         report.warn(_missing_char_finding(ch, book, page.font_family))
 
@@ -201,42 +158,56 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     )
     html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
 
-    watcher = _MissingGlyphs()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(watcher)
-    try:
-        with _few_collections():
-            try:
-                document = HTML(string=html, base_url=settings.root.as_uri() + "/",
-                                url_fetcher=ConfinedFetcher(settings.root)).render()
-            except _Refused as refused:
-                raise refused.error from None
-            with atomic_output(out_path) as tmp:
-                document.write_pdf(tmp, finisher=_finisher(bleed_mm=page.bleed_mm if page.print_ready else None),
-                                   pdf_identifier=settings.identifier.encode(),
-                                   uncompressed_pdf=False)
-    finally:
-        logger.removeHandler(watcher)
-    for message in watcher.messages:
+    bleed_mm = page.bleed_mm if page.print_ready else None
+    messages = layout.write_pdf(html, settings.root, out_path, _finisher(bleed_mm=bleed_mm), settings.identifier)
+    for message in messages:
         report.warn(Finding(f"PDF: {message}", file=out_path.name, hint="use a font that has the character"))
     return out_path
 
 
+def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: int):
+    """Return the derived vertical font and :mod:`kumihan.layout`.  When the font is not in the cache it is
+    derived in another process while WeasyPrint loads in this one: each takes about a third of a second."""
+    font = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
+    # Forked only before WeasyPrint is loaded: then the overlap pays, and no library threads are running.
+    if font is None and sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+            future = pool.submit(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
+            layout = _load_layout()
+            with contextlib.suppress(Exception):  # derived again below, to raise the error here
+                font = future.result()
+    else:
+        layout = _load_layout()
+    font = font or derive_vertical_font(source, chars, cache_dir, tcy_max_digits)
+    return font, layout
+
+
+def _load_layout():
+    """Import :mod:`kumihan.layout`, and with it WeasyPrint, opening its libraries by soname."""
+    try:
+        with _libraries_by_soname():
+            from . import layout
+    except OSError:  # a system whose libraries go by other names: search as WeasyPrint does
+        from . import layout
+    return layout
+
+
 @contextlib.contextmanager
-def _few_collections():
-    """Collect garbage less often while WeasyPrint lays out and draws."""
-    # Layout allocates millions of short-lived boxes; with the default thresholds the collector runs thousands
-    # of times and each full pass walks every object WeasyPrint and the book hold (about a fifth of the run
-    # on an anthology).  Objects alive now are frozen out of those passes; cycles made during layout are still
-    # collected, less often.  Peak memory is unchanged (bench/run.py).
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
+def _libraries_by_soname():
+    """Let WeasyPrint open its libraries without ctypes' library search (on Linux)."""
+    # WeasyPrint tries several names for each of Pango, HarfBuzz, fontconfig…; cffi hands each name that the
+    # dynamic linker does not know to ctypes.util.find_library, which runs ldconfig and gcc: about 0.2 s, a
+    # fifth of a one-article build.  Every list also holds the Linux soname (libpango-1.0.so.0), which the
+    # dynamic linker opens directly.
+    if not sys.platform.startswith("linux"):
+        yield
+        return
+    find_library = ctypes.util.find_library
+    ctypes.util.find_library = lambda name: None
     try:
         yield
     finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        ctypes.util.find_library = find_library
 
 
 IMAGE_DPI = 150  # an image's natural size in print

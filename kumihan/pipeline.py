@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import ctypes.util
-import sys
 import time
 from pathlib import Path
 from typing import Callable
@@ -15,30 +12,8 @@ from .reader import read_articles
 from .settings import load_settings
 
 
-@contextlib.contextmanager
-def _libraries_by_soname():
-    """Let WeasyPrint open its libraries without ctypes' library search (on Linux)."""
-    # WeasyPrint tries several names for each of Pango, HarfBuzz, fontconfig…; cffi hands each name that the
-    # dynamic linker does not know to ctypes.util.find_library, which runs ldconfig and gcc: about 0.2 s, a
-    # fifth of a one-article build.  Every list also holds the Linux soname (libpango-1.0.so.0), which the
-    # dynamic linker opens directly.
-    if not sys.platform.startswith("linux"):
-        yield
-        return
-    find_library = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = find_library
-
-
 def _pdf(book: Book, out_dir: Path, report: Report) -> Path:
-    try:
-        with _libraries_by_soname():
-            from .pdf import build_pdf  # WeasyPrint loads Pango: only when a PDF is asked for
-    except OSError:  # a system whose libraries go by other names: search as WeasyPrint does
-        from .pdf import build_pdf
+    from .pdf import build_pdf  # WeasyPrint loads Pango: only when a PDF is asked for
     return build_pdf(book, out_dir / book.settings.pdf_name, report)
 
 

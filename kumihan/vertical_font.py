@@ -103,26 +103,38 @@ class VerticalFont:
     missing: frozenset[str]
 
 
-def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_digits: int = 2) -> VerticalFont:
-    """Return the vertical font for ``chars``, deriving it unless the cache holds it.
-
-    Runs of up to ``tcy_max_digits`` digits among Japanese text turn into tate-chu-yoko glyphs by themselves,
-    through a contextual substitution that is on by default (``calt``)."""
+def _cache_entry(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_digits: int):
+    """Return (characters to derive, family name, font path, path of its missing-characters list)."""
     # Printable ASCII always: the tate-chu-yoko context classes need it, and it costs a few glyphs.
     chars = {c for c in set(chars) | {chr(c) for c in range(0x20, 0x7F)} if c.isprintable()}
-    tcy_numbers = frozenset(DIGITS) | (frozenset(a + b for a in DIGITS for b in DIGITS) if tcy_max_digits >= 2
-                                       else frozenset())
     stat = source.path.stat()
     key = hashlib.sha256(
         "\0".join([DERIVATION_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
                    str(source.index), "".join(sorted(chars)), str(tcy_max_digits)]).encode()
     ).hexdigest()[:16]
-    family = f"Kumihan Tate {key}"
-    out = cache_dir / f"tate-{key}.otf"
-    missing_file = cache_dir / f"tate-{key}.missing"
+    return chars, f"Kumihan Tate {key}", cache_dir / f"tate-{key}.otf", cache_dir / f"tate-{key}.missing"
+
+
+def cached_vertical_font(source: FontSource, chars: set[str], cache_dir: Path,
+                         tcy_max_digits: int = 2) -> VerticalFont | None:
+    """Return the vertical font for ``chars`` if the cache holds it."""
+    _, family, out, missing_file = _cache_entry(source, chars, cache_dir, tcy_max_digits)
     if out.exists() and missing_file.exists():
-        missing = frozenset(missing_file.read_text(encoding="utf-8"))
-        return VerticalFont(out, family, missing)
+        return VerticalFont(out, family, frozenset(missing_file.read_text(encoding="utf-8")))
+    return None
+
+
+def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_digits: int = 2) -> VerticalFont:
+    """Return the vertical font for ``chars``, deriving it unless the cache holds it.
+
+    Runs of up to ``tcy_max_digits`` digits among Japanese text turn into tate-chu-yoko glyphs by themselves,
+    through a contextual substitution that is on by default (``calt``)."""
+    cached = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
+    if cached is not None:
+        return cached
+    chars, family, out, missing_file = _cache_entry(source, chars, cache_dir, tcy_max_digits)
+    tcy_numbers = frozenset(DIGITS) | (frozenset(a + b for a in DIGITS for b in DIGITS) if tcy_max_digits >= 2
+                                       else frozenset())
     cache_dir.mkdir(parents=True, exist_ok=True)
     missing = _build(source, sorted(chars), sorted(tcy_numbers), tcy_max_digits, family, out)
     tmp = missing_file.with_suffix(f".{os.getpid()}.tmp")
