@@ -30,7 +30,7 @@ from .errors import KumihanError
 from .jlreq import ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, OPENING_BRACKETS, TCY_NOT_AFTER, TCY_NOT_BEFORE
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
-DERIVATION_VERSION = "7"
+DERIVATION_VERSION = "8"
 
 DIGITS = "0123456789"
 
@@ -257,6 +257,9 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     if fea:
         addOpenTypeFeaturesFromString(fb.font, "\n".join(fea))
     _set_bounds(fb.font, bounds, metrics)
+    # No dates: the same source and text derive the same bytes, and so embed the same subset in the PDF.
+    fb.font["head"].created = fb.font["head"].modified = 0
+    fb.font.recalcTimestamp = False
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     fb.font.save(str(tmp))
     os.replace(tmp, out)
