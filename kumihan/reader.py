@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import markdown
+from markdown.extensions.tables import TableExtension
 
 from .errors import Finding, KumihanError, Report
 from .frontmatter import parse_front_matter, split_front_matter
@@ -91,7 +92,9 @@ def read_article(path: Path, root: Path, report: Report) -> Article:
                                hint=f"split it; a paragraph longer than {MAX_PARAGRAPH:,} characters is surely a mistake")
 
     ext = ArticleExtension(path=rel, line_offset=offset, prefix=f"{slug}-")
-    md = markdown.Markdown(output_format="xhtml", extensions=[ext, "tables"])
+    # An instance, not the name "tables": a name is looked up among installed packages' entry points, which
+    # costs more than converting the article.
+    md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension()])
     body_html = md.convert(md_text)
     _refuse_unsafe(md, md_text, rel, offset)
     notes = _resolve_notes(ext, md_text, rel, offset, report)
