@@ -82,7 +82,7 @@ def plain_html(root: Path) -> Path:
     from kumihan.pipeline import load_book
 
     html = book_html(load_book(root, Report()))
-    html = re.sub(r'<link rel="stylesheet"[^>]*>|<div class="folio"></div>', "", html)
+    html = re.sub(r'<link rel="stylesheet"[^>]*>', "", html)
     # Plain: one size, one weight, no spacing but the paragraph indent (a bold heading would bring in a second
     # face to embed, and the browser's heading sizes and margins pages the book's vertical setting does not).
     html = html.replace("<style></style>", f"<style>* {{ font: inherit; margin: 0; padding: 0; list-style: none }} "

@@ -150,9 +150,14 @@ def test_margins_mirror_and_folios_sit_outside_the_text_area(pdf, reprint):
     assert width - (even[0].xc + pdf.body_size / 2) == pytest.approx(page.margin_fore_edge_mm * mm, abs=1.5)
     assert width - (odd[0].xc + pdf.body_size / 2) == pytest.approx(page.margin_gutter_mm * mm, abs=1.5)
     head, foot = pdf.text_area()
+    outer = {}
     for n in (2, 3):
         folio = [g for g in pdf.pages[n] if g.text == str(n + 1) and g.top > foot]
         assert folio, f"no page number below the text area on page {n + 1}"
+        # At the fore-edge corner: the left of odd pages, the right of even ones.
+        outer[n] = folio[0].x0 if n % 2 == 0 else width - folio[0].x1
+        assert outer[n] < page.margin_fore_edge_mm * mm, f"page {n + 1}'s number is not at the fore-edge"
+    assert outer[2] == pytest.approx(outer[3], abs=1.0)  # mirrored
 
 
 def test_byte_identical_rebuild_and_cached_font(reprint):
