@@ -7,7 +7,9 @@ For the article and for an anthology of 50 copies of it (about 160,000 character
   with its stylesheets taken out, in the same page frame;
 * ``build.py epub``.
 
-It reports medians of ``--runs`` runs, the ratios to the baseline, and peak memory (max RSS of the process).
+It reports medians of ``--runs`` runs, peak memory (max RSS of the process), and the ratios to the baseline.
+Each round runs the baseline and the builds back to back, and a ratio is the median of the rounds' ratios: on
+a shared machine whose speed drifts by ±20 % over minutes, that is steadier than a ratio of medians.
 """
 
 from __future__ import annotations
@@ -144,6 +146,10 @@ def main() -> int:
         # The EPUB after the PDFs, with the cover already made (a cold run wipes the cache it is kept in).
         results["epub"] = [epub() for _ in range(args.runs)]
         medians = {key: (statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for key, rs in results.items()}
+        for key, base in (("cold", "same"), ("warm", "same"), ("cold/body", "body"), ("warm/body", "body")):
+            ours = results[key.split("/")[0]]
+            medians[f"{key} rounds"] = [o[0] / b[0] for o, b in zip(ours, results[base])]
+            medians[f"{key} ratio"] = statistics.median(medians[f"{key} rounds"])
         chars = sum(len(p.read_text(encoding="utf-8")) for p in (root / "content").glob("*.md"))
         rows.append((name, chars, medians))
 
@@ -153,14 +159,18 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|---:|")
     for name, chars, m in rows:
         (bt, bm), (ct, cm), (wt, wm), (et, em) = m["same"], m["cold"], m["warm"], m["epub"]
-        print(f"| {name} | {chars:,} | {bt:.2f} s, {bm:.0f} MiB | {ct:.2f} s (×{ct / bt:.2f}), {cm:.0f} MiB "
-              f"| {wt:.2f} s (×{wt / bt:.2f}), {wm:.0f} MiB | {et:.2f} s, {em:.0f} MiB |")
+        cr, wr = m["cold ratio"], m["warm ratio"]
+        print(f"| {name} | {chars:,} | {bt:.2f} s, {bm:.0f} MiB | {ct:.2f} s (×{cr:.2f}), {cm:.0f} MiB "
+              f"| {wt:.2f} s (×{wr:.2f}), {wm:.0f} MiB | {et:.2f} s, {em:.0f} MiB |")
     print("\nagainst the articles' paragraphs and notes alone (no title blocks, no editorial record):\n")
     print("| job | plain WeasyPrint | PDF, cold | PDF, warm |")
     print("|---|---:|---:|---:|")
     for name, _, m in rows:
-        bt, ct, wt = m["body"][0], m["cold"][0], m["warm"][0]
-        print(f"| {name} | {bt:.2f} s | ×{ct / bt:.2f} | ×{wt / bt:.2f} |")
+        print(f"| {name} | {m['body'][0]:.2f} s | ×{m['cold/body ratio']:.2f} | ×{m['warm/body ratio']:.2f} |")
+    print("\neach round's ratio to the same text (cold; warm):")
+    for name, _, m in rows:
+        print(f"  {name}: " + " ".join(f"{r:.2f}" for r in m["cold rounds"]) + "; "
+              + " ".join(f"{r:.2f}" for r in m["warm rounds"]))
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes.util
+import gc
 import html as htmllib
 import multiprocessing
 import re
@@ -171,11 +172,15 @@ def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: i
     font = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
     # Forked only before WeasyPrint is loaded: then the overlap pays, and no library threads are running.
     if font is None and sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
-        with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-            future = pool.submit(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
-            layout = _load_layout()
-            with contextlib.suppress(Exception):  # derived again below, to raise the error here
-                font = future.result()
+        gc.freeze()  # the helper's collections then leave the book's objects, and so its shared pages, alone
+        try:
+            with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
+                future = pool.submit(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
+                layout = _load_layout()
+                with contextlib.suppress(Exception):  # derived again below, to raise the error here
+                    font = future.result()
+        finally:
+            gc.unfreeze()
     else:
         layout = _load_layout()
     font = font or derive_vertical_font(source, chars, cache_dir, tcy_max_digits)
