@@ -2,12 +2,12 @@
 
 WeasyPrint justifies a line by widening U+0020 and U+00A0 only, so a Japanese column, which has no spaces,
 stays ragged at its foot.  :func:`install` replaces WeasyPrint's ``justify_line`` with one that spreads the
-line's free space over every expansion opportunity: each upright (CJK) character, never the line's last.
+line's free space evenly between the upright (CJK) characters that are not punctuation.
 The extra space is given to Pango as letter spacing on those characters, in a layout that sets it again
 whenever WeasyPrint sets the text again (as it does to draw the line).
 
 This reaches into WeasyPrint's layout; ``pyproject.toml`` pins the major version it was written against, and
-``tests/test_pdf.py`` measures the column ends on the finished PDF.
+``tests/test_pdf.py`` measures the column ends and the gaps on the finished PDF.
 """
 
 from __future__ import annotations
@@ -51,23 +51,29 @@ def _text_boxes(box):
                 yield from _text_boxes(child)
 
 
-def _opportunities(line) -> dict[int, list[int]]:
-    """Map id(text box) → indices of its characters that take extra space."""
+def _opportunities(line) -> dict[int, tuple[list[int], float]]:
+    """Map id(text box) → (indices of its characters that take extra space, the shares of it they take)."""
     found = {}
     text_boxes = list(_text_boxes(line))
-    # The line's last visible character takes none: the column must end flush with its last glyph.
-    last_box, last_index = None, -1
+    last_box, last_index = None, -1  # the line's last visible character
     for box in reversed(text_boxes):
         stripped = box.text.rstrip(" \u2060")
         if stripped:
             last_box, last_index = box, len(stripped) - 1
             break
+    expandable = _EXPANDABLE
     for box in text_boxes:
-        limit = last_index if box is last_box else len(box.text)
-        expandable = _EXPANDABLE
+        limit = last_index + 1 if box is last_box else len(box.text)
         positions = [i for i, ch in enumerate(box.text[:limit]) if expandable[ch]]
         if positions:
-            found[id(box)] = positions
+            # Each character takes one share, half before it and half after, so that neighbours stand one
+            # share apart.  A box's first character loses its half before (Pango drops what falls outside a
+            # layout's text); the line's last character puts its half after beyond the foot, out of sight, so
+            # that the column ends flush with its glyph.
+            shares = len(positions) - (0.5 if positions[0] == 0 else 0)
+            if box is last_box and positions[-1] == last_index:
+                shares -= 0.5
+            found[id(box)] = (positions, shares)
     return found
 
 
@@ -78,8 +84,8 @@ def justify_line(context, line, extra_width):
     if extra_width < 0.01:
         return
     found = _opportunities(line)
-    count = sum(len(p) for p in found.values())
-    if not count:
+    count = sum(shares for _, shares in found.values())
+    if count <= 0:
         return
     _add_spacing(context, line, extra_width / count, found, 0)
 
@@ -87,14 +93,14 @@ def justify_line(context, line, extra_width):
 def _add_spacing(context, box, spacing, found, x_advance):
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
-        positions = found.get(id(box))
+        positions, shares = found.get(id(box), (None, 0))
         if positions:
             layout = _SpacedLayout(box.style, 0, None)
             layout.kumihan_spacing = (positions, spacing)
             layout.set_text(box.text, justify=True)
             layout.deactivate()
             box.pango_layout = layout
-            extra = spacing * len(positions)
+            extra = spacing * shares
             box.width += extra
             x_advance += extra
     elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
@@ -132,17 +138,16 @@ def _letter_space(layout, text: str, positions: list[int], amount: float) -> Non
     for ch in text[:positions[-1] + 1]:
         total += 1 if ch < "\x80" else len(ch.encode())
         offsets.append(total)
-    # Pango puts half of a letter spacing on each side of a character, and drops the half that falls outside
-    # the text: the first character of a box takes double, so that the whole amount lands.  Neighbouring
-    # characters share one attribute (Pango would merge equal neighbours anyway).
+    # Pango puts half of a letter spacing on each side of a character, so that neighbours stand one spacing
+    # apart.  Neighbouring characters share one attribute (Pango would merge equal neighbours anyway).
     runs = []
     for i in positions:
-        if runs and runs[-1][1] == i and i != 1:
+        if runs and runs[-1][1] == i:
             runs[-1][1] = i + 1
         else:
             runs.append([i, i + 1])
     for start, end in runs:
-        attr = pango.pango_attr_letter_spacing_new(units * 2 if start == 0 else units)
+        attr = pango.pango_attr_letter_spacing_new(units)
         attr.start_index, attr.end_index = offsets[start], offsets[end]
         pango.pango_attr_list_change(attr_list, attr)
     pango.pango_layout_set_attributes(layout, attr_list)

@@ -3,6 +3,7 @@
 import re
 import shutil
 import subprocess
+import unicodedata
 
 import pytest
 from fontTools.ttLib import TTFont
@@ -13,7 +14,7 @@ from kumihan.pipeline import load_book
 from kumihan.vertical_font import find_font
 
 from conftest import BOOK_TOML, article, run_build
-from pdfcheck import (VerticalPDF, flat, flush_violations, kinsoku_violations, pdftotext,
+from pdfcheck import (is_cjk, VerticalPDF, flat, flush_violations, kinsoku_violations, pdftotext,
                       upright_ratio)
 
 
@@ -77,6 +78,26 @@ def test_columns_end_flush_with_the_foot(pdf):
     # Paragraphs start indented by one em.
     indented = [c for c in cols if abs(c.head - head - pdf.body_size) < 0.2]
     assert len(indented) >= 8
+
+
+def test_justification_spaces_kanji_and_kana_evenly(pdf):
+    # JLREQ §3.8: the space a justified column takes in is shared out alike between its ideographs and kana.
+    # Gaps between two such neighbours are equal within a column, the first character's included (extracted
+    # text depends on it: too wide a gap split 昨年 into two words) and the last's.
+    uneven = []
+    stretched = 0
+    for col in pdf.columns():
+        glyphs = col.glyphs
+        # (Neighbours in the body size: a gap of half an em or more holds a smaller note mark.)
+        gaps = [b.top - a.bottom for a, b in zip(glyphs, glyphs[1:])
+                if all(len(g.text) == 1 and is_cjk(g.text) and unicodedata.category(g.text) == "Lo" for g in (a, b))
+                and b.top - a.bottom < pdf.body_size / 2]
+        if gaps and max(gaps) > 0.05:
+            stretched += 1
+            if max(gaps) - min(gaps) > 0.05:
+                uneven.append(f"page {col.page + 1}: gaps {min(gaps):.2f}–{max(gaps):.2f} pt in …{col.text[:12]}")
+    assert stretched >= 5
+    assert uneven == []
 
 
 def test_tate_chu_yoko_for_one_and_two_digits_only(pdf):
