@@ -95,11 +95,7 @@ def _add_spacing(context, box, spacing, found, x_advance):
         box.position_x += x_advance
         positions, shares = found.get(id(box), (None, 0))
         if positions:
-            layout = _SpacedLayout(box.style, 0, None)
-            layout.kumihan_spacing = (positions, spacing)
-            layout.set_text(box.text, justify=True)
-            layout.deactivate()
-            box.pango_layout = layout
+            box.pango_layout = _SpacedLayout.deactivated(box.text, positions, spacing)
             extra = spacing * shares
             box.width += extra
             x_advance += extra
@@ -119,6 +115,16 @@ class _SpacedLayout(line_break.Layout):
     """A text box's Pango layout that carries letter spacing; WeasyPrint sets its text again when it draws."""
 
     kumihan_spacing: tuple[list[int], float]
+
+    @classmethod
+    def deactivated(cls, text: str, positions: list[int], spacing: float) -> _SpacedLayout:
+        """Return a layout in the state WeasyPrint's ``deactivate`` leaves: Pango objects are made, and the text
+        shaped, only when the line is drawn (``reactivate``), which spares a shaping per justified box."""
+        layout = cls.__new__(cls)
+        layout.justification_spacing, layout.max_width, layout.first_line_direction = 0, None, 0
+        layout.text = text
+        layout.kumihan_spacing = (positions, spacing)
+        return layout
 
     def set_text(self, text, justify=False):
         """Set the text as WeasyPrint does, plus the letter spacing that justification asked for."""
