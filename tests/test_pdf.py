@@ -181,6 +181,20 @@ def test_margins_mirror_and_folios_sit_outside_the_text_area(pdf, reprint):
     assert outer[2] == pytest.approx(outer[3], abs=1.0)  # mirrored
 
 
+def test_running_head_on_every_page_but_the_opening_one(reprint):
+    # 柱: the article's title, a size smaller (0.8 em), set in the margin; not on the page the article opens.
+    book = load_book(reprint[0], Report())
+    title = book.articles[0].meta.title
+    out = subprocess.run(["pdftotext", "-bbox", str(reprint[1]), "-"], capture_output=True, text=True).stdout
+    heads = []
+    for page in out.split("<page ")[1:]:
+        words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page)
+        heads.append(any(text == title and abs(float(x1) - float(x0) - 7.2) < 0.3 for x0, x1, text in words))
+    # Page 1 is the title page, page 2 opens the article, and the body runs to page 5 at least.
+    assert heads[1] is False
+    assert all(heads[2:5]), heads
+
+
 def test_byte_identical_rebuild_and_cached_font(reprint):
     root, pdf_path, _ = reprint
     first = pdf_path.read_bytes()
