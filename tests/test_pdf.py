@@ -186,10 +186,15 @@ def test_running_head_on_every_page_but_the_opening_one(reprint):
     book = load_book(reprint[0], Report())
     title = book.articles[0].meta.title
     out = subprocess.run(["pdftotext", "-bbox", str(reprint[1]), "-"], capture_output=True, text=True).stdout
+    page_format, mm = book.settings.page, 72 / 25.4
+    fore_edge, width = page_format.margin_fore_edge_mm * mm, page_format.width_mm * mm
     heads = []
-    for page in out.split("<page ")[1:]:
+    for n, page in enumerate(out.split("<page ")[1:]):
         words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>', page)
-        heads.append(any(text == title and abs(float(x1) - float(x0) - 7.2) < 0.3 for x0, x1, text in words))
+        found = [(float(x0), float(x1)) for x0, x1, text in words if text == title and abs(float(x1) - float(x0) - 7.2) < 0.3]
+        heads.append(bool(found))
+        for x0, x1 in found:  # in the fore-edge margin, clear of the text (the left of odd pages, the right of even)
+            assert (x1 < fore_edge - 9 if n % 2 == 0 else x0 > width - fore_edge + 9), f"page {n + 1}: {x0:.1f}–{x1:.1f}"
     # Page 1 is the title page, page 2 opens the article, and the body runs to page 5 at least.
     assert heads[1] is False
     assert all(heads[2:5]), heads
