@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -76,9 +77,11 @@ def _few_collections():
         gc.unfreeze()
 
 
-def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str) -> list[str]:
+def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
+              font_ready: Callable[[], object] = lambda: None) -> list[str]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``;
-    return WeasyPrint's warnings of characters drawn as .notdef."""
+    return WeasyPrint's warnings of characters drawn as .notdef.  ``font_ready`` is called once the document
+    is parsed and before its stylesheets are read: it returns when the font they name is in place."""
     justify.install()
     watcher = _MissingGlyphs()
     logger = logging.getLogger("weasyprint")
@@ -86,7 +89,9 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str) 
     try:
         with _few_collections():
             try:
-                document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root)).render()
+                document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+                font_ready()
+                document = document.render()
             except _Refused as refused:
                 raise refused.error from None
             with atomic_output(out_path) as tmp:

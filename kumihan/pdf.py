@@ -11,6 +11,7 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import ctypes.util
+import functools
 import gc
 import html as htmllib
 import multiprocessing
@@ -24,7 +25,7 @@ from .errors import Finding, KumihanError, Report
 from .jlreq import glue_kinsoku, mark_tcy
 from .model import Book
 from .render import article_context, build_time, environment, render
-from .vertical_font import cached_vertical_font, derive_vertical_font, find_font
+from .vertical_font import cached_vertical_font, derive_vertical_font, find_font, vertical_font_name
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")
@@ -144,13 +145,11 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = _break_urls(glue_kinsoku(mark_tcy(html, 0, long_numbers=page.long_numbers)))
     chars = _chars_of(html)
     source = find_font(page.font_family)
-    font, layout = _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits)
-    for ch in sorted(font.missing):
-        report.warn(_missing_char_finding(ch, book, page.font_family))
+    family, font_path = vertical_font_name(source, chars, settings.cache_dir, page.tcy_max_digits)
 
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
-        env, "pdf/page.css", page=page, font_family=font.family, font_url=font.path.as_uri(),
+        env, "pdf/page.css", page=page, font_family=family, font_url=font_path.as_uri(),
         landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
         margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
         # Each line box is one line pitch tall; half a gap of it lies outside the visible text area on each side.
@@ -160,31 +159,44 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
 
     bleed_mm = page.bleed_mm if page.print_ready else None
-    messages = layout.write_pdf(html, settings.root, out_path, _finisher(bleed_mm=bleed_mm), settings.identifier)
+    with _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits) as (layout, font):
+        messages = layout.write_pdf(html, settings.root, out_path, _finisher(bleed_mm=bleed_mm), settings.identifier,
+                                    font_ready=font)
+    for ch in sorted(font().missing):
+        report.warn(_missing_char_finding(ch, book, page.font_family))
     for message in messages:
         report.warn(Finding(f"PDF: {message}", file=out_path.name, hint="use a font that has the character"))
     return out_path
 
 
+@contextlib.contextmanager
 def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: int):
-    """Return the derived vertical font and :mod:`kumihan.layout`.  When the font is not in the cache it is
-    derived in another process while WeasyPrint loads in this one: each takes about a third of a second."""
+    """Yield :mod:`kumihan.layout` and a function that returns the derived vertical font.  When the font is not
+    in the cache it is derived in another process, while WeasyPrint loads and reads the document in this one
+    (each takes about a third of a second on the reprint)."""
+    derive = functools.partial(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
     font = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
     # Forked only before WeasyPrint is loaded: then the overlap pays, and no library threads are running.
-    if font is None and sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+    if font is not None or not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
+        layout = _load_layout()
+        yield layout, (lambda: font) if font is not None else functools.cache(derive)
+        return
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         gc.freeze()  # the helper's collections then leave the book's objects, and so its shared pages, alone
         try:
-            with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
-                future = pool.submit(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
-                layout = _load_layout()
-                with contextlib.suppress(Exception):  # derived again below, to raise the error here
-                    font = future.result()
+            future = pool.submit(derive)
         finally:
             gc.unfreeze()
-    else:
         layout = _load_layout()
-    font = font or derive_vertical_font(source, chars, cache_dir, tcy_max_digits)
-    return font, layout
+
+        @functools.cache
+        def ready():
+            try:
+                return future.result()
+            except Exception:  # derived again here, to raise the error as it would be raised without a helper
+                return derive()
+
+        yield layout, ready
 
 
 def _load_layout():

@@ -115,6 +115,13 @@ def _cache_entry(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_d
     return chars, f"Kumihan Tate {key}", cache_dir / f"tate-{key}.otf", cache_dir / f"tate-{key}.missing"
 
 
+def vertical_font_name(source: FontSource, chars: set[str], cache_dir: Path,
+                       tcy_max_digits: int = 2) -> tuple[str, Path]:
+    """Return the family name and the file of the vertical font for ``chars``, whether derived yet or not."""
+    _, family, out, _ = _cache_entry(source, chars, cache_dir, tcy_max_digits)
+    return family, out
+
+
 def cached_vertical_font(source: FontSource, chars: set[str], cache_dir: Path,
                          tcy_max_digits: int = 2) -> VerticalFont | None:
     """Return the vertical font for ``chars`` if the cache holds it."""
