@@ -181,7 +181,7 @@ def test_margins_mirror_and_folios_sit_outside_the_text_area(pdf, reprint):
     assert outer[2] == pytest.approx(outer[3], abs=1.0)  # mirrored
 
 
-def test_running_head_on_every_page_but_the_opening_one(reprint):
+def test_running_head_on_every_page_but_the_opening_one_and_the_colophon(reprint):
     # 柱: the article's title, a size smaller (0.8 em), set in the margin; not on the page the article opens.
     book = load_book(reprint[0], Report())
     title = book.articles[0].meta.title
@@ -198,6 +198,10 @@ def test_running_head_on_every_page_but_the_opening_one(reprint):
     # Page 1 is the title page, page 2 opens the article, and the body runs to page 5 at least.
     assert heads[1] is False
     assert all(heads[2:5]), heads
+    # The colophon, last, has neither running head nor page number.
+    pages = out.split("<page ")[1:]
+    assert heads[-1] is False
+    assert f">{len(pages)}</word>" not in pages[-1]
 
 
 def test_byte_identical_rebuild_and_cached_font(reprint):
