@@ -127,8 +127,8 @@ def book_html(book: Book, env=None) -> str:
     if not stylesheet.is_file():
         raise KumihanError("the PDF stylesheet is missing", file=stylesheet.relative_to(settings.root),
                            hint="restore styles/pdf.css from the kumihan repository")
-    # The page CSS names the derived font, which depends on the characters of the rendered text: the document
-    # is rendered first, and build_pdf puts the page CSS in once the font is derived from its text.
+    # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
+    # document is rendered first, and build_pdf puts the page CSS in.
     return render(env, "pdf/book.html", page_css="", book=settings, articles=articles, built=build_time(),
                   stylesheet=stylesheet.as_uri(),
                   authors=sorted({a.meta.author for a in book.articles if a.meta.author}),

@@ -29,7 +29,7 @@ def environment(settings: Settings) -> jinja2.Environment:
 
 
 def _bytecode_cache(settings: Settings) -> jinja2.BytecodeCache | None:
-    # Compiled templates are kept beside the derived fonts (Jinja checks each against its source's mtime):
+    # Compiled templates are kept beside the derived fonts (Jinja checks each against its source's checksum):
     # compiling them anew costs a twentieth of a one-article build.
     folder = settings.cache_dir / "templates"
     try:
