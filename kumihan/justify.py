@@ -134,6 +134,7 @@ class _SpacedLayout(line_break.Layout):
 
 
 def _letter_space(layout, text: str, positions: list[int], amount: float) -> None:
+    """Give the characters of ``text`` at ``positions`` ``amount`` of letter spacing in the Pango ``layout``."""
     units = int(amount * TO_UNITS)
     attr_list = pango.pango_layout_get_attributes(layout)
     if attr_list == ffi.NULL:
