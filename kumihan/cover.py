@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 
 from .model import Book
+from .output import atomic_write
 from .vertical_font import derive_vertical_font, find_font
 
 WIDTH, HEIGHT = 1600, 2400  # 2:3, the proportion stores recommend
@@ -36,9 +36,8 @@ def make_cover(book: Book) -> tuple[bytes, str]:
     if cached.exists():
         return cached.read_bytes(), "image/png"
     data = _draw(title, subtitle, publisher, str(font.path))
-    tmp = cached.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, cached)
+    with atomic_write(cached) as tmp:
+        tmp.write_bytes(data)
     return data, "image/png"
 
 

@@ -21,7 +21,7 @@ from .errors import KumihanError, Report
 from .jlreq import mark_tcy
 from .model import Book
 from .output import atomic_output
-from .render import article_context, build_time, environment, render
+from .render import article_context, build_time, environment, render, stylesheet
 
 XHTML = "application/xhtml+xml"
 _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
@@ -95,10 +95,7 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     # Kindle reads a right-to-left spine as Arabic-style unless told the text is vertical (epub.md).
     eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
 
-    style_path = settings.root / settings.styles_dir / "epub.css"
-    if not style_path.is_file():
-        raise KumihanError("the EPUB stylesheet is missing", file=f"{settings.styles_dir}/epub.css",
-                           hint="restore styles/epub.css from the kumihan repository")
+    style_path = stylesheet(settings, "epub.css")
     eb.add_item(epub.EpubItem(uid="book-style", file_name="style/book-style.css", media_type="text/css",
                               content=style_path.read_bytes()))
 

@@ -87,10 +87,10 @@ def justify_line(context, line, extra_width):
     count = sum(shares for _, shares in found.values())
     if count <= 0:
         return
-    _add_spacing(context, line, extra_width / count, found, 0)
+    _add_spacing(line, extra_width / count, found, 0)
 
 
-def _add_spacing(context, box, spacing, found, x_advance):
+def _add_spacing(box, spacing, found, x_advance):
     if isinstance(box, boxes.TextBox):
         box.position_x += x_advance
         positions, shares = found.get(id(box), (None, 0))
@@ -104,7 +104,7 @@ def _add_spacing(context, box, spacing, found, x_advance):
         before = x_advance
         for child in box.children:
             if child.is_in_normal_flow():
-                x_advance = _add_spacing(context, child, spacing, found, x_advance)
+                x_advance = _add_spacing(child, spacing, found, x_advance)
         box.width += x_advance - before
     else:
         box.translate(x_advance, 0)

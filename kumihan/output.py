@@ -25,12 +25,9 @@ def prepare_out_dir(out_dir: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_output(target: Path):
+def atomic_write(target: Path):
     """Yield a temporary path beside ``target``; rename it over ``target`` only if the block succeeds."""
-    if target.is_dir():
-        raise KumihanError("the output path is a folder", file=target,
-                           hint="remove the folder or set another file name under [output] in book.toml")
-    prepare_out_dir(target.parent)
+    target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
     tmp = Path(tmp_name)
@@ -38,9 +35,22 @@ def atomic_output(target: Path):
         yield tmp
         os.chmod(tmp, 0o644)
         os.replace(tmp, target)
-    except OSError as exc:
-        raise KumihanError(f"cannot write the output: {exc.strerror}", file=target,
-                           hint="check the free space and the folder's permissions") from None
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+@contextlib.contextmanager
+def atomic_output(target: Path):
+    """Yield a temporary path for an output at ``target`` (see :func:`atomic_write`); say plainly why it
+    cannot be written."""
+    if target.is_dir():
+        raise KumihanError("the output path is a folder", file=target,
+                           hint="remove the folder or set another file name under [output] in book.toml")
+    prepare_out_dir(target.parent)
+    try:
+        with atomic_write(target) as tmp:
+            yield tmp
+    except OSError as exc:
+        raise KumihanError(f"cannot write the output: {exc.strerror}", file=target,
+                           hint="check the free space and the folder's permissions") from None

@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pydyf
 
-from .errors import Finding, KumihanError, Report
+from .errors import Finding, Report
 from .jlreq import glue_kinsoku, mark_tcy
 from .model import Book
-from .render import article_context, build_time, environment, render
+from .render import article_context, build_time, environment, render, stylesheet
 from .vertical_font import cached_vertical_font, derive_vertical_font, find_font, vertical_font_name
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
@@ -123,14 +123,10 @@ def book_html(book: Book, env=None) -> str:
     macros = env.get_template("pdf/macros.html").module
     articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page))
                 for a in book.articles]
-    stylesheet = settings.root / settings.styles_dir / "pdf.css"
-    if not stylesheet.is_file():
-        raise KumihanError("the PDF stylesheet is missing", file=stylesheet.relative_to(settings.root),
-                           hint="restore styles/pdf.css from the kumihan repository")
     # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
     # document is rendered first, and build_pdf puts the page CSS in.
     return render(env, "pdf/book.html", page_css="", book=settings, articles=articles, built=build_time(),
-                  stylesheet=stylesheet.as_uri(),
+                  stylesheet=stylesheet(settings, "pdf.css").as_uri(),
                   authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
                   keywords=sorted({t for a in book.articles for t in a.meta.tags}))
 
@@ -247,12 +243,11 @@ def _mm(value: float) -> str:
 
 
 def _missing_char_finding(ch: str, book: Book, family: str) -> Finding:
+    message = f"the font {family} has no glyph for {ch!r} (U+{ord(ch):04X})"
+    hint = "replace the character or choose another font in book.toml [pdf]"
     for article in book.articles:
         text = (book.settings.root / article.source).read_text(encoding="utf-8-sig")
         if ch in text:
             line = text[: text.index(ch)].count("\n") + 1
-            return Finding(f"the font {family} has no glyph for {ch!r} (U+{ord(ch):04X})", file=article.source,
-                           line=line, hint="replace the character or choose another font in book.toml [pdf]",
-                           rule="missing-glyph")
-    return Finding(f"the font {family} has no glyph for {ch!r} (U+{ord(ch):04X})",
-                   hint="replace the character or choose another font in book.toml [pdf]", rule="missing-glyph")
+            return Finding(message, file=article.source, line=line, hint=hint, rule="missing-glyph")
+    return Finding(message, hint=hint, rule="missing-glyph")

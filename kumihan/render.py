@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from pathlib import Path
 
 import jinja2
 
@@ -26,6 +27,15 @@ def environment(settings: Settings) -> jinja2.Environment:
         bytecode_cache=_bytecode_cache(settings))
     env.filters["wareki_date"] = japanese_date
     return env
+
+
+def stylesheet(settings: Settings, name: str) -> Path:
+    """Return the project's stylesheet ``styles/<name>``, or say that it is missing."""
+    path = settings.root / settings.styles_dir / name
+    if not path.is_file():
+        raise KumihanError(f"the stylesheet {name} is missing", file=f"{settings.styles_dir}/{name}",
+                           hint=f"restore styles/{name} from the kumihan repository")
+    return path
 
 
 def _bytecode_cache(settings: Settings) -> jinja2.BytecodeCache | None:

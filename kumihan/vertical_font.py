@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import subprocess
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import KumihanError
+from .output import atomic_write
 from .jlreq import ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, OPENING_BRACKETS, TCY_NOT_AFTER, TCY_NOT_BEFORE
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
@@ -126,6 +126,11 @@ def cached_vertical_font(source: FontSource, chars: set[str], cache_dir: Path,
                          tcy_max_digits: int = 2) -> VerticalFont | None:
     """Return the vertical font for ``chars`` if the cache holds it."""
     _, family, out, missing_file = _cache_entry(source, chars, cache_dir, tcy_max_digits)
+    return _cached(family, out, missing_file)
+
+
+def _cached(family: str, out: Path, missing_file: Path) -> VerticalFont | None:
+    # The list of missing characters is written last: with it, the font file is whole.
     if out.exists() and missing_file.exists():
         return VerticalFont(out, family, frozenset(missing_file.read_text(encoding="utf-8")))
     return None
@@ -136,17 +141,16 @@ def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, t
 
     Runs of up to ``tcy_max_digits`` digits among Japanese text turn into tate-chu-yoko glyphs by themselves,
     through a contextual substitution that is on by default (``calt``)."""
-    cached = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
+    chars, family, out, missing_file = _cache_entry(source, chars, cache_dir, tcy_max_digits)
+    cached = _cached(family, out, missing_file)
     if cached is not None:
         return cached
-    chars, family, out, missing_file = _cache_entry(source, chars, cache_dir, tcy_max_digits)
     tcy_numbers = frozenset(DIGITS) | (frozenset(a + b for a in DIGITS for b in DIGITS) if tcy_max_digits >= 2
                                        else frozenset())
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    missing = _build(source, sorted(chars), sorted(tcy_numbers), tcy_max_digits, family, out)
-    tmp = missing_file.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text("".join(sorted(missing)), encoding="utf-8")
-    os.replace(tmp, missing_file)
+    with atomic_write(out) as tmp:
+        missing = _build(source, sorted(chars), sorted(tcy_numbers), tcy_max_digits, family, tmp)
+    with atomic_write(missing_file) as tmp:
+        tmp.write_text("".join(sorted(missing)), encoding="utf-8")
     return VerticalFont(out, family, frozenset(missing))
 
 
@@ -267,9 +271,7 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     # No dates: the same source and text derive the same bytes, and so embed the same subset in the PDF.
     fb.font["head"].created = fb.font["head"].modified = 0
     fb.font.recalcTimestamp = False
-    tmp = out.with_suffix(f".{os.getpid()}.tmp")
-    fb.font.save(str(tmp))
-    os.replace(tmp, out)
+    fb.font.save(str(out))
     return missing
 
 
