@@ -2,41 +2,22 @@
 
 Each finding is one line, ``file:line:column: severity: rule: message``.  The rules look for what goes wrong
 in a reprint: notes that do not resolve, brackets that do not close, the damage text copied from the web
-shows (characters lost next to numbers, circled numerals and separators), metadata, and images.
+shows (characters lost next to numbers, circled numerals and separators), metadata, and images.  Notes,
+fences, code spans and images are recognised by the reader's own grammar (:mod:`kumihan.syntax`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import KumihanError, Report
+from .errors import ERROR, INFO, WARNING, Finding, KumihanError, Report
 from .frontmatter import parse_front_matter, split_front_matter
 from .reader import read_text
+from .settings import FULLWIDTH_PUNCTUATION_DEFAULT, load_settings
+from .syntax import IMAGE, NOTE_DEFINITION, NOTE_REFERENCE_RE, blank_code_spans, fenced_lines
 
-ERROR, WARNING, INFO = "error", "warning", "info"
-
-
-@dataclass(frozen=True)
-class Issue:
-    file: Path
-    line: int
-    column: int
-    severity: str
-    rule: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.severity}: {self.rule}: {self.message}"
-
-
-_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:")
-_REFERENCE = re.compile(r"\[\^([^\]\s]+)\](?!:)")
-_CODE = re.compile(r"`[^`]*`")
-_IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
 _BRACKETS = {"「": "」", "『": "』", "（": "）"}
 _CLOSERS = {v: k for k, v in _BRACKETS.items()}
 # A number that cannot be a day or a month: its 年/月 was lost (1113日 for 11月13日, 20196月 for 2019年6月).
@@ -74,12 +55,13 @@ def _date_split(digits: str, day: bool) -> str | None:
     return " or ".join(candidates) or None
 
 
-def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = False, root: Path | None = None) -> list[Issue]:
+def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH_PUNCTUATION_DEFAULT,
+               root: Path | None = None) -> list[Finding]:
     """Apply the content rules to one Markdown file's text."""
-    issues: list[Issue] = []
+    issues: list[Finding] = []
 
     def add(line, col, severity, rule, message):
-        issues.append(Issue(path, line, col, severity, rule, message))
+        issues.append(Finding(message, file=path, line=line, column=col, rule=rule, severity=severity))
 
     lines = text.split("\n")
     body_start = 0
@@ -90,32 +72,27 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = False, ro
         body_start = offset - 1
         meta = parse_front_matter(yaml_text, path, report)
     except KumihanError as exc:
-        add(exc.line or 1, 1, ERROR, "metadata", f"{exc.message}; {exc.hint}" if exc.hint else exc.message)
+        for e in getattr(exc, "errors", [exc]):
+            add(e.line or 1, 1, ERROR, "metadata", f"{e.message}; {e.hint}" if e.hint else e.message)
     for w in report.warnings:
-        severity = WARNING
-        add(w.line or 1, 1, severity, "metadata", f"{w.message}; {w.hint}" if w.hint else w.message)
+        add(w.line or 1, 1, WARNING, "metadata", f"{w.message}; {w.hint}" if w.hint else w.message)
     if meta is None and body_start == 0 and lines and lines[0].strip() == "---":
         body_start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
 
     definitions: dict[str, int] = {}
     references: dict[str, tuple[int, int]] = {}
     paragraph_open: list[tuple[str, int, int]] = []
-    in_fence = False
-    for i in range(body_start, len(lines)):
+    for i, raw, in_code in fenced_lines(lines):
+        if i < body_start or in_code:
+            continue
         n = i + 1
-        raw = lines[i]
-        if raw.lstrip().startswith(("```", "~~~")):
-            in_fence = not in_fence
-            continue
-        if in_fence:
-            continue
-        line = _CODE.sub(lambda m: " " * len(m.group(0)), raw)
+        line = blank_code_spans(raw)
         if not line.strip():
             for ch, ln, col in paragraph_open:
                 add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")
             paragraph_open = []
             continue
-        d = _DEFINITION.match(line)
+        d = NOTE_DEFINITION.match(line)
         if d:
             label = d.group(1)
             if label in definitions:
@@ -123,7 +100,7 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = False, ro
             else:
                 definitions[label] = n
             line = " " * d.end() + line[d.end():]
-        for m in _REFERENCE.finditer(line):
+        for m in NOTE_REFERENCE_RE.finditer(line):
             references.setdefault(m.group(1), (n, m.start() + 1))
         for col, ch in enumerate(line, start=1):
             if ch in _BRACKETS:
@@ -139,7 +116,7 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = False, ro
                 add(n, m.start() + 1, WARNING, "punctuation",
                     f"ASCII {m.group(0)!r} among Japanese text; the house style wants full width")
         if root is not None:
-            for m in _IMAGE.finditer(line):
+            for m in IMAGE.finditer(line):
                 src = m.group(1)
                 if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
                     add(n, m.start() + 1, ERROR, "image", f"image {src!r} is remote; builds never fetch")
@@ -193,11 +170,10 @@ def _damage(line: str, n: int, add) -> None:
                 f"{m.group(1)}{spelled.split()[0]}: an acronym run into its spelled-out form (perhaps {m.group(1)}:{spelled})")
 
 
-def run_check(root: Path, paths: list[Path], report: Report) -> int:
-    """Check ``paths`` (default: the project's content folder); print findings; return the exit code."""
-    from .settings import load_settings
-
-    fullwidth = False
+def check_paths(root: Path, paths: list[Path], report: Report) -> tuple[int, list[Finding]]:
+    """Check ``paths`` (default: the project's content folder); return how many files were read and the
+    findings, in file order."""
+    fullwidth = FULLWIDTH_PUNCTUATION_DEFAULT
     content = root / "content"
     if (root / "book.toml").exists():
         settings = load_settings(root, report)
@@ -212,21 +188,14 @@ def run_check(root: Path, paths: list[Path], report: Report) -> int:
             targets.append(p)
         else:
             raise KumihanError("no such file or folder", file=p, hint="name a Markdown file or a folder of them")
-    errors = warnings = 0
+    findings: list[Finding] = []
     for path in targets:
         shown = path.relative_to(root) if path.is_relative_to(root) else path
         try:
             text = read_text(path, shown=shown)
         except KumihanError as exc:
-            print(f"{shown}:{exc.line or 1}:1: error: file: {exc.message}; {exc.hint}")
-            errors += 1
+            findings.append(Finding(exc.message, file=shown, line=exc.line or 1, column=1, hint=exc.hint,
+                                    rule="file", severity=ERROR))
             continue
-        for issue in check_text(shown, text, fullwidth_punctuation=fullwidth, root=root):
-            severity = ERROR if (issue.severity == WARNING and report.strict) else issue.severity
-            errors += severity == ERROR
-            warnings += severity == WARNING
-            print(str(issue) if severity == issue.severity else str(issue).replace(": warning: ", ": error: ", 1))
-    for w in report.warnings:
-        print(f"warning: {w}", file=sys.stderr)
-    print(f"{len(targets)} file(s) checked: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
-    return 1 if errors else 0
+        findings += check_text(shown, text, fullwidth_punctuation=fullwidth, root=root)
+    return len(targets), findings

@@ -47,6 +47,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _print_warnings(report: Report) -> None:
+    for w in report.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+
+
 def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> int:
     """Run the CLI and return its exit code."""
     parser = _parser()
@@ -63,23 +68,29 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
 
     try:
         if args.command == "check":
-            from .check import run_check
-            return run_check(root, args.paths, report)
+            from .check import check_paths
+            count, findings = check_paths(root, args.paths, report)
+            for finding in findings:
+                print(finding.check_line(strict=args.strict))
+            _print_warnings(report)
+            errors = sum(f.severity == "error" or (args.strict and f.severity == "warning") for f in findings)
+            warnings = sum(f.severity == "warning" for f in findings) if not args.strict else 0
+            print(f"{count} file(s) checked: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+            return EXIT_ERROR if errors else EXIT_OK
         from .pipeline import build
         targets = ["pdf", "epub"] if args.command == "all" else [args.command]
         start = time.perf_counter()
         paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
                       progress=progress)
-        for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
+        _print_warnings(report)
         for p in paths:
             progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")
         progress(f"done in {time.perf_counter() - start:.2f} s")
         return EXIT_OK
     except KumihanError as exc:
-        for w in report.warnings:
-            print(f"warning: {w}", file=sys.stderr)
-        print(f"error: {exc}", file=sys.stderr)
+        _print_warnings(report)
+        for error in getattr(exc, "errors", [exc]):
+            print(f"error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("error: interrupted; no output was replaced", file=sys.stderr)

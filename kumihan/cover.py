@@ -11,7 +11,7 @@ import io
 
 from .model import Book
 from .output import atomic_write
-from .vertical_font import derive_vertical_font, find_font
+from .pdf.vertical_font import derive_vertical_font, find_font
 
 WIDTH, HEIGHT = 1600, 2400  # 2:3, the proportion stores recommend
 COVER_VERSION = "1"

@@ -70,8 +70,9 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
 
     authors = list(dict.fromkeys(a.meta.author for a in book.articles if a.meta.author))
     dates = sorted(a.meta.date for a in book.articles)
-    uses_ruby = any("<ruby>" in a.body_html or any("<ruby>" in n.html for n in a.notes) for a in book.articles)
-    context = dict(book=settings, articles=articles, authors=authors, built=built,
+    uses_ruby = any("<ruby>" in a["body_html"] + (a["lead_html"] or "") + "".join(n.html for n in a["notes"])
+                    for a in articles)
+    context = dict(edition=settings, articles=articles, authors=authors, built=built,
                    css="../style/book-style.css")
 
     eb = epub.EpubBook()
@@ -87,8 +88,7 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     eb.add_metadata("DC", "date", (dates[-1] if dates else built.date()).isoformat())
     for a in book.articles:
         if a.meta.original:
-            o = a.meta.original
-            eb.add_metadata("DC", "source", o.credit or f"{o.magazine} {o.issue}".strip())
+            eb.add_metadata("DC", "source", a.meta.original.line)
     for tag in dict.fromkeys(t for a in book.articles for t in a.meta.tags):
         eb.add_metadata("DC", "subject", tag)
     _accessibility(eb, uses_ruby)

@@ -26,6 +26,18 @@ class KumihanError(Exception):
         return format_finding(self.file, self.line, self.column, self.message, self.hint)
 
 
+class KumihanErrors(KumihanError):
+    """Several errors found at once (every mistake of a configuration file); the CLI prints one line each."""
+
+    def __init__(self, errors: list[KumihanError]):
+        super().__init__(errors[0].message, file=errors[0].file, line=errors[0].line, column=errors[0].column,
+                         hint=errors[0].hint)
+        self.errors = errors
+
+    def __str__(self) -> str:
+        return "\n".join(str(e) for e in self.errors)
+
+
 def format_finding(file, line, column, message, hint=None) -> str:
     """Format ``file:line:column: message (hint)`` for one line of output."""
     where = ""
@@ -42,9 +54,13 @@ def format_finding(file, line, column, message, hint=None) -> str:
     return text
 
 
+ERROR, WARNING, INFO = "error", "warning", "info"
+
+
 @dataclass(frozen=True)
 class Finding:
-    """A warning (or, under ``--strict``, an error) found while reading or building."""
+    """Something found while reading, checking or building: a warning (an error under ``--strict``), an
+    error that ``check`` reports without stopping, or information."""
 
     message: str
     file: Path | str | None = None
@@ -52,9 +68,16 @@ class Finding:
     column: int | None = None
     hint: str | None = None
     rule: str = "warning"
+    severity: str = WARNING
 
     def __str__(self) -> str:
         return format_finding(self.file, self.line, self.column, self.message, self.hint)
+
+    def check_line(self, strict: bool = False) -> str:
+        """``file:line:column: severity: rule: message``, as ``check`` prints it."""
+        severity = ERROR if strict and self.severity == WARNING else self.severity
+        text = f"{self.message}; {self.hint}" if self.hint else self.message
+        return f"{self.file}:{self.line or 1}:{self.column or 1}: {severity}: {self.rule}: {text}"
 
     def as_error(self) -> KumihanError:
         return KumihanError(self.message, file=self.file, line=self.line, column=self.column, hint=self.hint)

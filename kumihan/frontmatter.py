@@ -9,19 +9,24 @@ import yaml
 
 from .errors import Finding, KumihanError, Report
 from .model import ArticleMeta, Correction, Publication, Query
-from .settings import suggest
+from .schema import Errors, Key, check_table
 
 # libyaml's loader when PyYAML was built with it: ten times faster on an anthology's front matter.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-_KEYS = {
-    "title": str, "subtitle": str, "author": str, "date": dt.date, "category": str, "tags": list,
-    "original": dict, "lead": str, "corrections": list, "queries": list,
-}
-_ORIGINAL_KEYS = {"magazine": str, "issue": str, "date": dt.date, "credit": str}
-_CORRECTION_KEYS = {"as_received": str, "restored": str, "reason": str}
-_QUERY_KEYS = {"text": str, "note": str}
-_TYPE_NAMES = {str: "text", list: "a list", dict: "a mapping of keys", dt.date: "a date (YYYY-MM-DD)"}
+KEYS = {k.name: k for k in (
+    Key("title", str, "required"), Key("date", dt.date, "required, ISO"), Key("subtitle", str),
+    Key("author", str, "the name; null when the source names none (never invent one)"),
+    Key("category", str), Key("tags", list),
+    Key("original", (dict, str), "where it first appeared: a credit line, or magazine/issue/date/credit"),
+    Key("lead", str, "the lead paragraph, set before the text"),
+    Key("corrections", list, "each restoration made to the text as received"),
+    Key("queries", list, "doubtful places kept as received"))}
+"""The keys of an article's front matter, declared once."""
+ORIGINAL_KEYS = {k.name: k for k in (Key("magazine", str), Key("issue", str), Key("date", dt.date),
+                                     Key("credit", str))}
+CORRECTION_KEYS = {k.name: k for k in (Key("as_received", str), Key("restored", str), Key("reason", str))}
+QUERY_KEYS = {k.name: k for k in (Key("text", str), Key("note", str))}
 
 
 def split_front_matter(text: str, path: Path) -> tuple[str, str, int]:
@@ -66,88 +71,60 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
         raise KumihanError("the front matter must be a mapping of keys (title: …)", file=path, line=2,
                            hint="write one 'key: value' per line between the --- lines")
     lines = _key_lines(yaml_text)
+    errors = Errors()
 
-    def bad_type(key, value, expected, line=None):
-        return KumihanError(f"{key} must be {_TYPE_NAMES[expected]}, not {type(value).__name__} {value!r}",
-                            file=path, line=line or lines.get(key.split('.')[0]),
-                            hint=f"correct {key} in the front matter")
+    def checked(mapping: dict, keys: dict, where: str, line: int | None) -> dict:
+        return check_table(
+            mapping, keys, where, errors, file=path, line_of=lambda key: lines.get(key, line) if not where else line,
+            warn=lambda message, at, hint: report.warn(Finding(message.replace("unknown key", "unknown front-matter key"),
+                                                               file=path, line=at, hint=hint)),
+            hint="correct {key} in the front matter")
 
-    def checked(mapping: dict, schema: dict, where: str, line: int | None) -> dict:
-        out = {}
-        for key, value in mapping.items():
-            key = str(key)
-            full = f"{where}{key}"
-            if key not in schema:
-                report.warn(Finding(f"unknown front-matter key {full}", file=path,
-                                    line=lines.get(key, line), hint=suggest(key, schema)))
-                continue
-            expected = schema[key]
-            if value is None:
-                continue
-            if expected is dt.date:
-                value = _as_date(value)
-                if value is None:
-                    raise bad_type(full, mapping[key], expected, lines.get(key, line))
-            elif expected is str and isinstance(value, (int, float)) and not isinstance(value, bool):
-                value = str(value)
-            elif not isinstance(value, expected):
-                raise bad_type(full, value, expected, lines.get(key, line))
-            out[key] = value
-        return out
-
-    top = checked(data, _KEYS, "", None)
+    top = checked(data, KEYS, "", None)
     for required in ("title", "date"):
-        if required not in top:
-            raise KumihanError(f"the front matter has no {required}", file=path, line=1,
-                               hint=f"add '{required}: …' to the front matter")
+        if required not in top and not any(e.message.startswith(f"{required} ") for e in errors.errors):
+            errors.add(f"the front matter has no {required}", file=path, line=1,
+                       hint=f"add '{required}: …' to the front matter")
     if "author" not in data:
         # 'author: null' records that the source names no author; only a missing key is worth a warning.
         report.warn(Finding("no author in the front matter: the editions will name none", file=path, line=1,
                             hint="add 'author: …' if the author is known, or 'author: null' if the source names none",
                             rule="meta-author"))
 
-    original = None
-    if "original" in top:
-        o = checked(top["original"], _ORIGINAL_KEYS, "original.", lines.get("original"))
-        if "magazine" not in o:
-            raise KumihanError("original has no magazine", file=path, line=lines.get("original"),
-                               hint="add 'magazine: …' under original")
-        original = Publication(magazine=o["magazine"], issue=o.get("issue", ""), date=o.get("date"),
-                               credit=o.get("credit", ""))
+    original = top.get("original")
+    if isinstance(original, str):  # a plain credit line, as a book, a newsletter or a web page gives it
+        original = Publication(credit=original)
+    elif original is not None:
+        o = checked(original, ORIGINAL_KEYS, "original.", lines.get("original"))
+        original = Publication(credit=o.get("credit", ""), magazine=o.get("magazine"), issue=o.get("issue"),
+                               date=o.get("date"))
 
-    def records(key, schema, cls):
+    def records(key, keys, cls):
         out = []
         for i, item in enumerate(top.get(key, [])):
+            where = f"{key}[{i + 1}]"
             if not isinstance(item, dict):
-                raise bad_type(f"{key}[{i + 1}]", item, dict, lines.get(key))
-            rec = checked(item, schema, f"{key}[{i + 1}].", lines.get(key))
-            for field_name in schema:
-                if field_name not in rec:
-                    raise KumihanError(f"{key}[{i + 1}] has no {field_name}", file=path, line=lines.get(key),
-                                       hint=f"give each entry of {key} the keys {', '.join(schema)}")
+                errors.add(f"{where} must be a mapping of keys, not {type(item).__name__} {item!r}", file=path,
+                           line=lines.get(key), hint=f"give each entry of {key} the keys {', '.join(keys)}")
+                continue
+            rec = checked(item, keys, where + ".", lines.get(key))
+            missing = [k for k in keys if k not in rec]
+            if missing:
+                errors.add(f"{where} has no {', '.join(missing)}", file=path, line=lines.get(key),
+                           hint=f"give each entry of {key} the keys {', '.join(keys)}")
+                continue
             out.append(cls(**rec))
         return tuple(out)
 
     tags = top.get("tags", [])
-    if not all(isinstance(t, str) for t in tags):
-        raise KumihanError("tags must be a list of words", file=path, line=lines.get("tags"),
-                           hint="write tags: [国際政治・外交, 米国]")
+    if not all(isinstance(t, (str, int, float)) and not isinstance(t, bool) for t in tags):
+        errors.add("tags must be a list of words", file=path, line=lines.get("tags"),
+                   hint="write tags: [国際政治・外交, 米国]")
+    corrections = records("corrections", CORRECTION_KEYS, Correction)
+    queries = records("queries", QUERY_KEYS, Query)
+    errors.raise_any()
     return ArticleMeta(
         title=top["title"], date=top["date"], subtitle=top.get("subtitle"), author=top.get("author"),
-        category=top.get("category"), tags=tuple(tags), original=original, lead=top.get("lead"),
-        corrections=records("corrections", _CORRECTION_KEYS, Correction),
-        queries=records("queries", _QUERY_KEYS, Query),
+        category=top.get("category"), tags=tuple(str(t) for t in tags), original=original, lead=top.get("lead"),
+        corrections=corrections, queries=queries,
     )
-
-
-def _as_date(value) -> dt.date | None:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None

@@ -8,7 +8,6 @@ reference in the finished tree (JLREQ 'Processing of notes': note numbers follow
 
 from __future__ import annotations
 
-import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
@@ -19,10 +18,9 @@ from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .errors import KumihanError
+from .syntax import NOTE_DEFINITION, NOTE_REFERENCE, RUBY, fenced_lines
 
 NOTEREF_TAG = "kumihan-noteref"
-_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")
-_REFERENCE = r"\[\^([^\]\s]+)\]"
 
 
 @dataclass
@@ -33,8 +31,8 @@ class NoteDefinition:
 
 
 @dataclass
-class NoteCollector:
-    """What the notes extension found in one document."""
+class ArticleCollector:
+    """What the article extension found in one article: its notes and its headings."""
 
     definitions: dict[str, NoteDefinition] = field(default_factory=dict)
     order: list[str] = field(default_factory=list)
@@ -53,15 +51,11 @@ class _DefinitionPreprocessor(Preprocessor):
 
     def run(self, lines):
         out = []
+        in_code = [code for _, _, code in fenced_lines(lines)]
         i = 0
-        fence = None
         while i < len(lines):
             line = lines[i]
-            stripped = line.lstrip()
-            if stripped.startswith(("```", "~~~")):
-                marker = stripped[:3]
-                fence = None if fence == marker else (fence or marker)
-            m = _DEFINITION.match(line) if fence is None else None
+            m = NOTE_DEFINITION.match(line) if not in_code[i] else None
             if not m:
                 out.append(line)
                 i += 1
@@ -173,7 +167,7 @@ class ArticleExtension(Extension):
         self.path = path
         self.line_offset = line_offset
         self.prefix = prefix
-        self.collector = NoteCollector()
+        self.collector = ArticleCollector()
         self.current_note: NoteDefinition | None = None
 
     def define(self, label: str, text: str, line: int) -> None:
@@ -189,11 +183,15 @@ class ArticleExtension(Extension):
         md.preprocessors.register(_DefinitionPreprocessor(md, self), "kumihan_note_definitions", 25)
         # 175: above reference links (170), which would otherwise read [^label] as a link; below backticks
         # (190) and escapes (180), so code spans and \[^x] stay literal.
-        md.inlinePatterns.register(_ReferencePattern(_REFERENCE), "kumihan_noteref", 175)
+        md.inlinePatterns.register(_ReferencePattern(NOTE_REFERENCE), "kumihan_noteref", 175)
         # 176: ruby before links and emphasis, so a base or reading may sit inside them, not the reverse.
-        md.inlinePatterns.register(_RubyPattern(r"\{([^{}|\n]+)\|([^{}\n]+)\}"), "kumihan_ruby", 176)
+        md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
         # 5: after the inline processor (20) has produced every reference and heading in the tree.
         md.treeprocessors.register(_NumberingTreeprocessor(md, self), "kumihan_numbering", 5)
+
+    def note_id(self, number: int) -> str:
+        """The id of note ``number``: the target of its references."""
+        return f"{self.prefix}note-{number}"
 
     def note_html(self, definition: NoteDefinition) -> str:
         """Convert one note's Markdown: inline markup, links, several paragraphs, ruby; no nested notes."""
@@ -209,8 +207,8 @@ class _NoteContentExtension(Extension):
 
     def extendMarkdown(self, md):
         # Same priorities as in the article (see ArticleExtension.extendMarkdown).
-        md.inlinePatterns.register(_NestedReferencePattern(_REFERENCE, self.parent), "kumihan_noteref", 175)
-        md.inlinePatterns.register(_RubyPattern(r"\{([^{}|\n]+)\|([^{}\n]+)\}"), "kumihan_ruby", 176)
+        md.inlinePatterns.register(_NestedReferencePattern(NOTE_REFERENCE, self.parent), "kumihan_noteref", 175)
+        md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
 
 
 def find_line(markdown_text: str, needle: str, line_offset: int) -> int | None:

@@ -30,12 +30,24 @@ class Query:
 
 @dataclass(frozen=True)
 class Publication:
-    """Where the article first appeared."""
+    """Where the article first appeared: a magazine, a book, a newsletter or a web page.
 
-    magazine: str
-    issue: str
-    date: dt.date | None
-    credit: str
+    ``credit`` is the credit line as the source gives it; the other fields are set when they are known."""
+
+    credit: str = ""
+    magazine: str | None = None
+    issue: str | None = None
+    date: dt.date | None = None
+
+    @property
+    def line(self) -> str:
+        """The credit as one line: the source's own words, else magazine and issue."""
+        return self.credit or self.name
+
+    @property
+    def name(self) -> str:
+        """What the article appeared in, for a colophon's 初出: magazine and issue, else the credit line."""
+        return " ".join(p for p in (self.magazine, self.issue) if p) or self.credit
 
 
 @dataclass(frozen=True)
@@ -70,9 +82,11 @@ class Note:
 
     number: int
     label: str
+    id: str
+    """The note's own id (the target of its references), unique in the book."""
     html: str
     references: tuple[str, ...]
-    """Ids of the places that refer to this note, in reading order."""
+    """Ids of the places that refer to this note, in reading order (the targets of its back-links)."""
     line: int
 
 
@@ -80,8 +94,9 @@ class Note:
 class Article:
     """One article: metadata, body and notes.
 
-    ``body_html`` marks each note reference with ``<kumihan-noteref note="N" ref="ID"/>``, which each writer
-    replaces with its own template's markup.
+    Every HTML field (``lead_html``, ``body_html``, each note's ``html``) marks each note reference with
+    ``<kumihan-noteref note="N" ref="ID"/>``; :func:`kumihan.render.article_context` turns all of them into
+    the writer's markup at once.
     """
 
     slug: str

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import markdown
+from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.tables import TableExtension
 
 from .errors import Finding, KumihanError, Report
@@ -20,7 +21,7 @@ _UNSAFE_HTML = re.compile(
     re.IGNORECASE)
 _IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", re.IGNORECASE)
 _HREF = re.compile(r"\bhref=\"([^\"]*)\"", re.IGNORECASE)
-MAX_PARAGRAPH = 50_000
+MAX_LINE = 50_000
 MAX_NOTES = 2_000
 
 
@@ -78,7 +79,7 @@ def read_text(path: Path, report: Report | None = None, shown: Path | None = Non
 
 
 def read_article(path: Path, root: Path, report: Report) -> Article:
-    """Read one article: check its front matter, convert its Markdown and resolve its notes."""
+    """Read one article: check its front matter, convert its lead and Markdown, and resolve its notes."""
     rel = path.relative_to(root) if path.is_relative_to(root) else path
     text = read_text(path, report, rel)
     yaml_text, md_text, offset = split_front_matter(text, rel)
@@ -87,31 +88,34 @@ def read_article(path: Path, root: Path, report: Report) -> Article:
     if slug[0].isdigit():
         slug = "a-" + slug
     for i, line in enumerate(md_text.split("\n")):
-        if len(line) > MAX_PARAGRAPH:
-            raise KumihanError(f"a paragraph of {len(line):,} characters", file=rel, line=offset + i,
-                               hint=f"split it; a paragraph longer than {MAX_PARAGRAPH:,} characters is surely a mistake")
+        if len(line) > MAX_LINE:
+            raise KumihanError(f"a line of {len(line):,} characters", file=rel, line=offset + i,
+                               hint=f"split it; a line longer than {MAX_LINE:,} characters is surely a mistake")
 
+    # One extension for the lead and the body: notes are numbered in reading order, and the lead comes first.
     ext = ArticleExtension(path=rel, line_offset=offset, prefix=f"{slug}-")
-    # An instance, not the name "tables": a name is looked up among installed packages' entry points, which
+    # Extensions as instances, not names: a name is looked up among installed packages' entry points, which
     # costs more than converting the article.
-    md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension()])
-    body_html = md.convert(md_text)
-    _refuse_unsafe(md, md_text, rel, offset)
-    notes = _resolve_notes(ext, md_text, rel, offset, report)
-
+    md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension(), FencedCodeExtension()])
     lead_html = None
     if meta.lead:
-        lead_md = markdown.Markdown(output_format="xhtml", extensions=[ArticleExtension(path=rel, prefix=f"{slug}-lead-")])
-        lead_html = lead_md.convert(meta.lead)
-    all_html = body_html + "".join(n.html for n in notes)
-    images = _check_resources(all_html, md_text, rel, offset, path.parent, root)
+        lead_html = md.convert(meta.lead)
+        _refuse_unsafe(md, text, rel, 1)
+        md.reset()
+    body_html = md.convert(md_text)
+    _refuse_unsafe(md, md_text, rel, offset)
+    notes = _resolve_notes(ext, text, rel, report)
+
+    all_html = (lead_html or "") + body_html + "".join(n.html for n in notes)
+    images = _check_resources(all_html, text, rel, path.parent, root)
     article = Article(slug=slug, source=rel, meta=meta, lead_html=lead_html, body_html=body_html, notes=notes,
                       headings=tuple(ext.collector.headings), images=images)
     _check_corrections(article, md_text, report)
     return article
 
 
-def _resolve_notes(ext: ArticleExtension, md_text: str, rel: Path, offset: int, report: Report) -> tuple[Note, ...]:
+def _resolve_notes(ext: ArticleExtension, text: str, rel: Path, report: Report) -> tuple[Note, ...]:
+    """Check the notes the extension collected and number them; lines are looked up in the whole file."""
     c = ext.collector
     if len(c.order) > MAX_NOTES:
         raise KumihanError(f"{len(c.order):,} notes in one article", file=rel,
@@ -119,14 +123,14 @@ def _resolve_notes(ext: ArticleExtension, md_text: str, rel: Path, offset: int, 
     for label in c.order:
         if label not in c.definitions:
             raise KumihanError(f"note [^{label}] is referred to but never defined", file=rel,
-                               line=find_line(md_text, f"[^{label}]", offset),
+                               line=find_line(text, f"[^{label}]", 1),
                                hint=f"add a definition '[^{label}]: …' after the text, or correct the label")
     for label, definition in c.definitions.items():
         if label not in c.references:
             report.warn(Finding(f"note [^{label}] is defined but never referred to", file=rel, line=definition.line,
                                 hint=f"refer to it with [^{label}] in the text, or delete it", rule="note-unused"))
     return tuple(
-        Note(number=i + 1, label=label, html=ext.note_html(c.definitions[label]),
+        Note(number=i + 1, label=label, id=ext.note_id(i + 1), html=ext.note_html(c.definitions[label]),
              references=tuple(c.references[label]), line=c.definitions[label].line)
         for i, label in enumerate(c.order)
     )
@@ -142,14 +146,14 @@ def _refuse_unsafe(md: markdown.Markdown, md_text: str, rel: Path, offset: int) 
                                hint="remove it; write the content in Markdown")
 
 
-def _check_resources(html: str, md_text: str, rel: Path, offset: int, base: Path, root: Path) -> tuple[Image, ...]:
+def _check_resources(html: str, text: str, rel: Path, base: Path, root: Path) -> tuple[Image, ...]:
     images = []
     for href in _HREF.findall(html):
         if href.lower().startswith(("file:", "javascript:", "data:")):
             raise KumihanError(f"link {href!r} points outside the book", file=rel,
-                               line=find_line(md_text, href, offset), hint="link to an http(s) address, or remove the link")
+                               line=find_line(text, href, 1), hint="link to an http(s) address, or remove the link")
     for src in _IMG_SRC.findall(html):
-        line = find_line(md_text, src, offset)
+        line = find_line(text, src, 1)
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE):
             raise KumihanError(f"image {src!r} is not a file of the project: builds never fetch or read outside it",
                                file=rel, line=line, hint="download the image into content/ and refer to it by a relative path")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -25,7 +26,7 @@ def environment(settings: Settings) -> jinja2.Environment:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=jinja2.select_autoescape(
         ["html", "xhtml", "xml", "opf"]), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(settings))
-    env.filters["wareki_date"] = japanese_date
+    env.filters["japanese_date"] = japanese_date
     return env
 
 
@@ -83,11 +84,6 @@ def replace_images(html: str, images: dict, macro) -> str:
     return _IMG.sub(sub, html)
 
 
-def replace_noterefs(html: str, macro) -> str:
-    """Replace each note reference marker by what the writer's template macro makes of it."""
-    return _NOTEREF.sub(lambda m: str(macro(int(m.group(1)), m.group(2))), html)
-
-
 def japanese_date(value: dt.date | None) -> str:
     """Format a date as 2024年2月1日."""
     if value is None:
@@ -107,13 +103,20 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
 
 
-def article_context(article: Article, noteref_macro, figure_macro=None, image_data=None) -> dict:
-    """Plain data for templates: the article with its note references and images in the writer's markup.
-    ``image_data(image)`` gives what the writer's figure macro needs of each image."""
-    body = replace_noterefs(article.body_html, noteref_macro)
-    if article.images and figure_macro is not None:
-        body = replace_images(body, {im.src: image_data(im) for im in article.images}, figure_macro)
+def article_context(article: Article, noteref_macro, figure_macro, image_data) -> dict:
+    """Plain data for templates: the article with every HTML field (lead, body, each note) in the writer's
+    markup.  ``noteref_macro(note, ref_id)`` marks a note reference, ``figure_macro(data, alt, alone)`` an
+    image, with ``image_data(image)``: what the writer's macro needs of each image."""
+    notes = {n.number: n for n in article.notes}
+    images = {im.src: image_data(im) for im in article.images}
+
+    def markup(html: str) -> str:
+        html = _NOTEREF.sub(lambda m: str(noteref_macro(notes[int(m.group(1))], m.group(2))), html)
+        return replace_images(html, images, figure_macro) if images else html
+
     return {
-        "slug": article.slug, "meta": article.meta, "lead_html": article.lead_html, "body_html": body,
-        "notes": article.notes, "headings": article.headings,
+        "slug": article.slug, "meta": article.meta, "headings": article.headings,
+        "lead_html": markup(article.lead_html) if article.lead_html else None,
+        "body_html": markup(article.body_html),
+        "notes": tuple(replace(n, html=markup(n.html)) for n in article.notes),
     }

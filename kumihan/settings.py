@@ -1,13 +1,15 @@
 """Read ``book.toml`` into :class:`Settings`: the edition's metadata, its articles and the page format.
 
 The page format is given as a Japanese editor gives it (判型, 文字サイズ, 字詰め, 行数, 段数, 行間, 天, ノド) and the
-text area follows from it (JLREQ §4.2 'Specifying the kihon-hanmen').
+text area follows from it (JLREQ §4.2 'Specifying the kihon-hanmen').  Every key is declared once (a field of
+:class:`PageFormat` with its documentation, or a :class:`~kumihan.schema.Key`); the checks, the messages and
+the README's table of ``[pdf]`` keys come from those declarations.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-import difflib
 import re
 import tomllib
 import uuid
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .errors import Finding, KumihanError, Report
+from .schema import Errors, Key, check_table, suggest
 
 MM_PER_PT = 25.4 / 72
 
@@ -28,27 +31,33 @@ PAGE_SIZES = {
 }
 
 
+def _key(default, doc: str, *, choices: tuple = (), minimum: float | None = None, example=None):
+    """A [pdf] key: a field of :class:`PageFormat` with what it means (``example`` is shown in the README)."""
+    return field(default=default, metadata={"doc": doc, "choices": choices, "minimum": minimum, "example": example})
+
+
 @dataclass(frozen=True)
 class PageFormat:
-    """The 基本版面 (kihon-hanmen) and where it sits on the page."""
+    """The 基本版面 (kihon-hanmen) and where it sits on the page: the ``[pdf]`` table of ``book.toml``."""
 
-    size: str = "a5"
-    width_mm: float = 148.0
-    height_mm: float = 210.0
-    font_size_pt: float = 9.0
-    chars_per_column: int = 42
-    columns_per_page: int = 17
-    tiers: int = 1
-    tier_gap_em: float = 2.0
-    line_gap_em: float = 0.75
-    margin_top_mm: float = 36.0
-    margin_gutter_mm: float = 24.0
-    font_family: str = "Noto Serif CJK JP"
-    tcy_max_digits: int = 2
-    long_numbers: str = "sideways"
-    print_ready: bool = False
-    bleed_mm: float = 3.0
-    running_head: str = "article"
+    size: str = _key("a5", "a4 a5 a6 b5 b6 四六判 新書判 文庫判, or \"148mm x 210mm\"")
+    width_mm: float = _key(148.0, "the trimmed page's width (follows from size)", minimum=10)
+    height_mm: float = _key(210.0, "the trimmed page's height (follows from size)", minimum=10)
+    font_family: str = _key("Noto Serif CJK JP", "any installed Japanese font with a vert feature (IPAex Mincho too)")
+    font_size_pt: float = _key(9.0, "文字サイズ", minimum=4)
+    chars_per_column: int = _key(42, "字詰め (per tier)", minimum=1)
+    columns_per_page: int = _key(17, "行数", minimum=1)
+    tiers: int = _key(1, "段数", minimum=1)
+    tier_gap_em: float = _key(2.0, "段間", minimum=0)
+    line_gap_em: float = _key(0.75, "行間", minimum=0)
+    margin_top_mm: float = _key(36.0, "天", minimum=0)
+    margin_gutter_mm: float = _key(24.0, "ノド", minimum=0)
+    tcy_max_digits: int = _key(2, "tate-chu-yoko for numbers of up to this many digits (0, 1, 2)", choices=(0, 1, 2))
+    long_numbers: str = _key("sideways", "longer numbers: \"sideways\" or \"upright\" digit by digit",
+                             choices=("sideways", "upright"))
+    running_head: str = _key("article", "柱: \"article\", \"book\" or \"none\"", choices=("article", "book", "none"))
+    print_ready: bool = _key(False, "as --print-ready")
+    bleed_mm: float = _key(3.0, "塗り足し, with --print-ready", minimum=0)
 
     @property
     def em_mm(self) -> float:
@@ -86,6 +95,45 @@ PRESETS = {
                               line_gap_em=0.6, margin_top_mm=24.0, margin_gutter_mm=20.0),
 }
 
+#: The keys of [pdf] that are not fields of PageFormat: the preset, and the margins that follow from the
+#: others (given, they are checked against them).
+_PDF_EXTRA = {
+    "preset": Key("preset", str, "\"a5-book\" (A5, 1 段) or \"b5-magazine\" (B5, 3 段): the values below "
+                  "default to the preset's", choices=tuple(PRESETS)),
+    "margin_bottom_mm": Key("margin_bottom_mm", float, "地: follows from the text area; given, it must agree"),
+    "margin_fore_edge_mm": Key("margin_fore_edge_mm", float, "小口: follows from the text area; given, it must agree"),
+}
+
+
+def _field_key(f: dataclasses.Field) -> Key:
+    return Key(f.name, f.type if isinstance(f.type, type) else {"str": str, "int": int, "float": float,
+                                                                  "bool": bool}[f.type],
+               f.metadata["doc"], choices=f.metadata["choices"], minimum=f.metadata["minimum"])
+
+
+PDF_KEYS: dict[str, Key] = {"preset": _PDF_EXTRA["preset"],
+                            **{f.name: _field_key(f) for f in dataclasses.fields(PageFormat)},
+                            "margin_bottom_mm": _PDF_EXTRA["margin_bottom_mm"],
+                            "margin_fore_edge_mm": _PDF_EXTRA["margin_fore_edge_mm"]}
+"""Every key of ``[pdf]``, declared once."""
+
+#: The other tables of book.toml.
+TABLES: dict[str, dict[str, Key]] = {
+    "book": {k.name: k for k in (
+        Key("title", str, "the edition's title (required)"), Key("subtitle", str), Key("publisher", str),
+        Key("identifier", str, "stable: the EPUB's dc:identifier"), Key("language", str),
+        Key("date", dt.date, "this edition's date (colophon)"),
+        Key("articles", list, "order; default: every content/*.md in file-name order"))},
+    "paths": {k.name: k for k in (Key("content", str), Key("templates", str), Key("styles", str))},
+    "output": {k.name: k for k in (Key("pdf", str), Key("epub", str))},
+    "check": {"fullwidth_punctuation": Key("fullwidth_punctuation", bool,
+                                           "house style: ASCII ( ) : ; , ! ? among Japanese text is a finding")},
+    "pdf": PDF_KEYS,
+}
+
+FULLWIDTH_PUNCTUATION_DEFAULT = True
+"""The house style when ``[check] fullwidth_punctuation`` is not given (one value for build and check)."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -105,7 +153,7 @@ class Settings:
     pdf_name: str = "book.pdf"
     epub_name: str = "book.epub"
     page: PageFormat = field(default_factory=PageFormat)
-    fullwidth_punctuation: bool = True
+    fullwidth_punctuation: bool = FULLWIDTH_PUNCTUATION_DEFAULT
     """House style: ASCII ( ) : ; , ! ? among Japanese text is a finding of ``check``."""
 
     @property
@@ -113,28 +161,22 @@ class Settings:
         return self.root / ".kumihan-cache"
 
 
-_SCHEMA = {
-    "book": {"title": str, "subtitle": str, "publisher": str, "identifier": str, "language": str,
-             "date": dt.date, "articles": list},
-    "paths": {"content": str, "templates": str, "styles": str},
-    "output": {"pdf": str, "epub": str},
-    "check": {"fullwidth_punctuation": bool},
-    "pdf": {"preset": str, "size": str, "width_mm": float, "height_mm": float, "font_size_pt": float,
-            "chars_per_column": int, "columns_per_page": int, "tiers": int, "tier_gap_em": float,
-            "line_gap_em": float, "margin_top_mm": float, "margin_gutter_mm": float,
-            "margin_bottom_mm": float, "margin_fore_edge_mm": float, "font_family": str,
-            "tcy_max_digits": int, "long_numbers": str, "print_ready": bool, "bleed_mm": float,
-            "running_head": str},
-}
-
-_TYPE_NAMES = {str: "a string", int: "a whole number", float: "a number", bool: "true or false",
-               list: "a list", dt.date: "a date (YYYY-MM-DD)"}
-
-
-def suggest(key: str, known) -> str:
-    """Return ' (did you mean X?)' for the nearest known key, or ''."""
-    close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
-    return f"did you mean {close[0]}?" if close else f"known keys: {', '.join(sorted(known))}"
+def pdf_keys_toml() -> str:
+    """The README's table of ``[pdf]`` keys, made from their declarations (a test keeps the README to it)."""
+    defaults = PageFormat()
+    lines = ["[pdf]"]
+    for name, key in PDF_KEYS.items():
+        if name == "preset":
+            value = '"a5-book"'
+        elif name in ("margin_bottom_mm", "margin_fore_edge_mm"):
+            continue
+        else:
+            value = getattr(defaults, name)
+            value = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+        lines.append(f"{f'{name} = {value}':<36} # {key.doc}")
+    for name in ("margin_bottom_mm", "margin_fore_edge_mm"):
+        lines.append(f"{f'# {name} = …':<36} # {PDF_KEYS[name].doc}")
+    return "\n".join(lines)
 
 
 def _line_of(text: str, table: str, key: str | None = None) -> int | None:
@@ -153,22 +195,8 @@ def _line_of(text: str, table: str, key: str | None = None) -> int | None:
     return None
 
 
-def _check_type(value, expected, path: Path, text: str, table: str, key: str):
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    ok = isinstance(value, expected) and not (expected in (int, float) and isinstance(value, bool))
-    if expected is dt.date and isinstance(value, dt.datetime):
-        ok = False
-    if not ok:
-        raise KumihanError(
-            f"[{table}] {key} must be {_TYPE_NAMES[expected]}, not {type(value).__name__} {value!r}",
-            file=path, line=_line_of(text, table, key), hint=f"correct {key} in {path.name}",
-        )
-    return value
-
-
 def load_settings(root: Path, report: Report, print_ready: bool | None = None) -> Settings:
-    """Read ``root/book.toml``; a missing file gives defaults taken from the folder name."""
+    """Read ``root/book.toml``; every mistake in it is reported before the build stops."""
     root = root.resolve()
     path = root / "book.toml"
     if not path.exists():
@@ -184,40 +212,38 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
         raise KumihanError(f"book.toml is not valid TOML: {exc}", file=path,
                            line=int(m.group(1)) if m else None, hint="fix the TOML syntax") from None
 
+    errors = Errors()
     values: dict[str, dict] = {}
     for table, content in data.items():
-        if table not in _SCHEMA:
+        if table not in TABLES:
             report.warn(Finding(f"unknown table [{table}] ignored", file=path, line=_line_of(text, table),
-                                hint=suggest(table, _SCHEMA)))
+                                hint=suggest(table, TABLES)))
             continue
         if not isinstance(content, dict):
-            raise KumihanError(f"{table} must be a table [{table}]", file=path, line=_line_of(text, table, table),
-                               hint=f"write [{table}] on a line of its own with its keys below")
-        values[table] = {}
-        for key, value in content.items():
-            expected = _SCHEMA[table].get(key)
-            if expected is None:
-                report.warn(Finding(f"unknown key {key} in [{table}] ignored", file=path,
-                                    line=_line_of(text, table, key), hint=suggest(key, _SCHEMA[table])))
-                continue
-            values[table][key] = _check_type(value, expected, path, text, table, key)
+            errors.add(f"{table} must be a table [{table}]", file=path, line=_line_of(text, table, table),
+                       hint=f"write [{table}] on a line of its own with its keys below")
+            continue
+        values[table] = check_table(
+            content, TABLES[table], f"[{table}] ", errors, file=path,
+            line_of=lambda key, table=table: _line_of(text, table, key),
+            warn=lambda message, line, hint: report.warn(Finding(message, file=path, line=line, hint=hint)),
+            hint=f"correct {{key}} in {path.name}")
 
     book = values.get("book", {})
-    for required in ("title",):
-        if required not in book:
-            raise KumihanError(f"[book] has no {required}", file=path, line=_line_of(text, "book"),
-                               hint=f'add {required} = "…" under [book]')
+    if "title" not in book and not any("[book] title" in e.message for e in errors.errors):
+        errors.add("[book] has no title", file=path, line=_line_of(text, "book"), hint='add title = "…" under [book]')
+    articles = book.get("articles", [])
+    if not all(isinstance(a, str) for a in articles):
+        errors.add("[book] articles must be a list of file names", file=path,
+                   line=_line_of(text, "book", "articles"), hint='write articles = ["first.md", "second.md"]')
+    page = _page_format(values.get("pdf", {}), path, text, errors)
+    errors.raise_any()
+
     identifier = book.get("identifier")
     if identifier is None:
         identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'kumihan:' + book['title'])}"
         report.warn(Finding("[book] has no identifier; one was derived from the title", file=path,
                             hint=f'add identifier = "{identifier}" under [book] to keep it stable'))
-    articles = book.get("articles", [])
-    if not all(isinstance(a, str) for a in articles):
-        raise KumihanError("[book] articles must be a list of file names", file=path,
-                           line=_line_of(text, "book", "articles"), hint='write articles = ["first.md", "second.md"]')
-
-    page = _page_format(values.get("pdf", {}), path, text)
     if print_ready is not None:
         page = replace(page, print_ready=print_ready)
     paths = values.get("paths", {})
@@ -230,17 +256,20 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
         content_dir=paths.get("content", "content"), templates_dir=paths.get("templates", "templates"),
         styles_dir=paths.get("styles", "styles"),
         pdf_name=output.get("pdf", f"{stem}.pdf"), epub_name=output.get("epub", f"{stem}.epub"),
-        page=page, fullwidth_punctuation=values.get("check", {}).get("fullwidth_punctuation", True),
+        page=page,
+        fullwidth_punctuation=values.get("check", {}).get("fullwidth_punctuation", FULLWIDTH_PUNCTUATION_DEFAULT),
     )
 
 
-def _page_format(pdf: dict, path: Path, text: str) -> PageFormat:
+#: Keys whose values set the size of the text area: what may clash with the page a preset chose.
+_GEOMETRY = ("size", "width_mm", "height_mm", "font_size_pt", "chars_per_column", "columns_per_page", "tiers",
+             "tier_gap_em", "line_gap_em", "margin_top_mm", "margin_gutter_mm")
+
+
+def _page_format(pdf: dict, path: Path, text: str, errors: Errors) -> PageFormat:
     preset_name = pdf.get("preset", "a5-book")
-    if preset_name not in PRESETS:
-        raise KumihanError(f"unknown page preset {preset_name!r}", file=path, line=_line_of(text, "pdf", "preset"),
-                           hint=suggest(preset_name, PRESETS))
-    page = PRESETS[preset_name]
-    given = {k: v for k, v in pdf.items() if k not in ("preset", "margin_bottom_mm", "margin_fore_edge_mm")}
+    page = PRESETS.get(preset_name, PRESETS["a5-book"])
+    given = {k: v for k, v in pdf.items() if k not in _PDF_EXTRA}
     if "size" in given:
         size = given["size"].lower()
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mm\s*[x×]\s*(\d+(?:\.\d+)?)\s*mm\s*", size)
@@ -252,32 +281,26 @@ def _page_format(pdf: dict, path: Path, text: str) -> PageFormat:
             given.setdefault("width_mm", w)
             given.setdefault("height_mm", h)
         else:
-            raise KumihanError(f"unknown page size {given['size']!r}", file=path, line=_line_of(text, "pdf", "size"),
-                               hint=f"use one of {', '.join(PAGE_SIZES)} or '148mm x 210mm'")
+            errors.add(f"unknown page size {given['size']!r}", file=path, line=_line_of(text, "pdf", "size"),
+                       hint=f"use one of {', '.join(PAGE_SIZES)} or '148mm x 210mm'")
     page = replace(page, **given)
-    if page.long_numbers not in ("sideways", "upright"):
-        raise KumihanError(f"long_numbers must be 'sideways' or 'upright', not {page.long_numbers!r}", file=path,
-                           line=_line_of(text, "pdf", "long_numbers"), hint="see the README's [pdf] keys")
-    if page.running_head not in ("article", "book", "none"):
-        raise KumihanError(f"running_head must be 'article', 'book' or 'none', not {page.running_head!r}",
-                           file=path, line=_line_of(text, "pdf", "running_head"), hint="see the README's [pdf] keys")
-    for key in ("chars_per_column", "columns_per_page", "tiers"):
-        if getattr(page, key) < 1:
-            raise KumihanError(f"{key} must be at least 1", file=path, line=_line_of(text, "pdf", key),
-                               hint=f"correct {key} in [pdf]")
-    if page.tcy_max_digits not in (0, 1, 2):
-        raise KumihanError("tcy_max_digits must be 0, 1 or 2", file=path, line=_line_of(text, "pdf", "tcy_max_digits"),
-                           hint="two digits is the JLREQ norm (§3.2.4)")
     # The text area must fit; the margins 地 and 小口 follow from the others and may be given as a check.
     for key, derived in (("margin_bottom_mm", page.margin_bottom_mm), ("margin_fore_edge_mm", page.margin_fore_edge_mm)):
         if derived < 0:
-            raise KumihanError(
-                f"the text area does not fit the page: {key} would be {derived:.1f} mm", file=path,
-                line=_line_of(text, "pdf"), hint="use fewer characters per column or columns per page, "
-                "a smaller font size, or smaller margins")
-        if key in pdf and abs(pdf[key] - derived) > 0.5:
-            raise KumihanError(
-                f"{key} = {pdf[key]} does not agree with the text area: the page leaves {derived:.1f} mm",
-                file=path, line=_line_of(text, "pdf", key),
-                hint=f"remove {key} (it follows from the others) or set it to {derived:.1f}")
+            pinned = [k for k in _GEOMETRY if k in pdf]
+            if "preset" in pdf and pinned:
+                # The preset trap: a preset switched while the file still pins another format's values.
+                errors.add(
+                    f"the text area does not fit the page: {key} would be {derived:.1f} mm, because "
+                    f"{', '.join(f'{k} = {pdf[k]}' for k in pinned)} override the {preset_name} preset",
+                    file=path, line=_line_of(text, "pdf", pinned[0]),
+                    hint=f"remove {', '.join(pinned)} from [pdf] to take the preset's values, or change them to fit")
+            else:
+                errors.add(f"the text area does not fit the page: {key} would be {derived:.1f} mm", file=path,
+                           line=_line_of(text, "pdf"), hint="use fewer characters per column or columns per page, "
+                           "a smaller font size, or smaller margins")
+        elif key in pdf and abs(pdf[key] - derived) > 0.5:
+            errors.add(f"{key} = {pdf[key]} does not agree with the text area: the page leaves {derived:.1f} mm",
+                       file=path, line=_line_of(text, "pdf", key),
+                       hint=f"remove {key} (it follows from the others) or set it to {derived:.1f}")
     return page

@@ -47,7 +47,7 @@ CASES = [
     case("raw-iframe", "'<iframe' is not allowed", {"a.md": article("本文\n\n<iframe src=\"x\"></iframe>\n")}),
     case("inline-event-handler", "is not allowed", {"a.md": article("本文<span onclick=\"x()\">a</span>\n")}),
     case("javascript-link", "points outside the book", {"a.md": article("[押す](javascript:alert(1))\n")}),
-    case("huge-paragraph", "a paragraph of 100,000 characters", {"a.md": article("あ" * 100_000 + "\n")}),
+    case("huge-paragraph", "a line of 100,000 characters", {"a.md": article("あ" * 100_000 + "\n")}),
     case("ten-thousand-notes", "10,000 notes in one article",
          {"a.md": article("\n".join(f"文[^n{i}]" for i in range(10_000)) + "\n\n"
                           + "".join(f"[^n{i}]: 注\n" for i in range(10_000)))}),

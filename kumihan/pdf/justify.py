@@ -17,8 +17,7 @@ from weasyprint.layout import inline
 from weasyprint.text import line_break
 from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
-from .jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS
-from .vertical_font import is_upright
+from ..jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, is_upright
 
 _installed = False
 

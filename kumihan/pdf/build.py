@@ -1,9 +1,10 @@
 """Write the vertical (縦組) PDF: Book → HTML (templates/pdf) → landscape layout in WeasyPrint → pages turned.
 
 WeasyPrint has no ``writing-mode``.  The pages are laid out horizontally on a landscape page whose width is
-the column length, with a derived font whose upright glyphs are pre-turned (see :mod:`kumihan.vertical_font`);
-the finisher then sets ``/Rotate 90`` on every page, so that lines become columns read right to left, CJK
-stands upright and Latin runs lie sideways, as in real vertical text.
+the column length, with a derived font whose upright glyphs are pre-turned (see :mod:`.vertical_font`); the
+finisher (:mod:`.finish`) then sets ``/Rotate 90`` on every page, so that lines become columns read right to
+left, CJK stands upright and Latin runs lie sideways, as in real vertical text.  Whatever the engine logs, and
+any content laid out past the text area or off the page, becomes a finding with the source file and line.
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import re
 import sys
 from pathlib import Path
 
-import pydyf
-
-from .errors import Finding, Report
-from .jlreq import glue_kinsoku, mark_tcy
-from .model import Book
-from .render import article_context, build_time, environment, render, stylesheet
+from ..errors import Finding, Report
+from ..jlreq import glue_kinsoku, mark_tcy
+from ..markdown_ext import find_line
+from ..model import Article, Book
+from ..render import article_context, build_time, environment, render, stylesheet
+from .finish import finisher
 from .vertical_font import cached_vertical_font, derive_vertical_font, find_font, vertical_font_name
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
@@ -46,76 +47,6 @@ def _chars_of(html: str) -> set[str]:
     return set(htmllib.unescape(_TAG.sub("", body)))
 
 
-PT_PER_MM = 72 / 25.4
-MARK_LENGTH_MM = 10.0  # how far トンボ reach beyond the bleed
-MARK_MARGIN_MM = 2.0
-
-
-def _registration_marks(pdf: pydyf.PDF, page: dict, bleed_mm: float) -> None:
-    """Draw Japanese crop marks (トンボ): double corner marks at the trim and at the bleed, and centre marks,
-    in registration colour (the /All separation), on a media box grown to hold them."""
-    number = lambda ref: int(ref.split()[0])  # noqa: E731  (pydyf references: b"12 0 R")
-    x0, y0, x1, y1 = (float(v) for v in page["TrimBox"])
-    b, length = bleed_mm * PT_PER_MM, MARK_LENGTH_MM * PT_PER_MM
-    reach = b + length + MARK_MARGIN_MM * PT_PER_MM
-    page["MediaBox"] = pydyf.Array([x0 - reach, y0 - reach, x1 + reach, y1 + reach])
-    resources = pdf.objects[number(page["Resources"])]
-    tint = pydyf.Dictionary({"FunctionType": 2, "Domain": pydyf.Array([0, 1]), "N": 1,
-                             "C0": pydyf.Array([0, 0, 0, 0]), "C1": pydyf.Array([1, 1, 1, 1])})
-    spaces = resources.setdefault("ColorSpace", pydyf.Dictionary())
-    if isinstance(spaces, bytes):  # WeasyPrint keeps its colour spaces in an object of their own
-        spaces = pdf.objects[number(spaces)]
-    spaces["KumihanAll"] = pydyf.Array(["/Separation", "/All", "/DeviceCMYK", tint])
-    marks = pydyf.Stream(compress=True)
-    marks.push_state()
-    marks.set_color_space("KumihanAll", stroke=True)
-    marks.set_color_special(None, True, 1)
-    marks.set_line_width(0.25)
-    for cx, sx in ((x0, -1), (x1, 1)):
-        for cy, sy in ((y0, -1), (y1, 1)):
-            for offset in (0, b):  # 内トンボ at the trim, 外トンボ at the bleed
-                marks.move_to(cx + sx * offset, cy + sy * b)
-                marks.line_to(cx + sx * offset, cy + sy * (b + length))
-                marks.move_to(cx + sx * b, cy + sy * offset)
-                marks.line_to(cx + sx * (b + length), cy + sy * offset)
-    xm, ym = (x0 + x1) / 2, (y0 + y1) / 2
-    for cy, sy in ((y0, -1), (y1, 1)):  # centre marks (センタートンボ)
-        marks.move_to(xm, cy + sy * b)
-        marks.line_to(xm, cy + sy * (b + length))
-        marks.move_to(xm - length / 2, cy + sy * (b + length / 2))
-        marks.line_to(xm + length / 2, cy + sy * (b + length / 2))
-    for cx, sx in ((x0, -1), (x1, 1)):
-        marks.move_to(cx + sx * b, ym)
-        marks.line_to(cx + sx * (b + length), ym)
-        marks.move_to(cx + sx * (b + length / 2), ym - length / 2)
-        marks.line_to(cx + sx * (b + length / 2), ym + length / 2)
-    marks.stroke()
-    marks.pop_state()
-    pdf.add_object(marks)
-    # Drawn first, in the page's own coordinates, before WeasyPrint's stream sets its transform.
-    page["Contents"] = pydyf.Array([marks.reference, page["Contents"]])
-
-
-def _finisher(direction_r2l: bool = True, bleed_mm: float | None = None):
-    def finish(document, pdf: pydyf.PDF):
-        # Turn every page a quarter clockwise: the landscape layout becomes vertical columns. /Rotate rather than
-        # a content transform keeps bookmark and link destinations valid.
-        kids = pdf.pages["Kids"]  # pydyf keeps references flat: number, 0, "R"
-        for number in kids[::3]:
-            pdf.objects[number]["Rotate"] = 90
-            if bleed_mm is not None:
-                _registration_marks(pdf, pdf.objects[number], bleed_mm)
-        # Bookmarks are made from the headings' text: drop the invisible break controls added for kinsoku.
-        for obj in pdf.objects:
-            if isinstance(obj, dict) and isinstance(obj.get("Title"), pydyf.String):
-                obj["Title"] = pydyf.String(_INVISIBLE.sub("", obj["Title"].string))
-        # Right-to-left page progression: viewers show spreads bound on the right.
-        if direction_r2l:
-            pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
-            pdf.catalog["PageLayout"] = "/TwoPageRight"
-    return finish
-
-
 def book_html(book: Book, env=None) -> str:
     """Render the book through templates/pdf as HTML, before vertical setting and page geometry."""
     settings, page = book.settings, book.settings.page
@@ -125,7 +56,7 @@ def book_html(book: Book, env=None) -> str:
                 for a in book.articles]
     # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
     # document is rendered first, and build_pdf puts the page CSS in.
-    return render(env, "pdf/book.html", page_css="", book=settings, articles=articles, built=build_time(),
+    return render(env, "pdf/book.html", page_css="", edition=settings, articles=articles, built=build_time(),
                   stylesheet=stylesheet(settings, "pdf.css").as_uri(),
                   authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
                   keywords=sorted({t for a in book.articles for t in a.meta.tags}))
@@ -155,27 +86,72 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
 
     bleed_mm = page.bleed_mm if page.print_ready else None
-    with _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits) as (layout, font):
-        messages = layout.write_pdf(html, settings.root, out_path, _finisher(bleed_mm=bleed_mm), settings.identifier,
-                                    font_ready=font)
-    for ch in sorted(font().missing):
-        report.warn(_missing_char_finding(ch, book, page.font_family))
-    for message in messages:
-        report.warn(Finding(f"PDF: {message}", file=out_path.name, hint="use a font that has the character"))
+
+    def inspect(messages, overflows):
+        # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
+        for ch in sorted(font().missing):
+            report.warn(_missing_char_finding(ch, book, page.font_family))
+        _report_engine(messages, overflows, book, report, missing=bool(font().missing))
+
+    with _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits) as (engine, font):
+        late = engine.write_pdf(html, settings.root, out_path, finisher(bleed_mm=bleed_mm), settings.identifier,
+                                font_ready=font, inspect=inspect)
+    _report_engine(late, [], book, report, missing=bool(font().missing))
     return out_path
+
+
+def _report_engine(messages, overflows, book: Book, report: Report, *, missing: bool) -> None:
+    """Turn what the engine logged, and what it laid out off the text area, into findings with their source."""
+    images = {im.path.as_uri(): (a, im.src) for a in book.articles for im in a.images}
+    for message in messages:
+        if ".notdef" in message.text and missing:
+            continue  # the characters are reported above, each with its file and line
+        where = {}
+        url = message.args[0] if message.args and isinstance(message.args[0], str) else None
+        if url in images:
+            article, src = images[url]
+            where = dict(file=article.source, line=_source_line(book.settings.root, article, src))
+        report.warn(Finding(f"PDF engine {message.level}: {message.text}", **where, rule="engine",
+                            hint="correct the file or the CSS it names (styles/, templates/)"))
+    by_slug = {a.slug: a for a in book.articles}
+    for o in overflows:
+        article = by_slug.get(o.article)
+        shown = _INVISIBLE.sub("", o.text).strip()
+        what = f"image {shown[6:]!r}" if shown.startswith("image:") else f"「{shown[:24]}」"
+        where = " and off the page" if o.off_page else ""
+        report.warn(Finding(
+            f"{what} runs {max(o.past_foot, 0):.1f} pt past the foot of the text area{where} on page {o.page}",
+            file=article.source if article else None,
+            line=_source_line(book.settings.root, article, shown[6:] if shown.startswith("image:") else shown) if article else None,
+            rule="overflow", hint="break the line, or make the table or image smaller: nothing may be cut off"))
+
+
+def _source_line(root: Path, article: Article, text: str) -> int | None:
+    """The line of the article's file where ``text`` (or its start) stands."""
+    try:
+        content = (root / article.source).read_text(encoding="utf-8-sig")
+    except OSError:
+        return None
+    for length in (24, 12, 6, 3):
+        needle = text[:length].strip()
+        if needle:
+            line = find_line(content, needle, 1)
+            if line is not None:
+                return line
+    return None
 
 
 @contextlib.contextmanager
 def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: int):
-    """Yield :mod:`kumihan.layout` and a function that returns the derived vertical font.  When the font is not
+    """Yield :mod:`.engine` and a function that returns the derived vertical font.  When the font is not
     in the cache it is derived in another process, while WeasyPrint loads and reads the document in this one
     (each takes about a third of a second on the reprint)."""
     derive = functools.partial(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
     font = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
     # Forked only before WeasyPrint is loaded: then the overlap pays, and no library threads are running.
     if font is not None or not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
-        layout = _load_layout()
-        yield layout, (lambda: font) if font is not None else functools.cache(derive)
+        engine = _load_engine()
+        yield engine, (lambda: font) if font is not None else functools.cache(derive)
         return
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         gc.freeze()  # the helper's collections then leave the book's objects, and so its shared pages, alone
@@ -183,7 +159,7 @@ def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: i
             future = pool.submit(derive)
         finally:
             gc.unfreeze()
-        layout = _load_layout()
+        engine = _load_engine()
 
         @functools.cache
         def ready():
@@ -192,17 +168,17 @@ def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: i
             except Exception:  # derived again here, to raise the error as it would be raised without a helper
                 return derive()
 
-        yield layout, ready
+        yield engine, ready
 
 
-def _load_layout():
-    """Import :mod:`kumihan.layout`, and with it WeasyPrint, opening its libraries by soname."""
+def _load_engine():
+    """Import :mod:`.engine`, and with it WeasyPrint, opening its libraries by soname."""
     try:
         with _libraries_by_soname():
-            from . import layout
+            from . import engine
     except OSError:  # a system whose libraries go by other names: search as WeasyPrint does
-        from . import layout
-    return layout
+        from . import engine
+    return engine
 
 
 @contextlib.contextmanager

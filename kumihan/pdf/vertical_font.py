@@ -21,44 +21,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import subprocess
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import KumihanError
-from .output import atomic_write
-from .jlreq import ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, OPENING_BRACKETS, TCY_NOT_AFTER, TCY_NOT_BEFORE
+from ..errors import KumihanError
+from ..jlreq import (ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, OPENING_BRACKETS, TCY_NOT_AFTER, TCY_NOT_BEFORE,
+                     is_upright)
+from ..output import atomic_write
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
 DERIVATION_VERSION = "8"
 
 DIGITS = "0123456789"
-
-# Characters whose East Asian Width is Ambiguous or Neutral but which stand upright (or take a vertical
-# alternate) in Japanese vertical text: UTR #50 Vertical_Orientation U, Tu or Tr.
-_UPRIGHT_EXTRA_RANGES = (
-    (0x00A7, 0x00A7), (0x00A9, 0x00A9), (0x00AE, 0x00AE), (0x00B0, 0x00B1), (0x00B6, 0x00B6),
-    (0x00BC, 0x00BE), (0x00D7, 0x00D7), (0x00F7, 0x00F7),
-    (0x2014, 0x2016), (0x2020, 0x2021), (0x2025, 0x2026), (0x2030, 0x2031), (0x203B, 0x203C),
-    (0x2042, 0x2042), (0x2047, 0x2049), (0x2051, 0x2051),
-    (0x2100, 0x2101), (0x2103, 0x2109), (0x210F, 0x210F), (0x2113, 0x2114), (0x2116, 0x2117),
-    (0x2120, 0x2122), (0x2150, 0x218F), (0x2460, 0x24FF), (0x25A0, 0x27BF), (0x2B00, 0x2BFF),
-    (0x3000, 0x303F), (0x3040, 0x33FF), (0xFE10, 0xFE1F), (0xFE30, 0xFE4F),
-)
-# Fullwidth-class characters that are nonetheless set sideways: JLREQ keeps ～ (wave dash) turned.
-_SIDEWAYS_EXCEPTIONS = frozenset("\u301c\uff5e")
-
-
-@functools.lru_cache(maxsize=None)
-def is_upright(ch: str) -> bool:
-    """Return whether ``ch`` stands upright in vertical text (UTR #50 U, Tu, Tr)."""
-    if ch in _SIDEWAYS_EXCEPTIONS:
-        return False
-    if unicodedata.east_asian_width(ch) in ("W", "F"):
-        return True
-    cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in _UPRIGHT_EXTRA_RANGES)
-
 
 @dataclass(frozen=True)
 class FontSource:

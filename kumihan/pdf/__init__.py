@@ -1,0 +1,16 @@
+"""The vertical (縦組) PDF: everything that touches WeasyPrint and pydyf lives in this package.
+
+- :mod:`.build` — Book → HTML → layout → PDF (``build_pdf``), and the findings of a build;
+- :mod:`.engine` — the WeasyPrint adapter: confined fetcher, layout, its log and its overflows;
+- :mod:`.compat` — the WeasyPrint and pydyf versions (and attributes) the rest is written against;
+- :mod:`.justify` — inter-character justification, installed in place of WeasyPrint's;
+- :mod:`.finish` — the finisher: pages turned, right-to-left binding, bookmarks, トンボ;
+- :mod:`.vertical_font` — the font derived for vertical setting.
+
+Importing this package loads neither WeasyPrint nor the font tools: :mod:`.engine` is imported when a PDF is
+laid out, so that WeasyPrint loads while the font is derived in another process.
+"""
+
+from .build import book_html, build_pdf
+
+__all__ = ["book_html", "build_pdf"]

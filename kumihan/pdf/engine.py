@@ -1,0 +1,187 @@
+"""The engine adapter: lay out the vertical book's HTML with WeasyPrint and write the PDF.
+
+The only module that imports WeasyPrint at its top.  Kept apart from :mod:`kumihan.pdf.build` so that
+WeasyPrint, which takes a third of a second to load its libraries, loads while the derived font is made in
+another process.  What the engine says is kept (every warning and error it logs) and what it laid out is
+measured (content beyond the text area or the page), so that :mod:`kumihan.pdf.build` can report both.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from weasyprint import HTML
+from weasyprint.formatting_structure import boxes
+from weasyprint.urls import FatalURLFetchingError, URLFetcher
+
+from . import compat, justify
+from ..errors import KumihanError
+from ..output import atomic_output
+
+
+class _Refused(FatalURLFetchingError):
+    """Stops WeasyPrint (which swallows ordinary fetch errors) and carries the editor's error out."""
+
+    def __init__(self, error: KumihanError):
+        super().__init__(str(error))
+        self.error = error
+
+
+class ConfinedFetcher(URLFetcher):
+    """Read only files inside the project (and its font cache); never the network."""
+
+    def __init__(self, root: Path):
+        super().__init__(allowed_protocols={"file"})
+        self.root = root.resolve()
+
+    def fetch(self, url, headers=None):
+        parsed = urlparse(url)
+        if parsed.scheme != "file":
+            raise _Refused(KumihanError(
+                f"the build refers to {url!r}: builds never fetch from the network",
+                hint="download the resource into the project and refer to it by a relative path"))
+        path = Path(unquote(parsed.path)).resolve()
+        if not path.is_relative_to(self.root):
+            raise _Refused(KumihanError(
+                f"the build refers to {path}, outside the project",
+                hint="copy the file into the project and refer to it by a relative path"))
+        return super().fetch(url, headers)
+
+
+@dataclass(frozen=True)
+class EngineMessage:
+    """A warning or error WeasyPrint logged: its level, its text and the arguments it was formatted from."""
+
+    level: str
+    text: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """Laid-out content beyond the text area's foot or off the page, in the landscape frame (pt)."""
+
+    page: int
+    """1-based page number."""
+    article: str | None
+    """The slug of the article the content belongs to, if any."""
+    text: str
+    """The overflowing text, or ``image:SRC`` for an image."""
+    past_foot: float
+    """How far the content reaches beyond the foot of the text area (the landscape page's right margin)."""
+    off_page: bool
+    """Whether any of it lies outside the page itself."""
+
+
+class _Log(logging.Handler):
+    """Keep every message of WeasyPrint's logger at warning level and above (its progress is at info)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[EngineMessage] = []
+
+    def emit(self, record):
+        args = record.args if isinstance(record.args, tuple) else ()
+        self.messages.append(EngineMessage(record.levelname.lower(), record.getMessage(), args))
+
+
+@contextlib.contextmanager
+def _few_collections():
+    """Collect garbage less often while WeasyPrint lays out and draws."""
+    # Layout allocates millions of short-lived boxes.  With the default thresholds the collector runs about
+    # 950 times on the anthology of bench/run.py, and its few full passes walk every object WeasyPrint and the
+    # book hold: 0.7 s in all, 0.2 s like this.  Objects alive now are frozen out of those passes; cycles
+    # made during layout are still collected, less often.  Peak memory is unchanged.
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(10_000, 10, 10)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
+              font_ready: Callable[[], object] = lambda: None,
+              inspect: Callable[[list[EngineMessage], list[Overflow]], None] = lambda m, o: None) -> list[EngineMessage]:
+    """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
+
+    ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
+    the font they name is in place.  ``inspect`` is given what WeasyPrint logged while laying out and what it
+    laid out beyond the text area, before anything is written: if it raises, no file is replaced.  Return what
+    WeasyPrint logged while writing."""
+    compat.check()
+    justify.install()
+    log = _Log()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(log)
+    try:
+        with _few_collections():
+            try:
+                document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+                font_ready()
+                document = document.render()
+            except _Refused as refused:
+                raise refused.error from None
+            inspect(log.messages, [o for number, page in enumerate(document.pages, start=1)
+                                   for o in _overflows(number, page._page_box)])
+            written = len(log.messages)
+            with atomic_output(out_path) as tmp:
+                document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
+                                   uncompressed_pdf=False)
+    finally:
+        logger.removeHandler(log)
+    return log.messages[written:]
+
+
+#: How far a glyph may reach past the foot before it counts: justification leaves the last character's half
+#: share of space beyond the foot, out of sight.
+_TOLERANCE_PT = 1.0
+
+
+def _overflows(number: int, page_box) -> list[Overflow]:
+    """Find text and images of one page that reach past the text area's foot or off the page."""
+    foot = page_box.margin_width() - page_box.margin_right
+    width, height = page_box.margin_width(), page_box.margin_height()
+    found: dict[int, list] = {}  # one finding per element: id(element) → [article, text, past, off]
+
+    def visit(box, article):
+        element = box.element
+        if element is not None and box.element_tag == "article":
+            article = element.get("id", article)
+        if isinstance(box, boxes.MarginBox):
+            return  # running heads and page numbers live in the margins by design
+        measured = None
+        if isinstance(box, boxes.TextBox):
+            measured = box.text
+        elif isinstance(box, boxes.InlineReplacedBox | boxes.BlockReplacedBox) and not box.style["transform"]:
+            measured = f"image:{element.get('src', '') if element is not None else ''}"
+        elif getattr(box, "element_tag", "") == "span" and element is not None and "figure" in element.get("class", ""):
+            # Images are turned back inside a figure box (templates/pdf/macros.html): measure that box.
+            img = element.find("img")
+            measured = f"image:{img.get('src', '') if img is not None else ''}"
+        if measured is not None and measured.strip("\u2060\u200b "):
+            x0, y0 = box.position_x, box.position_y
+            x1, y1 = x0 + box.margin_width(), y0 + box.margin_height()
+            past = x1 - foot
+            off = x0 < -_TOLERANCE_PT or y0 < -_TOLERANCE_PT or x1 > width + _TOLERANCE_PT or y1 > height + _TOLERANCE_PT
+            if past > _TOLERANCE_PT or off:
+                entry = found.setdefault(id(element) if element is not None else id(box), [article, "", 0.0, False])
+                if len(entry[1]) < 40:
+                    entry[1] += measured
+                entry[2] = max(entry[2], past)
+                entry[3] = entry[3] or off
+            if measured.startswith("image:"):
+                return
+        for child in getattr(box, "children", ()):
+            visit(child, article)
+
+    visit(page_box, None)
+    return [Overflow(number, a, t, round(p, 2), o) for a, t, p, o in found.values()]

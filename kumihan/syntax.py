@@ -1,0 +1,43 @@
+"""The Markdown grammar kumihan adds or relies on, in one place: the reader and ``check`` both parse with it.
+
+Note definitions ``[^label]: …`` and references ``[^label]``, VFM ruby ``{漢字|かんじ}``, images, code spans,
+and fenced code blocks (CommonMark §4.5: a fence closes only with the same character, at least as long, and
+nothing after it), so that nothing inside code is taken for a note, an image or a bracket.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+NOTE_DEFINITION = re.compile(r"^\[\^([^\]\s]+)\]:[ \t]?(.*)$")
+NOTE_REFERENCE = r"\[\^([^\]\s]+)\]"
+"""A note reference, as a pattern string for Python-Markdown's inline processors."""
+NOTE_REFERENCE_RE = re.compile(NOTE_REFERENCE + r"(?!:)")
+RUBY = r"\{([^{}|\n]+)\|([^{}\n]+)\}"
+IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
+CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
+_FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+
+
+def fenced_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:
+    """Yield (index, line, whether the line belongs to a fenced code block, its fences included)."""
+    fence = None  # (character, length) of the open fence
+    for i, line in enumerate(lines):
+        m = _FENCE.match(line)
+        if fence is None:
+            # A backtick fence's info string may not hold backticks (CommonMark §4.5).
+            if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+                fence = (m.group(2)[0], len(m.group(2)))
+                yield i, line, True
+                continue
+            yield i, line, False
+        else:
+            if m and m.group(2)[0] == fence[0] and len(m.group(2)) >= fence[1] and not m.group(3).strip():
+                fence = None
+            yield i, line, True
+
+
+def blank_code_spans(line: str) -> str:
+    """Replace each code span by spaces of the same length, so that columns still match the source."""
+    return CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line)
