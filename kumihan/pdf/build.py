@@ -87,17 +87,30 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
 
     bleed_mm = page.bleed_mm if page.print_ready else None
 
+    css = stylesheet(settings, "pdf.css")
+
     def inspect(messages, overflows):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
         for ch in sorted(font().missing):
             report.warn(_missing_char_finding(ch, book, page.font_family))
-        _report_engine(messages, overflows, book, report, missing=bool(font().missing))
+        _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report,
+                       missing=bool(font().missing))
 
     with _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits) as (engine, font):
+        css_messages = engine.stylesheet_messages(css, settings.root)
+        css_texts = {m.text for m in css_messages}
+        for m in css_messages:
+            at = _CSS_AT.search(m.text)
+            report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=css.relative_to(settings.root),
+                                line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
+                                rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
         late = engine.write_pdf(html, settings.root, out_path, finisher(bleed_mm=bleed_mm), settings.identifier,
                                 font_ready=font, inspect=inspect)
     _report_engine(late, [], book, report, missing=bool(font().missing))
     return out_path
+
+
+_CSS_AT = re.compile(r" at (\d+):(\d+)")
 
 
 def _report_engine(messages, overflows, book: Book, report: Report, *, missing: bool) -> None:

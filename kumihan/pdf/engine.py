@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
@@ -92,6 +92,26 @@ class _Log(logging.Handler):
 
 
 @contextlib.contextmanager
+def _logged():
+    """Collect what WeasyPrint logs inside the block."""
+    log = _Log()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(log)
+    try:
+        yield log.messages
+    finally:
+        logger.removeHandler(log)
+
+
+def stylesheet_messages(path: Path, root: Path) -> list[EngineMessage]:
+    """Parse one stylesheet alone and return what WeasyPrint says of it: its CSS warnings name a line and
+    column but not the file, so this tells which file they come from."""
+    with _logged() as messages:
+        CSS(string=path.read_text(encoding="utf-8"), base_url=path.as_uri(), url_fetcher=ConfinedFetcher(root))
+    return messages
+
+
+@contextlib.contextmanager
 def _few_collections():
     """Collect garbage less often while WeasyPrint lays out and draws."""
     # Layout allocates millions of short-lived boxes.  With the default thresholds the collector runs about
@@ -119,26 +139,19 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     WeasyPrint logged while writing."""
     compat.check()
     justify.install()
-    log = _Log()
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(log)
-    try:
-        with _few_collections():
-            try:
-                document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
-                font_ready()
-                document = document.render()
-            except _Refused as refused:
-                raise refused.error from None
-            inspect(log.messages, [o for number, page in enumerate(document.pages, start=1)
-                                   for o in _overflows(number, page._page_box)])
-            written = len(log.messages)
-            with atomic_output(out_path) as tmp:
-                document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
-                                   uncompressed_pdf=False)
-    finally:
-        logger.removeHandler(log)
-    return log.messages[written:]
+    with _logged() as messages, _few_collections():
+        try:
+            document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+            font_ready()
+            document = document.render()
+        except _Refused as refused:
+            raise refused.error from None
+        inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
+                                 for o in _overflows(number, page._page_box)])
+        written = len(messages)
+        with atomic_output(out_path) as tmp:
+            document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False)
+    return messages[written:]
 
 
 #: How far a glyph may reach past the foot before it counts: justification leaves the last character's half
