@@ -107,7 +107,10 @@ def stylesheet_messages(path: Path, root: Path) -> list[EngineMessage]:
     """Parse one stylesheet alone and return what WeasyPrint says of it: its CSS warnings name a line and
     column but not the file, so this tells which file they come from."""
     with _logged() as messages:
-        CSS(string=path.read_text(encoding="utf-8"), base_url=path.as_uri(), url_fetcher=ConfinedFetcher(root))
+        try:
+            CSS(string=path.read_text(encoding="utf-8"), base_url=path.as_uri(), url_fetcher=ConfinedFetcher(root))
+        except _Refused as refused:
+            raise refused.error from None
     return messages
 
 

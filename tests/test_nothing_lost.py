@@ -1,0 +1,222 @@
+"""Nothing vanishes without a word: every HTML field in the writers' markup, every engine message and overflow
+reported, the WeasyPrint guard, configuration declared once (issue 9)."""
+
+import re
+import shutil
+import subprocess
+import zipfile
+
+import pytest
+from pypdf import PdfReader
+
+from kumihan.errors import Report
+from kumihan.settings import load_settings, pdf_keys_toml
+
+from conftest import BOOK_TOML, ROOT, article, run_build
+from test_epub import epubcheck, xml, NS
+
+
+def png(path, size=(600, 400)):
+    from PIL import Image
+    Image.new("RGB", size, (200, 30, 30)).save(path)
+
+
+LEAD_AND_NOTE_IMAGE = article("""
+    本文に注[^y]がある。もう一度前文の注[^x]を参照する。
+
+    [^x]: 前文の注。
+    [^y]: 注の中の図。![図](fig.png)
+    """, lead="前文に注[^x]がある。")
+
+
+@pytest.fixture(scope="module")
+def lead_book(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lead")
+    (root / "content").mkdir()
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "styles", root / "styles")
+    (root / "book.toml").write_text(BOOK_TOML, encoding="utf-8")
+    (root / "content" / "a.md").write_text(LEAD_AND_NOTE_IMAGE, encoding="utf-8")
+    png(root / "content" / "fig.png")
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr, result.stderr
+    return root
+
+
+def test_lead_note_is_numbered_first_and_linked_both_ways_in_the_epub(lead_book):
+    path = lead_book / "dist" / "book.epub"
+    assert epubcheck(path) == []
+    with zipfile.ZipFile(path) as z:
+        doc = xml(z.read("item/xhtml/p-001.xhtml"))
+        names = z.namelist()
+    lead_refs = doc.findall(".//x:div[@class='lead']//x:a[@class='noteref']", NS)
+    assert [(a.get("href"), "".join(a.itertext())) for a in lead_refs] == [("#a-note-1", "（1）")]
+    body_refs = doc.findall(".//x:div[@class='body']//x:a[@class='noteref']", NS)
+    assert [a.get("href") for a in body_refs] == ["#a-note-2", "#a-note-1"]
+    note1 = doc.find(".//x:li[@id='a-note-1']", NS)
+    assert [a.get("href") for a in note1.findall(".//x:a[@class='backlink']", NS)] == [
+        "#" + lead_refs[0].get("id"), "#" + body_refs[1].get("id")]
+    assert "kumihan-noteref" not in z_text(path)
+    # The note's image is packaged and referred to by its packaged name.
+    img = doc.find(".//x:li[@id='a-note-2']//x:img", NS)
+    assert img is not None and img.get("src").startswith("../image/img-")
+    assert "item/image/" + img.get("src").rsplit("/", 1)[1] in names
+
+
+def z_text(path):
+    with zipfile.ZipFile(path) as z:
+        return "".join(z.read(n).decode("utf-8", "replace") for n in z.namelist() if n.endswith(".xhtml"))
+
+
+def test_lead_note_mark_and_note_image_in_the_pdf(lead_book):
+    path = lead_book / "dist" / "book.pdf"
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert "前文に注（1）がある。" in flat
+    assert "本文に注（2）がある。もう一度前文の注（1）を参照する。" in flat
+    assert "（1）前文の注。" in flat and "（2）注の中の図。" in flat
+    assert "kumihan" not in flat
+    # The note's image is drawn: an image XObject on the page that carries note 2.
+    reader = PdfReader(path)
+    pages = [p for p in reader.pages if "注の中の図" in re.sub(r"\s+", "", p.extract_text() or "")]
+    assert pages and any(len(p.images) == 1 for p in pages)
+
+
+def test_undefined_note_in_the_lead_is_an_error_naming_its_line(project, cli):
+    root = project({"a.md": article("本文。\n", lead="前文に注[^nai]がある。")})
+    code, out, err = cli(root, "epub")
+    assert code == 1
+    assert "error: content/a.md:5: note [^nai] is referred to but never defined" in err
+
+
+def test_engine_warning_is_a_finding_with_its_stylesheet_line(project, cli):
+    root = project({"a.md": article("本文。\n")})
+    css = root / "styles" / "pdf.css"
+    lines = css.read_text(encoding="utf-8").count("\n")
+    css.write_text(css.read_text(encoding="utf-8") + ".body p { frobnicate: 3 }\n", encoding="utf-8")
+    code, out, err = cli(root, "pdf")
+    assert code == 0
+    assert re.search(rf"warning: styles/pdf\.css:{lines + 1}:\d+: PDF engine warning: Ignored `frobnicate", err), err
+    dist = root / "dist" / "book.pdf"
+    before = dist.read_bytes()
+    code, out, err = cli(root, "pdf", "--strict")
+    assert code == 1 and "frobnicate" in err
+    assert dist.read_bytes() == before
+
+
+def test_overflow_past_the_foot_is_reported_with_file_and_line(project, cli):
+    long_line = "print(\"" + "とても長い行はここにあります。" * 5 + "\")"
+    root = project({"a.md": article(f"""
+        コードの例。
+
+        ```
+        {long_line}
+        ```
+        """)})
+    code, out, err = cli(root, "pdf")
+    assert code == 0
+    assert re.search(r"warning: content/a\.md:9: 「print\(.*」 runs [\d.]+ pt past the foot of the text area", err), err
+    code, out, err = cli(root, "pdf", "--strict")
+    assert code == 1 and "past the foot" in err
+
+
+def test_the_reprint_builds_without_any_engine_message(reprint):
+    root = reprint[0]
+    result = run_build(root, "pdf", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert "warning" not in result.stderr
+
+
+def test_version_guard_names_the_supported_version(project, cli, monkeypatch):
+    import weasyprint
+    from weasyprint.layout import inline
+    from kumihan.pdf import compat
+
+    root = project({"a.md": article("本文。\n")})
+    compat._verified.cache_clear()
+    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    code, out, err = cli(root, "pdf")
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith(
+        "error: weasyprint 71.0 is installed, but kumihan's vertical layout is written against weasyprint 70")
+    monkeypatch.undo()
+    compat._verified.cache_clear()
+    monkeypatch.delattr(inline, "justify_line")
+    code, out, err = cli(root, "pdf")
+    assert code == 1 and "weasyprint.layout.inline.justify_line is missing" in err
+    monkeypatch.undo()
+    compat._verified.cache_clear()
+
+
+def test_justification_patch_takes_effect(project, cli, monkeypatch):
+    from weasyprint.layout import inline
+    from kumihan.pdf import justify
+
+    calls = []
+    spread = justify._add_spacing
+    monkeypatch.setattr(justify, "_add_spacing", lambda *a: calls.append(a[1]) or spread(*a))
+    # A Latin word that does not fit leaves a Japanese column short: only our justify_line fills it.
+    root = project({"a.md": article("あ" * 38 + " international relations " + "い" * 60 + "\n")})
+    code, out, err = cli(root, "pdf")
+    assert code == 0, err
+    assert inline.justify_line is justify.justify_line
+    assert calls and max(calls) > 0
+
+
+def test_switching_the_shipped_book_toml_to_the_b5_preset_builds(tmp_path):
+    root = tmp_path / "b5"
+    for item in ("content", "templates", "styles"):
+        shutil.copytree(ROOT / item, root / item)
+    toml = (ROOT / "book.toml").read_text(encoding="utf-8")
+    assert 'preset = "a5-book"' in toml
+    (root / "book.toml").write_text(toml.replace('preset = "a5-book"', 'preset = "b5-magazine"'), encoding="utf-8")
+    page = load_settings(root, Report()).page
+    assert (page.size, page.tiers, page.chars_per_column) == ("b5", 3, 22)
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    box = PdfReader(root / "dist" / "toa-680.pdf").pages[0].mediabox
+    assert (round(float(box.height) * 25.4 / 72), round(float(box.width) * 25.4 / 72)) == (182, 257)
+
+
+def test_a_preset_clash_names_the_keys_to_remove(project, cli):
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n'
+                   'font_size_pt = 9.0\nchars_per_column = 42\n')
+    code, out, err = cli(root, "pdf")
+    assert code == 1
+    (line,) = [e for e in err.splitlines() if e.startswith("error:")]
+    assert "font_size_pt = 9.0, chars_per_column = 42 override the b5-magazine preset" in line
+    assert line.endswith("remove font_size_pt, chars_per_column from [pdf] to take the preset's values, "
+                         "or change them to fit")
+
+
+def test_all_configuration_errors_are_listed_at_once(project, cli):
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\nchars_per_column = "forty"\n'
+                   'tiers = 0\nrunning_head = "both"\n')
+    code, out, err = cli(root, "pdf")
+    assert code == 1
+    errors = [e for e in err.splitlines() if e.startswith("error:")]
+    assert len(errors) == 3, err
+    assert "chars_per_column must be a whole number" in errors[0] and ":12:" in errors[0]
+    assert "tiers must be at least 1" in errors[1]
+    assert "running_head must be 'article' or 'book' or 'none', not 'both'" in errors[2]
+
+
+def test_original_may_be_a_credit_line_without_a_magazine(project, cli):
+    credit = "『試験叢書』第3巻（試験社、2020年）所収"
+    root = project({"a.md": article("本文。\n", original=credit),
+                    "b.md": article("本文。\n", original="{issue: 第5号, date: 2020-05-01}")})
+    code, out, err = cli(root, "all")
+    assert code == 0, err
+    assert epubcheck(root / "dist" / "book.epub") == []
+    text = subprocess.run(["pdftotext", "-raw", str(root / "dist" / "book.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert credit in flat and "初出" + credit in flat and "初出第5号（2020年5月1日発行）" in flat
+    assert "None" not in flat
+    assert credit in re.sub(r"<[^>]+>", "", z_text(root / "dist" / "book.epub"))
+
+
+def test_readme_lists_the_declared_pdf_keys():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "```toml\n" + pdf_keys_toml() + "\n```" in readme or pdf_keys_toml() in readme
