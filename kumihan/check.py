@@ -25,8 +25,9 @@ _NUMBER_DAY = re.compile(r"(?<![0-9０-９.,])([0-9]{3,8})日")
 _NUMBER_MONTH = re.compile(r"(?<![0-9０-９年.,])([0-9]{5,6})月")
 # 第55 with its counter lost (第55SCM for 第55回SCM).
 _ORDINAL = re.compile(r"第([0-9]+)(?![0-9０-９回号条章節年月日期代次部巻話項位人号番弾段世紀])(?=[A-Za-z一-龥ぁ-んァ-ヶ])")
-# A particle left hanging where a symbol (①②③, ・, 「) was lost: ではの, ものはの, は、の.
-_DANGLING = re.compile(r"(?<=[ぁ-んァ-ヶ一-龥])(では|は、|は)の(?=[一-龥ァ-ヶ])")
+# A particle left hanging where a symbol (①②③, ・, 「) was lost: 韓国ではの, ものはの, は、の.  Not the ordinary
+# ならではの (「日本ならではの文化」) and its kin, where では belongs to the word before.
+_DANGLING = re.compile(r"(?<=[ぁ-んァ-ヶ一-龥])(?<!なら)(?<!ならで)(では|は、|は)の(?=[一-龥ァ-ヶ])")
 # An acronym run into its spelled-out form: SOSASecurity of Supply Arrangement.
 _ACRONYM = re.compile(r"([A-Z]{2,}[0-9]*)([A-Z][a-z]+(?:[ -]+[A-Za-z][a-z]*)*)")
 _ASCII_PUNCT = re.compile(r"(?<=[ぁ-んァ-ヶ一-龥、。」』）])[(),:;!?]|[(),:;!?](?=[ぁ-んァ-ヶ一-龥「『（])")

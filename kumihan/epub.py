@@ -18,7 +18,7 @@ from lxml import etree
 
 from .cover import make_cover
 from .errors import KumihanError, Report
-from .jlreq import mark_tcy
+from .jlreq import full_width_marks, mark_latin_runs, mark_tcy
 from .model import Book
 from .output import atomic_output
 from .render import article_context, build_time, environment, render, stylesheet
@@ -53,7 +53,15 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     tcy = settings.page.tcy_max_digits
 
     def vertical(html: str) -> str:
-        return mark_tcy(html, tcy, long_numbers=settings.page.long_numbers)
+        html = full_width_marks(mark_tcy(html, tcy, long_numbers=settings.page.long_numbers),
+                                pairs_as_characters=False)
+        return mark_latin_runs(emphasis_classes(html))
+
+    def emphasis_classes(html: str) -> str:
+        # The house style (book.toml [pdf] emphasis, strong) as a class the stylesheet maps: sesame, gothic, bold.
+        for tag, style in (("em", settings.page.emphasis), ("strong", settings.page.strong)):
+            html = html.replace(f"<{tag}>", f'<{tag} class="{style}">')
+        return html
 
     # Each image file once in the package, under item/image/, whatever the articles call it.
     image_names: dict[Path, str] = {}

@@ -46,25 +46,35 @@ TCY_NOT_BEFORE = _LETTERS + "%"
 
 
 def tcy_pattern(max_digits: int) -> re.Pattern | None:
-    """Match runs of at most ``max_digits`` ASCII digits that stand among Japanese text, not in a Latin word."""
+    """Match runs of at most ``max_digits`` ASCII digits that stand among Japanese text, not in a Latin word
+    and not part of a longer number token (1,842, 12.5, 2024-03-15 are one unit each)."""
     if max_digits < 1:
         return None
     after, before = re.escape(TCY_NOT_AFTER), re.escape(TCY_NOT_BEFORE)
     return re.compile(
         rf"(?<![{after}])(?<![{after}] )([0-9]{{1,{max_digits}}})(?![0-9{before}])"
-        rf"(?!\.[0-9])(?![,.] [A-Za-z0-9])"
+        rf"(?![{re.escape(NUMBER_SEPARATORS)}][0-9])(?![,.] [A-Za-z0-9])"
     )
 
 
-_LONG_NUMBER = re.compile(rf"(?<![{re.escape(TCY_NOT_AFTER)}])([0-9]{{3,}})(?![0-9{re.escape(TCY_NOT_BEFORE)}])")
+NUMBER_SEPARATORS = ".,-"
+"""Separators inside one number token: thousands, decimals, the parts of an ISO date (JLREQ §3.2.4 keeps such
+a token whole)."""
+#: A number token too long for tate-chu-yoko: three digits or more, or digits with separators.
+_LONG_NUMBER = re.compile(rf"(?<![{re.escape(TCY_NOT_AFTER)}])([0-9]+(?:[{re.escape(NUMBER_SEPARATORS)}][0-9]+)+"
+                          rf"|[0-9]{{3,}})(?![0-9{re.escape(TCY_NOT_BEFORE)}])")
 _KINSOKU_BEFORE = re.compile("(?<=[^\\s<\u2060])(?=[" + re.escape("".join(sorted(NOT_AT_LINE_START))) + "])")
 _UNBREAKABLE_PAIR = re.compile("([" + UNBREAKABLE + "])(?=[" + UNBREAKABLE + "])")
+_CODE_TAGS = ("<code", "<pre", "<kbd", "<samp")
+_CODE_ENDS = ("</code", "</pre", "</kbd", "</samp")
 
 
 def map_text_nodes(html: str, transform) -> str:
-    """Apply ``transform`` to each text node of ``html`` (outside tags, outside <style>/<script>)."""
+    """Apply ``transform`` to each text node of ``html``: outside tags, and outside <style>, <script>, <title>
+    and code (<code>, <pre>, <kbd>, <samp>: code is set as written, without typographic changes)."""
     parts = _TAG_SPLIT.split(html)
     skip = False
+    code = 0
     for i, part in enumerate(parts):
         if i % 2:  # a tag
             low = part[:8].lower()
@@ -72,14 +82,20 @@ def map_text_nodes(html: str, transform) -> str:
                 skip = True
             elif low.startswith(("</style", "</scrip", "</title")):
                 skip = False
+            elif low.startswith(_CODE_TAGS) and not part.endswith("/>"):
+                code += 1
+            elif low.startswith(_CODE_ENDS):
+                code = max(0, code - 1)
             continue
-        if part and not skip:
+        if part and not skip and not code:
             parts[i] = transform(part)
     return "".join(parts)
 
 
-def mark_tcy(html: str, max_digits: int, *, long_numbers: str = "sideways", tag: str = "span") -> str:
-    """Wrap short numbers in ``<span class="tcy">`` (and long ones in ``upright`` when so set)."""
+def mark_tcy(html: str, max_digits: int, *, long_numbers: str = "sideways", tag: str = "span",
+             exclamations: bool = True) -> str:
+    """Wrap short numbers in ``<span class="tcy">`` (and long number tokens in ``upright`` when so set);
+    with ``exclamations``, also the paired marks !? !! ?! ?? (JLREQ §3.2.4: set tate-chu-yoko in one em)."""
     pattern = tcy_pattern(max_digits)
 
     def transform(text: str) -> str:
@@ -87,7 +103,37 @@ def mark_tcy(html: str, max_digits: int, *, long_numbers: str = "sideways", tag:
             text = pattern.sub(rf'<{tag} class="tcy">\1</{tag}>', text)
         if long_numbers == "upright":
             text = _LONG_NUMBER.sub(rf'<{tag} class="upright">\1</{tag}>', text)
+        if exclamations:
+            text = _MARK_PAIR.sub(lambda m: f'<{tag} class="tcy">{_ascii_marks(m.group(0))}</{tag}>', text)
         return text
+
+    return map_text_nodes(html, transform)
+
+
+# Exclamation and question marks among Japanese text (JLREQ §3.1.4, §3.2.4).  A pair not preceded by a Latin
+# letter or digit (「えっ!?」, not "Yahoo!!") is set tate-chu-yoko; a single ASCII mark next to Japanese text
+# is set as its full-width form, upright like it.
+_LATIN = "A-Za-z0-9"
+_MARK_PAIR = re.compile(rf"(?<![{_LATIN}!?！？])[!?！？]{{2}}(?![!?！？])")
+JAPANESE = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\u2e80-\u2fdf\u31f0-\u31ff"
+"""A character class (inside [ ]) of Japanese characters: kana, kanji, CJK and full-width punctuation."""
+_SINGLE_MARK = re.compile(rf"(?<=[{JAPANESE}])[!?](?![!?！？])|(?<![{_LATIN}!?！？])[!?](?=[{JAPANESE}])")
+_FULLWIDTH = {"!": "！", "?": "？"}
+_PAIR_CHARACTERS = {"!!": "‼", "!?": "⁉", "?!": "⁈", "??": "⁇"}
+
+
+def _ascii_marks(pair: str) -> str:
+    return pair.replace("！", "!").replace("？", "?")
+
+
+def full_width_marks(html: str, *, pairs_as_characters: bool) -> str:
+    """Set a single ASCII ! or ? among Japanese text as ！ or ？; with ``pairs_as_characters`` (the PDF, whose font
+    has upright glyphs for them), also set !? !! ?! ?? as the characters ⁉ ‼ ⁈ ⁇."""
+
+    def transform(text: str) -> str:
+        if pairs_as_characters:
+            text = _MARK_PAIR.sub(lambda m: _PAIR_CHARACTERS[_ascii_marks(m.group(0))], text)
+        return _SINGLE_MARK.sub(lambda m: _FULLWIDTH[m.group(0)], text)
 
     return map_text_nodes(html, transform)
 
@@ -127,3 +173,14 @@ def is_upright(ch: str) -> bool:
         return True
     cp = ord(ch)
     return any(lo <= cp <= hi for lo, hi in _UPRIGHT_EXTRA_RANGES)
+
+
+# A run of Latin letters and URL characters long enough that moving it whole to the next column would leave the
+# column before it spread out (EPUB: reading systems justify between characters).
+_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:;/=&?#%_+@~\-]{11,}")
+
+
+def mark_latin_runs(html: str) -> str:
+    """Wrap long runs of Latin text in ``<span class="latin">``, which the EPUB's stylesheet lets break at the
+    foot of a column."""
+    return map_text_nodes(html, lambda text: _LATIN_RUN.sub(lambda m: f'<span class="latin">{m.group(0)}</span>', text))

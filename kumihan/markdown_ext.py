@@ -8,16 +8,19 @@ reference in the finished tree (JLREQ 'Processing of notes': note numbers follow
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
+from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
 
 from .errors import KumihanError
+from .jlreq import JAPANESE
 from .syntax import NOTE_DEFINITION, NOTE_REFERENCE, RUBY, fenced_lines
 
 NOTEREF_TAG = "kumihan-noteref"
@@ -132,6 +135,32 @@ class _RubyPattern(InlineProcessor):
         return ruby, m.start(0), m.end(0)
 
 
+# A line break of the source inside a paragraph, with the inline tags around it (a hard-wrapped manuscript, a
+# block quote written over several lines).
+_INLINE_TAGS = r"(?:</?(?:a|abbr|b|cite|em|i|kumihan-noteref|mark|q|rt|ruby|s|small|span|strong|sub|sup|u)\b[^>]*>)*"
+_SOFT_BREAK = re.compile(rf"([^\s<>])({_INLINE_TAGS})[ \t]*\n[ \t]*({_INLINE_TAGS})(?=([^\s<>]))")
+_JAPANESE_CHAR = re.compile(f"[{JAPANESE}]")
+_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
+
+
+def join_lines(html: str) -> str:
+    """Join the lines of a paragraph as Japanese print does: nothing between two characters when either is
+    Japanese, one space between two Latin words (JLREQ §3.1: Japanese text has no word spaces).  Code blocks
+    keep their lines."""
+
+    def join(m: re.Match) -> str:
+        glue = "" if _JAPANESE_CHAR.match(m.group(1)) or _JAPANESE_CHAR.match(m.group(4)) else " "
+        return m.group(1) + m.group(2) + glue + m.group(3)
+
+    parts = _PRE.split(html)
+    return "".join(part if i % 2 else _SOFT_BREAK.sub(join, part) for i, part in enumerate(parts))
+
+
+class _JoinLinesPostprocessor(Postprocessor):
+    def run(self, text):
+        return join_lines(text)
+
+
 class _NumberingTreeprocessor(Treeprocessor):
     """Number the notes by first reference, in document order, and give each reference its id."""
 
@@ -188,6 +217,8 @@ class ArticleExtension(Extension):
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
         # 5: after the inline processor (20) has produced every reference and heading in the tree.
         md.treeprocessors.register(_NumberingTreeprocessor(md, self), "kumihan_numbering", 5)
+        # 10: after raw HTML (30) and entities (20) are back in the text, so that every line break is seen.
+        md.postprocessors.register(_JoinLinesPostprocessor(md), "kumihan_join_lines", 10)
 
     def note_id(self, number: int) -> str:
         """The id of note ``number``: the target of its references."""
@@ -209,6 +240,7 @@ class _NoteContentExtension(Extension):
         # Same priorities as in the article (see ArticleExtension.extendMarkdown).
         md.inlinePatterns.register(_NestedReferencePattern(NOTE_REFERENCE, self.parent), "kumihan_noteref", 175)
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
+        md.postprocessors.register(_JoinLinesPostprocessor(md), "kumihan_join_lines", 10)
 
 
 def find_line(markdown_text: str, needle: str, line_offset: int) -> int | None:

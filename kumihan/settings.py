@@ -44,6 +44,12 @@ class PageFormat:
     width_mm: float = _key(148.0, "the trimmed page's width (follows from size)", minimum=10)
     height_mm: float = _key(210.0, "the trimmed page's height (follows from size)", minimum=10)
     font_family: str = _key("Noto Serif CJK JP", "any installed Japanese font with a vert feature (IPAex Mincho too)")
+    gothic_font_family: str = _key("Noto Sans CJK JP", "ゴシック: the face of strong emphasis set in gothic (its bold weight)")
+    mono_font_family: str = _key("Noto Sans Mono CJK JP", "code: a monospaced face with Japanese")
+    emphasis: str = _key("sesame", "*…*: \"sesame\" (圏点 ﹅ beside each character), \"gothic\" or \"bold\"",
+                         choices=("sesame", "gothic", "bold"))
+    strong: str = _key("gothic", "**…**: \"gothic\", \"bold\" (the text face's bold) or \"sesame\"",
+                       choices=("gothic", "bold", "sesame"))
     font_size_pt: float = _key(9.0, "文字サイズ", minimum=4)
     chars_per_column: int = _key(42, "字詰め (per tier)", minimum=1)
     columns_per_page: int = _key(17, "行数", minimum=1)
@@ -173,9 +179,9 @@ def pdf_keys_toml() -> str:
         else:
             value = getattr(defaults, name)
             value = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
-        lines.append(f"{f'{name} = {value}':<36} # {key.doc}")
+        lines.append(f"{f'{name} = {value}':<44} # {key.doc}")
     for name in ("margin_bottom_mm", "margin_fore_edge_mm"):
-        lines.append(f"{f'# {name} = …':<36} # {PDF_KEYS[name].doc}")
+        lines.append(f"{f'# {name} = …':<44} # {PDF_KEYS[name].doc}")
     return "\n".join(lines)
 
 

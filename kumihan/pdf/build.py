@@ -21,12 +21,15 @@ import sys
 from pathlib import Path
 
 from ..errors import Finding, Report
-from ..jlreq import glue_kinsoku, mark_tcy
+from ..jlreq import full_width_marks, glue_kinsoku, mark_tcy
 from ..markdown_ext import find_line
 from ..model import Article, Book
 from ..render import article_context, build_time, environment, render, stylesheet
 from .finish import finisher
-from .vertical_font import cached_vertical_font, derive_vertical_font, find_font, vertical_font_name
+from .faces import Face, document_faces, element_faces, mark_emphasis_dots
+from .ruby import set_ruby
+from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
+                            vertical_font_name)
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")
@@ -69,14 +72,21 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = book_html(book, env)
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
-    html = _break_urls(glue_kinsoku(mark_tcy(html, 0, long_numbers=page.long_numbers)))
-    chars = _chars_of(html)
-    source = find_font(page.font_family)
-    family, font_path = vertical_font_name(source, chars, settings.cache_dir, page.tcy_max_digits)
+    html = mark_tcy(html, 0, long_numbers=page.long_numbers, exclamations=False)
+    html = full_width_marks(html, pairs_as_characters=True)
+    html = set_ruby(mark_emphasis_dots(html, page))
+    html = _break_urls(glue_kinsoku(html))
+    faces = document_faces(html, page, _chars_of(html))
+    names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
+    selectors = {role: ", ".join(tag for tag, r in element_faces(page).items() if r == role) for role in
+                 ("gothic", "bold", "mono")}
+    fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "selectors": selectors.get(f.role, "")}
+             for f, (family, path) in zip(faces, names)]
+    mark = emphasis_mark(faces[0].source, settings.cache_dir) if "kenten" in html else None
 
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
-        env, "pdf/page.css", page=page, font_family=family, font_url=font_path.as_uri(),
+        env, "pdf/page.css", page=page, fonts=fonts, emphasis_mark=mark.as_uri() if mark else None,
         landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
         margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
         # Each line box is one line pitch tall; half a gap of it lies outside the visible text area on each side.
@@ -86,17 +96,19 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
 
     bleed_mm = page.bleed_mm if page.print_ready else None
-
     css = stylesheet(settings, "pdf.css")
+
+    def missing() -> bool:
+        return any(f.missing for f in fonts_ready())
 
     def inspect(messages, overflows):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
-        for ch in sorted(font().missing):
-            report.warn(_missing_char_finding(ch, book, page.font_family))
-        _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report,
-                       missing=bool(font().missing))
+        for face, font in zip(faces, fonts_ready()):
+            for ch in sorted(font.missing):
+                report.warn(_missing_char_finding(ch, book, face.source.family))
+        _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report, missing=missing())
 
-    with _font_and_layout(source, chars, settings.cache_dir, page.tcy_max_digits) as (engine, font):
+    with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
         css_messages = engine.stylesheet_messages(css, settings.root)
         css_texts = {m.text for m in css_messages}
         for m in css_messages:
@@ -105,8 +117,8 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
         late = engine.write_pdf(html, settings.root, out_path, finisher(bleed_mm=bleed_mm), settings.identifier,
-                                font_ready=font, inspect=inspect)
-    _report_engine(late, [], book, report, missing=bool(font().missing))
+                                font_ready=fonts_ready, inspect=inspect)
+    _report_engine(late, [], book, report, missing=missing())
     return out_path
 
 
@@ -154,17 +166,21 @@ def _source_line(root: Path, article: Article, text: str) -> int | None:
     return None
 
 
+def _derive_all(faces: list[Face], cache_dir: Path) -> list[VerticalFont]:
+    return [derive_vertical_font(f.source, set(f.chars), cache_dir, f.tcy_max_digits) for f in faces]
+
+
 @contextlib.contextmanager
-def _font_and_layout(source, chars: set[str], cache_dir: Path, tcy_max_digits: int):
-    """Yield :mod:`.engine` and a function that returns the derived vertical font.  When the font is not
-    in the cache it is derived in another process, while WeasyPrint loads and reads the document in this one
+def _fonts_and_engine(faces: list[Face], cache_dir: Path):
+    """Yield :mod:`.engine` and a function that returns the derived vertical fonts of ``faces``.  When one is not
+    in the cache, they are derived in another process while WeasyPrint loads and reads the document in this one
     (each takes about a third of a second on the reprint)."""
-    derive = functools.partial(derive_vertical_font, source, chars, cache_dir, tcy_max_digits)
-    font = cached_vertical_font(source, chars, cache_dir, tcy_max_digits)
+    derive = functools.partial(_derive_all, faces, cache_dir)
+    cached = [cached_vertical_font(f.source, set(f.chars), cache_dir, f.tcy_max_digits) for f in faces]
     # Forked only before WeasyPrint is loaded: then the overlap pays, and no library threads are running.
-    if font is not None or not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
+    if all(cached) or not sys.platform.startswith("linux") or "weasyprint" in sys.modules:
         engine = _load_engine()
-        yield engine, (lambda: font) if font is not None else functools.cache(derive)
+        yield engine, (lambda: cached) if all(cached) else functools.cache(derive)
         return
     with concurrent.futures.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork")) as pool:
         gc.freeze()  # the helper's collections then leave the book's objects, and so its shared pages, alone

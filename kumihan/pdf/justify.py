@@ -41,10 +41,15 @@ class _Expandable(dict):
 _EXPANDABLE = _Expandable()
 
 
+def _fixed_pitch(box) -> bool:
+    """Whether an inline box keeps one em per character: emphasis dots are repeated along it, one per em."""
+    return box.element_tag == "span" and box.element is not None and box.element.get("class") == "kenten"
+
+
 def _text_boxes(box):
     if isinstance(box, boxes.TextBox):
         yield box
-    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+    elif isinstance(box, (boxes.LineBox, boxes.InlineBox)) and not _fixed_pitch(box):
         for child in box.children:
             if child.is_in_normal_flow():
                 yield from _text_boxes(child)

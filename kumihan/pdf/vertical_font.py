@@ -25,14 +25,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import KumihanError
-from ..jlreq import (ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, OPENING_BRACKETS, TCY_NOT_AFTER, TCY_NOT_BEFORE,
-                     is_upright)
+from ..jlreq import (ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, NUMBER_SEPARATORS, OPENING_BRACKETS, TCY_NOT_AFTER,
+                     TCY_NOT_BEFORE, is_upright)
 from ..output import atomic_write
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
-DERIVATION_VERSION = "8"
+DERIVATION_VERSION = "10"
 
 DIGITS = "0123456789"
+_DASHES = frozenset("\u2014\u2015")  # — ―
 
 @dataclass(frozen=True)
 class FontSource:
@@ -44,12 +45,12 @@ class FontSource:
 
 
 @functools.lru_cache(maxsize=None)
-def find_font(family: str) -> FontSource:
-    """Locate an installed font by family name through fontconfig (once per process: the PDF and the EPUB
-    cover both ask)."""
+def find_font(family: str, bold: bool = False, key: str = "font_family") -> FontSource:
+    """Locate an installed font by family name (its bold weight with ``bold``) through fontconfig, once per
+    process: the PDF and the EPUB cover both ask.  ``key`` names the book.toml key for the error message."""
     try:
         out = subprocess.run(
-            ["fc-match", "-f", "%{file}\n%{index}\n%{family}\n", f"{family}:lang=ja"],
+            ["fc-match", "-f", "%{file}\n%{index}\n%{family}\n", f"{family}:lang=ja" + (":weight=bold" if bold else "")],
             check=True, capture_output=True, text=True,
         ).stdout.split("\n")
     except (OSError, subprocess.CalledProcessError) as exc:
@@ -62,8 +63,8 @@ def find_font(family: str) -> FontSource:
     if not any(wanted == name.lower().replace(" ", "") for name in found.split(",")):
         raise KumihanError(
             f"font {family!r} is not installed (fontconfig offers {found.split(',')[0]!r} instead)",
-            hint="install it (for Noto Serif CJK JP: apt-get install fonts-noto-cjk) "
-            "or set pdf.font_family in book.toml to an installed Japanese font",
+            hint="install it (for the Noto CJK faces: apt-get install fonts-noto-cjk) "
+            f"or set {key} under [pdf] in book.toml to an installed Japanese font",
         )
     return FontSource(Path(path), int(index or 0), family)
 
@@ -128,11 +129,95 @@ def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, t
     return VerticalFont(out, family, frozenset(missing))
 
 
+class _Face:
+    """A source face as HarfBuzz reads it, with its glyphs in the forms and turns of vertical setting."""
+
+    def __init__(self, source: FontSource):
+        # HarfBuzz draws outlines in C and applies 'vert' as a Japanese vertical shaper would.  Imported here:
+        # a cached build needs neither HarfBuzz nor fontTools.
+        import uharfbuzz as hb
+
+        self.hb = hb
+        face = hb.Face(hb.Blob.from_file_path(str(source.path)), source.index)
+        self.font = font = hb.Font(face)
+        self.upem = face.upem
+        # The ideographic em box (JLREQ's character frame): upright glyphs are turned inside it.
+        # Its top is the vertical origin of an ideograph (国, U+56FD), the font's VORG default.
+        ideograph = font.get_nominal_glyph(0x56FD)
+        self.box_top = font.get_glyph_v_origin(ideograph)[1] if ideograph is not None else round(self.upem * 0.88)
+        self.box_bottom = self.box_top - self.upem
+
+    def vertical_glyph(self, ch: str, gid: int) -> int:
+        """The glyph of ``ch`` in vertical text (its ``vert`` form where it has one)."""
+        buf = self.hb.Buffer()
+        buf.add_str(ch)
+        buf.guess_segment_properties()
+        buf.direction = "ttb"
+        buf.language = "ja"
+        self.hb.shape(self.font, buf, {"vert": True, "vrt2": True})
+        return buf.glyph_infos[0].codepoint if len(buf.glyph_infos) == 1 else gid
+
+    def draw(self, pen, gid: int, transform=None) -> None:
+        from fontTools.pens.transformPen import TransformPen
+        self.font.draw_glyph_with_pen(gid, TransformPen(pen, transform) if transform else pen)
+
+    def rotated(self, gid: int, pen) -> None:
+        """Draw a glyph turned a quarter counter-clockwise about the vertical em box: its top becomes the start
+        of the advance."""
+        x_shift = self.font.get_glyph_h_advance(gid) / 2 - self.upem / 2
+        self.draw(pen, gid, (0, 1, -1, 0, self.font.get_glyph_v_origin(gid)[1], self.box_bottom - x_shift))
+
+    def stretched(self, gid: int, pen, advance: int) -> None:
+        """Draw a turned dash over its whole em, so that ―― reads as one unbroken line of two ems (JLREQ
+        §3.1.10)."""
+        from fontTools.pens.boundsPen import ControlBoundsPen
+        from fontTools.pens.transformPen import TransformPen
+        box = ControlBoundsPen(None)
+        self.rotated(gid, box)
+        if not box.bounds or box.bounds[2] - box.bounds[0] < 1:
+            self.rotated(gid, pen)
+            return
+        x0, _, x1, _ = box.bounds
+        scale = advance / (x1 - x0)
+        self.rotated(gid, TransformPen(pen, (scale, 0, 0, 1, -x0 * scale, 0)))
+
+
+#: Bump when the emphasis mark's drawing changes.
+MARK_VERSION = "1"
+
+
+def emphasis_mark(source: FontSource, cache_dir: Path, mark: str = "\ufe45") -> Path:
+    """Return an SVG tile, one em long and half an em wide, with the face's emphasis mark (﹅, JLREQ §3.2.7) at
+    half size, turned for the landscape frame like an upright glyph.  Repeated along a run of text on the
+    side of its glyphs, it sets 圏点 beside each character; as a picture, it stays out of the text layer."""
+    stat = source.path.stat()
+    key = hashlib.sha256("\0".join([MARK_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
+                                     str(source.index), mark]).encode()).hexdigest()[:16]
+    out = cache_dir / f"mark-{key}.svg"
+    if out.exists():
+        return out
+    from fontTools.pens.svgPathPen import SVGPathPen
+    from fontTools.pens.transformPen import TransformPen
+
+    face = _Face(source)
+    gid = face.font.get_nominal_glyph(ord(mark))
+    path = ""
+    if gid is not None:
+        pen = SVGPathPen(None)
+        # Half size, centred in the tile; SVG's y axis points down.
+        turned = TransformPen(pen, (0.5, 0, 0, -0.5, face.upem / 4, face.upem / 2 + 0.5 * face.box_bottom))
+        face.rotated(face.vertical_glyph(mark, gid), turned)
+        path = pen.getCommands()
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {face.upem} {face.upem // 2}" '
+           f'width="{face.upem}" height="{face.upem // 2}"><path d="{path}" fill="#000"/></svg>')
+    with atomic_write(out) as tmp:
+        tmp.write_text(svg, encoding="utf-8")
+    return out
+
+
 def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max_digits: int, family: str,
            out: Path) -> set[str]:
-    # HarfBuzz reads the source face: it draws outlines in C and applies 'vert' as a Japanese vertical
-    # shaper would; fontTools only builds the derived font.  Imported here: a cached build needs neither.
-    import uharfbuzz as hb
+    # fontTools only builds the derived font; HarfBuzz reads the source (_Face).
     from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.boundsPen import ControlBoundsPen
@@ -140,31 +225,9 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     from fontTools.pens.teePen import TeePen
     from fontTools.pens.transformPen import TransformPen
 
-    face = hb.Face(hb.Blob.from_file_path(str(source.path)), source.index)
-    font = hb.Font(face)
-    upem = face.upem
-    # The ideographic em box (JLREQ's character frame): upright glyphs are turned inside it.
-    # Its top is the vertical origin of an ideograph (国, U+56FD), the font's VORG default.
-    ideograph = font.get_nominal_glyph(0x56FD)
-    box_top = font.get_glyph_v_origin(ideograph)[1] if ideograph is not None else round(upem * 0.88)
-    box_bottom = box_top - upem
-
-    def vertical_glyph(ch: str, gid: int) -> int:
-        buf = hb.Buffer()
-        buf.add_str(ch)
-        buf.guess_segment_properties()
-        buf.direction = "ttb"
-        buf.language = "ja"
-        hb.shape(font, buf, {"vert": True, "vrt2": True})
-        return buf.glyph_infos[0].codepoint if len(buf.glyph_infos) == 1 else gid
-
-    def draw(pen, gid: int, transform=None) -> None:
-        font.draw_glyph_with_pen(gid, TransformPen(pen, transform) if transform else pen)
-
-    def rotated(gid: int, pen) -> None:
-        # A quarter turn counter-clockwise about the vertical em box: its top becomes the start of the advance.
-        x_shift = font.get_glyph_h_advance(gid) / 2 - upem / 2
-        draw(pen, gid, (0, 1, -1, 0, font.get_glyph_v_origin(gid)[1], box_bottom - x_shift))
+    face = _Face(source)
+    font, upem, box_top, box_bottom = face.font, face.upem, face.box_top, face.box_bottom
+    vertical_glyph, draw, rotated, stretched = face.vertical_glyph, face.draw, face.rotated, face.stretched
 
     charstrings: dict[str, object] = {}
     metrics: dict[str, tuple[int, int]] = {}
@@ -190,7 +253,11 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
         glyph = f"u{ord(ch):04X}"
         if is_upright(ch):
             src = vertical_glyph(ch, gid)
-            add(glyph, -font.get_glyph_v_advance(src), lambda pen, src=src: rotated(src, pen))
+            advance = -font.get_glyph_v_advance(src)
+            if ch in _DASHES:
+                add(glyph, advance, lambda pen, src=src, advance=advance: stretched(src, pen, advance))
+            else:
+                add(glyph, advance, lambda pen, src=src: rotated(src, pen))
         else:
             add(glyph, font.get_glyph_h_advance(gid), lambda pen, src=gid: draw(pen, src))
         mapping[ord(ch)] = glyph
@@ -260,16 +327,15 @@ def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping
 
     # The same context as jlreq.tcy_pattern, which marks tate-chu-yoko for the EPUB.
     digits, before, after, alnum = cls(DIGITS), cls(TCY_NOT_AFTER), cls(TCY_NOT_BEFORE), cls(ALNUM)
-    space, stops = mapping.get(0x20), cls(".,")
-    period = mapping.get(ord("."))
+    space, stops, separators = mapping.get(0x20), cls(".,"), cls(NUMBER_SEPARATORS)
 
     def context_rules(marked: str) -> list[str]:
         rules = [f"ignore sub {before} {marked};", f"ignore sub {marked} {digits};", f"ignore sub {marked} {after};"]
         if space:
             rules.append(f"ignore sub {before} {space} {marked};")
             rules.append(f"ignore sub {marked} {stops} {space} {alnum};")
-        if period:
-            rules.append(f"ignore sub {marked} {period} {digits};")
+        if separators != "[]":  # 1,842 and 12.5 and 2024-03-15 are one token each: never a tate-chu-yoko part
+            rules.append(f"ignore sub {marked} {separators} {digits};")
         return rules
 
     blocks = [

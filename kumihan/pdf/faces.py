@@ -1,0 +1,103 @@
+"""Which face sets what in the PDF, and emphasis dots: the house style's table, mapped onto the HTML.
+
+Japanese print marks emphasis with 圏点 (emphasis dots, JLREQ §3.2.7) or a gothic face, never with italics;
+code is set in a monospaced face.  Each face used is derived for vertical setting like the text face
+(:mod:`.vertical_font`), with the characters it sets.
+"""
+
+from __future__ import annotations
+
+import html as htmllib
+import re
+from dataclasses import dataclass
+
+from ..jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright
+from .vertical_font import FontSource, find_font
+
+#: The house choices of ``[pdf] emphasis`` and ``strong`` that set text in a face of its own.
+_FACE_STYLES = ("gothic", "bold")
+_CODE_TAGS = ("code", "pre", "kbd", "samp")
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True)
+class Face:
+    """A face of the document: its role (body, gothic, bold, mono), its source and the characters it sets."""
+
+    role: str
+    source: FontSource
+    chars: frozenset[str]
+    tcy_max_digits: int
+
+
+def element_faces(page) -> dict[str, str]:
+    """Map element names to the face role that sets them, as ``[pdf] emphasis`` and ``strong`` choose."""
+    roles = {tag: "mono" for tag in _CODE_TAGS}
+    for tag, style in (("em", page.emphasis), ("strong", page.strong)):
+        if style in _FACE_STYLES:
+            roles[tag] = style
+    return roles
+
+
+def document_faces(html: str, page, body_chars: set[str]) -> list[Face]:
+    """The faces the document needs: the text face with every character, and each other face with the
+    characters of the elements it sets."""
+    faces = [Face("body", find_font(page.font_family), frozenset(body_chars), page.tcy_max_digits)]
+    chars: dict[str, set[str]] = {}
+    for tag, role in element_faces(page).items():
+        for m in re.finditer(rf"<{tag}\b[^>]*>(.*?)</{tag}>", html, re.DOTALL):
+            chars.setdefault(role, set()).update(htmllib.unescape(_TAG.sub("", m.group(1))))
+    sources = {
+        "gothic": lambda: find_font(page.gothic_font_family, bold=True, key="gothic_font_family"),
+        "bold": lambda: find_font(page.font_family, bold=True),
+        "mono": lambda: find_font(page.mono_font_family, key="mono_font_family"),
+    }
+    for role in ("gothic", "bold", "mono"):
+        if chars.get(role):
+            # Code keeps its digits as written: no tate-chu-yoko inside it.
+            faces.append(Face(role, sources[role](), frozenset(chars[role]), 0 if role == "mono" else page.tcy_max_digits))
+    return faces
+
+
+# JLREQ §3.2.7: no emphasis dot beside punctuation; nor beside a Latin letter, which lies sideways.
+_NO_DOT = frozenset(OPENING_BRACKETS + CLOSING_BRACKETS + FULL_STOPS + COMMAS + MIDDLE_DOTS)
+
+
+def _dotted(ch: str) -> bool:
+    return is_upright(ch) and ch not in _NO_DOT
+
+
+def mark_emphasis_dots(html: str, page) -> str:
+    """Put each run of characters that take emphasis dots, inside the elements the house sets with 圏点, in a
+    ``<span class="kenten">`` (the stylesheet repeats the mark along it, one per em)."""
+    tags = [tag for tag, style in (("em", page.emphasis), ("strong", page.strong)) if style == "sesame"]
+    if not tags:
+        return html
+
+    def runs(text: str) -> str:
+        out, run = [], []
+        for ch in text:
+            if _dotted(ch) or (ch == WORD_JOINER and run):
+                run.append(ch)
+                continue
+            if run:
+                out.append('<span class="kenten">' + "".join(run) + "</span>")
+                run = []
+            out.append(ch)
+        if run:
+            out.append('<span class="kenten">' + "".join(run) + "</span>")
+        return "".join(out)
+
+    return _sub_elements(html, tags, runs)
+
+
+def _sub_elements(html: str, tags: list[str], runs) -> str:
+    """Apply ``runs`` to the text (not the tags or entities) inside each element named in ``tags``."""
+    pattern = re.compile(rf"<({'|'.join(tags)})(\b[^>]*)>(.*?)</\1>", re.DOTALL)
+
+    def element(m: re.Match) -> str:
+        parts = re.split(r"(<[^>]+>|&[#\w]+;)", m.group(3))
+        inner = "".join(p if i % 2 or not p else runs(p) for i, p in enumerate(parts))
+        return f"<{m.group(1)}{m.group(2)}>{inner}</{m.group(1)}>"
+
+    return pattern.sub(element, html)
