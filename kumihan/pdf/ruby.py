@@ -62,7 +62,8 @@ def set_ruby(html: str) -> str:
             readings.append(f'<span class="rt" style="width: {_em(box / RUBY_SIZE)}">'
                             f'{htmllib.escape(reading, quote=False)}</span>')
             total += box
-        return (f'<span class="ruby">{"".join(bases)}<span class="rt-run" style="margin-left: -{_em(total)}; '
-                f'width: {_em(total)}">{"".join(readings)}</span></span>')
+        # The run of readings is set at ruby size, so its lengths are in ruby ems.
+        return (f'<span class="ruby">{"".join(bases)}<span class="rt-run" style="margin-left: '
+                f'-{_em(total / RUBY_SIZE)}; width: {_em(total / RUBY_SIZE)}">{"".join(readings)}</span></span>')
 
     return _RUBY.sub(group, html)
