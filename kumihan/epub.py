@@ -72,7 +72,8 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     articles = []
     for i, article in enumerate(book.articles, start=1):
         ctx = article_context(article, macros.noteref, macros.figure,
-                              lambda im: {"href": f"../image/{image_names[im.path]}"})
+                              lambda im: {"href": f"../image/{image_names[im.path]}"},
+                              list_style=settings.page.list_style)
         ctx["file"] = f"p-{i:03d}.xhtml"
         articles.append(ctx)
 
@@ -100,8 +101,9 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     for tag in dict.fromkeys(t for a in book.articles for t in a.meta.tags):
         eb.add_metadata("DC", "subject", tag)
     _accessibility(eb, uses_ruby)
-    # Kindle reads a right-to-left spine as Arabic-style unless told the text is vertical (epub.md).
-    eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "horizontal-rl"})
+    # Kindle and calibre's conversion read a right-to-left spine as Arabic-style unless told the text is
+    # vertical: "horizontal-rl" made them set the book horizontally.
+    eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
 
     style_path = stylesheet(settings, "epub.css")
     eb.add_item(epub.EpubItem(uid="book-style", file_name="style/book-style.css", media_type="text/css",

@@ -185,7 +185,17 @@ class _NumberingTreeprocessor(Treeprocessor):
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 hid = el.get("id") or f"{self.ext.prefix}h-{len(c.headings) + 1}"
                 el.set("id", hid)
-                c.headings.append((int(el.tag[1]), hid, "".join(el.itertext()).strip()))
+                c.headings.append((int(el.tag[1]), hid, _plain_text(el).strip()))
+
+
+def _plain_text(el) -> str:
+    """The text of an element as a table of contents shows it: without ruby readings or note marks."""
+    parts = [el.text or ""]
+    for child in el:
+        if child.tag not in ("rt", NOTEREF_TAG):
+            parts.append(_plain_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 class ArticleExtension(Extension):

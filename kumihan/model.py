@@ -68,12 +68,15 @@ class ArticleMeta:
 
 @dataclass(frozen=True)
 class Image:
-    """An image of an article: ``src`` as written in the Markdown, the file it names, its size in pixels."""
+    """An image of an article: ``src`` as written in the Markdown, the file it names, its size in pixels, the
+    resolution it records (None when it records none), and the line that places it."""
 
     src: str
     path: Path
     width: int
     height: int
+    dpi: float | None = None
+    line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import markdown
 from markdown.extensions.fenced_code import FencedCodeExtension
+from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 
 from .errors import Finding, KumihanError, Report
@@ -96,7 +97,9 @@ def read_article(path: Path, root: Path, report: Report) -> Article:
     ext = ArticleExtension(path=rel, line_offset=offset, prefix=f"{slug}-")
     # Extensions as instances, not names: a name is looked up among installed packages' entry points, which
     # costs more than converting the article.
-    md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension(), FencedCodeExtension()])
+    # sane_lists: a bullet list after an ordered one is a list of its own, as writers mean it.
+    md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension(), FencedCodeExtension(),
+                                                              SaneListExtension()])
     lead_html = None
     if meta.lead:
         lead_html = md.convert(meta.lead)
@@ -178,13 +181,16 @@ def _image(src: str, path: Path, rel: Path, line: int | None) -> Image:
     try:
         with PILImage.open(path) as im:
             kind, (width, height) = im.format, im.size
+            dpi = im.info.get("dpi")
     except (UnidentifiedImageError, OSError):
         raise KumihanError(f"image {src!r} cannot be read as an image", file=rel, line=line,
                            hint="save it as JPEG or PNG") from None
     if kind not in _IMAGE_TYPES or path.suffix.lower() not in (_IMAGE_TYPES[kind], ".jpeg"):
         raise KumihanError(f"image {src!r} is {kind}, named {path.suffix or 'without a suffix'}", file=rel,
                            line=line, hint="use JPEG (.jpg) or PNG (.png), named for what it is")
-    return Image(src, path, width, height)
+    # JPEG and PNG record pixels per inch in each direction; the first is the one print cares for here.
+    resolution = float(dpi[0]) if isinstance(dpi, tuple) and dpi and dpi[0] and float(dpi[0]) > 1 else None
+    return Image(src, path, width, height, resolution, line)
 
 
 def _check_corrections(article: Article, md_text: str, report: Report) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import html as htmllib
 import os
 import re
 from dataclasses import replace
@@ -10,6 +11,7 @@ from pathlib import Path
 
 import jinja2
 
+from .blocks import mark_attributions, mark_lists
 from .errors import KumihanError
 from .model import Article
 from .settings import Settings
@@ -65,21 +67,28 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
                            hint="use only the variables documented in the README") from None
 
 
-_IMG = re.compile(r'(<p>\s*)?<img\b([^>]*?)\s*/?>(\s*</p>)?')
+# An image, alone in its paragraph or among text, and after one alone the caption a writer puts under it (a
+# short paragraph that starts 図, 写真, 表 or Fig.).
+_IMG = re.compile(r'(<p>\s*)?<img\b([^>]*?)\s*/?>(\s*</p>)?'
+                  r'(?:\s*<p>((?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十.\-－]*[^<]{0,150})</p>)?')
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
 
 
 def replace_images(html: str, images: dict, macro) -> str:
     """Replace each ``<img>`` by the writer's figure macro, called with the image's data (from ``images``, by
-    src), its alt text and whether it stands alone in its paragraph."""
+    src), its alt text, whether it stands alone in its paragraph, and its caption: the image's title
+    (``![alt](src "caption")``), or the caption line written under an image that stands alone."""
 
     def sub(m: re.Match) -> str:
-        attrs = dict(_ATTR.findall(m.group(2)))
+        attrs = {k: htmllib.unescape(v) for k, v in _ATTR.findall(m.group(2))}
         alone = bool(m.group(1) and m.group(3))
-        figure = str(macro(images[attrs["src"]], attrs.get("alt", ""), alone))
+        under = htmllib.unescape(m.group(4)) if m.group(4) and alone else None
+        caption = attrs.get("title") or under or ""
+        figure = str(macro(images[attrs["src"]], attrs.get("alt", ""), alone, caption))
         if alone:
-            return figure
-        return (m.group(1) or "") + figure + (m.group(3) or "")
+            # A caption line under the image is the caption, unless the title already is one.
+            return figure + (f"\n<p>{m.group(4)}</p>" if m.group(4) and attrs.get("title") else "")
+        return (m.group(1) or "") + figure + (m.group(3) or "") + (f"\n<p>{m.group(4)}</p>" if m.group(4) else "")
 
     return _IMG.sub(sub, html)
 
@@ -103,15 +112,17 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
 
 
-def article_context(article: Article, noteref_macro, figure_macro, image_data) -> dict:
+def article_context(article: Article, noteref_macro, figure_macro, image_data, *, list_style: str) -> dict:
     """Plain data for templates: the article with every HTML field (lead, body, each note) in the writer's
     markup.  ``noteref_macro(note, ref_id)`` marks a note reference, ``figure_macro(data, alt, alone)`` an
-    image, with ``image_data(image)``: what the writer's macro needs of each image."""
+    image, with ``image_data(image)``: what the writer's macro needs of each image.  List markers are written
+    out in ``list_style`` (:mod:`kumihan.blocks`)."""
     notes = {n.number: n for n in article.notes}
     images = {im.src: image_data(im) for im in article.images}
 
     def markup(html: str) -> str:
         html = _NOTEREF.sub(lambda m: str(noteref_macro(notes[int(m.group(1))], m.group(2))), html)
+        html = mark_attributions(mark_lists(html, list_style)) if "<" in html else html
         return replace_images(html, images, figure_macro) if images else html
 
     return {

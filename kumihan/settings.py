@@ -50,6 +50,11 @@ class PageFormat:
                          choices=("sesame", "gothic", "bold"))
     strong: str = _key("gothic", "**…**: \"gothic\", \"bold\" (the text face's bold) or \"sesame\"",
                        choices=("gothic", "bold", "sesame"))
+    headings: str = _key("gothic", "見出し: \"gothic\" (the gothic face) or \"mincho\" (the text face)",
+                         choices=("gothic", "mincho"))
+    heading_lines: tuple = _key((4, 3, 2, 2), "行取り: the lines each heading takes, for # ## ### ####")
+    list_style: str = _key("（１）", "ordered-list markers: \"（１）\", \"１．\" or \"一、\"; bullets are ・",
+                           choices=("（１）", "１．", "一、"))
     font_size_pt: float = _key(9.0, "文字サイズ", minimum=4)
     chars_per_column: int = _key(42, "字詰め (per tier)", minimum=1)
     columns_per_page: int = _key(17, "行数", minimum=1)
@@ -113,7 +118,7 @@ _PDF_EXTRA = {
 
 def _field_key(f: dataclasses.Field) -> Key:
     return Key(f.name, f.type if isinstance(f.type, type) else {"str": str, "int": int, "float": float,
-                                                                  "bool": bool}[f.type],
+                                                                  "bool": bool, "tuple": list}[f.type],
                f.metadata["doc"], choices=f.metadata["choices"], minimum=f.metadata["minimum"])
 
 
@@ -178,7 +183,12 @@ def pdf_keys_toml() -> str:
             continue
         else:
             value = getattr(defaults, name)
-            value = f'"{value}"' if isinstance(value, str) else str(value).lower() if isinstance(value, bool) else value
+            if isinstance(value, str):
+                value = f'"{value}"'
+            elif isinstance(value, bool):
+                value = str(value).lower()
+            elif isinstance(value, tuple):
+                value = "[" + ", ".join(str(v) for v in value) + "]"
         lines.append(f"{f'{name} = {value}':<44} # {key.doc}")
     for name in ("margin_bottom_mm", "margin_fore_edge_mm"):
         lines.append(f"{f'# {name} = …':<44} # {PDF_KEYS[name].doc}")
@@ -289,6 +299,14 @@ def _page_format(pdf: dict, path: Path, text: str, errors: Errors) -> PageFormat
         else:
             errors.add(f"unknown page size {given['size']!r}", file=path, line=_line_of(text, "pdf", "size"),
                        hint=f"use one of {', '.join(PAGE_SIZES)} or '148mm x 210mm'")
+    if "heading_lines" in given:
+        lines = given["heading_lines"]
+        if len(lines) != 4 or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 10 for n in lines):
+            errors.add(f"heading_lines must be four whole numbers of lines from 1 to 10, not {lines!r}", file=path,
+                       line=_line_of(text, "pdf", "heading_lines"), hint="write heading_lines = [4, 3, 2, 2]")
+            given.pop("heading_lines")
+        else:
+            given["heading_lines"] = tuple(lines)
     page = replace(page, **given)
     # The text area must fit; the margins 地 and 小口 follow from the others and may be given as a check.
     for key, derived in (("margin_bottom_mm", page.margin_bottom_mm), ("margin_fore_edge_mm", page.margin_fore_edge_mm)):

@@ -26,6 +26,7 @@ from ..markdown_ext import find_line
 from ..model import Article, Book
 from ..render import article_context, build_time, environment, render, stylesheet
 from .finish import finisher
+from .blocks import label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, mark_emphasis_dots
 from .ruby import set_ruby
 from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
@@ -55,7 +56,8 @@ def book_html(book: Book, env=None) -> str:
     settings, page = book.settings, book.settings.page
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
-    articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page))
+    articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page),
+                                list_style=page.list_style)
                 for a in book.articles]
     # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
     # document is rendered first, and build_pdf puts the page CSS in.
@@ -69,7 +71,10 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     """Render ``book`` as a vertical PDF at ``out_path``."""
     settings, page = book.settings, book.settings.page
     env = environment(settings)
+    _check_resolution(book, report)
     html = book_html(book, env)
+    html = wrap_code(html, page.chars_per_column)
+    html = label_bookmarks(html, {hid: text for a in book.articles for _, hid, text in a.headings})
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
     html = mark_tcy(html, 0, long_numbers=page.long_numbers, exclamations=False)
@@ -87,6 +92,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
         env, "pdf/page.css", page=page, fonts=fonts, emphasis_mark=mark.as_uri() if mark else None,
+        pitch=page.font_size_pt * (1 + page.line_gap_em),
         landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
         margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
         # Each line box is one line pitch tall; half a gap of it lies outside the visible text area on each side.
@@ -108,6 +114,13 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                 report.warn(_missing_char_finding(ch, book, face.source.family))
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report, missing=missing())
 
+    def arrange(document, laid_out: str) -> str | None:
+        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
+        if 'class="figure-block"' not in laid_out:
+            return None
+        moves = engine.figure_moves(document)
+        return move_figures(laid_out, moves) if moves else None
+
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
         css_messages = engine.stylesheet_messages(css, settings.root)
         css_texts = {m.text for m in css_messages}
@@ -117,7 +130,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
         late = engine.write_pdf(html, settings.root, out_path, finisher(bleed_mm=bleed_mm), settings.identifier,
-                                font_ready=fonts_ready, inspect=inspect)
+                                font_ready=fonts_ready, inspect=inspect, arrange=arrange)
     _report_engine(late, [], book, report, missing=missing())
     return out_path
 
@@ -228,19 +241,34 @@ def _libraries_by_soname():
         ctypes.util.find_library = find_library
 
 
-IMAGE_DPI = 150  # an image's natural size in print
+DEFAULT_DPI = 300  # the natural size of an image that records no resolution
+PRINT_PPI = 300  # below this, a placed image prints soft (print.md: printers ask for 300–350)
 
 
 def _fit_image(image, page) -> dict:
-    """Size an image for the page: natural size at 150 dpi, shrunk to fit one tier's column length and nine
-    tenths of the text area's width, upright once the page is turned."""
-    width = image.width / IMAGE_DPI * 25.4
-    height = image.height / IMAGE_DPI * 25.4
+    """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
+    one tier's column length and nine tenths of the text area's width, upright once the page is turned."""
+    dpi = image.dpi or DEFAULT_DPI
+    width = image.width / dpi * 25.4
+    height = image.height / dpi * 25.4
     tier_length = page.chars_per_column * page.em_mm
     scale = min(1.0, tier_length / height, 0.9 * page.text_width_mm / width)
     width, height = width * scale, height * scale
     return {"uri": image.path.as_uri(), "width_mm": _mm(width), "height_mm": _mm(height),
-            "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2)}
+            "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
+            "ppi": image.width / (width / 25.4)}
+
+
+def _check_resolution(book: Book, report: Report) -> None:
+    """Warn of each image placed below :data:`PRINT_PPI`, naming the file and the resolution it prints at."""
+    for article in book.articles:
+        for image in dict.fromkeys(article.images):
+            ppi = _fit_image(image, book.settings.page)["ppi"]
+            if ppi < PRINT_PPI - 0.5:
+                report.warn(Finding(
+                    f"image {image.src!r} ({image.width}×{image.height} px) prints at {ppi:.0f} ppi, below "
+                    f"{PRINT_PPI}", file=article.source, line=image.line, rule="image-resolution",
+                    hint=f"use an image of at least {PRINT_PPI} ppi at its printed size, or record its resolution"))
 
 
 def _mm(value: float) -> str:

@@ -65,7 +65,7 @@ class EngineMessage:
 
 @dataclass(frozen=True)
 class Overflow:
-    """Laid-out content beyond the text area's foot or off the page, in the landscape frame (pt)."""
+    """Laid-out content beyond the text area's foot or off the page, in the landscape frame."""
 
     page: int
     """1-based page number."""
@@ -74,7 +74,7 @@ class Overflow:
     text: str
     """The overflowing text, or ``image:SRC`` for an image."""
     past_foot: float
-    """How far the content reaches beyond the foot of the text area (the landscape page's right margin)."""
+    """How far the content reaches beyond the foot of the text area (the landscape page's right margin), in pt."""
     off_page: bool
     """Whether any of it lies outside the page itself."""
 
@@ -133,13 +133,15 @@ def _few_collections():
 
 def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               font_ready: Callable[[], object] = lambda: None,
-              inspect: Callable[[list[EngineMessage], list[Overflow]], None] = lambda m, o: None) -> list[EngineMessage]:
+              inspect: Callable[[list[EngineMessage], list[Overflow]], None] = lambda m, o: None,
+              arrange: Callable[[object, str], str | None] = lambda document, html: None) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
     the font they name is in place.  ``inspect`` is given what WeasyPrint logged while laying out and what it
-    laid out beyond the text area, before anything is written: if it raises, no file is replaced.  Return what
-    WeasyPrint logged while writing."""
+    laid out beyond the text area, before anything is written: if it raises, no file is replaced.  ``arrange``
+    may look at the laid-out document and its HTML and return the HTML rearranged, which is then laid out again
+    (at most :data:`ARRANGE_PASSES` times).  Return what WeasyPrint logged while writing."""
     compat.check()
     justify.install()
     with _logged() as messages, _few_collections():
@@ -147,6 +149,13 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
             document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
             font_ready()
             document = document.render()
+            for _ in range(ARRANGE_PASSES):
+                rearranged = arrange(document, html)
+                if rearranged is None:
+                    break
+                html = rearranged
+                del messages[:]  # a layout's messages come again from the next
+                document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root)).render()
         except _Refused as refused:
             raise refused.error from None
         inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
@@ -156,6 +165,11 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
             document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False)
     return messages[written:]
 
+
+#: How many times a document may be laid out again to place its figures.
+ARRANGE_PASSES = 3
+
+PT_PER_PX = 0.75
 
 #: How far a glyph may reach past the foot before it counts: justification leaves the last character's half
 #: share of space beyond the foot, out of sight.
@@ -200,4 +214,85 @@ def _overflows(number: int, page_box) -> list[Overflow]:
             visit(child, article)
 
     visit(page_box, None)
-    return [Overflow(number, a, t, round(p, 2), o) for a, t, p, o in found.values()]
+    # WeasyPrint measures in CSS pixels; a finding speaks in points.
+    return [Overflow(number, a, t, round(p * PT_PER_PX, 2), o) for a, t, p, o in found.values()]
+
+
+FIGURE_CLASS = "figure-block"
+
+
+def figure_moves(document, max_gap: float = 0.25) -> dict[int, tuple[int, int]]:
+    """Find the figures that left the page before them more than ``max_gap`` empty, and say for each (by its
+    place among the document's figures) where it should go so that the text runs on and fills that page, as
+    magazines set a figure that does not fit (at the top of the next page): past how many of the blocks that
+    follow it, and how many characters of the next block besides (0: none; the block is split there).  Lines
+    and their characters are counted in this layout: a column's length is the same on every page."""
+    pages = [page._page_box for page in document.pages]
+    lines: dict[int, list[str]] = {}  # id(block element) -> the text of each of its lines, over all pages
+    atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
+    figures: list = []                # (element, page index, top)
+    used: list[float] = []            # how far each page's content reaches across the text area
+    heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
+
+    def text_of(box) -> str:
+        if isinstance(box, boxes.TextBox):
+            return box.text
+        if isinstance(box, (boxes.LineBox, boxes.InlineBox)):
+            return "".join(text_of(child) for child in box.children)
+        return ""
+
+    def visit(box, page_no, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        element = box.element
+        if isinstance(box, boxes.BlockBox) and element is not None:
+            if FIGURE_CLASS in (element.get("class") or "").split() and box.element_tag == "div":
+                if not any(f[0] is element for f in figures):
+                    figures.append((element, page_no, box.position_y))
+                return
+            block = element
+        if isinstance(box, boxes.LineBox):
+            lines.setdefault(id(block), []).append(text_of(box))
+            heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
+            used[page_no] = max(used[page_no], box.position_y + box.height)
+        elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
+            atomic.add(id(block))
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, block)
+
+    for page_no, page_box in enumerate(pages):
+        used.append(page_box.content_box_y())
+        visit(page_box, page_no, None)
+    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
+    if root is None or not figures or not heights:
+        return {}
+    pitch = max(heights, key=heights.get)
+    parents = {id(child): parent for parent in root.iter() for child in parent}
+    moves = {}
+    for index, (element, page_no, top) in enumerate(figures):
+        if page_no == 0:
+            continue
+        previous = pages[page_no - 1]
+        area = previous.height
+        free = previous.content_box_y() + area - used[page_no - 1]
+        at_top = top - pages[page_no].content_box_y() < pitch
+        if not at_top or free <= max_gap * area:
+            continue
+        room = int(free // pitch)  # lines of text the page before can still take
+        siblings = list(parents.get(id(element), ()))
+        after = siblings[siblings.index(element) + 1:] if element in siblings else []
+        count, chars = 0, 0
+        for sibling in after:
+            if FIGURE_CLASS in (sibling.get("class") or ""):
+                break
+            own = lines.get(id(sibling), [])
+            if len(own) <= room:
+                room -= len(own)
+                count += 1
+                continue
+            if room and sibling.tag == "p" and id(sibling) not in atomic:
+                chars = sum(len(text) for text in own[:room])
+            break
+        if count or chars:
+            moves[index] = (count, chars)
+    return moves

@@ -31,11 +31,16 @@ class Face:
 
 
 def element_faces(page) -> dict[str, str]:
-    """Map element names to the face role that sets them, as ``[pdf] emphasis`` and ``strong`` choose."""
+    """Map CSS selectors to the face role that sets them, as ``[pdf] emphasis``, ``strong`` and ``headings``
+    choose (a selector's last word is the element it names)."""
     roles = {tag: "mono" for tag in _CODE_TAGS}
     for tag, style in (("em", page.emphasis), ("strong", page.strong)):
         if style in _FACE_STYLES:
             roles[tag] = style
+    if page.headings == "gothic":
+        # 見出し and table headers in the gothic face: the text face's title block is left as it is.
+        roles.update({f".body h{level}": "gothic" for level in range(1, 7)})
+        roles[".body th"] = "gothic"
     return roles
 
 
@@ -44,7 +49,8 @@ def document_faces(html: str, page, body_chars: set[str]) -> list[Face]:
     characters of the elements it sets."""
     faces = [Face("body", find_font(page.font_family), frozenset(body_chars), page.tcy_max_digits)]
     chars: dict[str, set[str]] = {}
-    for tag, role in element_faces(page).items():
+    for selector, role in element_faces(page).items():
+        tag = selector.split()[-1]
         for m in re.finditer(rf"<{tag}\b[^>]*>(.*?)</{tag}>", html, re.DOTALL):
             chars.setdefault(role, set()).update(htmllib.unescape(_TAG.sub("", m.group(1))))
     sources = {
