@@ -283,8 +283,8 @@ def figure_moves(document, max_gap: float = 0.25) -> dict[int, tuple[int, int]]:
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
         count, chars = 0, 0
         for sibling in after:
-            if FIGURE_CLASS in (sibling.get("class") or ""):
-                break
+            if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
+                break  # not past another figure, nor into the notes that end the text
             own = lines.get(id(sibling), [])
             if len(own) <= room:
                 room -= len(own)

@@ -39,7 +39,7 @@ def element_faces(page) -> dict[str, str]:
             roles[tag] = style
     if page.headings == "gothic":
         # 見出し and table headers in the gothic face: the text face's title block is left as it is.
-        roles.update({f".body h{level}": "gothic" for level in range(1, 7)})
+        roles.update({f".body > h{level}": "gothic" for level in range(1, 7)})
         roles[".body th"] = "gothic"
     return roles
 

@@ -1,0 +1,314 @@
+"""Magazine text, blocks (issue 11): headings, notes, lists, quotations, code, figures, tables, tiers, bookmarks
+and the EPUB in reading systems — read from the PDF (fonts, sizes and positions of glyphs, images, outlines)
+and from the EPUB."""
+
+import re
+import shutil
+import zipfile
+
+import pdfplumber
+import pytest
+from pypdf import PdfReader
+
+from conftest import BOOK_TOML, ROOT, article, run_build
+from pdfcheck import VerticalPDF
+from test_epub import epubcheck
+
+PARA = "本文の段落がここにある。" * 12
+
+TEXT = f"""
+# 序章
+
+まえがきの文章がここに入る。
+
+## 一　{{三代目|さん|だい|め}}の証言[^1]
+
+{PARA}
+
+### 小見出しの例
+
+項目は次のとおり。
+
+1. 最初の項目
+2. 二番目の項目
+    - 入れ子の箇条
+    - もう一つの箇条
+3. 三番目
+
+- 箇条書きの一
+- 箇条書きの二
+
+> 引用の一行目は
+> 複数行にわたって書かれている。
+>
+> ――山田太郎『回想録』より
+
+```python
+def greet(name):
+    print("こんにちは、" + name + "さん。今日はとても良い天気ですね。散歩に行きましょう。" + "ずっと長い行が続きます")
+```
+
+~~~
+チルダの囲み
+~~~
+
+    インデントのコード
+
+| 年 | 出来事 | 人数 |
+|----|--------|-----:|
+| 1923年 | 関東大震災 | 105,385人 |
+| 1964年 | 東京オリンピック | 5,152人 |
+
+{PARA}
+
+{PARA}
+
+{PARA}
+
+![折れ線の図](chart.png "図1　会員数の推移")
+
+{PARA}
+
+{PARA}
+
+{PARA}
+
+{PARA}
+
+{PARA}
+
+{PARA}
+
+![粗い図](lowres.png)
+
+最後の段落。[^2]
+
+[^1]: 注の第一段落。
+
+    注の第二段落は新しい行から始まる。
+
+[^2]: 二つ目の注。
+"""
+
+
+def make(root, preset=None):
+    from PIL import Image, ImageDraw
+    (root / "content").mkdir(parents=True)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "styles", root / "styles")
+    toml = BOOK_TOML + (f'\n[pdf]\npreset = "{preset}"\n' if preset else "")
+    (root / "book.toml").write_text(toml, encoding="utf-8")
+    (root / "content" / "a.md").write_text(article(TEXT), encoding="utf-8")
+    im = Image.new("RGB", (1800, 1200), (235, 235, 220))
+    ImageDraw.Draw(im).ellipse([500, 300, 1300, 900], outline=(160, 40, 40), width=20)
+    im.save(root / "content" / "chart.png", dpi=(300, 300))
+    Image.new("RGB", (300, 200), (90, 90, 90)).save(root / "content" / "lowres.png", dpi=(72, 72))
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    return result
+
+
+@pytest.fixture(scope="module")
+def a5(tmp_path_factory):
+    root = tmp_path_factory.mktemp("blocks-a5")
+    result = make(root)
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    doc.body_size = 9.0
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        files = {n: z.read(n) for n in z.namelist()}
+    yield root, doc, files, result.stderr
+    doc.close()
+
+
+@pytest.fixture(scope="module")
+def b5(tmp_path_factory):
+    root = tmp_path_factory.mktemp("blocks-b5")
+    result = make(root, "b5-magazine")
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    doc.body_size = 8.5
+    yield root, doc, result.stderr
+    doc.close()
+
+
+def glyphs_of(doc, text, size=None):
+    """The first run of glyphs (in drawing order, any page) that reads ``text``."""
+    for page in doc.pages:
+        glyphs = [g for g in page if size is None or abs(g.size - size) < 0.05]
+        chars = "".join(g.text for g in glyphs)
+        if text in chars:
+            i = chars.index(text)
+            return glyphs[i:i + len(text)]
+    raise AssertionError(f"{text!r} not in the PDF")
+
+
+def page_of(doc, text):
+    return next(n for n, page in enumerate(doc.pages) if text in "".join(g.text for g in page))
+
+
+def test_headings_in_gothic_stepping_in_size_and_taking_whole_lines(a5):
+    _, doc, _, _ = a5
+    body = glyphs_of(doc, "まえがき", 9.0)[0]
+    h1, h2, h3 = glyphs_of(doc, "序章"), glyphs_of(doc, "の証言"), glyphs_of(doc, "小見出し")
+    assert h1[0].size > h2[0].size > h3[0].size > body.size
+    assert len({h1[0].font, h2[0].font, h3[0].font}) == 1 and h1[0].font != body.font
+    # 行取り: ## takes three lines, its text centred in them; the grid of the text goes on.
+    pitch = 9.0 * 1.75
+    before = glyphs_of(doc, "まえがき", 9.0)[0].xc
+    after = glyphs_of(doc, "本文の段落", 9.0)[0].xc
+    assert before - after == pytest.approx(4 * pitch, abs=0.3)
+    assert before - h2[0].xc == pytest.approx(2 * pitch, abs=0.3)
+
+
+def test_a_heading_never_ends_a_page_without_two_lines_after_it(project):
+    parts = []
+    for i in range(30):
+        parts.append(f"## 見出し{i}\n\n" + "あ" * (40 * (1 + i % 3)) + "\n\n" + "い" * 80 + "\n")
+    root = project({"a.md": article("\n".join(parts))})
+    assert run_build(root, "pdf").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    for n, page in enumerate(doc.pages[1:], start=1):
+        heads = [g for g in page if g.text == "見" and g.size > 10]
+        for h in heads:
+            following = {round(g.xc) for g in page if abs(g.size - 9.0) < 0.05 and g.xc < h.xc - 5}
+            assert len(following) >= 2, f"heading on page {n + 1} has {len(following)} line(s) after it"
+    doc.close()
+
+
+def test_each_paragraph_of_a_note_starts_its_own_column(a5):
+    _, doc, files, _ = a5
+    first, second = glyphs_of(doc, "注の第一"), glyphs_of(doc, "注の第二")
+    assert second[0].xc < first[0].xc - 5  # a column of its own, to the left
+    assert second[0].top == pytest.approx(first[0].top, abs=0.5)  # at the note's indent
+    xhtml = files["item/xhtml/p-001.xhtml"].decode()
+    css = files["item/style/book-style.css"].decode()
+    assert re.search(r'<li class="note" id="a-note-1" epub:type="endnote">', xhtml)
+    assert 'epub:type="backlink" role="doc-backlink"' in xhtml
+    assert "li.note .note-text p + p { display: block; }" in css
+    assert "li.note p.backlinks { display: block;" in css
+
+
+def test_list_markers_upright_full_width_and_nested_a_character_further(a5):
+    _, doc, files, _ = a5
+    xhtml = files["item/xhtml/p-001.xhtml"].decode()
+    for item in ("（１）</span>\u2060最初の項目", "（３）</span>\u2060三番目", "・</span>\u2060入れ子の箇条",
+                 "・</span>\u2060箇条書きの一"):
+        assert item in xhtml
+    one, nested = glyphs_of(doc, "（１）最初"), glyphs_of(doc, "・入れ子")
+    assert all(g.bottom - g.top == pytest.approx(9.0, abs=0.1) for g in one[:3])  # upright, one em each
+    assert nested[0].top - one[0].top == pytest.approx(4 * 9.0, abs=0.3)  # the outer text's head + 1 em
+    assert "◦" not in "".join(g.text for page in doc.pages for g in page)
+
+
+def test_quotation_indented_and_attribution_at_the_foot(a5):
+    _, doc, files, _ = a5
+    head = glyphs_of(doc, "まえがき", 9.0)[0].top - 9.0  # the text area's head (first line indented 1 em)
+    quote = glyphs_of(doc, "引用の一行目は複数行")
+    assert quote[0].top - head == pytest.approx(3 * 9.0, abs=0.3)  # 2 em for the quotation, 1 for the paragraph
+    attribution = glyphs_of(doc, "山田太郎")
+    feet = [c.foot for c in doc.columns() if len(c.glyphs) > 30]
+    foot = max(set(round(f) for f in feet), key=[round(f) for f in feet].count)
+    assert glyphs_of(doc, "より")[-1].bottom == pytest.approx(foot, abs=1.0)
+    assert attribution[0].top > quote[0].top
+    css = files["item/style/book-style.css"].decode()
+    assert ".body blockquote { margin: 0.5em 0; padding-top: 2em; }" in css
+
+
+def test_code_blocks_of_every_kind_wrap_at_the_foot_with_a_mark(a5):
+    root, doc, files, stderr = a5
+    text = "".join(g.text for page in doc.pages for g in page)
+    assert "python" not in text and "```" not in text and "~~~" not in text
+    assert "チルダの囲み" in text and "インデントのコード" in text
+    assert "→" in text  # the continuation mark of the wrapped line
+    assert "past the foot" not in stderr
+    xhtml = files["item/xhtml/p-001.xhtml"].decode()
+    assert xhtml.count("<pre>") == 3
+
+
+def test_figure_with_caption_placed_without_leaving_a_page_empty(a5):
+    root, doc, files, stderr = a5
+    xhtml = re.sub(r'<span class="tcy">(\d+)</span>', r"\1", files["item/xhtml/p-001.xhtml"].decode())
+    assert re.search(r'<figure class="figure"><img src="../image/img-\d+\.png" alt="折れ線の図"/>'
+                     r"<figcaption>図1[\u3000 ]会員数の推移</figcaption></figure>", xhtml)
+    caption = glyphs_of(doc, "会員数の推移")
+    assert caption[0].size < 9.0
+    n = page_of(doc, "会員数の推移")
+    reader = PdfReader(doc.path)
+    assert len(reader.pages[n].images) >= 1
+    # The page before the figure is full to at least three quarters of its columns.
+    columns = {round(c.xc) for c in doc.columns(9.0, pages=[n - 1])}
+    assert len(columns) >= 0.75 * 17, len(columns)
+    assert "lowres.png" in stderr and "prints at" in stderr and "below 300" in stderr
+    assert "chart.png" not in stderr
+
+
+def test_tables_are_ruled_with_a_distinguished_header(a5):
+    _, doc, files, _ = a5
+    header = glyphs_of(doc, "出来事")
+    cell = glyphs_of(doc, "関東大震災")
+    assert header[0].font != cell[0].font
+    n = page_of(doc, "関東大震災")
+    with pdfplumber.open(doc.path) as pdf:
+        page = pdf.pages[n]
+        assert len(page.lines) + len(page.rects) >= 6
+    assert "105,385" in "".join(g.text for g in doc.pages[n])
+    css = files["item/style/book-style.css"].decode()
+    assert ".body th, .body td { border: 1px solid" in css
+
+
+def test_no_glyph_outside_the_page_in_either_preset(a5, b5):
+    for root, doc, *_ in (a5, b5):
+        with pdfplumber.open(doc.path) as pdf:
+            for page in pdf.pages:
+                for c in page.chars:
+                    assert 0 <= c["x0"] and c["x1"] <= page.width and 0 <= c["top"] and c["bottom"] <= page.height
+
+
+def test_bookmarks_name_headings_without_note_marks_or_readings(a5):
+    _, doc, _, _ = a5
+    reader = PdfReader(doc.path)
+
+    def titles(outline):
+        for item in outline:
+            if isinstance(item, list):
+                yield from titles(item)
+            else:
+                yield item.title
+    names = list(titles(reader.outline))
+    assert "一　三代目の証言" in names
+    assert not any("（" in t or "さん" in t for t in names)
+
+
+def test_b5_notes_follow_the_text_in_the_same_tier(b5):
+    root, doc, stderr = b5
+    assert page_of(doc, "二つ目の注") == page_of(doc, "最後の段落")  # no page forced before the notes
+
+
+def test_b5_last_page_is_balanced_across_its_tiers(project):
+    body = "\n\n".join(PARA + f"注[^n{i}]。" for i in range(14))
+    notes = "\n\n".join(f"[^n{i}]: 注{i}の本文。" for i in range(14))
+    root = project({"a.md": article(body + "\n\n" + notes + "\n")},
+                   book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n')
+    assert run_build(root, "pdf").returncode == 0
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    last = len(doc.pages) - 2  # the colophon is the last page
+    assert last >= 2
+    assert "注" in "".join(g.text for g in doc.pages[last])  # the notes end the flow on this page
+    # Lines per tier: a line is a column of text or note glyphs (0.85 of the text size) at one x in one tier.
+    glyphs = [g for g in doc.pages[last] if min(abs(g.size - 8.5), abs(g.size - 8.5 * 0.85)) < 0.05]
+    top, tier_length = min(g.top for g in glyphs), (22 + 2) * 8.5
+    lines = {(round(g.xc), min(2, int((g.top - top) // tier_length))) for g in glyphs}
+    bands = [sum(1 for _, t in lines if t == tier) for tier in range(3)]
+    doc.close()
+    assert min(bands) > 0 and max(bands) - min(bands) <= 4, bands
+
+
+def test_epub_for_reading_systems(a5):
+    root, _, files, _ = a5
+    assert epubcheck(root / "dist" / "book.epub") == []
+    opf = files["item/content.opf"].decode()
+    assert re.search(r'<meta name="primary-writing-mode" content="vertical-rl"(/>|></meta>)', opf)
+    css = files["item/style/book-style.css"].decode()
+    assert ".body h1 { font-size: 1.3em; }" in css  # below the article title's 1.5em
+    cover = files["item/xhtml/p-cover.xhtml"].decode()
+    assert 'class="cover"' in cover and 'preserveAspectRatio="xMidYMid meet"' in cover
+    assert "html.cover { writing-mode: horizontal-tb;" in css
