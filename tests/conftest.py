@@ -39,23 +39,28 @@ def article(body: str, **front) -> str:
     return "\n".join(lines) + textwrap.dedent(body).lstrip("\n")
 
 
+def make_project(root: Path, articles: dict[str, str | bytes], book_toml: str = BOOK_TOML) -> Path:
+    """Lay out a project at ``root``: the repository's templates and styles, ``book_toml`` and the articles
+    (file name → text) in content/."""
+    (root / "content").mkdir(parents=True)
+    shutil.copytree(ROOT / "templates", root / "templates")
+    shutil.copytree(ROOT / "styles", root / "styles")
+    (root / "book.toml").write_text(book_toml, encoding="utf-8")
+    for file, text in articles.items():
+        path = root / "content" / file
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(text, encoding="utf-8")
+    return root
+
+
 @pytest.fixture
 def project(tmp_path):
     """Return a function that lays out a project with the given articles (name → text) and book.toml."""
 
     def make(articles: dict[str, str | bytes], book_toml: str = BOOK_TOML, name: str = "proj") -> Path:
-        root = tmp_path / name
-        (root / "content").mkdir(parents=True)
-        shutil.copytree(ROOT / "templates", root / "templates")
-        shutil.copytree(ROOT / "styles", root / "styles")
-        (root / "book.toml").write_text(book_toml, encoding="utf-8")
-        for file, text in articles.items():
-            path = root / "content" / file
-            if isinstance(text, bytes):
-                path.write_bytes(text)
-            else:
-                path.write_text(text, encoding="utf-8")
-        return root
+        return make_project(tmp_path / name, articles, book_toml)
 
     return make
 

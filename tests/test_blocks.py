@@ -3,14 +3,13 @@ and the EPUB in reading systems — read from the PDF (fonts, sizes and position
 and from the EPUB."""
 
 import re
-import shutil
 import zipfile
 
 import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_TOML, ROOT, article, run_build
+from conftest import BOOK_TOML, article, make_project, run_build
 from pdfcheck import VerticalPDF
 from test_epub import epubcheck
 
@@ -93,12 +92,7 @@ def greet(name):
 
 def make(root, preset=None):
     from PIL import Image, ImageDraw
-    (root / "content").mkdir(parents=True)
-    shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copytree(ROOT / "styles", root / "styles")
-    toml = BOOK_TOML + (f'\n[pdf]\npreset = "{preset}"\n' if preset else "")
-    (root / "book.toml").write_text(toml, encoding="utf-8")
-    (root / "content" / "a.md").write_text(article(TEXT), encoding="utf-8")
+    make_project(root, {"a.md": article(TEXT)}, BOOK_TOML + (f'\n[pdf]\npreset = "{preset}"\n' if preset else ""))
     im = Image.new("RGB", (1800, 1200), (235, 235, 220))
     ImageDraw.Draw(im).ellipse([500, 300, 1300, 900], outline=(160, 40, 40), width=20)
     im.save(root / "content" / "chart.png", dpi=(300, 300))
@@ -110,7 +104,7 @@ def make(root, preset=None):
 
 @pytest.fixture(scope="module")
 def a5(tmp_path_factory):
-    root = tmp_path_factory.mktemp("blocks-a5")
+    root = tmp_path_factory.mktemp("blocks-a5") / "proj"
     result = make(root)
     doc = VerticalPDF(root / "dist" / "book.pdf")
     doc.body_size = 9.0
@@ -122,7 +116,7 @@ def a5(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def b5(tmp_path_factory):
-    root = tmp_path_factory.mktemp("blocks-b5")
+    root = tmp_path_factory.mktemp("blocks-b5") / "proj"
     result = make(root, "b5-magazine")
     doc = VerticalPDF(root / "dist" / "book.pdf")
     doc.body_size = 8.5

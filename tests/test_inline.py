@@ -2,13 +2,12 @@
 from the PDF (glyph boxes, fonts, ink) and from the EPUB (XHTML and CSS)."""
 
 import re
-import shutil
 import subprocess
 import zipfile
 
 import pytest
 
-from conftest import BOOK_TOML, ROOT, article, run_build
+from conftest import article, make_project, run_build
 from pdfcheck import VerticalPDF, is_cjk, pdftotext
 from test_epub import epubcheck
 
@@ -39,12 +38,7 @@ x = 挨拶("花子")
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory):
-    root = tmp_path_factory.mktemp("inline")
-    (root / "content").mkdir()
-    shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copytree(ROOT / "styles", root / "styles")
-    (root / "book.toml").write_text(BOOK_TOML, encoding="utf-8")
-    (root / "content" / "a.md").write_text(article(TEXT), encoding="utf-8")
+    root = make_project(tmp_path_factory.mktemp("inline") / "proj", {"a.md": article(TEXT)})
     result = run_build(root, "all", "--strict")
     assert result.returncode == 0, result.stderr
     doc = VerticalPDF(root / "dist" / "book.pdf")

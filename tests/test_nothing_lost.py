@@ -12,7 +12,7 @@ from pypdf import PdfReader
 from kumihan.errors import Report
 from kumihan.settings import load_settings, pdf_keys_toml
 
-from conftest import BOOK_TOML, ROOT, article, run_build
+from conftest import BOOK_TOML, ROOT, article, make_project, run_build
 from test_epub import epubcheck, xml, NS
 
 
@@ -31,12 +31,7 @@ LEAD_AND_NOTE_IMAGE = article("""
 
 @pytest.fixture(scope="module")
 def lead_book(tmp_path_factory):
-    root = tmp_path_factory.mktemp("lead")
-    (root / "content").mkdir()
-    shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copytree(ROOT / "styles", root / "styles")
-    (root / "book.toml").write_text(BOOK_TOML, encoding="utf-8")
-    (root / "content" / "a.md").write_text(LEAD_AND_NOTE_IMAGE, encoding="utf-8")
+    root = make_project(tmp_path_factory.mktemp("lead") / "proj", {"a.md": LEAD_AND_NOTE_IMAGE})
     png(root / "content" / "fig.png")
     result = run_build(root, "all")
     assert result.returncode == 0, result.stderr
