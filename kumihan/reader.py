@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import markdown
+from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
@@ -15,11 +17,8 @@ from .frontmatter import parse_front_matter, split_front_matter
 from .markdown_ext import ArticleExtension, find_line
 from .model import Article, Image, Note
 from .settings import Settings
+from .xhtml import clean
 
-#: Raw HTML that would run script or pull in other documents: refused, with the line (issue: nothing let in).
-_UNSAFE_HTML = re.compile(
-    r"<\s*(script|iframe|object|embed|frame|frameset|form|link|meta|base|style)\b|\son[a-z]+\s*=|javascript:",
-    re.IGNORECASE)
 _IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", re.IGNORECASE)
 _HREF = re.compile(r"\bhref=\"([^\"]*)\"", re.IGNORECASE)
 MAX_LINE = 50_000
@@ -98,16 +97,15 @@ def read_article(path: Path, root: Path, report: Report) -> Article:
     # Extensions as instances, not names: a name is looked up among installed packages' entry points, which
     # costs more than converting the article.
     # sane_lists: a bullet list after an ordered one is a list of its own, as writers mean it.
+    # attr_list: heading attributes ({#id}, {.class}) are read as attributes, not printed.
     md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension(), FencedCodeExtension(),
-                                                              SaneListExtension()])
+                                                              SaneListExtension(), AttrListExtension()])
     lead_html = None
     if meta.lead:
-        lead_html = md.convert(meta.lead)
-        _refuse_unsafe(md, text, rel, 1)
+        lead_html = clean(md.convert(meta.lead), text, rel, report)
         md.reset()
-    body_html = md.convert(md_text)
-    _refuse_unsafe(md, md_text, rel, offset)
-    notes = _resolve_notes(ext, text, rel, report)
+    body_html = clean(md.convert(md_text), text, rel, report)
+    notes = tuple(replace(n, html=clean(n.html, text, rel, report)) for n in _resolve_notes(ext, text, rel, report))
 
     all_html = (lead_html or "") + body_html + "".join(n.html for n in notes)
     images = _check_resources(all_html, text, rel, path.parent, root)
@@ -137,16 +135,6 @@ def _resolve_notes(ext: ArticleExtension, text: str, rel: Path, report: Report) 
              references=tuple(c.references[label]), line=c.definitions[label].line)
         for i, label in enumerate(c.order)
     )
-
-
-def _refuse_unsafe(md: markdown.Markdown, md_text: str, rel: Path, offset: int) -> None:
-    for block in md.htmlStash.rawHtmlBlocks:
-        m = _UNSAFE_HTML.search(str(block))
-        if m:
-            what = m.group(0).strip()
-            raise KumihanError(f"raw HTML {what!r} is not allowed: it could run script or load another document",
-                               file=rel, line=find_line(md_text, what, offset) or find_line(md_text, what.lower(), offset),
-                               hint="remove it; write the content in Markdown")
 
 
 def _check_resources(html: str, text: str, rel: Path, base: Path, root: Path) -> tuple[Image, ...]:

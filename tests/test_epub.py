@@ -126,7 +126,7 @@ def test_reprint_paragraphs_and_tate_chu_yoko(epub, reprint):
     text = "".join(doc.find("x:body", NS).itertext())
     book = load_book(reprint[0], Report())
     for p in re.findall(r"<p>(.*?)</p>", book.articles[0].body_html, re.S):
-        plain = re.sub(r"<kumihan-noteref[^>]*note=\"(\d)\"[^>]*></kumihan-noteref>", r"（\1）", p)
+        plain = re.sub(r"<kumihan-noteref[^>]*note=\"(\d)\"[^>]*?(?:/>|></kumihan-noteref>)", r"（\1）", p)
         assert re.sub(r"<[^>]+>", "", plain).replace("&amp;", "&") in text
     tcy = doc.xpath("//x:div[@class='body']//x:span[@class='tcy']/text()", namespaces=NS)
     assert tcy[:3] == ["11", "13", "70"] and "2053" not in tcy

@@ -144,7 +144,7 @@ def check_paragraph_order(reprint, book, extracted):
     [a] = book.articles
     position = 0
     for p in re.findall(r"<p>(.*?)</p>", a.body_html, re.S):
-        plain = re.sub(r"<kumihan-noteref[^>]*note=\"(\d)\"[^>]*></kumihan-noteref>", r"（\1）", p)
+        plain = re.sub(r"<kumihan-noteref[^>]*note=\"(\d)\"[^>]*?(?:/>|></kumihan-noteref>)", r"（\1）", p)
         plain = flat(re.sub(r"<[^>]+>", "", plain))
         found = text.find(plain, position)
         assert found >= 0, plain[:30]
