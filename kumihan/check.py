@@ -19,12 +19,14 @@ from .settings import FULLWIDTH_PUNCTUATION_DEFAULT, load_settings
 from .syntax import IMAGE, NOTE_DEFINITION, NOTE_REFERENCE_RE, blank_code_spans, fenced_lines
 
 _BRACKETS = {"「": "」", "『": "』", "（": "）"}
+_QUOTED_BRACKET = re.compile(r"[“\"'‘][「」『』（）][”\"'’]")
 _CLOSERS = {v: k for k, v in _BRACKETS.items()}
 # A number that cannot be a day or a month: its 年/月 was lost (1113日 for 11月13日, 20196月 for 2019年6月).
 _NUMBER_DAY = re.compile(r"(?<![0-9０-９.,])([0-9]{3,8})日")
 _NUMBER_MONTH = re.compile(r"(?<![0-9０-９年.,])([0-9]{5,6})月")
 # 第55 with its counter lost (第55SCM for 第55回SCM).
-_ORDINAL = re.compile(r"第([0-9]+)(?![0-9０-９回号条章節年月日期代次部巻話項位人号番弾段世紀])(?=[A-Za-z一-龥ぁ-んァ-ヶ])")
+# Only a Latin word straight after 第N is damage: 第1ステップ, 第3四半期 are ordinary Japanese.
+_ORDINAL = re.compile(r"第([0-9]+)(?=[A-Za-z])")
 # A particle left hanging where a symbol (①②③, ・, 「) was lost: 韓国ではの, ものはの, は、の.  Not the ordinary
 # ならではの (「日本ならではの文化」) and its kin, where では belongs to the word before.
 _DANGLING = re.compile(r"(?<=[ぁ-んァ-ヶ一-龥])(?<!なら)(?<!ならで)(では|は、|は)の(?=[一-龥ァ-ヶ])")
@@ -87,7 +89,8 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
         if i < body_start or in_code:
             continue
         n = i + 1
-        line = blank_code_spans(raw)
+        # A bracket quoted as a character (“」”, "『") opens or closes nothing.
+        line = _QUOTED_BRACKET.sub(lambda m: " " * len(m.group(0)), blank_code_spans(raw))
         if not line.strip():
             for ch, ln, col in paragraph_open:
                 add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")
@@ -126,6 +129,9 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
     for ch, ln, col in paragraph_open:
         add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")
 
+    if root is not None:
+        _as_the_build_reads(path, text, root, issues)
+
     for label, (ln, col) in references.items():
         if label not in definitions:
             add(ln, col, ERROR, "note-undefined", f"note [^{label}] is referred to but never defined")
@@ -144,6 +150,30 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
             add(ln, col, INFO, "correction", f"{c.as_received} → {c.restored} (recorded: {c.reason})")
     issues.sort(key=lambda i: (i.line, i.column))
     return issues
+
+
+def _as_the_build_reads(path: Path, text: str, root: Path, issues: list[Finding]) -> None:
+    """Read the article as the build does and add what it would stop on, or warn of, that the rules above
+    have not already found at that line: check then refuses what the build refuses."""
+    from .reader import convert_article
+
+    report = Report()
+    file = path if path.is_absolute() else root / path
+    try:
+        convert_article(text, path, file.parent, root, report)
+        stopped = []
+    except KumihanError as exc:
+        stopped = getattr(exc, "errors", [exc])
+    found = {(i.line, i.severity) for i in issues}
+    for e in stopped:
+        if (e.line or 1, ERROR) not in found:
+            issues.append(Finding(f"{e.message}; {e.hint}" if e.hint else e.message, file=path, line=e.line or 1,
+                                  column=e.column or 1, rule="build", severity=ERROR))
+    lines_found = {i.line for i in issues}
+    for w in report.warnings:
+        if (w.line or 1) not in lines_found:
+            issues.append(Finding(f"{w.message}; {w.hint}" if w.hint else w.message, file=path, line=w.line or 1,
+                                  column=w.column or 1, rule=w.rule, severity=WARNING))
 
 
 def _damage(line: str, n: int, add) -> None:

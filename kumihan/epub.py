@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 from ebooklib import epub
@@ -19,6 +20,7 @@ from lxml import etree
 from .cover import make_cover
 from .errors import KumihanError, Report
 from .jlreq import full_width_marks, mark_latin_runs, mark_tcy
+from .links import article_ids, document_of
 from .model import Book
 from .output import atomic_output
 from .render import article_context, build_time, environment, render, stylesheet
@@ -26,6 +28,7 @@ from .render import article_context, build_time, environment, render, stylesheet
 XHTML = "application/xhtml+xml"
 _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
 _FOLDER = "item"
+_HREF = re.compile(r'href="(#[^"]+)"')
 
 
 def _check_xml(name: str, content: str) -> None:
@@ -69,15 +72,23 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         for im in article.images:
             image_names.setdefault(im.path, f"img-{len(image_names) + 1:03d}{im.path.suffix.lower().replace('.jpeg', '.jpg')}")
 
+    # Links name ids unique in the book (kumihan.links); each id lives in its article's document.
+    owner = {i: f"p-{n:03d}.xhtml" for n, a in enumerate(book.articles, start=1) for i in article_ids(a)}
+
+    def relink(html: str | None, own: str) -> str | None:
+        return _HREF.sub(lambda m: f'href="{document_of(owner, m.group(1), own)}"', html) if html else html
+
     articles = []
     for i, article in enumerate(book.articles, start=1):
         ctx = article_context(article, macros.noteref, macros.figure,
                               lambda im: {"href": f"../image/{image_names[im.path]}"},
                               list_style=settings.page.list_style)
-        ctx["file"] = f"p-{i:03d}.xhtml"
+        ctx["file"] = own = f"p-{i:03d}.xhtml"
+        ctx["lead_html"], ctx["body_html"] = relink(ctx["lead_html"], own), relink(ctx["body_html"], own)
+        ctx["notes"] = tuple(replace(n, html=relink(n.html, own)) for n in ctx["notes"])
         articles.append(ctx)
 
-    authors = list(dict.fromkeys(a.meta.author for a in book.articles if a.meta.author))
+    authors = list(dict.fromkeys(name for a in book.articles for name in a.meta.authors))
     dates = sorted(a.meta.date for a in book.articles)
     uses_ruby = any("<ruby>" in a["body_html"] + (a["lead_html"] or "") + "".join(n.html for n in a["notes"])
                     for a in articles)

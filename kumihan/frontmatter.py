@@ -16,7 +16,7 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 KEYS = {k.name: k for k in (
     Key("title", str, "required"), Key("date", dt.date, "required, ISO"), Key("subtitle", str),
-    Key("author", str, "the name; null when the source names none (never invent one)"),
+    Key("author", (str, list), "the name, or a list of names; null when the source names none (never invent one)"),
     Key("category", str), Key("tags", list),
     Key("original", (dict, str), "where it first appeared: a credit line, or magazine/issue/date/credit"),
     Key("lead", str, "the lead paragraph, set before the text"),
@@ -123,8 +123,15 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
     corrections = records("corrections", CORRECTION_KEYS, Correction)
     queries = records("queries", QUERY_KEYS, Query)
     errors.raise_any()
+    author = top.get("author")
+    authors = [author] if isinstance(author, str) else list(author or [])
+    if not all(isinstance(a, str) and a.strip() for a in authors):
+        errors.add("author must be a name or a list of names", file=path, line=lines.get("author"),
+                   hint="write author: 山田太郎, or author: [山田太郎, 佐藤花子]")
+    errors.raise_any()
     return ArticleMeta(
-        title=top["title"], date=top["date"], subtitle=top.get("subtitle"), author=top.get("author"),
+        title=top["title"], date=top["date"], subtitle=top.get("subtitle"),
+        authors=tuple(a.strip() for a in authors if isinstance(a, str)),
         category=top.get("category"), tags=tuple(str(t) for t in tags), original=original, lead=top.get("lead"),
         corrections=corrections, queries=queries,
     )

@@ -43,6 +43,8 @@ class ArticleCollector:
     references: dict[str, list[str]] = field(default_factory=dict)
     """Label → ids of its references, in reading order."""
     headings: list[tuple[int, str, str]] = field(default_factory=list)
+    anchors: dict[str, str] = field(default_factory=dict)
+    """What a link may name after # (an id the writer gave, a heading's slug) → the element's id."""
 
 
 class _DefinitionPreprocessor(Preprocessor):
@@ -138,7 +140,7 @@ class _RubyPattern(InlineProcessor):
 # A line break of the source inside a paragraph, with the inline tags around it (a hard-wrapped manuscript, a
 # block quote written over several lines).
 _INLINE_TAGS = r"(?:</?(?:a|abbr|b|cite|em|i|kumihan-noteref|mark|q|rt|ruby|s|small|span|strong|sub|sup|u)\b[^>]*>)*"
-_SOFT_BREAK = re.compile(rf"([^\s<>])({_INLINE_TAGS})[ \t]*\n[ \t]*({_INLINE_TAGS})(?=([^\s<>]))")
+_SOFT_BREAK = re.compile(rf"([^\s<>])({_INLINE_TAGS})[ \t]*[\n\u2028\u0085][ \t]*({_INLINE_TAGS})(?=([^\s<>]))")
 _JAPANESE_CHAR = re.compile(f"[{JAPANESE}]")
 _PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
 
@@ -182,10 +184,24 @@ class _NumberingTreeprocessor(Treeprocessor):
             el.set("note", str(number))
             el.set("ref", ref_id)
         for el in root.iter():
+            given = el.get("id") if el.tag != NOTEREF_TAG else None
+            if given:
+                # An id the writer gave ({#id}): prefixed, so that it is unique in the book; links name it bare.
+                unique = self.ext.prefix + re.sub(r"[^\w.-]", "-", given)
+                el.set("id", unique)
+                c.anchors[given] = unique
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 hid = el.get("id") or f"{self.ext.prefix}h-{len(c.headings) + 1}"
                 el.set("id", hid)
-                c.headings.append((int(el.tag[1]), hid, _plain_text(el).strip()))
+                text = _plain_text(el).strip()
+                c.headings.append((int(el.tag[1]), hid, text))
+                c.anchors.setdefault(heading_slug(text), hid)
+
+
+def heading_slug(text: str) -> str:
+    """The anchor a writer links to a heading by, as GitHub and most Markdown sites make it: lower case,
+    punctuation dropped, spaces as hyphens (``## 設定の手順`` → ``#設定の手順``)."""
+    return re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", text.strip().lower()))
 
 
 def _plain_text(el) -> str:

@@ -57,13 +57,19 @@ class ArticleMeta:
     title: str
     date: dt.date
     subtitle: str | None = None
-    author: str | None = None
+    authors: tuple[str, ...] = ()
+    """The authors, in the order given; none when the source names none."""
     category: str | None = None
     tags: tuple[str, ...] = ()
     original: Publication | None = None
     lead: str | None = None
     corrections: tuple[Correction, ...] = ()
     queries: tuple[Query, ...] = ()
+
+    @property
+    def author(self) -> str | None:
+        """The authors as a Japanese book names them together (山田太郎、佐藤花子), or None."""
+        return "、".join(self.authors) or None
 
 
 @dataclass(frozen=True)
@@ -111,6 +117,8 @@ class Article:
     headings: tuple[tuple[int, str, str], ...]
     """(level, id, text) of the headings inside the body, for bookmarks and the table of contents."""
     images: tuple[Image, ...] = ()
+    anchors: tuple[tuple[str, str], ...] = ()
+    """(what a link names after #, the id of the element it names): ids the writer gave, headings' slugs."""
 
 
 @dataclass(frozen=True)

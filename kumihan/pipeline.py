@@ -1,4 +1,4 @@
-"""The build, as the list of its stages: settings → articles (front matter, Markdown, notes) → outputs."""
+"""The build, as the list of its stages: settings → articles (front matter, Markdown, notes) → links → outputs."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import Report
+from .links import resolve_links
 from .model import Book
 from .reader import read_articles
 from .settings import load_settings
@@ -38,6 +39,7 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
 
     settings = stage("settings", load_settings, root, report, print_ready)
     book = Book(settings, stage("articles", read_articles, settings, report))
+    book = resolve_links(book, report)
     out_dir = out_dir if out_dir.is_absolute() else settings.root / out_dir
     return [stage(target, WRITERS[target], book, out_dir, report) for target in targets]
 
@@ -45,4 +47,4 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
 def load_book(root: Path, report: Report) -> Book:
     """Read settings and articles without writing anything (for ``check`` and the tests)."""
     settings = load_settings(root, report)
-    return Book(settings, read_articles(settings, report))
+    return resolve_links(Book(settings, read_articles(settings, report)), report)

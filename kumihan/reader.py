@@ -75,16 +75,23 @@ def read_text(path: Path, report: Report | None = None, shown: Path | None = Non
     if "\x00" in text:
         raise KumihanError("the file contains NUL characters", file=name,
                            line=text[: text.index("\x00")].count("\n") + 1, hint="it is not a text file")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    # A paragraph separator (U+2029), which copies from word processors carry, is a paragraph break; line
+    # separators (U+2028, NEL) are joined like line breaks (markdown_ext.join_lines).  No font draws them.
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n\n")
 
 
 def read_article(path: Path, root: Path, report: Report) -> Article:
     """Read one article: check its front matter, convert its lead and Markdown, and resolve its notes."""
     rel = path.relative_to(root) if path.is_relative_to(root) else path
-    text = read_text(path, report, rel)
+    return convert_article(read_text(path, report, rel), rel, path.parent, root, report)
+
+
+def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Report) -> Article:
+    """Convert the text of an article file (``rel``, in ``folder`` of the project at ``root``), as the build
+    does: ``check`` runs this too, so that it refuses what the build refuses."""
     yaml_text, md_text, offset = split_front_matter(text, rel)
     meta = parse_front_matter(yaml_text, rel, report)
-    slug = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
+    slug = re.sub(r"[^a-z0-9-]+", "-", rel.stem.lower()).strip("-") or "article"
     if slug[0].isdigit():
         slug = "a-" + slug
     for i, line in enumerate(md_text.split("\n")):
@@ -108,9 +115,10 @@ def read_article(path: Path, root: Path, report: Report) -> Article:
     notes = tuple(replace(n, html=clean(n.html, text, rel, report)) for n in _resolve_notes(ext, text, rel, report))
 
     all_html = (lead_html or "") + body_html + "".join(n.html for n in notes)
-    images = _check_resources(all_html, text, rel, path.parent, root)
+    images = _check_resources(all_html, text, rel, folder, root)
     article = Article(slug=slug, source=rel, meta=meta, lead_html=lead_html, body_html=body_html, notes=notes,
-                      headings=tuple(ext.collector.headings), images=images)
+                      headings=tuple(ext.collector.headings), images=images,
+                      anchors=tuple(ext.collector.anchors.items()))
     _check_corrections(article, md_text, report)
     return article
 

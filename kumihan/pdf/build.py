@@ -63,7 +63,7 @@ def book_html(book: Book, env=None) -> str:
     # document is rendered first, and build_pdf puts the page CSS in.
     return render(env, "pdf/book.html", page_css="", edition=settings, articles=articles, built=build_time(),
                   stylesheet=stylesheet(settings, "pdf.css").as_uri(),
-                  authors=sorted({a.meta.author for a in book.articles if a.meta.author}),
+                  authors=list(dict.fromkeys(name for a in book.articles for name in a.meta.authors)),
                   keywords=sorted({t for a in book.articles for t in a.meta.tags}))
 
 
