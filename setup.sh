@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(fontconfig fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+packages=(fontconfig fonts-noto-cjk fonts-symbola fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
 extra=""
 if [ "${1:-}" = "--test" ]; then
   packages+=(poppler-utils qpdf fonts-ipaexfont-mincho)

@@ -27,6 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     common.add_argument("-C", "--project", type=Path, default=None,
                         help="the project folder holding book.toml (default: the folder of build.py)")
+    proof = argparse.ArgumentParser(add_help=False)
+    proof.add_argument("--placeholders", action="store_true",
+                       help="a proof: set each missing image as a marked frame carrying its file name (アタリ)")
     pdf_opts = argparse.ArgumentParser(add_help=False)
     pdf_opts.add_argument("--print-ready", action="store_true", default=None,
                           help="add 3 mm bleed and crop marks (トンボ) for the printer")
@@ -34,11 +37,11 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="build.py", description="Build the vertical Japanese PDF and EPUB "
                                      "of the articles in content/.", epilog=_EPILOG)
     sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check}")
-    sub.add_parser("pdf", parents=[common, pdf_opts], help="write the vertical (縦組) PDF",
+    sub.add_parser("pdf", parents=[common, pdf_opts, proof], help="write the vertical (縦組) PDF",
                    description="Write the vertical (縦組) PDF to the output folder.", epilog=_EPILOG)
-    sub.add_parser("epub", parents=[common], help="write the vertical EPUB 3",
+    sub.add_parser("epub", parents=[common, proof], help="write the vertical EPUB 3",
                    description="Write the vertical, right-to-left EPUB 3 to the output folder.", epilog=_EPILOG)
-    sub.add_parser("all", parents=[common, pdf_opts], help="write the PDF and the EPUB",
+    sub.add_parser("all", parents=[common, pdf_opts, proof], help="write the PDF and the EPUB",
                    description="Write the PDF and the EPUB to the output folder.", epilog=_EPILOG)
     check = sub.add_parser("check", parents=[common], help="check content/ without building (preflight)",
                            description="Check the articles for broken notes, brackets, damaged text and "
@@ -81,6 +84,7 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
         targets = ["pdf", "epub"] if args.command == "all" else [args.command]
         start = time.perf_counter()
         paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
+                      placeholders=args.placeholders,
                       progress=progress)
         _print_warnings(report)
         for p in paths:

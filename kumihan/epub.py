@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+from html import escape as html_escape
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from .output import atomic_output
 from .render import article_context, build_time, environment, render, stylesheet
 
 XHTML = "application/xhtml+xml"
-_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+_MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
+                "svg": "image/svg+xml"}
 _FOLDER = "item"
 _HREF = re.compile(r'href="(#[^"]+)"')
 
@@ -68,9 +70,11 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
 
     # Each image file once in the package, under item/image/, whatever the articles call it.
     image_names: dict[Path, str] = {}
+    placeholders = {im.path: im for a in book.articles for im in a.images if im.placeholder}
     for article in book.articles:
         for im in article.images:
-            image_names.setdefault(im.path, f"img-{len(image_names) + 1:03d}{im.path.suffix.lower().replace('.jpeg', '.jpg')}")
+            suffix = ".svg" if im.placeholder else im.path.suffix.lower().replace(".jpeg", ".jpg")
+            image_names.setdefault(im.path, f"img-{len(image_names) + 1:03d}{suffix}")
 
     # Links name ids unique in the book (kumihan.links); each id lives in its article's document.
     owner = {i: f"p-{n:03d}.xhtml" for n, a in enumerate(book.articles, start=1) for i in article_ids(a)}
@@ -121,8 +125,10 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
                               content=style_path.read_bytes()))
 
     for path, name in image_names.items():
+        image = placeholders.get(path)
+        content = _placeholder_svg(image) if image else path.read_bytes()
         eb.add_item(epub.EpubItem(uid=name.rsplit(".", 1)[0], file_name=f"image/{name}",
-                                  media_type=_MEDIA_TYPES[name.rsplit(".", 1)[1]], content=path.read_bytes()))
+                                  media_type=_MEDIA_TYPES[name.rsplit(".", 1)[1]], content=content))
 
     cover_image, cover_media = make_cover(book)
     cover_name = "image/cover." + ("jpg" if cover_media == "image/jpeg" else "png")
@@ -161,6 +167,17 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         finally:
             raw.unlink(missing_ok=True)
     return out_path
+
+
+def _placeholder_svg(image) -> bytes:
+    """A proof's stand-in for a missing image (アタリ): a crossed frame of its proportions with its file name."""
+    w, h = image.width, image.height
+    name = html_escape(image.src)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
+            f'<rect x="1" y="1" width="{w - 2}" height="{h - 2}" fill="#fff" stroke="#000" stroke-width="4"/>'
+            f'<path d="M0 0L{w} {h}M{w} 0L0 {h}" stroke="#000" stroke-width="2"/>'
+            f'<text x="{w // 2}" y="{h // 2}" font-size="{max(12, h // 12)}" text-anchor="middle" '
+            f'fill="#000" stroke="#fff" stroke-width="6" paint-order="stroke">アタリ {name}</text></svg>').encode("utf-8")
 
 
 def _accessibility(eb: epub.EpubBook, uses_ruby: bool) -> None:

@@ -83,6 +83,8 @@ class Image:
     height: int
     dpi: float | None = None
     line: int | None = None
+    placeholder: bool = False
+    """The file is missing and the build is a proof: a frame (アタリ) of these proportions stands in its place."""
 
 
 @dataclass(frozen=True)

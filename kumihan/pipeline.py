@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -28,6 +29,7 @@ WRITERS: dict[str, Callable[[Book, Path, Report], Path]] = {"pdf": _pdf, "epub":
 
 
 def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, print_ready: bool | None = None,
+          placeholders: bool = False,
           progress: Callable[[str], None] = lambda line: None) -> list[Path]:
     """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``."""
 
@@ -38,6 +40,8 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
         return result
 
     settings = stage("settings", load_settings, root, report, print_ready)
+    if placeholders:
+        settings = replace(settings, placeholders=True)
     book = Book(settings, stage("articles", read_articles, settings, report))
     book = resolve_links(book, report)
     out_dir = out_dir if out_dir.is_absolute() else settings.root / out_dir

@@ -49,7 +49,8 @@ def article_paths(settings: Settings) -> list[Path]:
 
 def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
     """Read every article of the book, in order."""
-    return tuple(read_article(p, settings.root, report) for p in article_paths(settings))
+    return tuple(read_article(p, settings.root, report, placeholders=settings.placeholders)
+                 for p in article_paths(settings))
 
 
 def read_text(path: Path, report: Report | None = None, shown: Path | None = None) -> str:
@@ -80,13 +81,14 @@ def read_text(path: Path, report: Report | None = None, shown: Path | None = Non
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2029", "\n\n")
 
 
-def read_article(path: Path, root: Path, report: Report) -> Article:
+def read_article(path: Path, root: Path, report: Report, *, placeholders: bool = False) -> Article:
     """Read one article: check its front matter, convert its lead and Markdown, and resolve its notes."""
     rel = path.relative_to(root) if path.is_relative_to(root) else path
-    return convert_article(read_text(path, report, rel), rel, path.parent, root, report)
+    return convert_article(read_text(path, report, rel), rel, path.parent, root, report, placeholders=placeholders)
 
 
-def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Report) -> Article:
+def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Report, *,
+                    placeholders: bool = False) -> Article:
     """Convert the text of an article file (``rel``, in ``folder`` of the project at ``root``), as the build
     does: ``check`` runs this too, so that it refuses what the build refuses."""
     yaml_text, md_text, offset = split_front_matter(text, rel)
@@ -115,7 +117,7 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     notes = tuple(replace(n, html=clean(n.html, text, rel, report)) for n in _resolve_notes(ext, text, rel, report))
 
     all_html = (lead_html or "") + body_html + "".join(n.html for n in notes)
-    images = _check_resources(all_html, text, rel, folder, root)
+    images = _check_resources(all_html, text, rel, folder, root, report if placeholders else None)
     article = Article(slug=slug, source=rel, meta=meta, lead_html=lead_html, body_html=body_html, notes=notes,
                       headings=tuple(ext.collector.headings), images=images,
                       anchors=tuple(ext.collector.anchors.items()))
@@ -145,7 +147,10 @@ def _resolve_notes(ext: ArticleExtension, text: str, rel: Path, report: Report) 
     )
 
 
-def _check_resources(html: str, text: str, rel: Path, base: Path, root: Path) -> tuple[Image, ...]:
+def _check_resources(html: str, text: str, rel: Path, base: Path, root: Path,
+                     proof: Report | None = None) -> tuple[Image, ...]:
+    """Check links and images; with ``proof`` (a build with placeholders), a missing image is a warning and
+    a placeholder of the size its ``width`` and ``height`` give (else 4:3)."""
     images = []
     for href in _HREF.findall(html):
         if href.lower().startswith(("file:", "javascript:", "data:")):
@@ -161,10 +166,23 @@ def _check_resources(html: str, text: str, rel: Path, base: Path, root: Path) ->
             raise KumihanError(f"image {src!r} lies outside the project", file=rel, line=line,
                                hint="copy the image into content/ and refer to it by a relative path")
         if not target.is_file():
-            raise KumihanError(f"image {src!r} does not exist", file=rel, line=line,
-                               hint="check the file name, or add the image to content/")
+            if proof is None:
+                raise KumihanError(f"image {src!r} does not exist", file=rel, line=line,
+                                   hint="check the file name, or add the image to content/ "
+                                   "(or build a proof with --placeholders)")
+            proof.warn(Finding(f"image {src!r} does not exist: a placeholder (アタリ) stands in its place",
+                               file=rel, line=line, rule="placeholder", hint="add the image before the final build"))
+            size = dict(re.findall(r'\b(width|height)="(\d+)"', _img_tag(html, src)))
+            images.append(Image(src, target, int(size.get("width", 1200)), int(size.get("height", 900)),
+                                None, line, placeholder=True))
+            continue
         images.append(_image(src, target, rel, line))
     return tuple(images)
+
+
+def _img_tag(html: str, src: str) -> str:
+    m = re.search(rf'<img\b[^>]*\bsrc="{re.escape(src)}"[^>]*>', html)
+    return m.group(0) if m else ""
 
 
 _IMAGE_TYPES = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}

@@ -166,6 +166,8 @@ class Settings:
     page: PageFormat = field(default_factory=PageFormat)
     fullwidth_punctuation: bool = FULLWIDTH_PUNCTUATION_DEFAULT
     """House style: ASCII ( ) : ; , ! ? among Japanese text is a finding of ``check``."""
+    placeholders: bool = False
+    """A proof: each missing image is set as a marked frame (アタリ) carrying its file name (--placeholders)."""
 
     @property
     def cache_dir(self) -> Path:

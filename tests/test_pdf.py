@@ -285,11 +285,12 @@ def test_print_ready_adds_bleed_and_crop_marks(project):
     assert check.returncode == 0
 
 
-def test_missing_glyph_is_a_warning_that_names_it(project):
-    root = project({"a.md": article("古代文字\U00013000を含む。\n")})
+def test_a_character_no_font_has_is_an_error_that_names_it(project):
+    root = project({"a.md": article("私用の文字\U0010FFFDを含む。\n")})
     result = run_build(root, "pdf")
-    assert result.returncode == 0
-    assert "U+13000" in result.stderr and "content/a.md:6" in result.stderr
+    assert result.returncode == 1
+    (line,) = [e for e in result.stderr.splitlines() if e.startswith("error:")]
+    assert "U+10FFFD" in line and "content/a.md:6" in line
 
 
 def pdf_tcy_numbers(doc: VerticalPDF) -> list[str]:

@@ -27,7 +27,7 @@ from ..model import Article, Book
 from ..render import article_context, build_time, environment, render, stylesheet
 from .finish import finisher
 from .blocks import label_bookmarks, move_figures, wrap_code
-from .faces import Face, document_faces, element_faces, mark_emphasis_dots
+from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
 from .ruby import set_ruby
 from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
                             vertical_font_name)
@@ -79,7 +79,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
     html = mark_tcy(html, 0, long_numbers=page.long_numbers, exclamations=False)
     html = full_width_marks(html, pairs_as_characters=True)
-    html = set_ruby(mark_emphasis_dots(html, page))
+    html = text_presentation(set_ruby(mark_emphasis_dots(html, page)))
     html = _break_urls(glue_kinsoku(html))
     faces = document_faces(html, page, _chars_of(html))
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
@@ -111,7 +111,8 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
         for face, font in zip(faces, fonts_ready()):
             for ch in sorted(font.missing):
-                report.warn(_missing_char_finding(ch, book, face.source.family))
+                # No installed face has it (the derivation borrows from any face that has): it cannot be drawn.
+                raise _missing_char_finding(ch, book, face.source.family).as_error()
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report, missing=missing())
 
     def arrange(document, laid_out: str) -> str | None:
@@ -256,13 +257,13 @@ def _fit_image(image, page) -> dict:
     width, height = width * scale, height * scale
     return {"uri": image.path.as_uri(), "width_mm": _mm(width), "height_mm": _mm(height),
             "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
-            "ppi": image.width / (width / 25.4)}
+            "ppi": image.width / (width / 25.4), "placeholder": image.placeholder, "name": image.src}
 
 
 def _check_resolution(book: Book, report: Report) -> None:
     """Warn of each image placed below :data:`PRINT_PPI`, naming the file and the resolution it prints at."""
     for article in book.articles:
-        for image in dict.fromkeys(article.images):
+        for image in dict.fromkeys(im for im in article.images if not im.placeholder):
             ppi = _fit_image(image, book.settings.page)["ppi"]
             if ppi < PRINT_PPI - 0.5:
                 report.warn(Finding(
@@ -276,8 +277,8 @@ def _mm(value: float) -> str:
 
 
 def _missing_char_finding(ch: str, book: Book, family: str) -> Finding:
-    message = f"the font {family} has no glyph for {ch!r} (U+{ord(ch):04X})"
-    hint = "replace the character or choose another font in book.toml [pdf]"
+    message = f"no installed font has a glyph for {ch!r} (U+{ord(ch):04X}), neither {family} nor any other"
+    hint = "replace the character, or install a font that has it (emoji and symbols: apt-get install fonts-symbola)"
     for article in book.articles:
         text = (book.settings.root / article.source).read_text(encoding="utf-8-sig")
         if ch in text:

@@ -11,7 +11,8 @@ import html as htmllib
 import re
 from dataclasses import dataclass
 
-from ..jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright
+from ..jlreq import (CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright,
+                     map_text_nodes)
 from .vertical_font import FontSource, find_font
 
 #: The house choices of ``[pdf] emphasis`` and ``strong`` that set text in a face of its own.
@@ -107,3 +108,14 @@ def _sub_elements(html: str, tags: list[str], runs) -> str:
         return f"<{m.group(1)}{m.group(2)}>{inner}</{m.group(1)}>"
 
     return pattern.sub(element, html)
+
+
+# Emoji that Pango would send to a colour emoji face (which cannot be turned for vertical setting, nor drawn as
+# outlines): asked for in text presentation (U+FE0E), they are set from the derived font, which borrows them
+# from an installed monochrome face (kumihan.pdf.vertical_font).
+_EMOJI = re.compile("([\U0001F000-\U0001FAFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF])\uFE0F?(?!\uFE0E)")
+
+
+def text_presentation(html: str) -> str:
+    """Ask for the text presentation of each emoji (U+FE0E after it)."""
+    return map_text_nodes(html, lambda text: _EMOJI.sub("\\1\uFE0E", text))

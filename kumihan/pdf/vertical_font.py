@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,9 +32,15 @@ from ..jlreq import (ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, NUMBER_SEPARAT
 from ..output import atomic_write
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
-DERIVATION_VERSION = "10"
+DERIVATION_VERSION = "12"
 
 DIGITS = "0123456789"
+
+
+def _invisible(ch: str) -> bool:
+    """Variation selectors, zero-width joiners and the like (Unicode default-ignorable marks)."""
+    cp = ord(ch)
+    return 0xFE00 <= cp <= 0xFE0F or 0x200B <= cp <= 0x200F or 0xE0100 <= cp <= 0xE01EF or cp == 0x2060
 _DASHES = frozenset("\u2014\u2015")  # — ―
 
 @dataclass(frozen=True)
@@ -81,7 +89,9 @@ class VerticalFont:
 def _cache_entry(source: FontSource, chars: set[str], cache_dir: Path, tcy_max_digits: int):
     """Return (characters to derive, family name, font path, path of its missing-characters list)."""
     # Printable ASCII always: the tate-chu-yoko context classes need it, and it costs a few glyphs.
-    chars = {c for c in set(chars) | {chr(c) for c in range(0x20, 0x7F)} if c.isprintable()}
+    # Private-use and unassigned characters are kept, to be found missing (an error), not passed over.
+    chars = {c for c in set(chars) | {chr(c) for c in range(0x20, 0x7F)}
+             if c.isprintable() or unicodedata.category(c) in ("Co", "Cn")}
     stat = source.path.stat()
     key = hashlib.sha256(
         "\0".join([DERIVATION_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
@@ -246,9 +256,20 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     add(".notdef", upem // 2, lambda pen: None)
     for ch in chars:
         gid = font.get_nominal_glyph(ord(ch))
+        if gid is None and _invisible(ch):
+            # Variation selectors and joiners draw nothing: an empty glyph, so that no other font is asked.
+            add(f"u{ord(ch):04X}", 0, lambda pen: None)
+            mapping[ord(ch)] = f"u{ord(ch):04X}"
+            continue
         if gid is None:
-            if ch != " ":
-                missing.add(ch)
+            other = _fallback_face(ch) if ch != " " else None
+            if other is None:
+                if ch != " ":
+                    missing.add(ch)
+                continue
+            glyph, (advance, paint) = f"u{ord(ch):04X}", _borrowed(other, ch, upem, box_bottom)
+            add(glyph, advance, paint)
+            mapping[ord(ch)] = glyph
             continue
         glyph = f"u{ord(ch):04X}"
         if is_upright(ch):
@@ -314,6 +335,50 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     fb.font.recalcTimestamp = False
     fb.font.save(str(out))
     return missing
+
+
+@functools.lru_cache(maxsize=None)
+def _fallback_face(ch: str) -> _Face | None:
+    """An installed face that draws ``ch`` (an outline, not a colour bitmap), for a character the chosen face
+    lacks: emoji, symbols, rare kanji (fontconfig knows which faces cover it)."""
+    try:
+        out = subprocess.run(["fc-list", f":charset={ord(ch):x}", "file", "index"], check=True,
+                             capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    from fontTools.pens.boundsPen import ControlBoundsPen
+    for line in sorted(out.splitlines()):
+        file, _, rest = line.partition(":")
+        index = re.search(r"index=(\d+)", rest)
+        try:
+            face = _Face(FontSource(Path(file.strip()), int(index.group(1)) if index else 0, ""))
+        except Exception:  # a file HarfBuzz cannot read: try the next
+            continue
+        gid = face.font.get_nominal_glyph(ord(ch))
+        if gid is None:
+            continue
+        box = ControlBoundsPen(None)
+        face.draw(box, gid)
+        if box.bounds:
+            return face
+    return None
+
+
+def _borrowed(face: _Face, ch: str, upem: int, box_bottom: int):
+    """(advance, paint) of ``ch`` drawn from another face, scaled to this font's em and set as the text face
+    would set it: upright characters turned in the em box, the rest sideways on the baseline."""
+    from fontTools.pens.transformPen import TransformPen
+    scale = upem / face.upem
+    gid = face.font.get_nominal_glyph(ord(ch))
+    if is_upright(ch):
+        src = face.vertical_glyph(ch, gid)
+        # The other face's em box onto this one's: same bottom, scaled.
+        shift = box_bottom - face.box_bottom * scale
+        # One em in the column, as every upright character takes (a face without vertical metrics would give
+        # its line height).
+        return upem, lambda pen: face.rotated(src, TransformPen(pen, (scale, 0, 0, scale, 0, shift)))
+    return (round(face.font.get_glyph_h_advance(gid) * scale),
+            lambda pen: face.draw(TransformPen(pen, (scale, 0, 0, scale, 0, 0)), gid))
 
 
 def _tcy_features(pairs: list[str], singles: list[str], max_digits: int, mapping: dict[int, str]) -> str:
