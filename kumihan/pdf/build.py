@@ -14,7 +14,9 @@ import contextlib
 import ctypes.util
 import functools
 import gc
+import hashlib
 import html as htmllib
+import json
 import multiprocessing
 import re
 import sys
@@ -24,6 +26,7 @@ from ..errors import Finding, Report
 from ..jlreq import full_width_marks, glue_kinsoku, mark_tcy
 from ..markdown_ext import find_line
 from ..model import Article, Book
+from ..output import atomic_write
 from ..render import article_context, build_time, environment, render, stylesheet
 from .finish import finisher
 from .blocks import label_bookmarks, move_figures, wrap_code
@@ -123,7 +126,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
         return move_figures(laid_out, moves) if moves else None
 
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
-        css_messages = engine.stylesheet_messages(css, settings.root)
+        css_messages = _stylesheet_messages(engine, css, settings)
         css_texts = {m.text for m in css_messages}
         for m in css_messages:
             at = _CSS_AT.search(m.text)
@@ -137,6 +140,24 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
 
 
 _CSS_AT = re.compile(r" at (\d+):(\d+)")
+CSS_CHECK_VERSION = "1"
+
+
+def _stylesheet_messages(engine, css: Path, settings) -> list:
+    """What WeasyPrint says of the project's stylesheet, parsed alone (a twentieth of a warm one-article build),
+    kept in the cache by the stylesheet's content: it changes only when the stylesheet does."""
+    text = css.read_bytes()
+    key = hashlib.sha256(CSS_CHECK_VERSION.encode() + b"\0" + text).hexdigest()[:16]
+    cached = settings.cache_dir / f"css-{key}.json"
+    try:
+        return [engine.EngineMessage(m["level"], m["text"], ()) for m in json.loads(cached.read_text("utf-8"))]
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    messages = engine.stylesheet_messages(css, settings.root)
+    with contextlib.suppress(OSError):  # a read-only project builds all the same
+        with atomic_write(cached) as tmp:
+            tmp.write_text(json.dumps([{"level": m.level, "text": m.text} for m in messages]), encoding="utf-8")
+    return messages
 
 
 def _report_engine(messages, overflows, book: Book, report: Report, *, missing: bool) -> None:
