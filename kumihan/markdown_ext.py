@@ -9,6 +9,7 @@ reference in the finished tree (JLREQ 'Processing of notes': note numbers follow
 from __future__ import annotations
 
 import re
+import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
@@ -91,6 +92,38 @@ class _DefinitionPreprocessor(Preprocessor):
         return out
 
 
+_LIST_ITEM = re.compile(r"^( *)([-*+]|\d{1,9}[.)])( +)(?=\S)")
+
+
+class _ListIndentPreprocessor(Preprocessor):
+    """Nest list items as writers nest them: two or three spaces deep (CommonMark) as well as four.
+
+    Python-Markdown nests a list item only when it is indented by four spaces; a writer who indents a sub-item
+    under ``1. `` by three spaces gets one flat list.  Each item line deeper than the item above it is one level
+    deeper (CommonMark §5.2), and its lines are indented anew by four spaces a level."""
+
+    def run(self, lines):
+        in_code = [code for _, _, code in fenced_lines(lines)]
+        out, stack = [], []  # the open items: (indentation of the marker, of the item's content)
+        for i, line in enumerate(lines):
+            m = _LIST_ITEM.match(line) if not in_code[i] else None
+            if m is None:
+                if stack and line.strip() and not in_code[i] and line.startswith(" "):
+                    # A continuation of the innermost item: what lies beyond its content's indentation stays.
+                    spaces = len(line) - len(line.lstrip(" "))
+                    line = "    " * len(stack) + " " * max(0, spaces - stack[-1][1]) + line.lstrip(" ")
+                elif line.strip() and not line.startswith((" ", "\t")):
+                    stack = []  # text at the margin ends the lists
+                out.append(line)
+                continue
+            indent = len(m.group(1))
+            while stack and indent <= stack[-1][0]:
+                stack.pop()
+            out.append("    " * len(stack) + line.lstrip(" "))
+            stack.append((indent, indent + len(m.group(2)) + len(m.group(3))))
+        return out
+
+
 class _ReferencePattern(InlineProcessor):
     """Mark ``[^label]`` for the numbering treeprocessor."""
 
@@ -158,9 +191,17 @@ def join_lines(html: str) -> str:
     return "".join(part if i % 2 else _SOFT_BREAK.sub(join, part) for i, part in enumerate(parts))
 
 
+# Writers indent a paragraph by hand with a full-width space; the stylesheet indents every paragraph (JLREQ
+# §3.3.4), so the space would make it two.  Half-width katakana (ｶﾀｶﾅ, from old systems and web copies) is set
+# as full-width katakana, which stands upright in vertical text (JLREQ §3.1: no half-width kana in print).
+_HAND_INDENT = re.compile(r"<p>\u3000")
+_HALFWIDTH_KANA = re.compile("[\uff66-\uff9f]+")
+
+
 class _JoinLinesPostprocessor(Postprocessor):
     def run(self, text):
-        return join_lines(text)
+        text = _HALFWIDTH_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
+        return _HAND_INDENT.sub("<p>", join_lines(text))
 
 
 class _NumberingTreeprocessor(Treeprocessor):
@@ -236,6 +277,9 @@ class ArticleExtension(Extension):
         # 25: after whitespace normalisation (30), before raw HTML blocks are stashed (20), so line numbers
         # still match the source.
         md.preprocessors.register(_DefinitionPreprocessor(md, self), "kumihan_note_definitions", 25)
+        # 24: after note definitions are lifted out (their indented paragraphs are not list lines), before
+        # raw HTML blocks are stashed (20).
+        md.preprocessors.register(_ListIndentPreprocessor(md), "kumihan_list_indent", 24)
         # 175: above reference links (170), which would otherwise read [^label] as a link; below backticks
         # (190) and escapes (180), so code spans and \[^x] stay literal.
         md.inlinePatterns.register(_ReferencePattern(NOTE_REFERENCE), "kumihan_noteref", 175)

@@ -93,6 +93,15 @@ def replace_images(html: str, images: dict, macro) -> str:
     return _IMG.sub(sub, html)
 
 
+def _called(macro, *args) -> str:
+    """Call a template macro; a mistake in it is a template error that names the macro, not a crash."""
+    try:
+        return str(macro(*args))
+    except jinja2.TemplateError as exc:
+        raise KumihanError(f"template error in the macro {macro.name}: {exc}", file="templates/ (macros)",
+                           hint="correct the macro; see the README for the data it is given") from None
+
+
 def japanese_date(value: dt.date | None) -> str:
     """Format a date as 2024年2月1日."""
     if value is None:
@@ -121,9 +130,9 @@ def article_context(article: Article, noteref_macro, figure_macro, image_data, *
     images = {im.src: image_data(im) for im in article.images}
 
     def markup(html: str) -> str:
-        html = _NOTEREF.sub(lambda m: str(noteref_macro(notes[int(m.group(1))], m.group(2))), html)
+        html = _NOTEREF.sub(lambda m: _called(noteref_macro, notes[int(m.group(1))], m.group(2)), html)
         html = mark_attributions(mark_lists(html, list_style)) if "<" in html else html
-        return replace_images(html, images, figure_macro) if images else html
+        return replace_images(html, images, lambda *a: _called(figure_macro, *a)) if images else html
 
     return {
         "slug": article.slug, "meta": article.meta, "headings": article.headings,

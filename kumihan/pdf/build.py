@@ -276,8 +276,13 @@ def _fit_image(image, page) -> dict:
     tier_length = page.chars_per_column * page.em_mm
     scale = min(1.0, tier_length / height, 0.9 * page.text_width_mm / width)
     width, height = width * scale, height * scale
+    # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
+    inline = page.em_mm / width
     return {"uri": image.path.as_uri(), "width_mm": _mm(width), "height_mm": _mm(height),
             "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
+            "inline": {"uri": image.path.as_uri(), "width_mm": _mm(width * inline), "height_mm": _mm(height * inline),
+                       "left_mm": _mm((height - width) * inline / 2), "top_mm": _mm((width - height) * inline / 2),
+                       "placeholder": False},
             "ppi": image.width / (width / 25.4), "placeholder": image.placeholder, "name": image.src}
 
 

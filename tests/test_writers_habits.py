@@ -1,0 +1,73 @@
+"""What magazine writers do in Markdown, and what the editions make of it: lists nested by two or three
+spaces, a paragraph indented by hand, half-width katakana, an icon among text, a section break, CRLF."""
+
+import re
+import zipfile
+
+import pytest
+
+from kumihan.errors import Report
+from kumihan.pipeline import load_book
+
+from conftest import article, run_build
+from pdfcheck import VerticalPDF
+
+
+def body_of(project, text):
+    root = project({"a.md": article(text)})
+    return load_book(root, Report()).articles[0].body_html
+
+
+@pytest.mark.parametrize("source", [
+    "1. 一\n2. 二\n   1. 入れ子\n   2. 入れ子\n3. 三\n",      # three spaces, under "1. "
+    "1. 一\n2. 二\n    1. 入れ子\n    2. 入れ子\n3. 三\n",     # four, Python-Markdown's own
+], ids=["three-spaces", "four-spaces"])
+def test_lists_nest_however_deep_the_writer_indents(project, source):
+    html = body_of(project, source)
+    assert re.search(r"<li>.*二<ol[^>]*>\s*<li>.*入れ子</li>\s*<li>.*入れ子</li>\s*</ol>\s*</li>\s*<li>.*三</li>", html,
+                     re.S), html
+    assert html.count("<ol>") == 2  # the inner list is a list of its own; the outer one counts on past it
+
+
+def test_two_space_bullets_nest_and_code_in_an_item_stays_code(project):
+    html = body_of(project, "- 外\n  - 内\n- 次\n\n        項目の中のコード\n")
+    assert re.search(r"外<ul[^>]*>\s*<li>.*内</li>", html, re.S)
+    assert "<pre><code>" in html
+
+
+def test_a_hand_indent_is_not_doubled_and_halfwidth_kana_is_full_width(project):
+    html = body_of(project, "\u3000手で字下げした段落。ｶﾀｶﾅとﾊﾟﾝ。\n")
+    assert "<p>手で字下げした段落。カタカナとパン。</p>" in html
+
+
+def test_crlf_sources_build_like_lf(project):
+    text = article("一行目\n二行目\n\n- 項目\n").replace("\n", "\r\n")
+    root = project({"a.md": text})
+    assert "<p>一行目二行目</p>" in load_book(root, Report()).articles[0].body_html
+
+
+def test_an_icon_among_text_is_the_size_of_a_character_and_a_break_is_a_short_rule(project, tmp_path):
+    from PIL import Image
+    root = project({"a.md": article("行の中の画像![印](icon.png)もある。\n\n***\n\n次の節。\n")})
+    Image.new("RGB", (120, 120), (10, 120, 10)).save(root / "content" / "icon.png", dpi=(300, 300))
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    import pdfplumber
+    with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
+        page = pdf.pages[1]
+        (image,) = page.images
+        assert image["x1"] - image["x0"] == pytest.approx(9.0, abs=0.3)  # one em across the column
+        rules = [e for e in page.edges if e["orientation"] == "v" and 40 < e["bottom"] - e["top"] < 80]
+        assert rules, "the section break is a short rule along the column"
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        assert "<hr/>" in z.read("item/xhtml/p-001.xhtml").decode()
+
+
+def test_a_mistake_in_a_template_macro_is_a_one_line_error(project):
+    root = project({"a.md": article("本文[^a]。\n\n[^a]: 注。\n")})
+    macros = root / "templates" / "pdf" / "macros.html"
+    macros.write_text(macros.read_text(encoding="utf-8").replace("note.number", "note.nummer"), encoding="utf-8")
+    result = run_build(root, "pdf")
+    assert result.returncode == 1
+    (line,) = [e for e in result.stderr.splitlines() if e.startswith("error:")]
+    assert "template error in the macro noteref" in line and "nummer" in line
