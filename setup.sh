@@ -5,10 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-packages=(fontconfig fonts-noto-cjk fonts-symbola fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)
+packages=(fontconfig fonts-noto-cjk fonts-symbola fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+          libgs-common)
 extra=""
 if [ "${1:-}" = "--test" ]; then
-  packages+=(poppler-utils qpdf fonts-ipaexfont-mincho)
+  packages+=(poppler-utils qpdf fonts-ipaexfont-mincho ghostscript)
   command -v java >/dev/null 2>&1 || packages+=(default-jre-headless)
   extra="[test]"
 fi

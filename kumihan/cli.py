@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="build.py", description="Build the vertical Japanese PDF and EPUB "
                                      "of the articles in content/.", epilog=_EPILOG)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check,preflight}")
     sub.add_parser("pdf", parents=[common, pdf_opts, proof], help="write the vertical (縦組) PDF",
                    description="Write the vertical (縦組) PDF to the output folder.", epilog=_EPILOG)
     sub.add_parser("epub", parents=[common, proof], help="write the vertical EPUB 3",
@@ -47,6 +47,10 @@ def _parser() -> argparse.ArgumentParser:
                            description="Check the articles for broken notes, brackets, damaged text and "
                            "metadata, without building.", epilog=_EPILOG)
     check.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: content/)")
+    flight = sub.add_parser("preflight", parents=[common], help="check a PDF as a printer's preflight does",
+                            description="Check a PDF as a printer's preflight does (PDF/X, OutputIntent, colour "
+                            "spaces, text in K only, fonts, boxes, annotations, images).", epilog=_EPILOG)
+    flight.add_argument("pdf", type=Path, help="the PDF to check")
     return parser
 
 
@@ -79,6 +83,15 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
             errors = sum(f.severity == "error" or (args.strict and f.severity == "warning") for f in findings)
             warnings = sum(f.severity == "warning" for f in findings) if not args.strict else 0
             print(f"{count} file(s) checked: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+            return EXIT_ERROR if errors else EXIT_OK
+        if args.command == "preflight":
+            from .preflight import preflight
+            pdf = args.pdf if args.pdf.is_absolute() else Path.cwd() / args.pdf
+            findings = preflight(pdf)
+            for f in findings:
+                print(f"{args.pdf}: {f.severity}: {f.rule}: {f.message}")
+            errors = sum(f.severity == "error" or (args.strict and f.severity == "warning") for f in findings)
+            print(f"preflight: {errors} error(s)", file=sys.stderr)
             return EXIT_ERROR if errors else EXIT_OK
         from .pipeline import build
         targets = ["pdf", "epub"] if args.command == "all" else [args.command]

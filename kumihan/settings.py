@@ -69,6 +69,11 @@ class PageFormat:
     running_head: str = _key("article", "柱: \"article\", \"book\" or \"none\"", choices=("article", "book", "none"))
     print_ready: bool = _key(False, "as --print-ready")
     bleed_mm: float = _key(3.0, "塗り足し, with --print-ready", minimum=0)
+    crop_marks: bool = _key(True, "トンボ with --print-ready; false for print-on-demand (bleed, no marks)")
+    print_colour: str = _key("cmyk", "with --print-ready: images in \"cmyk\", or \"gray\" for a one-colour (1C) edition",
+                             choices=("cmyk", "gray"))
+    output_profile: str = _key("", "with --print-ready: the CMYK output profile (.icc) for the OutputIntent, e.g. "
+                               "JapanColor2001Coated.icc; empty: Ghostscript's CMYK profile")
 
     @property
     def em_mm(self) -> float:

@@ -31,6 +31,7 @@ from ..render import article_context, build_time, environment, render, styleshee
 from .finish import finisher
 from .blocks import label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
+from .press import output_profile, print_image
 from .ruby import set_ruby
 from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
                             vertical_font_name)
@@ -54,12 +55,13 @@ def _chars_of(html: str) -> set[str]:
     return set(htmllib.unescape(_TAG.sub("", body)))
 
 
-def book_html(book: Book, env=None) -> str:
-    """Render the book through templates/pdf as HTML, before vertical setting and page geometry."""
+def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
+    """Render the book through templates/pdf as HTML, before vertical setting and page geometry.
+    ``image_file(image)`` is the file the PDF draws for an image (for print, converted)."""
     settings, page = book.settings, book.settings.page
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
-    articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page),
+    articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page, image_file(im)),
                                 list_style=page.list_style)
                 for a in book.articles]
     # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
@@ -75,7 +77,15 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     settings, page = book.settings, book.settings.page
     env = environment(settings)
     _check_resolution(book, report)
-    html = book_html(book, env)
+    press = page.print_ready
+    profile = output_profile(settings) if press else None
+
+    def image_file(image):
+        if not press or image.placeholder:
+            return image.path
+        return print_image(image.path, profile, page.print_colour == "gray", settings.cache_dir)
+
+    html = book_html(book, env, image_file)
     html = wrap_code(html, page.chars_per_column)
     html = label_bookmarks(html, {hid: text for a in book.articles for _, hid, text in a.headings})
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
@@ -90,11 +100,13 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                  ("gothic", "bold", "mono")}
     fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "selectors": selectors.get(f.role, "")}
              for f, (family, path) in zip(faces, names)]
-    mark = emphasis_mark(faces[0].source, settings.cache_dir) if "kenten" in html else None
+    mark = (emphasis_mark(faces[0].source, settings.cache_dir, ink=INK_PRESS if press else INK_SCREEN)
+            if "kenten" in html else None)
 
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
         env, "pdf/page.css", page=page, fonts=fonts, emphasis_mark=mark.as_uri() if mark else None,
+        output_profile=profile.as_uri() if profile else None,
         pitch=page.font_size_pt * (1 + page.line_gap_em),
         landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
         margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
@@ -133,8 +145,11 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=css.relative_to(settings.root),
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
-        late = engine.write_pdf(html, settings.root, out_path, finisher(bleed_mm=bleed_mm), settings.identifier,
-                                font_ready=fonts_ready, inspect=inspect, arrange=arrange)
+        late = engine.write_pdf(html, settings.root, out_path,
+                                finisher(bleed_mm=bleed_mm, marks=page.crop_marks, press=press,
+                                         identifier=settings.identifier),
+                                settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
+                                pdf_variant="pdf/x-4" if press else None)
     _report_engine(late, [], book, report, missing=missing())
     return out_path
 
@@ -267,7 +282,10 @@ DEFAULT_DPI = 300  # the natural size of an image that records no resolution
 PRINT_PPI = 300  # below this, a placed image prints soft (print.md: printers ask for 300–350)
 
 
-def _fit_image(image, page) -> dict:
+INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB black, or K100 for the press
+
+
+def _fit_image(image, page, file: Path | None = None) -> dict:
     """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
     one tier's column length and nine tenths of the text area's width, upright once the page is turned."""
     dpi = image.dpi or DEFAULT_DPI
@@ -278,9 +296,10 @@ def _fit_image(image, page) -> dict:
     width, height = width * scale, height * scale
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width
-    return {"uri": image.path.as_uri(), "width_mm": _mm(width), "height_mm": _mm(height),
+    uri = (file or image.path).as_uri()
+    return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height),
             "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
-            "inline": {"uri": image.path.as_uri(), "width_mm": _mm(width * inline), "height_mm": _mm(height * inline),
+            "inline": {"uri": uri, "width_mm": _mm(width * inline), "height_mm": _mm(height * inline),
                        "left_mm": _mm((height - width) * inline / 2), "top_mm": _mm((width - height) * inline / 2),
                        "placeholder": False},
             "ppi": image.width / (width / 25.4), "placeholder": image.placeholder, "name": image.src}

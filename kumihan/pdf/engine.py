@@ -134,7 +134,8 @@ def _few_collections():
 def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               font_ready: Callable[[], object] = lambda: None,
               inspect: Callable[[list[EngineMessage], list[Overflow]], None] = lambda m, o: None,
-              arrange: Callable[[object, str], str | None] = lambda document, html: None) -> list[EngineMessage]:
+              arrange: Callable[[object, str], str | None] = lambda document, html: None,
+              pdf_variant: str | None = None) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
@@ -162,7 +163,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
                                  for o in _overflows(number, page._page_box)])
         written = len(messages)
         with atomic_output(out_path) as tmp:
-            document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False)
+            document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False,
+                               **({"pdf_variant": pdf_variant} if pdf_variant else {}))
     return messages[written:]
 
 

@@ -6,6 +6,7 @@ Works on pydyf's objects in WeasyPrint's ``finisher`` hook, before the file is w
 from __future__ import annotations
 
 import re
+import uuid
 
 import pydyf
 
@@ -61,15 +62,22 @@ def _registration_marks(pdf: pydyf.PDF, page: dict, bleed_mm: float) -> None:
     page["Contents"] = pydyf.Array([marks.reference, page["Contents"]])
 
 
-def finisher(direction_r2l: bool = True, bleed_mm: float | None = None):
+def finisher(direction_r2l: bool = True, bleed_mm: float | None = None, *, marks: bool = True,
+             press: bool = False, identifier: str = ""):
+    """The finisher: pages turned, right-to-left spreads, plain bookmark titles; with ``bleed_mm`` and
+    ``marks``, トンボ; for the press (PDF/X-4), no annotations and an XMP document id that does not change."""
     def finish(document, pdf: pydyf.PDF):
         # Turn every page a quarter clockwise: the landscape layout becomes vertical columns. /Rotate rather than
         # a content transform keeps bookmark and link destinations valid.
         kids = pdf.pages["Kids"]  # pydyf keeps references flat: number, 0, "R"
         for number in kids[::3]:
-            pdf.objects[number]["Rotate"] = 90
-            if bleed_mm is not None:
-                _registration_marks(pdf, pdf.objects[number], bleed_mm)
+            page = pdf.objects[number]
+            page["Rotate"] = 90
+            if bleed_mm is not None and marks:
+                _registration_marks(pdf, page, bleed_mm)
+            if press:
+                # PDF/X allows no annotation inside the page: the notes' links are for the screen edition.
+                page.pop("Annots", None)
         # Bookmarks are made from the headings' text: drop the invisible break controls added for kinsoku.
         for obj in pdf.objects:
             if isinstance(obj, dict) and isinstance(obj.get("Title"), pydyf.String):
@@ -78,4 +86,17 @@ def finisher(direction_r2l: bool = True, bleed_mm: float | None = None):
         if direction_r2l:
             pdf.catalog["ViewerPreferences"] = pydyf.Dictionary({"Direction": "/R2L"})
             pdf.catalog["PageLayout"] = "/TwoPageRight"
+        if press and "Metadata" in pdf.catalog:
+            _fixed_document_id(pdf, identifier)
     return finish
+
+
+_DOCUMENT_ID = re.compile(rb"xmp\.did:[0-9a-f-]{36}")
+
+
+def _fixed_document_id(pdf: pydyf.PDF, identifier: str) -> None:
+    """WeasyPrint gives the XMP of a PDF/X-4 a random document id: derive it from the book's identifier, so that
+    two builds of the same book are the same bytes."""
+    stream = pdf.objects[int(pdf.catalog["Metadata"].split()[0])]
+    did = b"xmp.did:" + str(uuid.uuid5(uuid.NAMESPACE_URL, "kumihan:" + identifier)).encode()
+    stream.stream = [_DOCUMENT_ID.sub(did, part if isinstance(part, bytes) else part.encode()) for part in stream.stream]

@@ -196,13 +196,14 @@ class _Face:
 MARK_VERSION = "1"
 
 
-def emphasis_mark(source: FontSource, cache_dir: Path, mark: str = "\ufe45") -> Path:
+def emphasis_mark(source: FontSource, cache_dir: Path, mark: str = "\ufe45", ink: str = "#000") -> Path:
     """Return an SVG tile, one em long and half an em wide, with the face's emphasis mark (﹅, JLREQ §3.2.7) at
     half size, turned for the landscape frame like an upright glyph.  Repeated along a run of text on the
-    side of its glyphs, it sets 圏点 beside each character; as a picture, it stays out of the text layer."""
+    side of its glyphs, it sets 圏点 beside each character; as a picture, it stays out of the text layer.  ``ink`` is
+    its colour (K100 for the press)."""
     stat = source.path.stat()
     key = hashlib.sha256("\0".join([MARK_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
-                                     str(source.index), mark]).encode()).hexdigest()[:16]
+                                     str(source.index), mark, ink]).encode()).hexdigest()[:16]
     out = cache_dir / f"mark-{key}.svg"
     if out.exists():
         return out
@@ -219,7 +220,7 @@ def emphasis_mark(source: FontSource, cache_dir: Path, mark: str = "\ufe45") -> 
         face.rotated(face.vertical_glyph(mark, gid), turned)
         path = pen.getCommands()
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {face.upem} {face.upem // 2}" '
-           f'width="{face.upem}" height="{face.upem // 2}"><path d="{path}" fill="#000"/></svg>')
+           f'width="{face.upem}" height="{face.upem // 2}"><path d="{path}" fill="{ink}"/></svg>')
     with atomic_write(out) as tmp:
         tmp.write_text(svg, encoding="utf-8")
     return out
