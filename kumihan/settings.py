@@ -74,6 +74,8 @@ class PageFormat:
                              choices=("cmyk", "gray"))
     output_profile: str = _key("", "with --print-ready: the CMYK output profile (.icc) for the OutputIntent, e.g. "
                                "JapanColor2001Coated.icc; empty: Ghostscript's CMYK profile")
+    pdf_standard: str = _key("x-4", "with --print-ready: \"x-4\", or \"x-1a\" through Ghostscript (see the README for "
+                             "what it loses)", choices=("x-4", "x-1a"))
 
     @property
     def em_mm(self) -> float:

@@ -109,3 +109,21 @@ def test_an_output_profile_that_is_not_cmyk_is_refused_in_one_line(project):
     assert result.returncode == 1
     (line,) = [e for e in result.stderr.splitlines() if e.startswith("error:")]
     assert "is not a CMYK ICC profile" in line and "output_profile" in line
+
+
+def test_pdfx1a_through_ghostscript_for_printers_that_insist(tmp_path):
+    root = reprint_copy(tmp_path)
+    toml = root / "book.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('preset = "a5-book"', 'preset = "a5-book"\npdf_standard = "x-1a"'),
+                    encoding="utf-8")
+    result = run_build(root, "pdf", "--print-ready")
+    assert result.returncode == 0, result.stderr
+    pdf = root / "dist" / "toa-680.pdf"
+    flight = preflight(pdf)
+    assert flight.returncode == 0 and "declared PDF/X-1a:2001, PDF 1.3" in flight.stdout, flight.stdout
+    assert all(c == m == y == 0 for c, m, y, _ in inkcov(pdf))
+    page = PdfReader(pdf).pages[1]
+    trim = [float(v) for v in page.trimbox]
+    mm = 72 / 25.4
+    assert (round((trim[2] - trim[0]) / mm), round((trim[3] - trim[1]) / mm)) == (148, 210)  # portrait, as read
+    assert not list((root / ".kumihan-cache").glob("print-ready-x4.pdf"))

@@ -26,12 +26,12 @@ from ..errors import Finding, Report
 from ..jlreq import full_width_marks, glue_kinsoku, mark_tcy
 from ..markdown_ext import find_line
 from ..model import Article, Book
-from ..output import atomic_write
+from ..output import atomic_output, atomic_write
 from ..render import article_context, build_time, environment, render, stylesheet
 from .finish import finisher
 from .blocks import label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
-from .press import output_profile, print_image
+from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
 from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
                             vertical_font_name)
@@ -145,12 +145,18 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=css.relative_to(settings.root),
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
-        late = engine.write_pdf(html, settings.root, out_path,
+        x1a = press and page.pdf_standard == "x-1a"
+        written = settings.cache_dir / "print-ready-x4.pdf" if x1a else out_path
+        late = engine.write_pdf(html, settings.root, written,
                                 finisher(bleed_mm=bleed_mm, marks=page.crop_marks, press=press,
                                          identifier=settings.identifier),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
                                 pdf_variant="pdf/x-4" if press else None)
     _report_engine(late, [], book, report, missing=missing())
+    if x1a:
+        with atomic_output(out_path) as tmp:
+            convert_to_x1a(written, tmp, profile, settings.title)
+        written.unlink(missing_ok=True)
     return out_path
 
 

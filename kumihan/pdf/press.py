@@ -9,6 +9,7 @@ LittleCMS through Pillow.
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from ..errors import KumihanError
@@ -74,3 +75,51 @@ def print_image(path: Path, profile: Path, gray: bool, cache_dir: Path) -> Path:
                                                    renderingIntent=ImageCms.Intent.RELATIVE_COLORIMETRIC)
                 im.save(tmp, format="JPEG", quality=95, **extra)
     return out
+
+
+def _ps_text(text: str) -> str:
+    """A PostScript string of ``text`` (UTF-16 with its byte-order mark, as PDF text strings take it)."""
+    return "<" + ("\ufeff" + text).encode("utf-16-be").hex().upper() + ">"
+
+
+def convert_to_x1a(source: Path, target: Path, profile: Path, title: str) -> None:
+    """Convert a PDF/X-4 file to PDF/X-1a:2001 through Ghostscript, for printers that insist on it.
+
+    What is lost (README): Ghostscript re-encodes the fonts, so text extraction of tate-chu-yoko numbers breaks;
+    links, the viewer preferences and the outline go; the file is no longer reproducible byte for byte."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    gs = shutil.which("gs")
+    if gs is None:
+        raise KumihanError("PDF/X-1a needs Ghostscript, which is not installed",
+                           hint="apt-get install ghostscript, or set [pdf] pdf_standard = \"x-4\"")
+    template = next(Path("/usr/share/ghostscript").glob("*/lib/PDFX_def.ps"), None)
+    if template is None:
+        raise KumihanError("Ghostscript's PDFX_def.ps is missing", hint="apt-get install libgs-common")
+    definition = template.read_text(encoding="latin-1")
+    definition = definition.replace("(PDF/X-3:2002)", "(PDF/X-1a:2001)")
+    definition = definition.replace("/Title (Title)", f"/Title {_ps_text(title)}")
+    definition = re.sub(r"/ICCProfile \(.*?\) def", f"/ICCProfile ({profile}) def", definition)
+    name = _profile_name(profile)
+    definition = definition.replace("/OutputConditionIdentifier (CGATS TR001)", f"/OutputConditionIdentifier {_ps_text(name)}")
+    definition = definition.replace("/Info (none)", f"/Info {_ps_text(name)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        ps = Path(tmp) / "PDFX_def.ps"
+        ps.write_text(definition, encoding="latin-1")
+        result = subprocess.run(
+            [gs, "-q", "-dPDFX", "-dBATCH", "-dNOPAUSE", "-sDEVICE=pdfwrite", "-dCompatibilityLevel=1.4",
+             "-dAutoRotatePages=/None",  # it would turn the vertical pages by the direction of their text
+             "-sColorConversionStrategy=CMYK", "-sProcessColorModel=DeviceCMYK", "-dPDFXCompatibilityPolicy=1",
+             f"--permit-file-read={profile}", f"-sOutputFile={target}", str(ps), str(source)],
+            capture_output=True, text=True, timeout=600)
+    if result.returncode != 0 or not target.exists():
+        raise KumihanError(f"Ghostscript could not write PDF/X-1a: {(result.stderr or result.stdout).strip()[:200]}",
+                           hint="set [pdf] pdf_standard = \"x-4\", which most printers accept")
+
+
+def _profile_name(profile: Path) -> str:
+    from PIL import ImageCms
+    p = ImageCms.ImageCmsProfile(profile.open("rb")).profile
+    return p.model or p.profile_description or profile.stem
