@@ -122,7 +122,6 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
                    hint="write tags: [国際政治・外交, 米国]")
     corrections = records("corrections", CORRECTION_KEYS, Correction)
     queries = records("queries", QUERY_KEYS, Query)
-    errors.raise_any()
     author = top.get("author")
     authors = [author] if isinstance(author, str) else list(author or [])
     if not all(isinstance(a, str) and a.strip() for a in authors):
