@@ -103,7 +103,7 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
                 add(n, 1, ERROR, "note-duplicate", f"note [^{label}] is defined twice (first on line {definitions[label]})")
             else:
                 definitions[label] = n
-            line = " " * d.end() + line[d.end():]
+            line = " " * d.start(2) + line[d.start(2):]  # the label aside; the note's text is checked
         for m in NOTE_REFERENCE_RE.finditer(line):
             references.setdefault(m.group(1), (n, m.start() + 1))
         for col, ch in enumerate(line, start=1):

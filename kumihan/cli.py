@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="build.py", description="Build the vertical Japanese PDF and EPUB "
                                      "of the articles in content/.", epilog=_EPILOG)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check,preflight}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check,preflight,import}")
     sub.add_parser("pdf", parents=[common, pdf_opts, proof], help="write the vertical (縦組) PDF",
                    description="Write the vertical (縦組) PDF to the output folder.", epilog=_EPILOG)
     sub.add_parser("epub", parents=[common, proof], help="write the vertical EPUB 3",
@@ -47,6 +47,13 @@ def _parser() -> argparse.ArgumentParser:
                            description="Check the articles for broken notes, brackets, damaged text and "
                            "metadata, without building.", epilog=_EPILOG)
     check.add_argument("paths", nargs="*", type=Path, help="files or folders to check (default: content/)")
+    bring = sub.add_parser("import", parents=[common], help="bring a source into content/ as Markdown",
+                           description="Import plain-text copies, saved web pages (.html) or Word manuscripts "
+                           "(.docx) into content/ as Markdown with front matter and notes, then check them. The "
+                           "text is kept as received: check names what it lost.", epilog=_EPILOG)
+    bring.add_argument("files", nargs="+", help="the sources (never an address: save a page first)")
+    bring.add_argument("--slug", help="the article's file name (one source only)")
+    bring.add_argument("--force", action="store_true", help="replace an article of the same name")
     flight = sub.add_parser("preflight", parents=[common], help="check a PDF as a printer's preflight does",
                             description="Check a PDF as a printer's preflight does (PDF/X, OutputIntent, colour "
                             "spaces, text in K only, fonts, boxes, annotations, images).", epilog=_EPILOG)
@@ -57,6 +64,35 @@ def _parser() -> argparse.ArgumentParser:
 def _print_warnings(report: Report) -> None:
     for w in report.warnings:
         print(f"warning: {w}", file=sys.stderr)
+
+
+def _import(root: Path, args, report: Report) -> int:
+    """Import each source, then check what was written (the findings name what the source lost)."""
+    from .check import check_text
+    from .importer import import_source, source_path
+    from .settings import load_settings
+
+    if args.slug and len(args.files) > 1:
+        raise KumihanError("--slug names one article, but several files were given",
+                           hint="import the files one by one, or leave --slug out")
+    content = root / "content"
+    fullwidth = True
+    if (root / "book.toml").exists():
+        settings = load_settings(root, report)
+        content, fullwidth = root / settings.content_dir, settings.fullwidth_punctuation
+    content.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in args.files:
+        target, how = import_source(source_path(name, Path.cwd()), content, slug=args.slug, force=args.force)
+        shown = target.relative_to(root) if target.is_relative_to(root) else target
+        print(f"imported  {name} → {shown} (read as {how})")
+        written.append((target, shown))
+    for target, shown in written:
+        for finding in check_text(shown, target.read_text(encoding="utf-8"), fullwidth_punctuation=fullwidth,
+                                  root=root):
+            print(finding.check_line())
+    _print_warnings(report)
+    return EXIT_OK
 
 
 def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> int:
@@ -84,6 +120,8 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
             warnings = sum(f.severity == "warning" for f in findings) if not args.strict else 0
             print(f"{count} file(s) checked: {errors} error(s), {warnings} warning(s)", file=sys.stderr)
             return EXIT_ERROR if errors else EXIT_OK
+        if args.command == "import":
+            return _import(root, args, report)
         if args.command == "preflight":
             from .preflight import preflight
             pdf = args.pdf if args.pdf.is_absolute() else Path.cwd() / args.pdf

@@ -60,3 +60,9 @@ def test_strict_makes_warnings_errors(project):
     assert run_build(root, "check").returncode == 0
     result = run_build(root, "check", "--strict")
     assert result.returncode == 1 and ": error: lost-unit: " in result.stdout
+
+
+def test_the_text_of_a_note_definition_is_checked_too(tmp_path):
+    text = article("本文[^a]。\n\n[^a]: 声明文、20231113日。「閉じない。\n")
+    found = [(f.line, f.rule) for f in check_text(tmp_path / "a.md", text)]
+    assert (8, "lost-unit") in found and (8, "brackets") in found
