@@ -159,6 +159,9 @@ def escape_markdown(text: str) -> str:
 # --- HTML (saved web pages, and Word through mammoth) ------------------------------------------------------------
 
 _PLACEHOLDER = "KUMIHANNOTE{}X"
+# A note's own mark at its start: [1], (1), 注1, or 1 followed by a separator (not the 2023 of 2023年).
+_LEADING_MARK = re.compile(r"^(\s*(?:<[^>]+>\s*)*)(?:[\[(（]\d{1,3}[\])）]|注\d{1,3}|\d{1,3}(?=[\s　:：.．]))[\s　:：.．]*")
+_NOTES_HEADING = re.compile(r"注|註|脚注|注釈|原注|Notes?|Footnotes|References", re.IGNORECASE)
 
 
 def _notes_and_refs(doc) -> dict[str, str]:
@@ -197,6 +200,11 @@ def _notes_and_refs(doc) -> dict[str, str]:
     for el in list(doc.iter("ol", "ul", "section", "aside", "div")):
         if el.getparent() is not None and not (el.text_content() or "").strip():
             el.getparent().remove(el)
+    for heading in list(doc.iter("h1", "h2", "h3", "h4", "h5", "h6")):
+        following = heading.getnext()
+        if (notes and _NOTES_HEADING.fullmatch(heading.text_content().strip())
+                and (following is None or following.tag in ("h1", "h2", "h3", "h4", "h5", "h6"))):
+            heading.getparent().remove(heading)
     return notes
 
 
@@ -220,9 +228,10 @@ def _note_html(element) -> str:
     for a in list(copy.iter("a")):
         if (a.get("href") or "").startswith("#") and re.fullmatch(r"\s*[↑↩︎^]*\s*(戻る|本文へ戻る|back)?\s*[↑↩]*\s*", a.text_content() or ""):
             a.drop_tree()
-    # The note's content, not the list item or block that holds it.
-    return htmllib.escape(copy.text or "", quote=False) + "".join(
+    # The note's content, not the list item or block that holds it, nor the mark it starts with ([1], 注1).
+    content = htmllib.escape(copy.text or "", quote=False) + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in copy)
+    return _LEADING_MARK.sub(r"\1", content, count=1)
 
 
 def _ruby_to_vfm(doc) -> None:
