@@ -29,6 +29,7 @@ from .errors import KumihanError
 from .output import atomic_write
 
 ENCODINGS = ("utf-8", "cp932", "euc_jp")
+_HALFWIDTH = re.compile("[\uff61-\uff9f]")
 
 
 @dataclass
@@ -56,13 +57,20 @@ def decode(raw: bytes, path: Path) -> tuple[str, str]:
         text, name = raw[3:].decode("utf-8", errors="strict"), "UTF-8 with BOM"
     else:
         text = name = None
+        readings = {}
         for encoding in ENCODINGS:
             try:
-                text = raw.decode(encoding)
-                name = {"utf-8": "UTF-8", "cp932": "Shift_JIS (CP932)", "euc_jp": "EUC-JP"}[encoding]
-                break
+                readings[encoding] = raw.decode(encoding)
             except UnicodeDecodeError:
                 continue
+            if encoding == "utf-8":
+                break
+        if readings:
+            # EUC-JP read as CP932 often decodes without an error, as half-width katakana: the reading with the
+            # fewest of them is the text.
+            encoding = min(readings, key=lambda e: (len(_HALFWIDTH.findall(readings[e])), ENCODINGS.index(e)))
+            text = readings[encoding]
+            name = {"utf-8": "UTF-8", "cp932": "Shift_JIS (CP932)", "euc_jp": "EUC-JP"}[encoding]
         if text is None:
             from charset_normalizer import from_bytes
             best = from_bytes(raw).best()

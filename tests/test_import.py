@@ -70,6 +70,14 @@ def test_the_source_as_received_imports_builds_and_check_names_its_losses(projec
         assert want in text, want
 
 
+@pytest.mark.parametrize("encoding,named", [("utf-8", "UTF-8"), ("cp932", "Shift_JIS (CP932)"), ("euc_jp", "EUC-JP")])
+def test_short_texts_are_read_in_their_encoding(encoding, named):
+    from pathlib import Path
+    from kumihan.importer import decode
+    for text in ("あいう", "町の記憶", "短い。"):
+        assert decode(text.encode(encoding), Path("x.txt")) == (text, named)
+
+
 def test_plain_text_in_shift_jis_with_crlf(project):
     root = empty_project(project)
     source = root.parent / "machi.txt"
