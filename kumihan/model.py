@@ -121,11 +121,24 @@ class Article:
     images: tuple[Image, ...] = ()
     anchors: tuple[tuple[str, str], ...] = ()
     """(what a link names after #, the id of the element it names): ids the writer gave, headings' slugs."""
+    role: str = "article"
+    """``front`` (はしがき, 凡例), ``article`` or ``back`` (あとがき): where it stands in the edition."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A part of the edition (部, 特集, 連載): its title, its articles' slugs, its 扉, where its articles open."""
+
+    title: str
+    slugs: tuple[str, ...]
+    door: bool = True
+    opening: str | None = None
 
 
 @dataclass(frozen=True)
 class Book:
-    """The edition: its settings and its articles in order."""
+    """The edition: its settings, its articles in order (front matter, the articles, back matter), its parts."""
 
     settings: "Settings"  # noqa: F821  (kumihan.settings.Settings; kept out of the import graph)
     articles: tuple[Article, ...]
+    parts: tuple[Part, ...] = ()

@@ -10,7 +10,7 @@ from typing import Callable
 from .errors import Report
 from .links import resolve_links
 from .model import Book
-from .reader import read_articles
+from .reader import book_parts, read_articles
 from .settings import load_settings
 
 
@@ -42,7 +42,7 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
     settings = stage("settings", load_settings, root, report, print_ready)
     if placeholders:
         settings = replace(settings, placeholders=True)
-    book = Book(settings, stage("articles", read_articles, settings, report))
+    book = Book(settings, stage("articles", read_articles, settings, report), book_parts(settings))
     book = resolve_links(book, report)
     out_dir = out_dir if out_dir.is_absolute() else settings.root / out_dir
     return [stage(target, WRITERS[target], book, out_dir, report) for target in targets]
@@ -51,4 +51,4 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
 def load_book(root: Path, report: Report) -> Book:
     """Read settings and articles without writing anything (for ``check`` and the tests)."""
     settings = load_settings(root, report)
-    return resolve_links(Book(settings, read_articles(settings, report)), report)
+    return resolve_links(Book(settings, read_articles(settings, report), book_parts(settings)), report)

@@ -15,7 +15,7 @@ from markdown.extensions.tables import TableExtension
 from .errors import Finding, KumihanError, Report
 from .frontmatter import parse_front_matter, split_front_matter
 from .markdown_ext import ArticleExtension, find_line
-from .model import Article, Image, Note
+from .model import Article, Image, Note, Part
 from .settings import Settings
 from .xhtml import clean
 
@@ -25,32 +25,51 @@ MAX_LINE = 50_000
 MAX_NOTES = 2_000
 
 
-def article_paths(settings: Settings) -> list[Path]:
-    """List the article files in book order: as ``[book] articles`` says, else by file name."""
+def article_paths(settings: Settings) -> list[tuple[Path, str]]:
+    """List the files of the book in order, each with its role: front matter (``[book] front``), the articles
+    (as ``[[parts]]`` and ``[book] articles`` say, else every other file in file-name order), back matter."""
     content = settings.root / settings.content_dir
     if not content.is_dir():
         raise KumihanError(f"no content folder {settings.content_dir}/", file=settings.root / "book.toml",
                            hint=f"create {settings.content_dir}/ with one Markdown file per article")
-    if settings.articles:
-        paths = []
-        for name in settings.articles:
-            p = (content / name).resolve()
-            if not p.is_relative_to(content.resolve()) or not p.is_file():
-                raise KumihanError(f"article {name!r} listed in book.toml is not a file in {settings.content_dir}/",
-                                   file=settings.root / "book.toml", hint="correct the name in [book] articles")
-            paths.append(p)
-        return paths
-    paths = sorted(p for p in content.glob("*.md") if p.is_file())
-    if not paths:
+
+    def file(name: str, key: str) -> Path:
+        p = (content / name).resolve()
+        if not p.is_relative_to(content.resolve()) or not p.is_file():
+            raise KumihanError(f"{name!r} listed in book.toml ({key}) is not a file in {settings.content_dir}/",
+                               file=settings.root / "book.toml", hint=f"correct the name in {key}")
+        return p
+
+    front = [file(n, "[book] front") for n in settings.front]
+    back = [file(n, "[book] back") for n in settings.back]
+    listed = [n for part in settings.parts for n in part.articles]
+    listed += [n for n in settings.articles if n not in listed]
+    if listed:
+        body = [file(n, "[book] articles or [[parts]]") for n in listed]
+    else:
+        body = sorted(p for p in content.glob("*.md") if p.is_file() and p.resolve() not in front + back)
+    if not body:
         raise KumihanError(f"no articles (*.md) in {settings.content_dir}/", file=content,
                            hint="add an article as Markdown with YAML front matter")
-    return paths
+    return [(p, "front") for p in front] + [(p, "article") for p in body] + [(p, "back") for p in back]
+
+
+def slug_of(path: Path) -> str:
+    """An article's slug, from its file name: the prefix of its ids, unique in the book."""
+    slug = re.sub(r"[^a-z0-9-]+", "-", path.stem.lower()).strip("-") or "article"
+    return "a-" + slug if slug[0].isdigit() else slug
 
 
 def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
     """Read every article of the book, in order."""
-    return tuple(read_article(p, settings.root, report, placeholders=settings.placeholders)
-                 for p in article_paths(settings))
+    return tuple(replace(read_article(p, settings.root, report, placeholders=settings.placeholders), role=role)
+                 for p, role in article_paths(settings))
+
+
+def book_parts(settings: Settings) -> tuple[Part, ...]:
+    """The parts of the edition, naming their articles by slug."""
+    return tuple(Part(p.title, tuple(slug_of(Path(n)) for n in p.articles), p.door, p.opening)
+                 for p in settings.parts)
 
 
 def read_text(path: Path, report: Report | None = None, shown: Path | None = None) -> str:
@@ -93,9 +112,7 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     does: ``check`` runs this too, so that it refuses what the build refuses."""
     yaml_text, md_text, offset = split_front_matter(text, rel)
     meta = parse_front_matter(yaml_text, rel, report)
-    slug = re.sub(r"[^a-z0-9-]+", "-", rel.stem.lower()).strip("-") or "article"
-    if slug[0].isdigit():
-        slug = "a-" + slug
+    slug = slug_of(rel)
     for i, line in enumerate(md_text.split("\n")):
         if len(line) > MAX_LINE:
             raise KumihanError(f"a line of {len(line):,} characters", file=rel, line=offset + i,

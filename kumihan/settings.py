@@ -66,7 +66,15 @@ class PageFormat:
     tcy_max_digits: int = _key(2, "tate-chu-yoko for numbers of up to this many digits (0, 1, 2)", choices=(0, 1, 2))
     long_numbers: str = _key("sideways", "longer numbers: \"sideways\" or \"upright\" digit by digit",
                              choices=("sideways", "upright"))
-    running_head: str = _key("article", "柱: \"article\", \"book\" or \"none\"", choices=("article", "book", "none"))
+    running_head: str = _key("article", "柱: \"article\", \"book\", \"spread\" (the book's title on even pages, the "
+                             "article's on odd) or \"none\"", choices=("article", "book", "spread", "none"))
+    opening: str = _key("any", "where articles open: \"any\" page, \"odd\" or \"even\" (a part may say otherwise)",
+                        choices=("any", "odd", "even"))
+    page_multiple: int = _key(1, "台割: pad with blank pages to a multiple of 1, 2, 4, 8 or 16, the 奥付 last",
+                              choices=(1, 2, 4, 8, 16))
+    hidden_folio: bool = _key(False, "隠しノンブル: a small folio in the gutter of pages that show none")
+    editorial: str = _key("gathered", "the 校訂 record: \"gathered\" at the back (with page references) or "
+                          "\"per-article\" after each article's notes", choices=("gathered", "per-article"))
     print_ready: bool = _key(False, "as --print-ready")
     bleed_mm: float = _key(3.0, "塗り足し, with --print-ready", minimum=0)
     crop_marks: bool = _key(True, "トンボ with --print-ready; false for print-on-demand (bleed, no marks)")
@@ -141,13 +149,30 @@ TABLES: dict[str, dict[str, Key]] = {
         Key("title", str, "the edition's title (required)"), Key("subtitle", str), Key("publisher", str),
         Key("identifier", str, "stable: the EPUB's dc:identifier"), Key("language", str),
         Key("date", dt.date, "this edition's date (colophon)"),
-        Key("articles", list, "order; default: every content/*.md in file-name order"))},
+        Key("articles", list, "order; default: every content/*.md in file-name order"),
+        Key("front", list, "front matter files (はしがき, 凡例), before the 目次"),
+        Key("back", list, "back matter files (あとがき), after the articles"))},
     "paths": {k.name: k for k in (Key("content", str), Key("templates", str), Key("styles", str))},
     "output": {k.name: k for k in (Key("pdf", str), Key("epub", str))},
     "check": {"fullwidth_punctuation": Key("fullwidth_punctuation", bool,
                                            "house style: ASCII ( ) : ; , ! ? among Japanese text is a finding")},
     "pdf": PDF_KEYS,
 }
+PART_KEYS = {k.name: k for k in (
+    Key("title", str, "the part's title (第一部, 特集, 連載)"), Key("articles", list, "its articles, in order"),
+    Key("door", bool, "a 扉 page opening the part"), Key("opening", str, "where its articles open",
+                                                        choices=("any", "odd", "even")))}
+"""The keys of each ``[[parts]]`` table."""
+
+
+@dataclass(frozen=True)
+class PartSettings:
+    """A part of the edition as book.toml gives it: its title, its article files, its 扉 and openings."""
+
+    title: str
+    articles: tuple[str, ...]
+    door: bool = True
+    opening: str | None = None
 
 FULLWIDTH_PUNCTUATION_DEFAULT = True
 """The house style when ``[check] fullwidth_punctuation`` is not given (one value for build and check)."""
@@ -165,6 +190,9 @@ class Settings:
     subtitle: str | None = None
     date: dt.date | None = None
     articles: tuple[str, ...] = ()
+    front: tuple[str, ...] = ()
+    back: tuple[str, ...] = ()
+    parts: tuple[PartSettings, ...] = ()
     content_dir: str = "content"
     templates_dir: str = "templates"
     styles_dir: str = "styles"
@@ -239,6 +267,19 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
 
     errors = Errors()
     values: dict[str, dict] = {}
+    parts = []
+    for n, part in enumerate(data.pop("parts", []) if isinstance(data.get("parts"), list) else [], start=1):
+        checked = check_table(part if isinstance(part, dict) else {}, PART_KEYS, f"[[parts]] {n}: ", errors,
+                              file=path, line_of=lambda key: _line_of(text, "[parts]", key),
+                              warn=lambda message, line, hint: report.warn(Finding(message, file=path, line=line,
+                                                                                   hint=hint)),
+                              hint=f"correct {{key}} in {path.name}")
+        if "title" not in checked or not checked.get("articles"):
+            errors.add(f"part {n} needs a title and its articles", file=path, line=_line_of(text, "[parts]"),
+                       hint='write [[parts]] with title = "第一部" and articles = ["a.md", "b.md"]')
+            continue
+        parts.append(PartSettings(checked["title"], tuple(checked["articles"]), checked.get("door", True),
+                                  checked.get("opening")))
     for table, content in data.items():
         if table not in TABLES:
             report.warn(Finding(f"unknown table [{table}] ignored", file=path, line=_line_of(text, table),
@@ -277,7 +318,8 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
     return Settings(
         root=root, title=book["title"], subtitle=book.get("subtitle"),
         publisher=book.get("publisher", ""), identifier=identifier, language=book.get("language", "ja"),
-        date=book.get("date"), articles=tuple(articles),
+        date=book.get("date"), articles=tuple(articles), front=tuple(book.get("front", ())),
+        back=tuple(book.get("back", ())), parts=tuple(parts),
         content_dir=paths.get("content", "content"), templates_dir=paths.get("templates", "templates"),
         styles_dir=paths.get("styles", "styles"),
         pdf_name=output.get("pdf", f"{stem}.pdf"), epub_name=output.get("epub", f"{stem}.epub"),

@@ -61,15 +61,36 @@ def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
     settings, page = book.settings, book.settings.page
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
-    articles = [article_context(a, macros.noteref, macros.figure, lambda im: _fit_image(im, page, image_file(im)),
-                                list_style=page.list_style)
+    articles = [dict(article_context(a, macros.noteref, macros.figure,
+                                     lambda im: _fit_image(im, page, image_file(im)), list_style=page.list_style),
+                     role=a.role)
                 for a in book.articles]
+    groups = _groups(book, articles)
     # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
     # document is rendered first, and build_pdf puts the page CSS in.
+    # A 目次 for an edition of several articles or of parts (a single article's reprint has none).
+    contents = len([a for a in articles if a["role"] == "article"]) > 1 or bool(book.parts)
     return render(env, "pdf/book.html", page_css="", edition=settings, articles=articles, built=build_time(),
+                  groups=groups, contents=contents,
                   stylesheet=stylesheet(settings, "pdf.css").as_uri(),
                   authors=list(dict.fromkeys(name for a in book.articles for name in a.meta.authors)),
                   keywords=sorted({t for a in book.articles for t in a.meta.tags}))
+
+
+def _groups(book: Book, articles: list[dict]) -> list[dict]:
+    """The articles by part (a part's title, 扉 and openings), then those in no part."""
+    page = book.settings.page
+    by_slug = {a["slug"]: a for a in articles if a["role"] == "article"}
+    groups, placed = [], set()
+    for n, part in enumerate(book.parts, start=1):
+        members = [by_slug[s] for s in part.slugs if s in by_slug]
+        placed.update(part.slugs)
+        groups.append({"part": {"title": part.title, "id": f"part-{n}", "door": part.door},
+                       "opening": part.opening or page.opening, "articles": members})
+    rest = [a for slug, a in by_slug.items() if slug not in placed]
+    if rest:
+        groups.append({"part": None, "opening": page.opening, "articles": rest})
+    return groups
 
 
 def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
@@ -132,10 +153,16 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
 
     def arrange(document, laid_out: str) -> str | None:
         # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
-        if 'class="figure-block"' not in laid_out:
-            return None
-        moves = engine.figure_moves(document)
-        return move_figures(laid_out, moves) if moves else None
+        if 'class="figure-block"' in laid_out:
+            moves = engine.figure_moves(document)
+            if moves:
+                return move_figures(laid_out, moves)
+        # 台割: blank pages before the 奥付, so that the page count is the multiple the binding needs.
+        missing = -len(document.pages) % page.page_multiple
+        if missing and '<div class="padding"></div>' in laid_out:
+            return laid_out.replace('<div class="padding"></div>',
+                                    '<div class="padding">' + '<div class="pad-page"></div>' * missing + "</div>", 1)
+        return None
 
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
         css_messages = _stylesheet_messages(engine, css, settings)
