@@ -19,12 +19,13 @@ from ebooklib import epub
 from lxml import etree
 
 from .cover import make_cover
-from .errors import KumihanError, Report
+from .errors import Finding, KumihanError, Report
 from .jlreq import full_width_marks, mark_latin_runs, mark_tcy
 from .links import article_ids, document_of
+from .pagemap import load_page_starts, mark_page
 from .model import Book
 from .output import atomic_output
-from .render import article_context, build_time, environment, render, stylesheet
+from .render import article_context, article_groups, build_time, environment, render, stylesheet
 
 XHTML = "application/xhtml+xml"
 _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
@@ -90,14 +91,16 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         ctx["file"] = own = f"p-{i:03d}.xhtml"
         ctx["lead_html"], ctx["body_html"] = relink(ctx["lead_html"], own), relink(ctx["body_html"], own)
         ctx["notes"] = tuple(replace(n, html=relink(n.html, own)) for n in ctx["notes"])
+        ctx["role"] = article.role
         articles.append(ctx)
+    pages = _print_pages(book, articles, report)
 
     authors = list(dict.fromkeys(name for a in book.articles for name in a.meta.authors))
     dates = sorted(a.meta.date for a in book.articles)
     uses_ruby = any("<ruby>" in a["body_html"] + (a["lead_html"] or "") + "".join(n.html for n in a["notes"])
                     for a in articles)
     context = dict(edition=settings, articles=articles, authors=authors, built=built,
-                   css="../style/book-style.css")
+                   css="../style/book-style.css", groups=article_groups(book, articles), pages=pages)
 
     eb = epub.EpubBook()
     eb.FOLDER_NAME = _FOLDER
@@ -116,6 +119,11 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     for tag in dict.fromkeys(t for a in book.articles for t in a.meta.tags):
         eb.add_metadata("DC", "subject", tag)
     _accessibility(eb, uses_ruby)
+    if pages:
+        # The print edition the page-list follows (EPUB Accessibility 1.1).
+        eb.add_metadata(None, "meta", f"{settings.identifier}#print", {"property": "pageBreakSource"})
+        for feature in ("pageBreakMarkers", "pageNavigation"):
+            eb.add_metadata(None, "meta", feature, {"property": "schema:accessibilityFeature"})
     # Kindle and calibre's conversion read a right-to-left spine as Arabic-style unless told the text is
     # vertical: "horizontal-rl" made them set the book horizontally.
     eb.add_metadata(None, "meta", "", {"name": "primary-writing-mode", "content": "vertical-rl"})
@@ -178,6 +186,37 @@ def _placeholder_svg(image) -> bytes:
             f'<path d="M0 0L{w} {h}M{w} 0L0 {h}" stroke="#000" stroke-width="2"/>'
             f'<text x="{w // 2}" y="{h // 2}" font-size="{max(12, h // 12)}" text-anchor="middle" '
             f'fill="#000" stroke="#fff" stroke-width="6" paint-order="stroke">アタリ {name}</text></svg>').encode("utf-8")
+
+
+def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple[int, str, str]]:
+    """Mark where each page of the PDF begins (from the last PDF built of these sources); return the marks as
+    (page number, document, id) for the page-list."""
+    starts = load_page_starts(book)
+    if starts is None:
+        report.warn(Finding("the EPUB has no page-list of the print edition: it is made from the PDF's layout of "
+                            "these sources", hint="build the PDF first (python build.py all)", rule="page-list"))
+        return []
+    by_slug = {a["slug"]: a for a in articles}
+    cursor: dict[str, int] = {}
+    marks = []
+    for number, slug, text in starts:
+        ctx = by_slug.get(slug)
+        if ctx is None:
+            continue
+        marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{number}" '
+                  f'aria-label="{number}"></span>')
+        found = mark_page(ctx["body_html"], text, marker, cursor.get(slug, 0))
+        if found is not None:
+            ctx["body_html"], cursor[slug] = found
+            marks.append((number, ctx["file"], f"page-{number}"))
+            continue
+        for i, note in enumerate(ctx["notes"]):  # a page that begins in the notes
+            found = mark_page(note.html, text, marker)
+            if found is not None:
+                ctx["notes"] = ctx["notes"][:i] + (replace(note, html=found[0]),) + ctx["notes"][i + 1:]
+                marks.append((number, ctx["file"], f"page-{number}"))
+                break
+    return marks
 
 
 def _accessibility(eb: epub.EpubBook, uses_ruby: bool) -> None:

@@ -93,6 +93,22 @@ def replace_images(html: str, images: dict, macro) -> str:
     return _IMG.sub(sub, html)
 
 
+def article_groups(book, articles: list[dict]) -> list[dict]:
+    """The articles by part (a part's title, 扉 and openings), then those in no part."""
+    page = book.settings.page
+    by_slug = {a["slug"]: a for a in articles if a["role"] == "article"}
+    groups, placed = [], set()
+    for n, part in enumerate(book.parts, start=1):
+        members = [by_slug[s] for s in part.slugs if s in by_slug]
+        placed.update(part.slugs)
+        groups.append({"part": {"title": part.title, "id": f"part-{n}", "door": part.door},
+                       "opening": part.opening or page.opening, "articles": members})
+    rest = [a for slug, a in by_slug.items() if slug not in placed]
+    if rest:
+        groups.append({"part": None, "opening": page.opening, "articles": rest})
+    return groups
+
+
 def _called(macro, *args) -> str:
     """Call a template macro; a mistake in it is a template error that names the macro, not a crash."""
     try:

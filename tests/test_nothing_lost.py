@@ -196,7 +196,7 @@ def test_all_configuration_errors_are_listed_at_once(project, cli):
     assert len(errors) == 3, err
     assert "chars_per_column must be a whole number" in errors[0] and ":12:" in errors[0]
     assert "tiers must be at least 1" in errors[1]
-    assert "running_head must be 'article' or 'book' or 'none', not 'both'" in errors[2]
+    assert "running_head must be 'article' or 'book' or 'spread' or 'none', not 'both'" in errors[2]
 
 
 def test_original_may_be_a_credit_line_without_a_magazine(project, cli):

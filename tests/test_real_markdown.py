@@ -78,8 +78,8 @@ def test_each_kind_builds_clean_in_both_editions(project, files):
 def test_links_between_files_and_to_headings_reach_their_targets(project):
     root, result = build(project, DOCS)
     with zipfile.ZipFile(root / "dist" / "book.epub") as z:
-        a = z.read("item/xhtml/p-001.xhtml").decode()
-        b = z.read("item/xhtml/p-002.xhtml").decode()
+        a, b = (re.sub(r'<span epub:type="pagebreak"[^>]*></span>', "", z.read(f"item/xhtml/p-00{n}.xhtml").decode())
+                for n in (1, 2))
     assert '<a href="p-002.xhtml#b-install-install">次の章</a>' in a
     assert '<a href="#a-setup-prepare">準備</a>' in a and '<a href="#a-setup-prepare">設定の手順</a>' in a
     assert '<h2 id="a-setup-prepare">準備</h2>' in a and "{#prepare}" not in a

@@ -27,7 +27,8 @@ from ..jlreq import full_width_marks, glue_kinsoku, mark_tcy
 from ..markdown_ext import find_line
 from ..model import Article, Book
 from ..output import atomic_output, atomic_write
-from ..render import article_context, build_time, environment, render, stylesheet
+from ..pagemap import save_page_starts
+from ..render import article_context, article_groups, build_time, environment, render, stylesheet
 from .finish import finisher
 from .blocks import label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
@@ -65,7 +66,7 @@ def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
                                      lambda im: _fit_image(im, page, image_file(im)), list_style=page.list_style),
                      role=a.role)
                 for a in book.articles]
-    groups = _groups(book, articles)
+    groups = article_groups(book, articles)
     # The page CSS names the derived font, whose name depends on the characters of the rendered text: the
     # document is rendered first, and build_pdf puts the page CSS in.
     # A 目次 for an edition of several articles or of parts (a single article's reprint has none).
@@ -75,22 +76,6 @@ def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
                   stylesheet=stylesheet(settings, "pdf.css").as_uri(),
                   authors=list(dict.fromkeys(name for a in book.articles for name in a.meta.authors)),
                   keywords=sorted({t for a in book.articles for t in a.meta.tags}))
-
-
-def _groups(book: Book, articles: list[dict]) -> list[dict]:
-    """The articles by part (a part's title, 扉 and openings), then those in no part."""
-    page = book.settings.page
-    by_slug = {a["slug"]: a for a in articles if a["role"] == "article"}
-    groups, placed = [], set()
-    for n, part in enumerate(book.parts, start=1):
-        members = [by_slug[s] for s in part.slugs if s in by_slug]
-        placed.update(part.slugs)
-        groups.append({"part": {"title": part.title, "id": f"part-{n}", "door": part.door},
-                       "opening": part.opening or page.opening, "articles": members})
-    rest = [a for slug, a in by_slug.items() if slug not in placed]
-    if rest:
-        groups.append({"part": None, "opening": page.opening, "articles": rest})
-    return groups
 
 
 def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
@@ -143,8 +128,10 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     def missing() -> bool:
         return any(f.missing for f in fonts_ready())
 
-    def inspect(messages, overflows):
+    def inspect(messages, overflows, document=None):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
+        if document is not None:
+            save_page_starts(book, engine.page_starts(document))
         for face, font in zip(faces, fonts_ready()):
             for ch in sorted(font.missing):
                 # No installed face has it (the derivation borrows from any face that has): it cannot be drawn.

@@ -133,14 +133,15 @@ def _few_collections():
 
 def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               font_ready: Callable[[], object] = lambda: None,
-              inspect: Callable[[list[EngineMessage], list[Overflow]], None] = lambda m, o: None,
+              inspect: Callable[..., None] = lambda m, o, d: None,
               arrange: Callable[[object, str], str | None] = lambda document, html: None,
               pdf_variant: str | None = None) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
-    the font they name is in place.  ``inspect`` is given what WeasyPrint logged while laying out and what it
-    laid out beyond the text area, before anything is written: if it raises, no file is replaced.  ``arrange``
+    the font they name is in place.  ``inspect`` is given what WeasyPrint logged while laying out, what it laid
+    out beyond the text area, and the laid-out document, before anything is written: if it raises, no file is
+    replaced.  ``arrange``
     may look at the laid-out document and its HTML and return the HTML rearranged, which is then laid out again
     (at most :data:`ARRANGE_PASSES` times).  Return what WeasyPrint logged while writing."""
     compat.check()
@@ -160,7 +161,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
         except _Refused as refused:
             raise refused.error from None
         inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
-                                 for o in _overflows(number, page._page_box)])
+                                 for o in _overflows(number, page._page_box)], document)
         written = len(messages)
         with atomic_output(out_path) as tmp:
             document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False,
@@ -298,3 +299,42 @@ def figure_moves(document, max_gap: float = 0.25) -> dict[int, tuple[int, int]]:
         if count or chars:
             moves[index] = (count, chars)
     return moves
+
+
+_HIDDEN = str.maketrans("", "", "\u2060\u200b\ufe0e")
+
+
+def page_starts(document) -> list[tuple[int, str, str]]:
+    """For each page whose text belongs to an article: (page number, the article's id, the text its first line
+    begins with), so that the EPUB can mark where each printed page begins."""
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        start = _first_line(page._page_box, None)
+        if start is not None and start[1].strip():
+            found.append((number, start[0], start[1].strip()[:12]))
+    return found
+
+
+def _first_line(box, article):
+    if isinstance(box, boxes.MarginBox):
+        return None
+    if box.element is not None and box.element_tag == "article":
+        article = box.element.get("id", article)
+    if isinstance(box, boxes.LineBox) and article is not None:
+        text = "".join(_line_text(child) for child in box.children).translate(_HIDDEN)
+        if text.strip():
+            return article, text
+        return None
+    for child in getattr(box, "children", ()):
+        found = _first_line(child, article)
+        if found is not None:
+            return found
+    return None
+
+
+def _line_text(box) -> str:
+    if isinstance(box, boxes.TextBox):
+        return box.text
+    if isinstance(box, boxes.InlineBox):
+        return "".join(_line_text(child) for child in box.children)
+    return ""

@@ -1,0 +1,87 @@
+"""The print pages, for the e-book: where each PDF page begins → page-break markers and a page-list in the EPUB.
+
+The PDF build records, for each page whose text belongs to an article, the page number, the article and the
+text its first line begins with.  The EPUB build reads that record back, if it was made from the same sources,
+and marks each place (``epub:type="pagebreak"``, ``role="doc-pagebreak"``), so that a citation of a printed
+page finds its place in the e-book (EPUB Accessibility 1.1).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html as htmllib
+import json
+import re
+
+from .model import Book
+from .output import atomic_write
+
+RECORD = "print-pages.json"
+_HIDDEN = str.maketrans("", "", "\u2060\u200b\ufe0e")
+
+
+def sources_key(book: Book) -> str:
+    """What the PDF's pages depend on: the articles, book.toml, the PDF's templates and stylesheet."""
+    settings = book.settings
+    digest = hashlib.sha256()
+    files = [settings.root / a.source for a in book.articles] + [settings.root / "book.toml"]
+    files += sorted((settings.root / settings.templates_dir / "pdf").glob("*"))
+    files.append(settings.root / settings.styles_dir / "pdf.css")
+    for file in files:
+        try:
+            digest.update(file.read_bytes())
+        except OSError:
+            digest.update(b"-")
+    return digest.hexdigest()
+
+
+def save_page_starts(book: Book, starts: list[tuple[int, str, str]]) -> None:
+    """Keep where the PDF's pages begin, for the EPUB built next."""
+    path = book.settings.cache_dir / RECORD
+    try:
+        with atomic_write(path) as tmp:
+            tmp.write_text(json.dumps({"key": sources_key(book), "pages": starts}, ensure_ascii=False),
+                           encoding="utf-8")
+    except OSError:
+        pass  # a read-only project: the EPUB will say that its page-list needs the PDF
+
+
+def load_page_starts(book: Book) -> list[tuple[int, str, str]] | None:
+    """Where the PDF's pages begin, if the last PDF was built from these sources; else None."""
+    try:
+        record = json.loads((book.settings.cache_dir / RECORD).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if record.get("key") != sources_key(book):
+        return None
+    return [tuple(entry) for entry in record.get("pages", [])]
+
+
+_TEXT_OR_TAG = re.compile(r"(<[^>]+>)|(&[#\w]+;)|([^<&]+)")
+
+
+def mark_page(html: str, text: str, marker: str, after: int = 0) -> tuple[str, int] | None:
+    """Put ``marker`` before the first place at or after character ``after`` of ``html``'s text where ``text``
+    begins (tags and invisible joiners left out of the comparison); return the new HTML and the marker's
+    position, or None when the text is not found."""
+    plain, where = [], []  # the text, and for each of its characters its offset in the HTML
+    for m in _TEXT_OR_TAG.finditer(html):
+        if m.group(1):
+            continue
+        if m.group(2):
+            plain.append(htmllib.unescape(m.group(2)))
+            where.append(m.start())
+            continue
+        for i, ch in enumerate(m.group(3)):
+            plain.append(ch)
+            where.append(m.start() + i)
+    joined = "".join(plain)
+    wanted = text.translate(_HIDDEN)
+    visible = [i for i, ch in enumerate(joined) if ch not in "\u2060\u200b\ufe0e"]
+    squeezed = "".join(joined[i] for i in visible)
+    start = next((n for n, i in enumerate(visible) if where[i] >= after), len(visible))
+    found = squeezed.find(wanted, start)
+    if found < 0:
+        return None
+    at = where[visible[found]]
+    return html[:at] + marker + html[at:], at + len(marker)

@@ -1,0 +1,143 @@
+"""A whole edition (issue 12): parts, 目次 with the real page numbers, openings, the page count for the printer,
+blank pages without folios, 隠しノンブル, and the print pages inside the EPUB."""
+
+import re
+import zipfile
+
+import pdfplumber
+import pytest
+
+from conftest import make_project, run_build
+from test_epub import epubcheck
+
+ARTICLES = {"a1.md": ("米韓同盟の百年", "山田太郎", 6), "a2.md": ("日米の連携", "佐藤花子", 3),
+            "a3.md": ("台湾海峡", None, 9), "b1.md": ("商店街の記憶", "鈴木一郎", 4),
+            "b2.md": ("祭りの夜", "田中二郎", 2), "b3.md": ("町の未来", "高橋三郎", 5)}
+
+TOML = """[book]
+title = "試験の論集"
+publisher = "試験社"
+identifier = "urn:uuid:00000000-0000-4000-8000-000000000012"
+front = ["hashigaki.md"]
+back = ["atogaki.md"]
+
+[output]
+pdf = "book.pdf"
+epub = "book.epub"
+
+[[parts]]
+title = "第一部　外交"
+articles = ["a1.md", "a2.md", "a3.md"]
+
+[[parts]]
+title = "第二部　町"
+articles = ["b1.md", "b2.md", "b3.md"]
+opening = "any"
+
+[pdf]
+opening = "odd"
+page_multiple = 8
+running_head = "spread"
+"""
+
+
+def files():
+    out = {}
+    for name, (title, author, n) in ARTICLES.items():
+        para = f"{title}について述べる本文の段落である。" * 8
+        out[name] = (f"---\ntitle: {title}\ndate: 2024-01-01\nauthor: {author or 'null'}\n---\n\n"
+                     + "\n\n".join([para] * n) + "\n\n注の例[^1]。\n\n[^1]: 注。\n")
+    out["hashigaki.md"] = "---\ntitle: はしがき\ndate: 2024-01-01\nauthor: 編者\n---\n\n本書は六つの論考を収める。\n"
+    out["atogaki.md"] = "---\ntitle: あとがき\ndate: 2024-01-01\nauthor: 編者\n---\n\n刊行に際して。\n"
+    return out
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    root = make_project(tmp_path_factory.mktemp("edition") / "proj", files(), TOML)
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    pdf = pdfplumber.open(root / "dist" / "book.pdf")
+    yield root, pdf, result.stderr
+    pdf.close()
+
+
+def page_texts(pdf, size=None):
+    return ["".join(c["text"] for c in page.chars if size is None or abs((c["x1"] - c["x0"]) - size) < 0.1)
+            for page in pdf.pages]
+
+
+def opening_page(pdf, title):
+    """The page where an article's title stands at title size (1.6 em)."""
+    for n, page in enumerate(pdf.pages, start=1):
+        big = "".join(c["text"] for c in page.chars if (c["x1"] - c["x0"]) > 13)
+        if title in big:
+            return n
+    raise AssertionError(title)
+
+
+def test_contents_page_numbers_are_the_pages_articles_open_on(edition):
+    root, pdf, _ = edition
+    contents = next(n for n, t in enumerate(page_texts(pdf)) if "目次" in t)
+    text = re.sub(r"[.\s]", "", "".join(c["text"] for c in pdf.pages[contents].chars))
+    for title, author, _ in ARTICLES.values():
+        m = re.search(re.escape(title) + (re.escape(author) if author else "") + r"(\d+)", text)
+        assert m, title
+        assert int(m.group(1)) == opening_page(pdf, title), title
+    assert "第一部外交" in text and "第二部町" in text and "あとがき" in text
+    # Part one opens its articles on odd pages; part two wherever they fall.
+    assert all(opening_page(pdf, t) % 2 == 1 for t in ("米韓同盟の百年", "日米の連携", "台湾海峡"))
+
+
+def test_the_page_count_is_the_chosen_multiple_with_the_colophon_last(edition):
+    root, pdf, _ = edition
+    assert len(pdf.pages) % 8 == 0
+    assert "発行所" in page_texts(pdf)[-1]
+
+
+def test_blank_pages_carry_no_folio_and_no_running_head(edition):
+    root, pdf, _ = edition
+    blank = [n for n, page in enumerate(pdf.pages) if not page.chars]
+    assert blank, "the odd openings and the padding insert blank pages"
+    assert all(not pdf.pages[n].chars for n in blank)
+
+
+def test_hidden_folios_on_pages_that_show_none(project):
+    root = make_project(project({}).parent / "hidden", files(),
+                        TOML.replace("[pdf]\n", "[pdf]\nhidden_folio = true\n"))
+    assert run_build(root, "pdf").returncode == 0
+    with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
+        blank = [page for page in pdf.pages if not [c for c in page.chars if (c["x1"] - c["x0"]) > 6]]
+        assert blank
+        for page in blank:
+            small = "".join(c["text"] for c in page.chars)
+            assert small == str(page.page_number), (page.page_number, small)
+
+
+def test_epub_nav_has_parts_and_a_page_list_pointing_at_each_printed_page(edition):
+    root, pdf, _ = edition
+    epub = root / "dist" / "book.epub"
+    assert epubcheck(epub) == []
+    with zipfile.ZipFile(epub) as z:
+        nav = z.read("item/navigation-documents.xhtml").decode()
+        opf = z.read("item/content.opf").decode()
+        docs = {n: z.read(n).decode() for n in z.namelist() if n.startswith("item/xhtml/")}
+    assert re.search(r"<li><span>第一部　外交</span>\s*<ol>", nav)
+    entries = [(f, a, re.sub(r"<[^>]+>", "", n)) for f, a, n in
+               re.findall(r'<li><a href="xhtml/([^"#]+)#(page-\d+)">(.*?)</a></li>', nav)]
+    assert len(entries) >= 10
+    assert '<meta property="pageBreakSource">' in opf and "pageNavigation" in opf
+    texts = page_texts(pdf)
+    for file, anchor, number in entries:
+        doc = docs[f"item/xhtml/{file}"]
+        after = doc[doc.index(f'id="{anchor}"'):]
+        following = re.sub(r"<[^>]+>|\s|\u2060", "", after[after.index(">") + 1:])[:6]
+        page = re.sub(r"\s|\u2060", "", texts[int(number) - 1])
+        assert following and following in page, (number, following)
+
+
+def test_an_epub_alone_says_its_page_list_needs_the_pdf(project):
+    root = make_project(project({}).parent / "alone", files(), TOML)
+    result = run_build(root, "epub")
+    assert result.returncode == 0
+    assert "no page-list of the print edition" in result.stderr and "build the PDF first" in result.stderr
