@@ -27,6 +27,7 @@ import yaml
 
 from .errors import KumihanError
 from .output import atomic_write
+from .xhtml import replace_with_text
 
 ENCODINGS = ("utf-8", "cp932", "euc_jp")
 _HALFWIDTH = re.compile("[\uff61-\uff9f]")
@@ -200,7 +201,7 @@ def _notes_and_refs(doc) -> dict[str, str]:
         holder = parent if parent is not None and parent.tag == "sup" else link
         tail = holder.tail or ""
         holder.tail = None
-        _replace_with_text(holder, _PLACEHOLDER.format(order[key]) + tail)
+        replace_with_text(holder, _PLACEHOLDER.format(order[key]) + tail)
     for target in targets.values():
         if target.getparent() is not None:
             target.getparent().remove(target)
@@ -214,19 +215,6 @@ def _notes_and_refs(doc) -> dict[str, str]:
                 and (following is None or following.tag in ("h1", "h2", "h3", "h4", "h5", "h6"))):
             heading.getparent().remove(heading)
     return notes
-
-
-def _replace_with_text(element, text: str) -> None:
-    """Put ``text`` where ``element`` was (and remove it, if it is still in the tree)."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(element)
 
 
 def _note_html(element) -> str:
@@ -263,7 +251,7 @@ def _ruby_to_vfm(doc) -> None:
             text = "".join("{" + b + "|" + r + "}" for b, r in zip(bases, readings))
         tail = ruby.tail or ""
         ruby.tail = None
-        _replace_with_text(ruby, text + tail)
+        replace_with_text(ruby, text + tail)
 
 
 def _figures(doc) -> None:

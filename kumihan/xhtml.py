@@ -93,16 +93,23 @@ def clean(html: str, source: str, file: Path, report: Report) -> str:
 
 def _drop(element, *, keep_content: bool) -> None:
     """Remove ``element``; with ``keep_content`` its text and children stay in its place."""
-    parent = element.getparent()
     if keep_content:
         element.drop_tag()
         return
-    tail = element.tail or ""
+    tail, element.tail = element.tail or "", None
+    replace_with_text(element, tail)
+
+
+def replace_with_text(element, text: str) -> None:
+    """Remove ``element`` from its tree and put ``text`` where it was (its tail is the caller's to keep)."""
+    parent = element.getparent()
+    if parent is None:
+        return
     previous = element.getprevious()
     if previous is not None:
-        previous.tail = (previous.tail or "") + tail
+        previous.tail = (previous.tail or "") + text
     else:
-        parent.text = (parent.text or "") + tail
+        parent.text = (parent.text or "") + text
     parent.remove(element)
 
 
