@@ -125,9 +125,6 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     bleed_mm = page.bleed_mm if page.print_ready else None
     css = stylesheet(settings, "pdf.css")
 
-    def missing() -> bool:
-        return any(f.missing for f in fonts_ready())
-
     def inspect(messages, overflows, document=None):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
         if document is not None:
@@ -136,7 +133,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             for ch in sorted(font.missing):
                 # No installed face has it (the derivation borrows from any face that has): it cannot be drawn.
                 raise _missing_char_finding(ch, book, face.source.family).as_error()
-        _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report, missing=missing())
+        _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     def arrange(document, laid_out: str) -> str | None:
         # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
@@ -166,7 +163,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                                          identifier=settings.identifier),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
                                 pdf_variant="pdf/x-4" if press else None)
-    _report_engine(late, [], book, report, missing=missing())
+    _report_engine(late, [], book, report)
     if x1a:
         with atomic_output(out_path) as tmp:
             convert_to_x1a(written, tmp, profile, settings.title)
@@ -195,12 +192,10 @@ def _stylesheet_messages(engine, css: Path, settings) -> list:
     return messages
 
 
-def _report_engine(messages, overflows, book: Book, report: Report, *, missing: bool) -> None:
+def _report_engine(messages, overflows, book: Book, report: Report) -> None:
     """Turn what the engine logged, and what it laid out off the text area, into findings with their source."""
     images = {im.path.as_uri(): (a, im.src) for a in book.articles for im in a.images}
     for message in messages:
-        if ".notdef" in message.text and missing:
-            continue  # the characters are reported above, each with its file and line
         where = {}
         url = message.args[0] if message.args and isinstance(message.args[0], str) else None
         if url in images:

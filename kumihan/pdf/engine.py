@@ -174,9 +174,9 @@ ARRANGE_PASSES = 3
 
 PT_PER_PX = 0.75
 
-#: How far a glyph may reach past the foot before it counts: justification leaves the last character's half
-#: share of space beyond the foot, out of sight.
-_TOLERANCE_PT = 1.0
+#: How far a glyph may reach past the foot before it counts (CSS px): justification leaves the last character's
+#: half share of space beyond the foot, out of sight.
+_TOLERANCE_PX = 1.0
 
 
 def _overflows(number: int, page_box) -> list[Overflow]:
@@ -204,8 +204,8 @@ def _overflows(number: int, page_box) -> list[Overflow]:
             x0, y0 = box.position_x, box.position_y
             x1, y1 = x0 + box.margin_width(), y0 + box.margin_height()
             past = x1 - foot
-            off = x0 < -_TOLERANCE_PT or y0 < -_TOLERANCE_PT or x1 > width + _TOLERANCE_PT or y1 > height + _TOLERANCE_PT
-            if past > _TOLERANCE_PT or off:
+            off = x0 < -_TOLERANCE_PX or y0 < -_TOLERANCE_PX or x1 > width + _TOLERANCE_PX or y1 > height + _TOLERANCE_PX
+            if past > _TOLERANCE_PX or off:
                 entry = found.setdefault(id(element) if element is not None else id(box), [article, "", 0.0, False])
                 if len(entry[1]) < 40:
                     entry[1] += measured
