@@ -16,7 +16,7 @@ from .errors import ERROR, INFO, WARNING, Finding, KumihanError, Report
 from .frontmatter import parse_front_matter, split_front_matter
 from .reader import read_text
 from .settings import FULLWIDTH_PUNCTUATION_DEFAULT, load_settings
-from .syntax import IMAGE, NOTE_DEFINITION, NOTE_REFERENCE_RE, blank_code_spans, fenced_lines
+from .syntax import NOTE_DEFINITION, blank_code_spans, fenced_lines
 
 _BRACKETS = {"「": "」", "『": "』", "（": "）"}
 _QUOTED_BRACKET = re.compile(r"[“\"'‘][「」『』（）][”\"'’]")
@@ -82,8 +82,6 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
     if meta is None and body_start == 0 and lines and lines[0].strip() == "---":
         body_start = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() == "---"), 0)
 
-    definitions: dict[str, int] = {}
-    references: dict[str, tuple[int, int]] = {}
     paragraph_open: list[tuple[str, int, int]] = []
     for i, raw, in_code in fenced_lines(lines):
         if i < body_start or in_code:
@@ -98,14 +96,7 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
             continue
         d = NOTE_DEFINITION.match(line)
         if d:
-            label = d.group(1)
-            if label in definitions:
-                add(n, 1, ERROR, "note-duplicate", f"note [^{label}] is defined twice (first on line {definitions[label]})")
-            else:
-                definitions[label] = n
             line = " " * d.start(2) + line[d.start(2):]  # the label aside; the note's text is checked
-        for m in NOTE_REFERENCE_RE.finditer(line):
-            references.setdefault(m.group(1), (n, m.start() + 1))
         for col, ch in enumerate(line, start=1):
             if ch in _BRACKETS:
                 paragraph_open.append((ch, n, col))
@@ -119,25 +110,12 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
             for m in _ASCII_PUNCT.finditer(line):
                 add(n, m.start() + 1, WARNING, "punctuation",
                     f"ASCII {m.group(0)!r} among Japanese text; the house style wants full width")
-        if root is not None:
-            for m in IMAGE.finditer(line):
-                src = m.group(1)
-                if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
-                    add(n, m.start() + 1, ERROR, "image", f"image {src!r} is remote; builds never fetch")
-                elif not (path.parent / src).resolve().is_file():
-                    add(n, m.start() + 1, ERROR, "image", f"image {src!r} does not exist")
     for ch, ln, col in paragraph_open:
         add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")
 
-    if root is not None:
+    # Notes, raw HTML, links and images: the reader's own rules, as the build applies them.
+    if meta is not None:
         _as_the_build_reads(path, text, root, issues)
-
-    for label, (ln, col) in references.items():
-        if label not in definitions:
-            add(ln, col, ERROR, "note-undefined", f"note [^{label}] is referred to but never defined")
-    for label, ln in definitions.items():
-        if label not in references:
-            add(ln, 1, WARNING, "note-unused", f"note [^{label}] is defined but never referred to")
 
     if meta is not None:
         for c in meta.corrections:
@@ -152,26 +130,24 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
     return issues
 
 
-def _as_the_build_reads(path: Path, text: str, root: Path, issues: list[Finding]) -> None:
-    """Read the article as the build does and add what it would stop on, or warn of, that the rules above
-    have not already found at that line: check then refuses what the build refuses."""
+def _as_the_build_reads(path: Path, text: str, root: Path | None, issues: list[Finding]) -> None:
+    """Read the article as the build does and add everything it would stop on or warn of: check then refuses
+    what the build refuses, by the same rules.  Outside a project (no ``root``) image files are not looked for."""
     from .reader import convert_article
 
     report = Report()
-    file = path if path.is_absolute() else root / path
+    file = path if path.is_absolute() else (root or Path.cwd()) / path
     try:
-        convert_article(text, path, file.parent, root, report)
+        convert_article(text, path, file.parent, root or file.parent, report, images=root is not None)
         stopped = []
     except KumihanError as exc:
         stopped = getattr(exc, "errors", [exc])
-    found = {(i.line, i.severity) for i in issues}
     for e in stopped:
-        if (e.line or 1, ERROR) not in found:
-            issues.append(Finding(f"{e.message}; {e.hint}" if e.hint else e.message, file=path, line=e.line or 1,
-                                  column=e.column or 1, rule="build", severity=ERROR))
-    lines_found = {i.line for i in issues}
+        issues.append(Finding(f"{e.message}; {e.hint}" if e.hint else e.message, file=path, line=e.line or 1,
+                              column=e.column or 1, rule=e.rule, severity=ERROR))
+    listed = {i.message for i in issues}
     for w in report.warnings:
-        if (w.line or 1) not in lines_found:
+        if not any(i.startswith(w.message) for i in listed):  # the front matter's findings are listed above
             issues.append(Finding(f"{w.message}; {w.hint}" if w.hint else w.message, file=path, line=w.line or 1,
                                   column=w.column or 1, rule=w.rule, severity=WARNING))
 

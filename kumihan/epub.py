@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 import zipfile
 from html import escape as html_escape
-from dataclasses import replace
 from pathlib import Path
 
 from ebooklib import epub
@@ -20,32 +19,47 @@ from lxml import etree
 
 from .cover import make_cover
 from .errors import Finding, KumihanError, Report
-from .jlreq import full_width_marks, mark_latin_runs, mark_tcy
 from .links import article_ids, document_of
 from .pagemap import load_page_starts, mark_page
 from .model import Book
 from .output import atomic_output
 from .render import article_context, article_groups, build_time, environment, render, stylesheet
+from .tree import EPUB_NS, XHTML_NS, Element, graft, local, make, strip_lines
+from .typeset import epub_passes, run_passes
 
 XHTML = "application/xhtml+xml"
 _MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp",
                 "svg": "image/svg+xml"}
 _FOLDER = "item"
-_HREF = re.compile(r'href="(#[^"]+)"')
+#: Elements that XHTML served to HTML parsers must not write as <x/>: they are written <x></x>.
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
+_XHTML = f"{{{XHTML_NS}}}"
+_HEADER = '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE html>\n'
 
 
-def _check_xml(name: str, content: str) -> None:
-    """Refuse a document that is not well-formed XHTML (ebooklib would silently empty it)."""
+def _parse(template: str, markup: str) -> Element:
+    """Parse what a template rendered; a template that does not render well-formed XHTML is named."""
     try:
-        etree.fromstring(content.encode("utf-8"))
+        return etree.fromstring(markup.encode("utf-8"))
     except etree.XMLSyntaxError as exc:
-        raise KumihanError(f"the EPUB document {name} is not well-formed XHTML: {exc}",
-                           hint="check raw HTML in the article and the templates in templates/epub/") from None
+        raise KumihanError(f"the EPUB template {template} does not render well-formed XHTML: {exc}",
+                           file=f"templates/{template}", hint="correct the markup of the template") from None
 
 
-def _document(uid: str, file_name: str, content: str, properties: tuple[str, ...] = ()) -> epub.EpubItem:
-    _check_xml(file_name, content)
-    item = epub.EpubItem(uid=uid, file_name=file_name, media_type=XHTML, content=content.encode("utf-8"))
+def serialize(root: Element) -> bytes:
+    """Write one EPUB document: the only place where its text becomes markup (lxml escapes it)."""
+    for el in root.iter():
+        if (isinstance(el.tag, str) and el.tag.startswith(_XHTML) and el.text is None and len(el) == 0
+                and local(el) not in _VOID):
+            el.text = ""  # <span></span>, not <span/>: reading systems that parse HTML would not close it
+    # Elements made apart from the document (macros, page marks) bring their own declarations: one is enough.
+    etree.cleanup_namespaces(root, top_nsmap={"epub": EPUB_NS})
+    return _HEADER.encode("utf-8") + etree.tostring(root, encoding="utf-8") + b"\n"
+
+
+def _document(uid: str, file_name: str, content: bytes, properties: tuple[str, ...] = ()) -> epub.EpubItem:
+    item = epub.EpubItem(uid=uid, file_name=file_name, media_type=XHTML, content=content)
     item.properties = list(properties)
     return item
 
@@ -56,18 +70,14 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     env = environment(settings)
     macros = env.get_template("epub/macros.xhtml").module
     built = build_time()
-    tcy = settings.page.tcy_max_digits
+    passes = epub_passes(settings.page)
+    slots: list = []
 
-    def vertical(html: str) -> str:
-        html = full_width_marks(mark_tcy(html, tcy, long_numbers=settings.page.long_numbers),
-                                pairs_as_characters=False)
-        return mark_latin_runs(emphasis_classes(html))
-
-    def emphasis_classes(html: str) -> str:
-        # The house style (book.toml [pdf] emphasis, strong) as a class the stylesheet maps: sesame, gothic, bold.
-        for tag, style in (("em", settings.page.emphasis), ("strong", settings.page.strong)):
-            html = html.replace(f"<{tag}>", f'<{tag} class="{style}">')
-        return html
+    def vertical(template: str, **extra) -> bytes:
+        # The template's frame, the articles' trees grafted into it, the EPUB's passes, one serialization.
+        root = _parse(template, render(env, template, **extra, **context))
+        graft(root, slots)
+        return serialize(strip_lines(run_passes(root, passes)))
 
     # Each image file once in the package, under item/image/, whatever the articles call it.
     image_names: dict[Path, str] = {}
@@ -80,25 +90,27 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     # Links name ids unique in the book (kumihan.links); each id lives in its article's document.
     owner = {i: f"p-{n:03d}.xhtml" for n, a in enumerate(book.articles, start=1) for i in article_ids(a)}
 
-    def relink(html: str | None, own: str) -> str | None:
-        return _HREF.sub(lambda m: f'href="{document_of(owner, m.group(1), own)}"', html) if html else html
+    def relink(tree: Element | None, own: str) -> None:
+        for link in tree.iter("{*}a") if tree is not None else ():
+            href = link.get("href", "")
+            if href.startswith("#"):
+                link.set("href", document_of(owner, href, own))
 
     articles = []
     for i, article in enumerate(book.articles, start=1):
         ctx = article_context(article, macros.noteref, macros.figure,
                               lambda im: {"href": f"../image/{image_names[im.path]}"},
-                              list_style=settings.page.list_style)
+                              list_style=settings.page.list_style, slots=slots, xml=True)
         ctx["file"] = own = f"p-{i:03d}.xhtml"
-        ctx["lead_html"], ctx["body_html"] = relink(ctx["lead_html"], own), relink(ctx["body_html"], own)
-        ctx["notes"] = tuple(replace(n, html=relink(n.html, own)) for n in ctx["notes"])
+        for tree in [ctx["lead"], ctx["body"]] + [n["content"] for n in ctx["notes"]]:
+            relink(tree, own)
         ctx["role"] = article.role
         articles.append(ctx)
     pages = _print_pages(book, articles, report)
 
     authors = list(dict.fromkeys(name for a in book.articles for name in a.meta.authors))
     dates = sorted(a.meta.date for a in book.articles)
-    uses_ruby = any("<ruby>" in a["body_html"] + (a["lead_html"] or "") + "".join(n.html for n in a["notes"])
-                    for a in articles)
+    uses_ruby = any(True for a in book.articles for tree in a.trees() for _ in tree.iter("ruby"))
     context = dict(edition=settings, articles=articles, authors=authors, built=built,
                    css="../style/book-style.css", groups=article_groups(book, articles), pages=pages)
 
@@ -145,16 +157,15 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     cover_item.content = cover_image
     eb.add_item(cover_item)
 
+    cover_page = _parse("epub/cover.xhtml", render(env, "epub/cover.xhtml", cover=f"../{cover_name}", **context))
     docs = [
-        _document("p-cover", "xhtml/p-cover.xhtml",
-                  render(env, "epub/cover.xhtml", cover=f"../{cover_name}", **context), properties=("svg",)),
-        _document("p-titlepage", "xhtml/p-titlepage.xhtml", vertical(render(env, "epub/titlepage.xhtml", **context))),
+        _document("p-cover", "xhtml/p-cover.xhtml", serialize(cover_page), properties=("svg",)),
+        _document("p-titlepage", "xhtml/p-titlepage.xhtml", vertical("epub/titlepage.xhtml")),
     ]
     for i, a in enumerate(articles, start=1):
-        docs.append(_document(f"p-{i:03d}", f"xhtml/{a['file']}",
-                              vertical(render(env, "epub/article.xhtml", article=a, **context))))
-    docs.append(_document("p-colophon", "xhtml/p-colophon.xhtml", vertical(render(env, "epub/colophon.xhtml", **context))))
-    nav = _document("toc", "navigation-documents.xhtml", vertical(render(env, "epub/nav.xhtml", css_href="style/book-style.css", **context)),
+        docs.append(_document(f"p-{i:03d}", f"xhtml/{a['file']}", vertical("epub/article.xhtml", article=a)))
+    docs.append(_document("p-colophon", "xhtml/p-colophon.xhtml", vertical("epub/colophon.xhtml")))
+    nav = _document("toc", "navigation-documents.xhtml", vertical("epub/nav.xhtml", css_href="style/book-style.css"),
                     properties=("nav",))
     docs.insert(2, nav)  # the table of contents is a page of the book too, after the title page
     for doc in docs:
@@ -203,17 +214,18 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
         ctx = by_slug.get(slug)
         if ctx is None:
             continue
-        marker = (f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{number}" '
-                  f'aria-label="{number}"></span>')
-        found = mark_page(ctx["body_html"], text, marker, cursor.get(slug, 0))
+
+        def marker(number=number) -> Element:
+            return make("span", attrib={f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak",
+                                        "id": f"page-{number}", "aria-label": str(number)})
+
+        found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0))
         if found is not None:
-            ctx["body_html"], cursor[slug] = found
+            cursor[slug] = found
             marks.append((number, ctx["file"], f"page-{number}"))
             continue
-        for i, note in enumerate(ctx["notes"]):  # a page that begins in the notes
-            found = mark_page(note.html, text, marker)
-            if found is not None:
-                ctx["notes"] = ctx["notes"][:i] + (replace(note, html=found[0]),) + ctx["notes"][i + 1:]
+        for note in ctx["notes"]:  # a page that begins in the notes
+            if mark_page(note["content"], text, marker()) is not None:
                 marks.append((number, ctx["file"], f"page-{number}"))
                 break
     return marks

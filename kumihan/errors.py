@@ -14,13 +14,15 @@ class KumihanError(Exception):
     """A content, settings or build error the editor can act on."""
 
     def __init__(self, message: str, *, file: Path | str | None = None, line: int | None = None,
-                 column: int | None = None, hint: str | None = None):
+                 column: int | None = None, hint: str | None = None, rule: str = "build"):
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
         self.column = column
         self.hint = hint
+        self.rule = rule
+        """What kind of mistake it is (``check`` prints it): image, note-undefined, html, …"""
 
     def __str__(self) -> str:
         return format_finding(self.file, self.line, self.column, self.message, self.hint)
@@ -30,8 +32,9 @@ class KumihanErrors(KumihanError):
     """Several errors found at once (every mistake of a configuration file); the CLI prints one line each."""
 
     def __init__(self, errors: list[KumihanError]):
+        errors = [e for err in errors for e in getattr(err, "errors", [err])]
         super().__init__(errors[0].message, file=errors[0].file, line=errors[0].line, column=errors[0].column,
-                         hint=errors[0].hint)
+                         hint=errors[0].hint, rule=errors[0].rule)
         self.errors = errors
 
     def __str__(self) -> str:

@@ -1,8 +1,7 @@
-"""JLREQ character classes and the text transforms both editions share.
+"""JLREQ character classes and the patterns of the text passes both editions share (:mod:`kumihan.typeset`).
 
-Applied to the text nodes of finished HTML (never inside tags): tate-chu-yoko spans for short numbers
-(JLREQ §3.2.4) and, for the PDF, word joiners that keep the line breaker from starting a column with a
-character JLREQ forbids there (§3.1.7, 3.1.8, 3.1.10).
+Tate-chu-yoko for short numbers (JLREQ §3.2.4), ! and ? among Japanese text (§3.1.4), the characters that may
+not start or end a column (§3.1.7, 3.1.8, 3.1.10), and UTR #50 orientation.
 """
 
 from __future__ import annotations
@@ -32,8 +31,6 @@ NOT_AT_LINE_END = frozenset(OPENING_BRACKETS)
 
 WORD_JOINER = "\u2060"
 
-_TAG_SPLIT = re.compile(r"(<[^>]*>)")
-
 # Tate-chu-yoko context (JLREQ §3.2.4): digits next to these belong to a Latin word, a URL or a decimal and stay
 # sideways.  The EPUB's spans (tcy_pattern) and the PDF font's contextual substitution (vertical_font) are both
 # built from these strings, so that the two editions set the same numbers.
@@ -61,92 +58,26 @@ NUMBER_SEPARATORS = ".,-"
 """Separators inside one number token: thousands, decimals, the parts of an ISO date (JLREQ §3.2.4 keeps such
 a token whole)."""
 #: A number token too long for tate-chu-yoko: three digits or more, or digits with separators.
-_LONG_NUMBER = re.compile(rf"(?<![{re.escape(TCY_NOT_AFTER)}])([0-9]+(?:[{re.escape(NUMBER_SEPARATORS)}][0-9]+)+"
+LONG_NUMBER = re.compile(rf"(?<![{re.escape(TCY_NOT_AFTER)}])([0-9]+(?:[{re.escape(NUMBER_SEPARATORS)}][0-9]+)+"
                           rf"|[0-9]{{3,}})(?![0-9{re.escape(TCY_NOT_BEFORE)}])")
-_KINSOKU_BEFORE = re.compile("(?<=[^\\s<\u2060])(?=[" + re.escape("".join(sorted(NOT_AT_LINE_START))) + "])")
-_UNBREAKABLE_PAIR = re.compile("([" + UNBREAKABLE + "])(?=[" + UNBREAKABLE + "])")
-_CODE_TAGS = ("<code", "<pre", "<kbd", "<samp")
-_CODE_ENDS = ("</code", "</pre", "</kbd", "</samp")
-
-
-def map_text_nodes(html: str, transform) -> str:
-    """Apply ``transform`` to each text node of ``html``: outside tags, and outside <style>, <script>, <title>
-    and code (<code>, <pre>, <kbd>, <samp>: code is set as written, without typographic changes)."""
-    parts = _TAG_SPLIT.split(html)
-    skip = False
-    code = 0
-    for i, part in enumerate(parts):
-        if i % 2:  # a tag
-            low = part[:8].lower()
-            if low.startswith(("<style", "<script", "<title")):
-                skip = True
-            elif low.startswith(("</style", "</scrip", "</title")):
-                skip = False
-            elif low.startswith(_CODE_TAGS) and not part.endswith("/>"):
-                code += 1
-            elif low.startswith(_CODE_ENDS):
-                code = max(0, code - 1)
-            continue
-        if part and not skip and not code:
-            parts[i] = transform(part)
-    return "".join(parts)
-
-
-def mark_tcy(html: str, max_digits: int, *, long_numbers: str = "sideways", tag: str = "span",
-             exclamations: bool = True) -> str:
-    """Wrap short numbers in ``<span class="tcy">`` (and long number tokens in ``upright`` when so set);
-    with ``exclamations``, also the paired marks !? !! ?! ?? (JLREQ §3.2.4: set tate-chu-yoko in one em)."""
-    pattern = tcy_pattern(max_digits)
-
-    def transform(text: str) -> str:
-        if pattern is not None:
-            text = pattern.sub(rf'<{tag} class="tcy">\1</{tag}>', text)
-        if long_numbers == "upright":
-            text = _LONG_NUMBER.sub(rf'<{tag} class="upright">\1</{tag}>', text)
-        if exclamations:
-            text = _MARK_PAIR.sub(lambda m: f'<{tag} class="tcy">{_ascii_marks(m.group(0))}</{tag}>', text)
-        return text
-
-    return map_text_nodes(html, transform)
+KINSOKU_BEFORE = re.compile("(?<=[^\\s\u2060])(?=[" + re.escape("".join(sorted(NOT_AT_LINE_START))) + "])")
+UNBREAKABLE_PAIR = re.compile("([" + UNBREAKABLE + "])(?=[" + UNBREAKABLE + "])")
 
 
 # Exclamation and question marks among Japanese text (JLREQ §3.1.4, §3.2.4).  A pair not preceded by a Latin
 # letter or digit (「えっ!?」, not "Yahoo!!") is set tate-chu-yoko; a single ASCII mark next to Japanese text
 # is set as its full-width form, upright like it.
 _LATIN = "A-Za-z0-9"
-_MARK_PAIR = re.compile(rf"(?<![{_LATIN}!?！？])[!?！？]{{2}}(?![!?！？])")
+MARK_PAIR = re.compile(rf"(?<![{_LATIN}!?！？])[!?！？]{{2}}(?![!?！？])")
 JAPANESE = "\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff01-\uff60\u2e80-\u2fdf\u31f0-\u31ff"
 """A character class (inside [ ]) of Japanese characters: kana, kanji, CJK and full-width punctuation."""
-_SINGLE_MARK = re.compile(rf"(?<=[{JAPANESE}])[!?](?![!?！？])|(?<![{_LATIN}!?！？])[!?](?=[{JAPANESE}])")
-_FULLWIDTH = {"!": "！", "?": "？"}
-_PAIR_CHARACTERS = {"!!": "‼", "!?": "⁉", "?!": "⁈", "??": "⁇"}
+SINGLE_MARK = re.compile(rf"(?<=[{JAPANESE}])[!?](?![!?！？])|(?<![{_LATIN}!?！？])[!?](?=[{JAPANESE}])")
+FULLWIDTH = {"!": "！", "?": "？"}
+PAIR_CHARACTERS = {"!!": "‼", "!?": "⁉", "?!": "⁈", "??": "⁇"}
 
 
-def _ascii_marks(pair: str) -> str:
+def ascii_marks(pair: str) -> str:
     return pair.replace("！", "!").replace("？", "?")
-
-
-def full_width_marks(html: str, *, pairs_as_characters: bool) -> str:
-    """Set a single ASCII ! or ? among Japanese text as ！ or ？; with ``pairs_as_characters`` (the PDF, whose font
-    has upright glyphs for them), also set !? !! ?! ?? as the characters ⁉ ‼ ⁈ ⁇."""
-
-    def transform(text: str) -> str:
-        if pairs_as_characters:
-            text = _MARK_PAIR.sub(lambda m: _PAIR_CHARACTERS[_ascii_marks(m.group(0))], text)
-        return _SINGLE_MARK.sub(lambda m: _FULLWIDTH[m.group(0)], text)
-
-    return map_text_nodes(html, transform)
-
-
-def glue_kinsoku(html: str) -> str:
-    """Insert word joiners so that no column starts with a character of :data:`NOT_AT_LINE_START` and
-    ―― or …… are never split (JLREQ §3.1.7, §3.1.10).  Word joiners draw nothing and extract as nothing."""
-
-    def transform(text: str) -> str:
-        text = _KINSOKU_BEFORE.sub(WORD_JOINER, text)
-        return _UNBREAKABLE_PAIR.sub(lambda m: m.group(1) + WORD_JOINER, text)
-
-    return map_text_nodes(html, transform)
 
 
 # Characters whose East Asian Width is Ambiguous or Neutral but which stand upright (or take a vertical
@@ -175,12 +106,9 @@ def is_upright(ch: str) -> bool:
     return any(lo <= cp <= hi for lo, hi in _UPRIGHT_EXTRA_RANGES)
 
 
+LATIN_LETTERS = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
+"""A character class (inside [ ]) of Latin letters, accented ones included (ä, ø, é, ł, ẞ)."""
 # A run of Latin letters and URL characters long enough that moving it whole to the next column would leave the
-# column before it spread out (EPUB: reading systems justify between characters).
-_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:;/=&?#%_+@~\-]{11,}")
-
-
-def mark_latin_runs(html: str) -> str:
-    """Wrap long runs of Latin text in ``<span class="latin">``, which the EPUB's stylesheet lets break at the
-    foot of a column."""
-    return map_text_nodes(html, lambda text: _LATIN_RUN.sub(lambda m: f'<span class="latin">{m.group(0)}</span>', text))
+# column before it spread out (EPUB: reading systems justify between characters).  Accented letters belong to
+# the word: Donaudampfschiffahrtsgesellschaftskapitän is one run.
+LATIN_RUN = re.compile(rf"[{LATIN_LETTERS}0-9][{LATIN_LETTERS}0-9.,:;/=&?#%_+@~\-]{{11,}}")

@@ -9,22 +9,19 @@ heading, a file outside the book) becomes plain text with a warning that names i
 
 from __future__ import annotations
 
-import html as htmllib
 import re
-from dataclasses import replace
 from urllib.parse import unquote
 
 from .errors import Finding, Report
-from .markdown_ext import find_line
 from .model import Article, Book
+from .tree import line_of, unwrap
 
-_LINK = re.compile(r'<a\b([^>]*?)\bhref="([^"]*)"([^>]*)>(.*?)</a>', re.DOTALL)
-_ID = re.compile(r'\bid="([^"]+)"')
 _EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def resolve_links(book: Book, report: Report) -> Book:
-    """Return ``book`` with each internal link pointing at an id, or made plain text when it reaches nothing."""
+    """Return ``book`` with each internal link pointing at an id, or made plain text when it reaches nothing.
+    The links are resolved in the articles' own trees, which the reader made for this book."""
     root = book.settings.root
     by_file = {(root / a.source).resolve(): a for a in book.articles}
     ids = {a.slug: article_ids(a) for a in book.articles}
@@ -46,37 +43,30 @@ def resolve_links(book: Book, report: Report) -> Book:
             return fragment
         return anchors[other.slug].get(fragment) or anchors[other.slug].get(fragment.lower())
 
-    articles = []
     for article in book.articles:
-        source = (root / article.source).read_text(encoding="utf-8-sig")
-
-        def link(m: re.Match, article=article, source=source) -> str:
-            href = htmllib.unescape(m.group(2))
-            if _EXTERNAL.match(href):
-                return m.group(0)
-            found = target(article, href)
-            if found is not None:
-                return f'<a{m.group(1)}href="#{htmllib.escape(found)}"{m.group(3)}>{m.group(4)}</a>'
-            what = "a heading or id" if href.startswith("#") else "an article of this book"
-            report.warn(Finding(f"link {href!r} does not reach {what}; it is set as plain text",
-                                file=article.source, line=find_line(source, f"({href}", 1) or find_line(source, href, 1),
-                                rule="link", hint="link to an article's .md file or a heading of the book, or "
-                                "to an http(s) address"))
-            return m.group(4)
-
-        def fix(html: str | None) -> str | None:
-            return _LINK.sub(link, html) if html and "<a" in html else html
-
-        articles.append(replace(article, lead_html=fix(article.lead_html), body_html=fix(article.body_html),
-                                notes=tuple(replace(n, html=fix(n.html)) for n in article.notes)))
-    return replace(book, articles=tuple(articles))
+        for tree in article.trees():
+            for link in list(tree.iter("a")):
+                href = link.get("href")
+                if href is None or _EXTERNAL.match(href):
+                    continue
+                found = target(article, href)
+                if found is not None:
+                    link.set("href", f"#{found}")
+                    continue
+                what = "a heading or id" if href.startswith("#") else "an article of this book"
+                report.warn(Finding(f"link {href!r} does not reach {what}; it is set as plain text",
+                                    file=article.source, line=line_of(link), rule="link",
+                                    hint="link to an article's .md file or a heading of the book, or to an http(s) "
+                                    "address"))
+                unwrap(link)
+    return book
 
 
 def article_ids(article: Article) -> set[str]:
     """Every id an article's markup carries, its own slug and its notes' ids."""
     found = {article.slug}
-    for html in (article.lead_html or "", article.body_html, *(n.html for n in article.notes)):
-        found.update(_ID.findall(html))
+    for tree in article.trees():
+        found.update(el.get("id") for el in tree.iter() if isinstance(el.tag, str) and el.get("id"))
     found.update(n.id for n in article.notes)
     found.update(ref for n in article.notes for ref in n.references)
     return found

@@ -8,23 +8,26 @@ reference in the finished tree (JLREQ 'Processing of notes': note numbers follow
 
 from __future__ import annotations
 
+import difflib
 import re
-import unicodedata
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
 
 import markdown
 from markdown.extensions import Extension
 from markdown.inlinepatterns import InlineProcessor
-from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
+from markdown.util import HTML_PLACEHOLDER_RE
 
 from .errors import KumihanError
-from .jlreq import JAPANESE
 from .syntax import NOTE_DEFINITION, NOTE_REFERENCE, RUBY, fenced_lines
+from .tree import NOTEREF as NOTEREF_TAG
 
-NOTEREF_TAG = "kumihan-noteref"
+LINE_MARK = "kumihan-line"
+"""An empty element before each top-level block of Python-Markdown's output: ``<kumihan-line n="N">`` (with
+``raw="1"`` for raw HTML and code, whose lines stand as written); :func:`kumihan.xhtml.clean` turns it into the
+block's line.  (Python-Markdown's inline processor does not take comments among the blocks.)"""
 
 
 @dataclass
@@ -141,11 +144,12 @@ class _NestedReferencePattern(InlineProcessor):
         self.ext = ext
 
     def handleMatch(self, m, data):
-        raise KumihanError(
+        self.ext.errors.append(KumihanError(
             f"note [^{self.ext.current_note.label}] refers to note [^{m.group(1)}]: notes cannot refer to notes",
-            file=self.ext.path, line=self.ext.current_note.line,
+            file=self.ext.path, line=self.ext.current_note.line, rule="note-nested",
             hint="move the reference into the text, or write the other note's content out here",
-        )
+        ))
+        return None, None, None
 
 
 class _RubyPattern(InlineProcessor):
@@ -170,38 +174,97 @@ class _RubyPattern(InlineProcessor):
         return ruby, m.start(0), m.end(0)
 
 
-# A line break of the source inside a paragraph, with the inline tags around it (a hard-wrapped manuscript, a
-# block quote written over several lines).
-_INLINE_TAGS = r"(?:</?(?:a|abbr|b|cite|em|i|kumihan-noteref|mark|q|rt|ruby|s|small|span|strong|sub|sup|u)\b[^>]*>)*"
-_SOFT_BREAK = re.compile(rf"([^\s<>])({_INLINE_TAGS})[ \t]*[\n\u2028\u0085][ \t]*({_INLINE_TAGS})(?=([^\s<>]))")
-_JAPANESE_CHAR = re.compile(f"[{JAPANESE}]")
-_PRE = re.compile(r"(<pre\b.*?</pre>)", re.DOTALL)
+class SourceLines:
+    """Mark each top-level block with the line of the source where it begins.
+
+    Python-Markdown keeps no positions.  The lines the preprocessors hand on are aligned once with the lines they
+    were given (they stash raw HTML and code blocks as one placeholder line, and normalise white space), and
+    the block parser, which only ever takes blocks off the front of the document, tells from what is left where
+    each block begins."""
+
+    def __init__(self, offset: int):
+        self.offset = offset
+        """The file line of the text's first line."""
+        self.source: list[str] = []
+        self.origin: list[int] = []
+
+    def extend(self, md) -> None:
+        # 35: before whitespace normalisation (30), the first to see the text as written.
+        md.preprocessors.register(_Recorder(md, self), "kumihan_lines_in", 35)
+        # 1: after every preprocessor, when the lines are the ones the block parser reads.
+        md.preprocessors.register(_Aligner(md, self), "kumihan_lines_out", 1)
+        parser = md.parser
+        parse_blocks = parser.parseBlocks
+
+        def blocks_with_lines(parent, blocks):
+            if parent is not getattr(parser, "root", None) or getattr(parser, "_kumihan_top", None) is not None:
+                return parse_blocks(parent, blocks)
+            parser._kumihan_top = blocks
+            try:
+                self._parse(parser, parent, blocks)
+            finally:
+                parser._kumihan_top = None
+
+        parser.parseBlocks = blocks_with_lines
+
+    def align(self, lines: list[str], stash: list[str]) -> None:
+        """Map each of ``lines`` (as the block parser reads them) to the index of its source line; ``stash``
+        holds what each placeholder stands for."""
+        # Lines with text are aligned (blank ones come and go around stashed blocks); a placeholder stands for
+        # the source line where what it replaced begins.
+        source = [i for i, line in enumerate(self.source) if line.strip()]
+        final = [j for j, line in enumerate(lines) if line.strip()]
+        origin = [-1] * len(lines)
+        matcher = difflib.SequenceMatcher(None, [self.source[i].strip() for i in source],
+                                          [lines[j].strip() for j in final], autojunk=False)
+        for op, i1, i2, j1, j2 in matcher.get_opcodes():
+            cursor = i1
+            for k in range(j2 - j1):
+                at = i1 + min(k, i2 - i1 - 1) if i2 > i1 else i1
+                placeholder = HTML_PLACEHOLDER_RE.fullmatch(lines[final[j1 + k]].strip())
+                if placeholder and op == "replace" and int(placeholder.group(1)) < len(stash):
+                    first = str(stash[int(placeholder.group(1))]).strip().split("\n", 1)[0].strip()
+                    found = next((n for n in range(cursor, i2) if self.source[source[n]].strip() == first), None)
+                    at = found if found is not None else cursor
+                    cursor = at + 1
+                origin[final[j1 + k]] = source[at] if at < len(source) else len(self.source)
+        previous = -1
+        for j, value in enumerate(origin):  # a blank line: the line after the one before it
+            origin[j] = previous = value if value >= 0 else previous + 1
+        self.origin = origin
+
+    def _parse(self, parser, parent, blocks) -> None:
+        total = sum(b.count("\n") for b in blocks) + 2 * (len(blocks) - 1) + 1
+        while blocks:
+            left = sum(b.count("\n") for b in blocks) + 2 * (len(blocks) - 1) + 1
+            first = blocks[0]
+            index = total - left + (len(first) - len(first.lstrip("\n")))
+            line = self.offset + (self.origin[index] if index < len(self.origin) else index)
+            raw = HTML_PLACEHOLDER_RE.fullmatch(first.strip()) is not None
+            before = len(parent)
+            for processor in parser.blockprocessors:
+                if processor.test(parent, first):
+                    if processor.run(parent, blocks) is not False:
+                        break
+            for child in list(parent)[before:]:
+                mark = etree.Element(LINE_MARK, {"n": str(line)} | ({"raw": "1"} if raw else {}))
+                parent.insert(list(parent).index(child), mark)
 
 
-def join_lines(html: str) -> str:
-    """Join the lines of a paragraph as Japanese print does: nothing between two characters when either is
-    Japanese, one space between two Latin words (JLREQ §3.1: Japanese text has no word spaces).  Code blocks
-    keep their lines."""
+class _Recorder(Preprocessor):
+    def __init__(self, md, lines: SourceLines):
+        super().__init__(md)
+        self.lines = lines
 
-    def join(m: re.Match) -> str:
-        glue = "" if _JAPANESE_CHAR.match(m.group(1)) or _JAPANESE_CHAR.match(m.group(4)) else " "
-        return m.group(1) + m.group(2) + glue + m.group(3)
-
-    parts = _PRE.split(html)
-    return "".join(part if i % 2 else _SOFT_BREAK.sub(join, part) for i, part in enumerate(parts))
+    def run(self, lines):
+        self.lines.source = list(lines)
+        return lines
 
 
-# Writers indent a paragraph by hand with a full-width space; the stylesheet indents every paragraph (JLREQ
-# §3.3.4), so the space would make it two.  Half-width katakana (ｶﾀｶﾅ, from old systems and web copies) is set
-# as full-width katakana, which stands upright in vertical text (JLREQ §3.1: no half-width kana in print).
-_HAND_INDENT = re.compile(r"<p>\u3000")
-_HALFWIDTH_KANA = re.compile("[\uff66-\uff9f]+")
-
-
-class _JoinLinesPostprocessor(Postprocessor):
-    def run(self, text):
-        text = _HALFWIDTH_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)
-        return _HAND_INDENT.sub("<p>", join_lines(text))
+class _Aligner(_Recorder):
+    def run(self, lines):
+        self.lines.align(lines, self.md.htmlStash.rawHtmlBlocks)
+        return lines
 
 
 class _NumberingTreeprocessor(Treeprocessor):
@@ -265,12 +328,19 @@ class ArticleExtension(Extension):
         self.prefix = prefix
         self.collector = ArticleCollector()
         self.current_note: NoteDefinition | None = None
+        self.errors: list[KumihanError] = []
+        """What must not be built, found while converting: every one is named at once."""
+        self.lines = SourceLines(line_offset)
+        """Where the text being converted begins in the file: set before each conversion (lead, body)."""
 
     def define(self, label: str, text: str, line: int) -> None:
         c = self.collector
         if label in c.definitions:
-            raise KumihanError(f"note [^{label}] is defined twice (first on line {c.definitions[label].line})",
-                               file=self.path, line=line, hint="give one of them another label, or merge them")
+            self.errors.append(KumihanError(f"note [^{label}] is defined twice (first on line "
+                                            f"{c.definitions[label].line})", file=self.path, line=line,
+                                            hint="give one of them another label, or merge them",
+                                            rule="note-duplicate"))
+            return
         c.definitions[label] = NoteDefinition(label, text, line)
 
     def extendMarkdown(self, md):
@@ -287,8 +357,7 @@ class ArticleExtension(Extension):
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
         # 5: after the inline processor (20) has produced every reference and heading in the tree.
         md.treeprocessors.register(_NumberingTreeprocessor(md, self), "kumihan_numbering", 5)
-        # 10: after raw HTML (30) and entities (20) are back in the text, so that every line break is seen.
-        md.postprocessors.register(_JoinLinesPostprocessor(md), "kumihan_join_lines", 10)
+        self.lines.extend(md)
 
     def note_id(self, number: int) -> str:
         """The id of note ``number``: the target of its references."""
@@ -310,12 +379,4 @@ class _NoteContentExtension(Extension):
         # Same priorities as in the article (see ArticleExtension.extendMarkdown).
         md.inlinePatterns.register(_NestedReferencePattern(NOTE_REFERENCE, self.parent), "kumihan_noteref", 175)
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
-        md.postprocessors.register(_JoinLinesPostprocessor(md), "kumihan_join_lines", 10)
-
-
-def find_line(markdown_text: str, needle: str, line_offset: int) -> int | None:
-    """Return the file line of the first occurrence of ``needle`` in the Markdown part."""
-    for i, line in enumerate(markdown_text.split("\n")):
-        if needle in line:
-            return line_offset + i
-    return None
+        SourceLines(self.parent.current_note.line).extend(md)

@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
+from .tree import Element, inner
+
 
 @dataclass(frozen=True)
 class Correction:
@@ -95,26 +97,32 @@ class Note:
     label: str
     id: str
     """The note's own id (the target of its references), unique in the book."""
-    html: str
+    content: Element
+    """The note's text: a ``<div>`` holding its paragraphs (:mod:`kumihan.tree`)."""
     references: tuple[str, ...]
     """Ids of the places that refer to this note, in reading order (the targets of its back-links)."""
     line: int
+
+    @property
+    def html(self) -> str:
+        """The note's text as XHTML, for inspection."""
+        return inner(self.content)
 
 
 @dataclass(frozen=True)
 class Article:
     """One article: metadata, body and notes.
 
-    Every HTML field (``lead_html``, ``body_html``, each note's ``html``) marks each note reference with
-    ``<kumihan-noteref note="N" ref="ID"/>``; :func:`kumihan.render.article_context` turns all of them into
-    the writer's markup at once.
+    The lead, the body and each note are trees (a ``<div>`` each, :mod:`kumihan.tree`), parsed once when the
+    article is read: each note reference is a ``<kumihan-noteref note="N" ref="ID">`` element, each top-level
+    block carries its source line.  :func:`kumihan.render.article_context` makes the writer's copy of them.
     """
 
     slug: str
     source: Path
     meta: ArticleMeta
-    lead_html: str | None
-    body_html: str
+    lead: Element | None
+    body: Element
     notes: tuple[Note, ...]
     headings: tuple[tuple[int, str, str], ...]
     """(level, id, text) of the headings inside the body, for bookmarks and the table of contents."""
@@ -123,6 +131,20 @@ class Article:
     """(what a link names after #, the id of the element it names): ids the writer gave, headings' slugs."""
     role: str = "article"
     """``front`` (はしがき, 凡例), ``article`` or ``back`` (あとがき): where it stands in the edition."""
+
+    @property
+    def body_html(self) -> str:
+        """The body as XHTML, for inspection."""
+        return inner(self.body)
+
+    @property
+    def lead_html(self) -> str | None:
+        """The lead as XHTML, for inspection."""
+        return inner(self.lead) if self.lead is not None else None
+
+    def trees(self):
+        """The lead (if any), the body and each note's text, in reading order."""
+        return ([self.lead] if self.lead is not None else []) + [self.body] + [n.content for n in self.notes]
 
 
 @dataclass(frozen=True)

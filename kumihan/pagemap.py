@@ -9,12 +9,11 @@ page finds its place in the e-book (EPUB Accessibility 1.1).
 from __future__ import annotations
 
 import hashlib
-import html as htmllib
 import json
-import re
 
 from .model import Book
 from .output import atomic_write
+from .tree import Element, get_text, splice, text_slots
 
 RECORD = "print-pages.json"
 _HIDDEN = str.maketrans("", "", "\u2060\u200b\ufe0e")
@@ -57,31 +56,25 @@ def load_page_starts(book: Book) -> list[tuple[int, str, str]] | None:
     return [tuple(entry) for entry in record.get("pages", [])]
 
 
-_TEXT_OR_TAG = re.compile(r"(<[^>]+>)|(&[#\w]+;)|([^<&]+)")
+_INVISIBLE = "\u2060\u200b\ufe0e"
 
 
-def mark_page(html: str, text: str, marker: str, after: int = 0) -> tuple[str, int] | None:
-    """Put ``marker`` before the first place at or after character ``after`` of ``html``'s text where ``text``
-    begins (tags and invisible joiners left out of the comparison); return the new HTML and the marker's
-    position, or None when the text is not found."""
-    plain, where = [], []  # the text, and for each of its characters its offset in the HTML
-    for m in _TEXT_OR_TAG.finditer(html):
-        if m.group(1):
-            continue
-        if m.group(2):
-            plain.append(htmllib.unescape(m.group(2)))
-            where.append(m.start())
-            continue
-        for i, ch in enumerate(m.group(3)):
-            plain.append(ch)
-            where.append(m.start() + i)
-    joined = "".join(plain)
-    wanted = text.translate(_HIDDEN)
-    visible = [i for i, ch in enumerate(joined) if ch not in "\u2060\u200b\ufe0e"]
-    squeezed = "".join(joined[i] for i in visible)
-    start = next((n for n, i in enumerate(visible) if where[i] >= after), len(visible))
-    found = squeezed.find(wanted, start)
+def mark_page(root: Element, text: str, marker: Element, after: int = 0) -> int | None:
+    """Put ``marker`` before the first place, at or after visible character ``after`` of ``root``'s text, where
+    ``text`` begins (invisible joiners left out of the comparison); return the position just past it, or None
+    when the text is not found."""
+    slots = text_slots(root, skip=frozenset())
+    visible: list[tuple[int, int]] = []  # (slot, offset) of each visible character
+    chars: list[str] = []
+    for n, slot in enumerate(slots):
+        for i, ch in enumerate(get_text(slot)):
+            if ch not in _INVISIBLE:
+                visible.append((n, i))
+                chars.append(ch)
+    found = "".join(chars).find(text.translate(_HIDDEN), after)
     if found < 0:
         return None
-    at = where[visible[found]]
-    return html[:at] + marker + html[at:], at + len(marker)
+    n, i = visible[found]
+    content = get_text(slots[n])
+    splice(slots[n], [p for p in (content[:i], marker, content[i:]) if not isinstance(p, str) or p])
+    return found + 1

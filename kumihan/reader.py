@@ -12,15 +12,15 @@ from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 
-from .errors import Finding, KumihanError, Report
+from .errors import Finding, KumihanError, KumihanErrors, Report
 from .frontmatter import parse_front_matter, split_front_matter
-from .markdown_ext import ArticleExtension, find_line
+from .markdown_ext import ArticleExtension
 from .model import Article, Image, Note, Part
 from .settings import Settings
+from .tree import NOTEREF, line_of
+from .typeset import article_passes, run_passes
 from .xhtml import clean
 
-_IMG_SRC = re.compile(r"<img\b[^>]*\bsrc=\"([^\"]*)\"", re.IGNORECASE)
-_HREF = re.compile(r"\bhref=\"([^\"]*)\"", re.IGNORECASE)
 MAX_LINE = 50_000
 MAX_NOTES = 2_000
 
@@ -61,9 +61,17 @@ def slug_of(path: Path) -> str:
 
 
 def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
-    """Read every article of the book, in order."""
-    return tuple(replace(read_article(p, settings.root, report, placeholders=settings.placeholders), role=role)
-                 for p, role in article_paths(settings))
+    """Read every article of the book, in order; the mistakes of all of them are named together."""
+    articles, errors = [], []
+    for path, role in article_paths(settings):
+        try:
+            articles.append(replace(read_article(path, settings.root, report, placeholders=settings.placeholders),
+                                    role=role))
+        except KumihanErrors as exc:
+            errors.append(exc)
+    if errors:
+        raise KumihanErrors(errors)
+    return tuple(articles)
 
 
 def book_parts(settings: Settings) -> tuple[Part, ...]:
@@ -107,9 +115,10 @@ def read_article(path: Path, root: Path, report: Report, *, placeholders: bool =
 
 
 def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Report, *,
-                    placeholders: bool = False) -> Article:
+                    placeholders: bool = False, images: bool = True) -> Article:
     """Convert the text of an article file (``rel``, in ``folder`` of the project at ``root``), as the build
-    does: ``check`` runs this too, so that it refuses what the build refuses."""
+    does: ``check`` runs this too, so that it refuses what the build refuses.  Every mistake that stops the
+    build is raised at once (:class:`KumihanErrors`); ``images=False`` leaves image files unchecked."""
     yaml_text, md_text, offset = split_front_matter(text, rel)
     meta = parse_front_matter(yaml_text, rel, report)
     slug = slug_of(rel)
@@ -126,80 +135,101 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     # attr_list: heading attributes ({#id}, {.class}) are read as attributes, not printed.
     md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension(), FencedCodeExtension(),
                                                               SaneListExtension(), AttrListExtension()])
-    lead_html = None
-    if meta.lead:
-        lead_html = clean(md.convert(meta.lead), text, rel, report)
-        md.reset()
-    body_html = clean(md.convert(md_text), text, rel, report)
-    notes = tuple(replace(n, html=clean(n.html, text, rel, report)) for n in _resolve_notes(ext, text, rel, report))
+    passes = article_passes()
+    errors = ext.errors
 
-    all_html = (lead_html or "") + body_html + "".join(n.html for n in notes)
-    images = _check_resources(all_html, text, rel, folder, root, report if placeholders else None)
-    article = Article(slug=slug, source=rel, meta=meta, lead_html=lead_html, body_html=body_html, notes=notes,
-                      headings=tuple(ext.collector.headings), images=images,
+    def tree(markdown_text: str, first_line: int):
+        ext.lines.offset = first_line
+        root = run_passes(clean(md.convert(markdown_text), rel, report, errors), passes)
+        md.reset()
+        return root
+
+    lead = tree(meta.lead, _key_line(yaml_text, "lead")) if meta.lead else None
+    body = tree(md_text, offset)
+    notes = tuple(
+        replace(n, content=run_passes(clean(inner_html, rel, report, errors), passes))
+        for n, inner_html in _resolve_notes(ext, rel, report, [t for t in (lead, body) if t is not None]))
+
+    trees = ([lead] if lead is not None else []) + [body] + [n.content for n in notes]
+    found = _check_images(trees, rel, folder, root, report if placeholders else None, errors) if images else ()
+    if errors:
+        raise KumihanErrors(sorted(errors, key=lambda e: e.line or 0))
+    article = Article(slug=slug, source=rel, meta=meta, lead=lead, body=body, notes=notes,
+                      headings=tuple(ext.collector.headings), images=found,
                       anchors=tuple(ext.collector.anchors.items()))
     _check_corrections(article, md_text, report)
     return article
 
 
-def _resolve_notes(ext: ArticleExtension, text: str, rel: Path, report: Report) -> tuple[Note, ...]:
-    """Check the notes the extension collected and number them; lines are looked up in the whole file."""
+def _key_line(yaml_text: str, key: str) -> int:
+    """The file line of a front-matter key (the front matter begins on line 2, after its ``---``)."""
+    for i, line in enumerate(yaml_text.split("\n")):
+        if line.startswith(f"{key}:"):
+            return i + 2
+    return 1
+
+
+def _resolve_notes(ext: ArticleExtension, rel: Path, report: Report, trees) -> list[tuple[Note, str]]:
+    """Check the notes the extension collected and number them: each with its text converted."""
     c = ext.collector
     if len(c.order) > MAX_NOTES:
         raise KumihanError(f"{len(c.order):,} notes in one article", file=rel,
                            hint=f"split the article: more than {MAX_NOTES:,} endnotes cannot be a reader's apparatus")
     for label in c.order:
         if label not in c.definitions:
-            raise KumihanError(f"note [^{label}] is referred to but never defined", file=rel,
-                               line=find_line(text, f"[^{label}]", 1),
-                               hint=f"add a definition '[^{label}]: …' after the text, or correct the label")
+            first = next((el for t in trees for el in t.iter(NOTEREF) if el.get("label") == label), None)
+            ext.errors.append(KumihanError(f"note [^{label}] is referred to but never defined", file=rel,
+                                           line=line_of(first), rule="note-undefined",
+                                           hint=f"add a definition '[^{label}]: …' after the text, or correct "
+                                           "the label"))
     for label, definition in c.definitions.items():
         if label not in c.references:
             report.warn(Finding(f"note [^{label}] is defined but never referred to", file=rel, line=definition.line,
                                 hint=f"refer to it with [^{label}] in the text, or delete it", rule="note-unused"))
-    return tuple(
-        Note(number=i + 1, label=label, id=ext.note_id(i + 1), html=ext.note_html(c.definitions[label]),
-             references=tuple(c.references[label]), line=c.definitions[label].line)
-        for i, label in enumerate(c.order)
-    )
+    return [(Note(number=i + 1, label=label, id=ext.note_id(i + 1), content=None,
+                  references=tuple(c.references[label]), line=c.definitions[label].line),
+             ext.note_html(c.definitions[label]))
+            for i, label in enumerate(c.order) if label in c.definitions]
 
 
-def _check_resources(html: str, text: str, rel: Path, base: Path, root: Path,
-                     proof: Report | None = None) -> tuple[Image, ...]:
-    """Check links and images; with ``proof`` (a build with placeholders), a missing image is a warning and
-    a placeholder of the size its ``width`` and ``height`` give (else 4:3)."""
+def _check_images(trees, rel: Path, base: Path, root: Path, proof: Report | None,
+                  errors: list[KumihanError]) -> tuple[Image, ...]:
+    """Check the images; with ``proof`` (a build with placeholders), a missing image is a warning and a
+    placeholder of the size its ``width`` and ``height`` give (else 4:3).  What cannot be built is added to
+    ``errors``."""
     images = []
-    for href in _HREF.findall(html):
-        if href.lower().startswith(("file:", "javascript:", "data:")):
-            raise KumihanError(f"link {href!r} points outside the book", file=rel,
-                               line=find_line(text, href, 1), hint="link to an http(s) address, or remove the link")
-    for src in _IMG_SRC.findall(html):
-        line = find_line(text, src, 1)
+    for img in [el for t in trees for el in t.iter("img")]:
+        src, line = img.get("src", ""), line_of(img)
+
+        def refuse(message: str, hint: str) -> None:
+            errors.append(KumihanError(message, file=rel, line=line, hint=hint, rule="image"))
+
         if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE):
-            raise KumihanError(f"image {src!r} is not a file of the project: builds never fetch or read outside it",
-                               file=rel, line=line, hint="download the image into content/ and refer to it by a relative path")
+            refuse(f"image {src!r} is not a file of the project: builds never fetch or read outside it",
+                   "download the image into content/ and refer to it by a relative path")
+            continue
         target = (base / src).resolve()
         if not target.is_relative_to(root):
-            raise KumihanError(f"image {src!r} lies outside the project", file=rel, line=line,
-                               hint="copy the image into content/ and refer to it by a relative path")
+            refuse(f"image {src!r} lies outside the project",
+                   "copy the image into content/ and refer to it by a relative path")
+            continue
         if not target.is_file():
             if proof is None:
-                raise KumihanError(f"image {src!r} does not exist", file=rel, line=line,
-                                   hint="check the file name, or add the image to content/ "
-                                   "(or build a proof with --placeholders)")
+                refuse(f"image {src!r} does not exist", "check the file name, or add the image to content/ "
+                       "(or build a proof with --placeholders)")
+                continue
             proof.warn(Finding(f"image {src!r} does not exist: a placeholder (アタリ) stands in its place",
                                file=rel, line=line, rule="placeholder", hint="add the image before the final build"))
-            size = dict(re.findall(r'\b(width|height)="(\d+)"', _img_tag(html, src)))
-            images.append(Image(src, target, int(size.get("width", 1200)), int(size.get("height", 900)),
-                                None, line, placeholder=True))
+            width, height = img.get("width", ""), img.get("height", "")
+            images.append(Image(src, target, int(width) if width.isdigit() else 1200,
+                                int(height) if height.isdigit() else 900, None, line, placeholder=True))
             continue
-        images.append(_image(src, target, rel, line))
+        try:
+            images.append(_image(src, target, rel, line))
+        except KumihanError as exc:
+            exc.rule = "image"
+            errors.append(exc)
     return tuple(images)
-
-
-def _img_tag(html: str, src: str) -> str:
-    m = re.search(rf'<img\b[^>]*\bsrc="{re.escape(src)}"[^>]*>', html)
-    return m.group(0) if m else ""
 
 
 _IMAGE_TYPES = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
-import html as htmllib
 import os
 import re
-from dataclasses import replace
 from pathlib import Path
 
 import jinja2
@@ -15,8 +14,7 @@ from .blocks import mark_attributions, mark_lists
 from .errors import KumihanError
 from .model import Article
 from .settings import Settings
-
-_NOTEREF = re.compile(r'<kumihan-noteref label="[^"]*" note="(\d+)" ref="([^"]+)"\s*(?:/>|></kumihan-noteref>)')
+from .tree import NOTEREF, Element, Slot, children_of, fragment, local, replace_element
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -67,30 +65,31 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
                            hint="use only the variables documented in the README") from None
 
 
-# An image, alone in its paragraph or among text, and after one alone the caption a writer puts under it (a
-# short paragraph that starts 図, 写真, 表 or Fig.).
-_IMG = re.compile(r'(<p>\s*)?<img\b([^>]*?)\s*/?>(\s*</p>)?'
-                  r'(?:\s*<p>((?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十.\-－]*[^<]{0,150})</p>)?')
-_ATTR = re.compile(r'(\w+)="([^"]*)"')
+# The caption a writer puts under an image that stands alone: a short paragraph that starts 図, 写真, 表 or Fig.
+_CAPTION = re.compile(r"(?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十.\-－]*.{0,150}", re.DOTALL)
 
 
-def replace_images(html: str, images: dict, macro) -> str:
+def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
     """Replace each ``<img>`` by the writer's figure macro, called with the image's data (from ``images``, by
     src), its alt text, whether it stands alone in its paragraph, and its caption: the image's title
     (``![alt](src "caption")``), or the caption line written under an image that stands alone."""
-
-    def sub(m: re.Match) -> str:
-        attrs = {k: htmllib.unescape(v) for k, v in _ATTR.findall(m.group(2))}
-        alone = bool(m.group(1) and m.group(3))
-        under = htmllib.unescape(m.group(4)) if m.group(4) and alone else None
-        caption = attrs.get("title") or under or ""
-        figure = str(macro(images[attrs["src"]], attrs.get("alt", ""), alone, caption))
+    for img in list(root.iter("img", "{*}img")):
+        parent = img.getparent()
+        alone = (local(parent) == "p" and len(parent) == 1 and not (parent.text or "").strip()
+                 and not (img.tail or "").strip())
+        under = parent.getnext() if alone else None
+        if under is not None and not (local(under) == "p" and len(under) == 0 and _CAPTION.fullmatch(under.text or "")):
+            under = None
+        title = img.get("title")
+        caption = title or (under.text if under is not None else "") or ""
+        made = children_of(fragment(_called(macro, images[img.get("src")], img.get("alt", ""), alone, caption),
+                                    xml=xml))
         if alone:
-            # A caption line under the image is the caption, unless the title already is one.
-            return figure + (f"\n<p>{m.group(4)}</p>" if m.group(4) and attrs.get("title") else "")
-        return (m.group(1) or "") + figure + (m.group(3) or "") + (f"\n<p>{m.group(4)}</p>" if m.group(4) else "")
-
-    return _IMG.sub(sub, html)
+            replace_element(parent, made)
+            if under is not None and not title:
+                replace_element(under, [])  # the line under the image is its caption now
+        else:
+            replace_element(img, made)
 
 
 def article_groups(book, articles: list[dict]) -> list[dict]:
@@ -137,22 +136,39 @@ def build_time() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc).replace(microsecond=0)
 
 
-def article_context(article: Article, noteref_macro, figure_macro, image_data, *, list_style: str) -> dict:
-    """Plain data for templates: the article with every HTML field (lead, body, each note) in the writer's
-    markup.  ``noteref_macro(note, ref_id)`` marks a note reference, ``figure_macro(data, alt, alone)`` an
-    image, with ``image_data(image)``: what the writer's macro needs of each image.  List markers are written
-    out in ``list_style`` (:mod:`kumihan.blocks`)."""
+def article_context(article: Article, noteref_macro, figure_macro, image_data, *, list_style: str, slots: list,
+                    xml: bool = False) -> dict:
+    """Plain data for templates: the article, its lead, body and notes as the writer's own copies of their trees,
+    each standing in the templates as a :class:`~kumihan.tree.Slot` (``lead_html``, ``body_html``, each note's
+    ``html``).  ``noteref_macro(note, ref_id)`` marks a note reference, ``figure_macro(data, alt, alone,
+    caption)`` an image, with ``image_data(image)``: what the writer's macro needs of each image.  List markers
+    are written out in ``list_style`` (:mod:`kumihan.blocks`).  ``xml``: the writer's documents are XHTML."""
     notes = {n.number: n for n in article.notes}
     images = {im.src: image_data(im) for im in article.images}
 
-    def markup(html: str) -> str:
-        html = _NOTEREF.sub(lambda m: _called(noteref_macro, notes[int(m.group(1))], m.group(2)), html)
-        html = mark_attributions(mark_lists(html, list_style)) if "<" in html else html
-        return replace_images(html, images, lambda *a: _called(figure_macro, *a)) if images else html
+    def markup(root: Element) -> Element:
+        root = copy.deepcopy(root)
+        for ref in list(root.iter(NOTEREF)):
+            note = notes[int(ref.get("note"))]
+            replace_element(ref, children_of(fragment(_called(noteref_macro, note, ref.get("ref")), xml=xml)))
+        mark_lists(root, list_style)
+        mark_attributions(root)
+        if images:
+            place_figures(root, images, figure_macro, xml=xml)
+        return root
 
+    lead = markup(article.lead) if article.lead is not None else None
+    body = markup(article.body)
+    note_views = []
+    for n in article.notes:
+        content = markup(n.content)
+        note_views.append({"number": n.number, "label": n.label, "id": n.id, "references": n.references,
+                           "line": n.line, "content": content, "html": Slot(slots, content)})
     return {
         "slug": article.slug, "meta": article.meta, "headings": article.headings,
-        "lead_html": markup(article.lead_html) if article.lead_html else None,
-        "body_html": markup(article.body_html),
-        "notes": tuple(replace(n, html=markup(n.html)) for n in article.notes),
+        "lead": lead, "body": body,
+        "lead_html": Slot(slots, lead) if lead is not None else None,
+        "body_html": Slot(slots, body),
+        "notes": note_views,
     }
+

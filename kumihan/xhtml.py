@@ -1,9 +1,12 @@
-"""Converted Markdown (with whatever raw HTML the writer put in) → well-formed XHTML that both editions can use.
+"""Converted Markdown (with whatever raw HTML the writer put in) → a clean tree that both editions can serialize.
 
-Raw HTML is parsed as HTML by lxml, not matched with patterns: entities become characters, void elements are
-closed, comments are dropped, and code stays text (``&lt;script&gt;`` inside a code block is never taken for
-an element).  What may run script or pull in another document is refused with the file and line; elements
-and attributes that the editions do not know are dropped with a warning (the element's content is kept).
+Python-Markdown's output is parsed as HTML by lxml, not matched with patterns: entities become characters,
+void elements are closed, comments are dropped, and code stays text (``&lt;script&gt;`` inside a code block is
+never taken for an element).  What may run script or pull in another document is refused with the file and
+line; elements and attributes that the editions do not know are dropped with a warning (the element's content
+is kept); and every element is made to stand where XHTML's content models allow it (``ul`` holds ``li``, a
+table its rows, no block inside a paragraph), so that the EPUB is valid whatever the raw HTML was.  Each
+top-level block keeps the line of the source where it begins (``data-line``), and so do links and images.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import lxml.etree as etree
 import lxml.html
 
 from .errors import Finding, KumihanError, Report
-from .markdown_ext import NOTEREF_TAG, find_line
+from .markdown_ext import LINE_MARK
+from .tree import LINE, NOTEREF, Element, line_of, local, make, replace_element, unwrap
 
 #: Elements that could run script or load another document: refused.
 REFUSED = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "form", "link", "meta", "base",
@@ -37,46 +41,100 @@ ALLOWED: dict[str, frozenset[str]] = {tag: frozenset(attrs) for tag, attrs in {
     "col": ("span",), "th": ("colspan", "rowspan", "scope", "style"), "td": ("colspan", "rowspan", "style"),
     "a": ("href",), "img": ("src", "alt", "width", "height"),
     "ruby": (), "rt": (), "rp": (), "rb": (),
-    NOTEREF_TAG: ("label", "note", "ref"),
+    NOTEREF: ("label", "note", "ref"),
 }.items()}
 _TABLE_STYLE = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
-_SELF_CLOSED = re.compile(rf"<({NOTEREF_TAG})([^>]*?)\s*/>")
-_UNSAFE_URL = re.compile(r"^\s*(javascript|vbscript|data|file):", re.IGNORECASE)
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SELF_CLOSED = re.compile(rf"<({NOTEREF})([^>]*?)\s*/>")
+
+#: URL schemes a build never follows: they would run script or read outside the project.
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
 
-def clean(html: str, source: str, file: Path, report: Report) -> str:
-    """Return ``html`` as well-formed XHTML of the allowed elements; ``source`` is the article's file text,
-    searched for the line of what is refused or dropped."""
-    if not html.strip():
-        return html
-    # The notes extension's marker is an empty element: the HTML parser does not know <x/> for one.
-    html = _SELF_CLOSED.sub(r"<\1\2></\1>", html)
-    root = lxml.html.fragment_fromstring(html, create_parent="div")
+def unsafe_url(url: str) -> bool:
+    """Whether ``url`` names something a build must never read or run (the one rule for links and images)."""
+    return url.strip().lower().startswith(UNSAFE_SCHEMES)
+
+
+# -- content models (HTML's, as the EPUB's XHTML must keep them) --------------------------------------------------
+
+#: Elements that hold only phrasing content (text and inline elements).
+PHRASING_ONLY = frozenset({"p", "h1", "h2", "h3", "h4", "h5", "h6", "span", "em", "strong", "b", "i", "u", "s",
+                           "small", "mark", "sub", "sup", "cite", "q", "abbr", "dfn", "kbd", "samp", "var", "code",
+                           "time", "bdi", "data", "pre", "rt", "rp", "rb", "summary", "caption", "figcaption",
+                           "dt", "a", "ruby", "del", "ins"})
+#: Phrasing elements: what may stand inside :data:`PHRASING_ONLY`.
+PHRASING = frozenset({"span", "em", "strong", "b", "i", "u", "s", "small", "mark", "sub", "sup", "cite", "q",
+                      "abbr", "dfn", "kbd", "samp", "var", "code", "time", "bdi", "data", "br", "wbr", "img",
+                      "a", "ruby", "rt", "rp", "rb", "del", "ins", NOTEREF})
+#: Containers that hold only certain children (and white space), and the child that takes stray content.
+ONLY_CHILDREN: dict[str, tuple[frozenset[str], str | None]] = {
+    "ul": (frozenset({"li"}), "li"),
+    "ol": (frozenset({"li"}), "li"),
+    "dl": (frozenset({"dt", "dd", "div"}), "dt"),
+    "table": (frozenset({"caption", "colgroup", "thead", "tbody", "tfoot", "tr"}), None),
+    "thead": (frozenset({"tr"}), None),
+    "tbody": (frozenset({"tr"}), None),
+    "tfoot": (frozenset({"tr"}), None),
+    "tr": (frozenset({"td", "th"}), "td"),
+    "colgroup": (frozenset({"col"}), None),
+}
+#: Elements that may stand only inside these parents.
+ONLY_INSIDE: dict[str, frozenset[str]] = {
+    "li": frozenset({"ul", "ol"}), "dt": frozenset({"dl", "div"}), "dd": frozenset({"dl", "div"}),
+    "tr": frozenset({"table", "thead", "tbody", "tfoot"}), "td": frozenset({"tr"}), "th": frozenset({"tr"}),
+    "thead": frozenset({"table"}), "tbody": frozenset({"table"}), "tfoot": frozenset({"table"}),
+    "caption": frozenset({"table"}), "colgroup": frozenset({"table"}), "col": frozenset({"colgroup"}),
+    "figcaption": frozenset({"figure"}), "summary": frozenset({"details"}), "rt": frozenset({"ruby"}),
+    "rp": frozenset({"ruby"}), "rb": frozenset({"ruby"}),
+}
+_VOID = frozenset({"br", "hr", "wbr", "img", "col"})
+
+
+def clean(html: str, file: Path, report: Report, errors: list[KumihanError]) -> Element:
+    """Return ``html`` as a ``<div>`` holding well-formed XHTML of the allowed elements, each where its content
+    model allows it, top-level blocks carrying their source line.  What must not be built is added to
+    ``errors`` (and left out of the tree), so that every mistake of an article is named at once."""
+    # The notes extension's marker is an empty element: the HTML parser does not know <x/> for one.  Control
+    # characters (a placeholder Python-Markdown failed to restore leaves its STX/ETX) have no place in XML.
+    html = _CONTROL.sub("", _SELF_CLOSED.sub(r"<\1\2></\1>", html))
+    root = lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else etree.Element("div")
+    _mark_lines(root)
     for element in list(root.iter()):
-        if element is root:
+        if element is root or element.getparent() is None and element is not root:
             continue
         if not isinstance(element.tag, str):  # a comment or a processing instruction: dropped
-            _drop(element, keep_content=False)
+            _drop_comment(element)
             continue
         tag = element.tag.lower()
+        line = line_of(element)
         if tag in REFUSED:
-            raise KumihanError(f"raw HTML <{tag}> is not allowed: it could run script or load another document",
-                               file=file, line=_line(source, f"<{tag}"),
-                               hint="remove it; write the content in Markdown")
+            errors.append(KumihanError(f"raw HTML <{tag}> is not allowed: it could run script or load another "
+                                       "document", file=file, line=line, hint="remove it; write the content in "
+                                       "Markdown", rule="html"))
+            replace_element(element, [])
+            continue
         if tag not in ALLOWED:
             report.warn(Finding(f"raw HTML <{tag}> is not an element the editions set; it was left out, its text "
-                                "kept", file=file, line=_line(source, f"<{tag}"), rule="html-element",
+                                "kept", file=file, line=line, rule="html-element",
                                 hint="write the content in Markdown or with common HTML elements"))
-            _drop(element, keep_content=True)
+            unwrap(element)
             continue
+        element.tag = tag
         for name, value in list(element.attrib.items()):
-            if name == "href" and _UNSAFE_URL.match(value):  # an image's source is checked with the images
-                raise KumihanError(f"link {value!r} points outside the book: builds never read or run it",
-                                   file=file, line=_line(source, value),
-                                   hint="link to an http(s) address or a file of the project, or remove the link")
+            if name == LINE:
+                continue
+            if name == "href" and unsafe_url(value):  # an image's source is checked with the images
+                errors.append(KumihanError(f"link {value!r} points outside the book: builds never read or run it",
+                                           file=file, line=line, rule="link", hint="link to an http(s) address or "
+                                           "a file of the project, or remove the link"))
+                del element.attrib[name]
+                continue
             if name.startswith("on"):
-                raise KumihanError(f"raw HTML attribute {name}={value!r} is not allowed: it could run script",
-                                   file=file, line=_line(source, f"{name}="), hint="remove it")
+                errors.append(KumihanError(f"raw HTML attribute {name}={value!r} is not allowed: it could run "
+                                           "script", file=file, line=line, hint="remove it", rule="html"))
+                del element.attrib[name]
+                continue
             if name in _GLOBAL or name in ALLOWED[tag]:
                 if name == "style" and not _TABLE_STYLE.match(value):
                     del element.attrib[name]
@@ -84,34 +142,146 @@ def clean(html: str, source: str, file: Path, report: Report) -> str:
                     del element.attrib[name]  # not a valid XML id (the EPUB would fail)
                 continue
             report.warn(Finding(f"attribute {name}={value!r} of <{tag}> was dropped: the editions do not use it",
-                                file=file, line=_line(source, f"{name}="), rule="html-attribute",
-                                hint="remove it from the Markdown"))
+                                file=file, line=line, rule="html-attribute", hint="remove it from the Markdown"))
             del element.attrib[name]
-    out = etree.tostring(root, method="xml", encoding="unicode")
-    return out[len("<div>"):-len("</div>")] if out.startswith("<div>") else ""
+        if tag in ("a", "img") and line is not None:
+            element.set(LINE, str(line))
+    _fit_content_models(root, file, report)
+    return root
 
 
-def _drop(element, *, keep_content: bool) -> None:
-    """Remove ``element``; with ``keep_content`` its text and children stay in its place."""
-    if keep_content:
-        element.drop_tag()
+def _mark_lines(root: Element) -> None:
+    """Turn the line marks before top-level blocks into the blocks' ``data-line``; inside raw HTML and code,
+    whose lines stand as written, each element's line follows from the block's."""
+    for mark in list(root):
+        if mark.tag != LINE_MARK:
+            continue
+        number, raw = mark.get("n", ""), mark.get("raw")
+        block = mark.getnext()
+        replace_element(mark, [])
+        while block is not None and (not isinstance(block.tag, str) or block.tag == LINE_MARK):
+            block = block.getnext()
+        if block is not None and not block.get(LINE):
+            block.set(LINE, number)
+            if raw or local(block) in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
+                # A paragraph keeps its line breaks too: an element's line is the block's plus its offset.
+                for el in block.iterdescendants():
+                    if isinstance(el.tag, str) and el.sourceline and block.sourceline:
+                        el.set(LINE, str(int(number) + el.sourceline - block.sourceline))
+
+
+def _drop_comment(element) -> None:
+    """Remove a comment or processing instruction, keeping its tail."""
+    parent = element.getparent()
+    if parent is not None:
+        replace_element(element, [])
+
+
+def _fit_content_models(root: Element, file: Path, report: Report) -> None:
+    """Move or drop what stands where XHTML does not allow it, saying so with the line."""
+
+    def warn(message: str, el: Element) -> None:
+        report.warn(Finding(message, file=file, line=line_of(el), rule="html-content-model",
+                            hint="correct the raw HTML: the EPUB would be invalid as written"))
+
+    changed = True
+    while changed:  # fixing one place may expose another (a list item moved into a list)
+        changed = False
+        for el in list(root.iter()):
+            if not isinstance(el.tag, str) or el is root or el.getparent() is None:
+                continue
+            tag, parent = el.tag, el.getparent()
+            ptag = parent.tag if parent is not root else "div"
+            if tag in ONLY_INSIDE and ptag not in ONLY_INSIDE[tag]:
+                warn(f"raw HTML <{tag}> outside <{'>, <'.join(sorted(ONLY_INSIDE[tag]))}>: its tags were dropped, its "
+                     "text kept", el)
+                _unwrap_as_block(el)
+                changed = True
+                continue
+            if ptag in PHRASING_ONLY and tag not in PHRASING and not (ptag == "ruby" and tag in ("rt", "rp", "rb")):
+                warn(f"raw HTML <{tag}> inside <{ptag}>, where only text may stand: its tags were dropped, its "
+                     "text kept", el)
+                _unwrap_as_block(el)
+                changed = True
+                continue
+            if tag in ONLY_CHILDREN:
+                changed |= _fit_children(el, warn)
+
+
+def _unwrap_as_block(el: Element) -> None:
+    """Drop ``el``'s tags; a line break keeps a block's text apart from what follows."""
+    if el.tag in _VOID:
+        replace_element(el, [])
         return
-    tail, element.tail = element.tail or "", None
-    replace_with_text(element, tail)
+    if el.tag in ("li", "dt", "dd", "tr", "td", "th", "caption", "figcaption", "summary", "p", "div") \
+            and el.tail is None and el.getnext() is not None:
+        el.tail = "\n"
+    unwrap(el)
+
+
+def _fit_children(el: Element, warn) -> bool:
+    """Give stray text and elements of a container with a fixed content model a place, or drop them."""
+    allowed, wrapper = ONLY_CHILDREN[el.tag]
+    changed = False
+    if el.text and el.text.strip():
+        _adopt(el, 0, el.text, wrapper, warn)
+        el.text = None
+        changed = True
+    for child in list(el):
+        if child.tail and child.tail.strip():
+            tail, child.tail = child.tail, None
+            _adopt(el, el.index(child) + 1, tail, wrapper, warn)
+            changed = True
+        if isinstance(child.tag, str) and child.tag not in allowed:
+            tail, child.tail = child.tail, None
+            index = el.index(child)
+            el.remove(child)
+            if wrapper is not None:
+                holder = make(wrapper)
+                holder.append(child)
+                el.insert(index, holder)
+                warn(f"raw HTML <{child.tag}> directly inside <{el.tag}>: it was put in a <{wrapper}>", child)
+            else:
+                warn(f"raw HTML <{child.tag}> directly inside <{el.tag}> was left out: a table holds only rows "
+                     "and cells", el)
+            if tail and tail.strip():
+                _adopt(el, len(el), tail, wrapper, warn)
+            changed = True
+    return changed
+
+
+def _adopt(el: Element, index: int, text: str, wrapper: str | None, warn) -> None:
+    """Put stray ``text`` of ``el`` into a new ``wrapper`` child at ``index`` (or drop it, saying so)."""
+    if wrapper is None:
+        warn(f"text {text.strip()[:20]!r} directly inside <{el.tag}> was left out: a table holds only rows and "
+             "cells", el)
+        return
+    if el.tag == "dl":
+        # A term and its definition go in pairs (dt before dd): stray text joins the term or definition beside it.
+        neighbour = el[index - 1] if index > 0 else (el[0] if len(el) else None)
+        if neighbour is not None:
+            if index > 0:
+                last = neighbour[-1] if len(neighbour) else None
+                if last is not None:
+                    last.tail = (last.tail or "") + text
+                else:
+                    neighbour.text = (neighbour.text or "") + text
+            else:
+                neighbour.text = text + (neighbour.text or "")
+            warn(f"text {text.strip()[:20]!r} directly inside <dl>: it was joined to the <{neighbour.tag}> beside it",
+                 el)
+            return
+        el.insert(0, make("dd", text.strip()))
+        el.insert(0, make("dt"))
+        warn(f"text {text.strip()[:20]!r} directly inside <dl>: it was made a definition", el)
+        return
+    holder = make(wrapper, text.strip())
+    el.insert(index, holder)
+    warn(f"text {text.strip()[:20]!r} directly inside <{el.tag}>: it was put in a <{wrapper}>", el)
 
 
 def replace_with_text(element, text: str) -> None:
     """Remove ``element`` from its tree and put ``text`` where it was (its tail is the caller's to keep)."""
-    parent = element.getparent()
-    if parent is None:
-        return
-    previous = element.getprevious()
-    if previous is not None:
-        previous.tail = (previous.tail or "") + text
-    else:
-        parent.text = (parent.text or "") + text
-    parent.remove(element)
-
-
-def _line(source: str, needle: str) -> int | None:
-    return find_line(source, needle, 1) or find_line(source.lower(), needle.lower(), 1)
+    if element.getparent() is not None:
+        element.tail = None
+        replace_element(element, [text] if text else [])

@@ -15,55 +15,75 @@ import ctypes.util
 import functools
 import gc
 import hashlib
-import html as htmllib
 import json
 import multiprocessing
 import re
 import sys
 from pathlib import Path
 
+import lxml.html
+from markdown.util import Registry
+
 from ..errors import Finding, Report
-from ..jlreq import full_width_marks, glue_kinsoku, mark_tcy
-from ..markdown_ext import find_line
-from ..model import Article, Book
+from ..model import Book
 from ..output import atomic_output, atomic_write
 from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
+from ..tree import Element, TextPass, get_text, graft, line_of, text_slots
+from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass
 from .finish import finisher
-from .blocks import label_bookmarks, move_figures, wrap_code
-from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
+from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
+from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
 from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
                             vertical_font_name)
 
-_URL_TEXT = re.compile(r">(https?://[^<]+)<")
-_TAG = re.compile(r"<[^>]+>")
 _INVISIBLE = re.compile("[\u200b\u2060]")
+_URL = re.compile(r"https?://.+", re.DOTALL)
+_URL_BREAK = re.compile(r"([/?&=_-])(?=[^/])")
 
 
-def _break_urls(html: str) -> str:
-    """Let long URLs break after / ? & = (zero-width spaces draw and extract as nothing)."""
-    def breakable(m: re.Match) -> str:
-        url = re.sub(r"([/?&=_-])(?=[^/])", "\\1\u200b", htmllib.unescape(m.group(1)))
-        return ">" + htmllib.escape(url, quote=False) + "<"
-
-    return _URL_TEXT.sub(breakable, html)
+def _break_url(text: str):
+    """Let a long URL (a text node of its own, as a link's text is) break after / ? & = (zero-width spaces draw
+    and extract as nothing)."""
+    return [_URL_BREAK.sub("\\1\u200b", text)] if _URL.fullmatch(text) else None
 
 
-def _chars_of(html: str) -> set[str]:
-    body = html[html.find("<body"):]
-    return set(htmllib.unescape(_TAG.sub("", body)))
+def pdf_passes(page) -> Registry:
+    """The PDF's passes over its whole document, as the house style (``page``) asks."""
+    passes = Registry()
+    # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
+    # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
+    tcy = tcy_pass(0, page.long_numbers, exclamations=False)
+    if tcy is not None:
+        passes.register(tcy, "long_numbers", 70)
+    # 60: paired marks become the single characters (⁉) the font sets upright, before single marks are widened.
+    passes.register(full_width_marks(pairs_as_characters=True), "full_width_marks", 60)
+    dots = emphasis_dots(page)
+    # 50: emphasis dots see the characters as set, before ruby takes its bases into boxes.
+    if dots is not None:
+        passes.register(dots, "emphasis_dots", 50)
+    passes.register(set_ruby, "ruby", 40)
+    passes.register(text_presentation(), "text_presentation", 30)
+    # 20: joiners after every pass that adds or moves characters, so that each one sees its final neighbours.
+    passes.register(glue_kinsoku(), "kinsoku", 20)
+    # 10: last: a URL's breaks must not be taken for characters by the passes above.
+    passes.register(TextPass(_break_url), "break_urls", 10)
+    return passes
 
 
-def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
-    """Render the book through templates/pdf as HTML, before vertical setting and page geometry.
-    ``image_file(image)`` is the file the PDF draws for an image (for print, converted)."""
+def book_document(book: Book, env=None, image_file=lambda image: image.path) -> Element:
+    """Render the book through templates/pdf and graft the articles' trees in: the document before vertical
+    setting and page geometry.  ``image_file(image)`` is the file the PDF draws for an image (for print,
+    converted)."""
     settings, page = book.settings, book.settings.page
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
+    slots: list = []
     articles = [dict(article_context(a, macros.noteref, macros.figure,
-                                     lambda im: _fit_image(im, page, image_file(im)), list_style=page.list_style),
+                                     lambda im: _fit_image(im, page, image_file(im)), list_style=page.list_style,
+                                     slots=slots),
                      role=a.role)
                 for a in book.articles]
     groups = article_groups(book, articles)
@@ -71,11 +91,24 @@ def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
     # document is rendered first, and build_pdf puts the page CSS in.
     # A 目次 for an edition of several articles or of parts (a single article's reprint has none).
     contents = len([a for a in articles if a["role"] == "article"]) > 1 or bool(book.parts)
-    return render(env, "pdf/book.html", page_css="", edition=settings, articles=articles, built=build_time(),
-                  groups=groups, contents=contents,
-                  stylesheet=stylesheet(settings, "pdf.css").as_uri(),
-                  authors=list(dict.fromkeys(name for a in book.articles for name in a.meta.authors)),
-                  keywords=sorted({t for a in book.articles for t in a.meta.tags}))
+    markup = render(env, "pdf/book.html", page_css="", edition=settings, articles=articles, built=build_time(),
+                    groups=groups, contents=contents,
+                    stylesheet=stylesheet(settings, "pdf.css").as_uri(),
+                    authors=list(dict.fromkeys(name for a in book.articles for name in a.meta.authors)),
+                    keywords=sorted({t for a in book.articles for t in a.meta.tags}))
+    doc = lxml.html.document_fromstring(markup)
+    graft(doc, slots)
+    return doc
+
+
+def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
+    """The book's HTML before vertical setting and page geometry (:func:`book_document`, serialized)."""
+    return serialize(book_document(book, env, image_file))
+
+
+def serialize(doc: Element) -> str:
+    """Write the PDF's document for WeasyPrint: the only place where its text becomes markup again."""
+    return lxml.html.tostring(doc, encoding="unicode", doctype="<!DOCTYPE html>")
 
 
 def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
@@ -91,23 +124,20 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             return image.path
         return print_image(image.path, profile, page.print_colour == "gray", settings.cache_dir)
 
-    html = book_html(book, env, image_file)
-    html = wrap_code(html, page.chars_per_column)
-    html = label_bookmarks(html, {hid: text for a in book.articles for _, hid, text in a.headings})
-    # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
-    # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
-    html = mark_tcy(html, 0, long_numbers=page.long_numbers, exclamations=False)
-    html = full_width_marks(html, pairs_as_characters=True)
-    html = text_presentation(set_ruby(mark_emphasis_dots(html, page)))
-    html = _break_urls(glue_kinsoku(html))
-    faces = document_faces(html, page, _chars_of(html))
+    doc = book_document(book, env, image_file)
+    wrap_code(doc, page.chars_per_column)
+    label_bookmarks(doc, {hid: text for a in book.articles for _, hid, text in a.headings})
+    run_passes(doc, pdf_passes(page))
+    body = doc.find("body")
+    faces = document_faces(doc, page, set("".join(body.itertext())) if body is not None else set())
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
     selectors = {role: ", ".join(tag for tag, r in element_faces(page).items() if r == role) for role in
                  ("gothic", "bold", "mono")}
     fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "selectors": selectors.get(f.role, "")}
              for f, (family, path) in zip(faces, names)]
+    kenten = any("kenten" in (el.get("class") or "") for el in doc.iter("span"))
     mark = (emphasis_mark(faces[0].source, settings.cache_dir, ink=INK_PRESS if press else INK_SCREEN)
-            if "kenten" in html else None)
+            if kenten else None)
 
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
@@ -120,7 +150,9 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
         margin_gutter=_mm(page.margin_gutter_mm - gap_mm / 2),
         margin_fore_edge=_mm(page.margin_fore_edge_mm - gap_mm / 2),
     )
-    html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
+    style = next((el for el in doc.iter("style") if not (el.text or "").strip()), None)
+    if style is not None:
+        style.text = page_css
 
     bleed_mm = page.bleed_mm if page.print_ready else None
     css = stylesheet(settings, "pdf.css")
@@ -135,17 +167,22 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                 raise _missing_char_finding(ch, book, face.source.family).as_error()
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
+    figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+
     def arrange(document, laid_out: str) -> str | None:
         # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
-        if 'class="figure-block"' in laid_out:
+        if figures:
             moves = engine.figure_moves(document)
             if moves:
-                return move_figures(laid_out, moves)
+                move_figures(doc, moves)
+                return serialize(doc)
         # 台割: blank pages before the 奥付, so that the page count is the multiple the binding needs.
         missing = -len(document.pages) % page.page_multiple
-        if missing and '<div class="padding"></div>' in laid_out:
-            return laid_out.replace('<div class="padding"></div>',
-                                    '<div class="padding">' + '<div class="pad-page"></div>' * missing + "</div>", 1)
+        padding = next((el for el in doc.iter("div") if el.get("class") == "padding" and not len(el)), None)
+        if missing and padding is not None:
+            for _ in range(missing):
+                lxml.html.etree.SubElement(padding, "div", {"class": "pad-page"})
+            return serialize(doc)
         return None
 
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
@@ -158,7 +195,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
         x1a = press and page.pdf_standard == "x-1a"
         written = settings.cache_dir / "print-ready-x4.pdf" if x1a else out_path
-        late = engine.write_pdf(html, settings.root, written,
+        late = engine.write_pdf(serialize(doc), settings.root, written,
                                 finisher(bleed_mm=bleed_mm, marks=page.crop_marks, press=press,
                                          identifier=settings.identifier),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
@@ -194,13 +231,13 @@ def _stylesheet_messages(engine, css: Path, settings) -> list:
 
 def _report_engine(messages, overflows, book: Book, report: Report) -> None:
     """Turn what the engine logged, and what it laid out off the text area, into findings with their source."""
-    images = {im.path.as_uri(): (a, im.src) for a in book.articles for im in a.images}
+    images = {im.path.as_uri(): (a, im) for a in book.articles for im in a.images}
     for message in messages:
         where = {}
         url = message.args[0] if message.args and isinstance(message.args[0], str) else None
         if url in images:
-            article, src = images[url]
-            where = dict(file=article.source, line=_source_line(book.settings.root, article, src))
+            article, image = images[url]
+            where = dict(file=article.source, line=image.line)
         report.warn(Finding(f"PDF engine {message.level}: {message.text}", **where, rule="engine",
                             hint="correct the file or the CSS it names (styles/, templates/)"))
     by_slug = {a.slug: a for a in book.articles}
@@ -211,24 +248,8 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
         where = " and off the page" if o.off_page else ""
         report.warn(Finding(
             f"{what} runs {max(o.past_foot, 0):.1f} pt past the foot of the text area{where} on page {o.page}",
-            file=article.source if article else None,
-            line=_source_line(book.settings.root, article, shown[6:] if shown.startswith("image:") else shown) if article else None,
+            file=article.source if article else None, line=o.line if article else None,
             rule="overflow", hint="break the line, or make the table or image smaller: nothing may be cut off"))
-
-
-def _source_line(root: Path, article: Article, text: str) -> int | None:
-    """The line of the article's file where ``text`` (or its start) stands."""
-    try:
-        content = (root / article.source).read_text(encoding="utf-8-sig")
-    except OSError:
-        return None
-    for length in (24, 12, 6, 3):
-        needle = text[:length].strip()
-        if needle:
-            line = find_line(content, needle, 1)
-            if line is not None:
-                return line
-    return None
 
 
 def _derive_all(faces: list[Face], cache_dir: Path) -> list[VerticalFont]:
@@ -340,8 +361,11 @@ def _missing_char_finding(ch: str, book: Book, family: str) -> Finding:
     message = f"no installed font has a glyph for {ch!r} (U+{ord(ch):04X}), neither {family} nor any other"
     hint = "replace the character, or install a font that has it (emoji and symbols: apt-get install fonts-symbola)"
     for article in book.articles:
-        text = (book.settings.root / article.source).read_text(encoding="utf-8-sig")
-        if ch in text:
-            line = text[: text.index(ch)].count("\n") + 1
-            return Finding(message, file=article.source, line=line, hint=hint, rule="missing-glyph")
+        for tree in article.trees():
+            for slot in text_slots(tree, skip=frozenset()):
+                if ch in get_text(slot):
+                    return Finding(message, file=article.source, line=line_of(slot[0]), hint=hint,
+                                   rule="missing-glyph")
+        if ch in "".join(str(v) for v in vars(article.meta).values()):
+            return Finding(message, file=article.source, line=1, hint=hint, rule="missing-glyph")
     return Finding(message, hint=hint, rule="missing-glyph")

@@ -77,6 +77,8 @@ class Overflow:
     """How far the content reaches beyond the foot of the text area (the landscape page's right margin), in pt."""
     off_page: bool
     """Whether any of it lies outside the page itself."""
+    line: int | None = None
+    """The line of the article's source where the block that holds it begins (its ``data-line``)."""
 
 
 class _Log(logging.Handler):
@@ -183,12 +185,14 @@ def _overflows(number: int, page_box) -> list[Overflow]:
     """Find text and images of one page that reach past the text area's foot or off the page."""
     foot = page_box.margin_width() - page_box.margin_right
     width, height = page_box.margin_width(), page_box.margin_height()
-    found: dict[int, list] = {}  # one finding per element: id(element) → [article, text, past, off]
+    found: dict[int, list] = {}  # one finding per element: id(element) → [article, text, past, off, line]
 
-    def visit(box, article):
+    def visit(box, article, line):
         element = box.element
         if element is not None and box.element_tag == "article":
             article = element.get("id", article)
+        if element is not None and element.get("data-line"):
+            line = int(element.get("data-line"))
         if isinstance(box, boxes.MarginBox):
             return  # running heads and page numbers live in the margins by design
         measured = None
@@ -206,7 +210,8 @@ def _overflows(number: int, page_box) -> list[Overflow]:
             past = x1 - foot
             off = x0 < -_TOLERANCE_PX or y0 < -_TOLERANCE_PX or x1 > width + _TOLERANCE_PX or y1 > height + _TOLERANCE_PX
             if past > _TOLERANCE_PX or off:
-                entry = found.setdefault(id(element) if element is not None else id(box), [article, "", 0.0, False])
+                entry = found.setdefault(id(element) if element is not None else id(box),
+                                         [article, "", 0.0, False, line])
                 if len(entry[1]) < 40:
                     entry[1] += measured
                 entry[2] = max(entry[2], past)
@@ -214,11 +219,11 @@ def _overflows(number: int, page_box) -> list[Overflow]:
             if measured.startswith("image:"):
                 return
         for child in getattr(box, "children", ()):
-            visit(child, article)
+            visit(child, article, line)
 
-    visit(page_box, None)
+    visit(page_box, None, None)
     # WeasyPrint measures in CSS pixels; a finding speaks in points.
-    return [Overflow(number, a, t, round(p * PT_PER_PX, 2), o) for a, t, p, o in found.values()]
+    return [Overflow(number, a, t, round(p * PT_PER_PX, 2), o, n) for a, t, p, o, n in found.values()]
 
 
 FIGURE_CLASS = "figure-block"

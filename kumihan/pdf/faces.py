@@ -7,18 +7,16 @@ code is set in a monospaced face.  Each face used is derived for vertical settin
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 from dataclasses import dataclass
 
-from ..jlreq import (CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright,
-                     map_text_nodes)
+from ..jlreq import (CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright)
+from ..tree import Element, TextPass, make
 from .vertical_font import FontSource, find_font
 
 #: The house choices of ``[pdf] emphasis`` and ``strong`` that set text in a face of its own.
 _FACE_STYLES = ("gothic", "bold")
 _CODE_TAGS = ("code", "pre", "kbd", "samp")
-_TAG = re.compile(r"<[^>]+>")
 
 
 @dataclass(frozen=True)
@@ -45,15 +43,14 @@ def element_faces(page) -> dict[str, str]:
     return roles
 
 
-def document_faces(html: str, page, body_chars: set[str]) -> list[Face]:
+def document_faces(doc: Element, page, body_chars: set[str]) -> list[Face]:
     """The faces the document needs: the text face with every character, and each other face with the
     characters of the elements it sets."""
     faces = [Face("body", find_font(page.font_family), frozenset(body_chars), page.tcy_max_digits)]
     chars: dict[str, set[str]] = {}
     for selector, role in element_faces(page).items():
-        tag = selector.split()[-1]
-        for m in re.finditer(rf"<{tag}\b[^>]*>(.*?)</{tag}>", html, re.DOTALL):
-            chars.setdefault(role, set()).update(htmllib.unescape(_TAG.sub("", m.group(1))))
+        for el in doc.iter(selector.split()[-1]):
+            chars.setdefault(role, set()).update("".join(el.itertext()))
     sources = {
         "gothic": lambda: find_font(page.gothic_font_family, bold=True, key="gothic_font_family"),
         "bold": lambda: find_font(page.font_family, bold=True),
@@ -74,40 +71,36 @@ def _dotted(ch: str) -> bool:
     return is_upright(ch) and ch not in _NO_DOT
 
 
-def mark_emphasis_dots(html: str, page) -> str:
+def emphasis_dots(page) -> TextPass | None:
     """Put each run of characters that take emphasis dots, inside the elements the house sets with 圏点, in a
     ``<span class="kenten">`` (the stylesheet repeats the mark along it, one per em)."""
-    tags = [tag for tag, style in (("em", page.emphasis), ("strong", page.strong)) if style == "sesame"]
+    tags = frozenset(tag for tag, style in (("em", page.emphasis), ("strong", page.strong)) if style == "sesame")
     if not tags:
-        return html
+        return None
 
-    def runs(text: str) -> str:
+    def runs(text: str):
         out, run = [], []
         for ch in text:
             if _dotted(ch) or (ch == WORD_JOINER and run):
                 run.append(ch)
                 continue
             if run:
-                out.append('<span class="kenten">' + "".join(run) + "</span>")
+                out.append(make("span", "".join(run), {"class": "kenten"}))
                 run = []
             out.append(ch)
         if run:
-            out.append('<span class="kenten">' + "".join(run) + "</span>")
-        return "".join(out)
+            out.append(make("span", "".join(run), {"class": "kenten"}))
+        if not any(not isinstance(p, str) for p in out):
+            return None
+        merged: list = []
+        for piece in out:  # characters between the runs as one string each
+            if isinstance(piece, str) and merged and isinstance(merged[-1], str):
+                merged[-1] += piece
+            else:
+                merged.append(piece)
+        return merged
 
-    return _sub_elements(html, tags, runs)
-
-
-def _sub_elements(html: str, tags: list[str], runs) -> str:
-    """Apply ``runs`` to the text (not the tags or entities) inside each element named in ``tags``."""
-    pattern = re.compile(rf"<({'|'.join(tags)})(\b[^>]*)>(.*?)</\1>", re.DOTALL)
-
-    def element(m: re.Match) -> str:
-        parts = re.split(r"(<[^>]+>|&[#\w]+;)", m.group(3))
-        inner = "".join(p if i % 2 or not p else runs(p) for i, p in enumerate(parts))
-        return f"<{m.group(1)}{m.group(2)}>{inner}</{m.group(1)}>"
-
-    return pattern.sub(element, html)
+    return TextPass(runs, within=tags)
 
 
 # Emoji that Pango would send to a colour emoji face (which cannot be turned for vertical setting, nor drawn as
@@ -116,6 +109,9 @@ def _sub_elements(html: str, tags: list[str], runs) -> str:
 _EMOJI = re.compile("([\U0001F000-\U0001FAFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF])\uFE0F?(?!\uFE0E)")
 
 
-def text_presentation(html: str) -> str:
+def text_presentation() -> TextPass:
     """Ask for the text presentation of each emoji (U+FE0E after it)."""
-    return map_text_nodes(html, lambda text: _EMOJI.sub("\\1\uFE0E", text))
+    def run(text: str):
+        new = _EMOJI.sub("\\1\uFE0E", text)
+        return [new] if new != text else None
+    return TextPass(run)

@@ -10,14 +10,11 @@ readings take no height of the line, so ruby never changes the line pitch.
 
 from __future__ import annotations
 
-import html as htmllib
 import re
 
 from ..jlreq import is_upright
+from ..tree import Element, local, make, replace_element
 
-_RUBY = re.compile(r"<ruby>(.*?)</ruby>", re.DOTALL)
-_PAIR = re.compile(r"(.*?)<rt>(.*?)</rt>", re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 _KANA = re.compile("[\u3041-\u309f\u30a0-\u30ff]")
 
 RUBY_SIZE = 0.5
@@ -32,38 +29,80 @@ def _width(text: str, size: float = 1.0) -> float:
     return sum(size if is_upright(ch) else size / 2 for ch in text)
 
 
-def _plain(fragment: str) -> str:
-    return htmllib.unescape(_TAG.sub("", fragment))
-
-
 def _em(value: float) -> str:
     return f"{value:.3f}".rstrip("0").rstrip(".") + "em"
 
 
-def set_ruby(html: str) -> str:
-    """Replace each ``<ruby>`` by the PDF's ruby layout."""
+def _pairs(ruby: Element) -> list[tuple[str, str]]:
+    """The (base, reading) pairs of a ``<ruby>``: each reading with the text before it since the last one."""
+    pairs, base = [], [ruby.text or ""]
+    for child in ruby:
+        if local(child) == "rt":
+            pairs.append(("".join(base), "".join(child.itertext())))
+            base = []
+        elif local(child) != "rp":
+            base.append("".join(child.itertext()))
+        base.append(child.tail or "")
+    return pairs
 
-    def group(m: re.Match) -> str:
-        pairs = [(_plain(b), _plain(r)) for b, r in _PAIR.findall(m.group(1))]
+
+def _char_before(el: Element) -> str:
+    """The character of the text just before ``el`` in reading order, inside its block."""
+    while el is not None:
+        previous = el.getprevious()
+        if previous is not None:
+            text = previous.tail or "".join(previous.itertext())
+            if text:
+                return text[-1]
+            el = previous
+            continue
+        parent = el.getparent()
+        if parent is None or (parent.text or ""):
+            return (parent.text or "")[-1:] if parent is not None else ""
+        el = parent
+    return ""
+
+
+def _char_after(el: Element) -> str:
+    """The character of the text just after ``el`` in reading order, inside its block."""
+    while el is not None:
+        if el.tail:
+            return el.tail[0]
+        following = el.getnext()
+        if following is not None:
+            text = "".join(following.itertext())
+            if text:
+                return text[0]
+            el = following
+            continue
+        el = el.getparent()
+    return ""
+
+
+def set_ruby(root: Element) -> None:
+    """Replace each ``<ruby>`` by the PDF's ruby layout."""
+    for ruby in list(root.iter("ruby")):
+        pairs = _pairs(ruby)
         if not pairs:
-            return m.group(0)
-        before = _plain(html[max(0, m.start() - 40):m.start()])[-1:]
-        after = _plain(html[m.end():m.end() + 40])[:1]
+            continue
+        before, after = _char_before(ruby), _char_after(ruby)
         # A reading is centred on its base; it may overhang by as much on each side as both neighbours allow,
         # and they allow it only when they are kana.  Inside a group of mono ruby the neighbours are other
         # bases with readings of their own: there, a longer reading spreads its base instead.
         allow = 0.0
         if len(pairs) == 1 and _KANA.match(before or "x") and _KANA.match(after or "x"):
             allow = OVERHANG
-        bases, readings, total = [], [], 0.0
+        group = make("span", attrib={"class": "ruby"})
+        readings = []
+        total = 0.0
         for base, reading in pairs:
             box = max(_width(base), _width(reading, RUBY_SIZE) - 2 * allow)
-            bases.append(f'<span class="rb" style="width: {_em(box)}">{htmllib.escape(base, quote=False)}</span>')
-            readings.append(f'<span class="rt" style="width: {_em(box / RUBY_SIZE)}">'
-                            f'{htmllib.escape(reading, quote=False)}</span>')
+            group.append(make("span", base, {"class": "rb", "style": f"width: {_em(box)}"}))
+            readings.append(make("span", reading, {"class": "rt", "style": f"width: {_em(box / RUBY_SIZE)}"}))
             total += box
         # The run of readings is set at ruby size, so its lengths are in ruby ems.
-        return (f'<span class="ruby">{"".join(bases)}<span class="rt-run" style="margin-left: '
-                f'-{_em(total / RUBY_SIZE)}; width: {_em(total / RUBY_SIZE)}">{"".join(readings)}</span></span>')
-
-    return _RUBY.sub(group, html)
+        run = make("span", attrib={"class": "rt-run",
+                                   "style": f"margin-left: -{_em(total / RUBY_SIZE)}; width: {_em(total / RUBY_SIZE)}"})
+        run.extend(readings)
+        group.append(run)
+        replace_element(ruby, [group])

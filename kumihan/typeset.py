@@ -1,0 +1,183 @@
+"""Text passes: an article's tree (or a writer's whole document) → the same tree set as Japanese print sets it.
+
+Each pass is one named entry of an ordered registry (Python-Markdown's ``Registry``: higher priority runs
+first), and works on text nodes (:class:`kumihan.tree.TextPass`) or on elements, never on serialized markup.
+The article's own passes run once when it is read (:func:`article_passes`); each writer then runs its own
+(:func:`epub_passes` here, ``kumihan.pdf.build.pdf_passes`` for the PDF) on its document.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable
+
+from markdown.util import Registry
+
+from . import jlreq
+from .tree import Element, TextPass, get_text, inline_runs, local, set_text, wrap_matches
+
+Pass = Callable[[Element], None]
+
+
+def run_passes(root: Element, passes: Registry) -> Element:
+    """Apply every pass of ``passes`` to ``root``, in priority order; return ``root``."""
+    for apply in passes:
+        apply(root)
+    return root
+
+
+# -- the article's own passes: what the writer typed, as print sets it ------------------------------------------
+
+# Half-width katakana (ｶﾀｶﾅ, from old systems and web copies) is set as full-width katakana, which stands upright
+# in vertical text (JLREQ §3.1: no half-width kana in print).
+_HALFWIDTH_KANA = re.compile("[\uff66-\uff9f]+")
+
+
+def _full_width_kana(text: str):
+    if not _HALFWIDTH_KANA.search(text):
+        return None
+    return [_HALFWIDTH_KANA.sub(lambda m: unicodedata.normalize("NFKC", m.group(0)), text)]
+
+
+_JAPANESE_CHAR = re.compile(f"[{jlreq.JAPANESE}]")
+_BREAK = re.compile("[ \t]*[\n\u2028\u0085][ \t]*")
+
+
+def join_lines(root: Element) -> None:
+    """Join the lines of a paragraph as Japanese print does: nothing between two characters when either is
+    Japanese, one space between two Latin words (JLREQ §3.1: Japanese text has no word spaces).  A line runs on
+    through inline elements (emphasis, ruby, links, note marks); code keeps its lines."""
+    for run in inline_runs(root):
+        texts = [get_text(slot) for slot in run]
+        if not any("\n" in t or "\u2028" in t or "\u0085" in t for t in texts):
+            continue
+        for i, text in enumerate(texts):
+            def glue(m: re.Match, i=i, text=text) -> str:
+                before = text[:m.start()] or _last(texts[:i])
+                after = text[m.end():] or _first(texts[i + 1:])
+                if not before or not after or before[-1].isspace() or after[0].isspace():
+                    return m.group(0)
+                return "" if _JAPANESE_CHAR.match(before[-1]) or _JAPANESE_CHAR.match(after[0]) else " "
+            joined = _BREAK.sub(glue, text)
+            if joined != text:
+                texts[i] = joined
+                set_text(run[i], joined)
+
+
+def _last(texts: list[str]) -> str:
+    return "".join(texts)[-1:]
+
+
+def _first(texts: list[str]) -> str:
+    return "".join(texts)[:1]
+
+
+def drop_hand_indent(root: Element) -> None:
+    """Drop a full-width space a writer put at the start of a paragraph: the stylesheet indents every paragraph
+    (JLREQ §3.3.4), so the space would make the indent two."""
+    for p in root.iter("p", "{*}p"):
+        if p.text and p.text.startswith("\u3000"):
+            p.text = p.text[1:]
+
+
+def article_passes() -> Registry:
+    """The passes every article's tree takes when it is read, before either writer sees it."""
+    passes = Registry()
+    # 30: kana first, so that the later passes see the full-width characters they class.
+    passes.register(TextPass(_full_width_kana), "halfwidth_kana", 30)
+    # 20: lines joined before the hand indent is looked for (a paragraph's first line may be a joined one).
+    passes.register(join_lines, "join_lines", 20)
+    passes.register(drop_hand_indent, "hand_indent", 10)
+    return passes
+
+
+# -- passes both writers build from -----------------------------------------------------------------------------
+
+def tcy_pass(max_digits: int, long_numbers: str, *, exclamations: bool) -> TextPass | None:
+    """Wrap short numbers in ``<span class="tcy">`` (JLREQ §3.2.4), long number tokens in ``upright`` when so set,
+    and with ``exclamations`` the paired marks !? !! ?! ?? (set tate-chu-yoko in one em)."""
+    steps = []
+    pattern = jlreq.tcy_pattern(max_digits)
+    if pattern is not None:
+        steps.append(wrap_matches(pattern, "span", "tcy", group=1))
+    if long_numbers == "upright":
+        steps.append(wrap_matches(jlreq.LONG_NUMBER, "span", "upright", group=1))
+    if exclamations:
+        steps.append(wrap_matches(jlreq.MARK_PAIR, "span", "tcy", transform=jlreq.ascii_marks))
+    if not steps:
+        return None
+
+    def run(text: str):
+        pieces: list = [text]
+        changed = False
+        for step in steps:
+            out = []
+            for piece in pieces:
+                made = step(piece) if isinstance(piece, str) else None
+                if made is None:
+                    out.append(piece)
+                else:
+                    out.extend(made)
+                    changed = True
+            pieces = out
+        return pieces if changed else None
+
+    return TextPass(run)
+
+
+def full_width_marks(*, pairs_as_characters: bool) -> TextPass:
+    """Set a single ASCII ! or ? among Japanese text as ！ or ？ (JLREQ §3.1.4); with ``pairs_as_characters`` (the
+    PDF, whose font has upright glyphs for them), also !? !! ?! ?? as the characters ⁉ ‼ ⁈ ⁇."""
+    def run(text: str):
+        if "!" not in text and "?" not in text and "！" not in text and "？" not in text:
+            return None
+        new = text
+        if pairs_as_characters:
+            new = jlreq.MARK_PAIR.sub(lambda m: jlreq.PAIR_CHARACTERS[jlreq.ascii_marks(m.group(0))], new)
+        new = jlreq.SINGLE_MARK.sub(lambda m: jlreq.FULLWIDTH[m.group(0)], new)
+        return [new] if new != text else None
+
+    return TextPass(run)
+
+
+def glue_kinsoku() -> TextPass:
+    """Insert word joiners so that no column starts with a character JLREQ forbids there and ―― or …… are never
+    split (JLREQ §3.1.7, §3.1.10).  Word joiners draw nothing and extract as nothing."""
+    def run(text: str):
+        new = jlreq.UNBREAKABLE_PAIR.sub(lambda m: m.group(1) + jlreq.WORD_JOINER,
+                                         jlreq.KINSOKU_BEFORE.sub(jlreq.WORD_JOINER, text))
+        return [new] if new != text else None
+
+    return TextPass(run)
+
+
+def emphasis_classes(emphasis: str, strong: str) -> Pass:
+    """Name the house style of ``<em>`` and ``<strong>`` (sesame, gothic, bold) in their class."""
+    def run(root: Element) -> None:
+        for el in root.iter():
+            name = local(el)
+            if name in ("em", "strong") and not el.get("class"):
+                el.set("class", emphasis if name == "em" else strong)
+    return run
+
+
+def latin_runs() -> TextPass:
+    """Wrap long runs of Latin text (accented letters included) in ``<span class="latin">``, which the EPUB's
+    stylesheet lets break at the foot of a column."""
+    return TextPass(wrap_matches(jlreq.LATIN_RUN, "span", "latin"))
+
+
+def epub_passes(typesetting) -> Registry:
+    """The EPUB's passes over each of its documents, as the house style (``typesetting``) asks."""
+    passes = Registry()
+    tcy = tcy_pass(typesetting.tcy_max_digits, typesetting.long_numbers, exclamations=True)
+    # 40: numbers and paired marks first: the single marks left over are those that stand alone.
+    if tcy is not None:
+        passes.register(tcy, "tcy", 40)
+    passes.register(full_width_marks(pairs_as_characters=False), "full_width_marks", 30)
+    # 20: classes on elements; text is not touched.
+    passes.register(emphasis_classes(typesetting.emphasis, typesetting.strong), "emphasis_classes", 20)
+    # 10: last, so that a run holds the digits the tcy pass left alone (inside a Latin word).
+    passes.register(latin_runs(), "latin_runs", 10)
+    return passes

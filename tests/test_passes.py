@@ -1,0 +1,132 @@
+"""Each text pass, input → expected (as Python-Markdown's syntax tests): what it makes of a tree, and that markup
+characters in the text stay text."""
+
+import pytest
+import lxml.html
+from lxml import etree
+
+from kumihan.blocks import mark_attributions, mark_lists
+from kumihan.pdf.blocks import label_bookmarks, move_figures, wrap_code
+from kumihan.pdf.build import pdf_passes
+from kumihan.pdf.faces import emphasis_dots, text_presentation
+from kumihan.pdf.ruby import set_ruby
+from kumihan.settings import PageFormat
+from kumihan.tree import inner
+from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
+                             glue_kinsoku, join_lines, latin_runs, run_passes, tcy_pass)
+
+WJ = "\u2060"
+
+
+def tree(markup: str):
+    return lxml.html.fragment_fromstring(markup, create_parent="div")
+
+
+def apply(step, markup: str) -> str:
+    root = tree(markup)
+    step(root)
+    return inner(root)
+
+
+CASES = {
+    # join_lines: nothing between Japanese characters, a space between Latin words, through inline elements.
+    "join japanese": (join_lines, "<p>一行目\n二行目</p>", "<p>一行目二行目</p>"),
+    "join latin": (join_lines, "<p>one\ntwo</p>", "<p>one two</p>"),
+    "join through emphasis": (join_lines, "<p><em>強調</em>\n<a href='#x'>リンク</a></p>",
+                              '<p><em>強調</em><a href="#x">リンク</a></p>'),
+    "join keeps code": (join_lines, "<pre><code>a\nb</code></pre>", "<pre><code>a\nb</code></pre>"),
+    "join stops at br": (join_lines, "<p>前<br/>\n後</p>", "<p>前<br/>\n後</p>"),
+    "join with markup text": (join_lines, "<p>a &lt;\n&amp; b</p>", "<p>a &lt; &amp; b</p>"),
+    # The hand indent a writer typed.
+    "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),
+    # Tate-chu-yoko: short numbers, not inside Latin words or number tokens; paired marks.
+    "tcy short": (tcy_pass(2, "sideways", exclamations=True), "<p>第12回と2024年</p>",
+                  '<p>第<span class="tcy">12</span>回と2024年</p>'),
+    "tcy not in a word": (tcy_pass(2, "sideways", exclamations=True), "<p>ver2と1,842人</p>", "<p>ver2と1,842人</p>"),
+    "tcy pair": (tcy_pass(2, "sideways", exclamations=True), "<p>えっ!?</p>", '<p>えっ<span class="tcy">!?</span></p>'),
+    "tcy long upright": (tcy_pass(0, "upright", exclamations=False), "<p>2053年</p>",
+                         '<p><span class="upright">2053</span>年</p>'),
+    "tcy leaves markup text": (tcy_pass(2, "sideways", exclamations=True), "<p>&lt;3 と a&amp;12</p>",
+                               "<p>&lt;<span class=\"tcy\">3</span> と a&amp;12</p>"),
+    # ! and ? among Japanese text.
+    "single mark": (full_width_marks(pairs_as_characters=False), "<p>本当?うそ!</p>", "<p>本当？うそ！</p>"),
+    "pair as character": (full_width_marks(pairs_as_characters=True), "<p>えっ!?</p>", "<p>えっ⁉</p>"),
+    "marks leave Latin": (full_width_marks(pairs_as_characters=True), "<p>Yahoo!!</p>", "<p>Yahoo!!</p>"),
+    # Kinsoku: a joiner before what may not start a column; ―― and …… kept whole.
+    "kinsoku": (glue_kinsoku(), "<p>言う。「はい」――……</p>", f"<p>言う{WJ}。「はい{WJ}」―{WJ}―{WJ}…{WJ}…</p>"),
+    "kinsoku not in code": (glue_kinsoku(), "<p><code>a。</code></p>", "<p><code>a。</code></p>"),
+    # Latin runs, accented letters included; entities never cut.
+    "latin run": (latin_runs(), "<p>語Donaudampfschiffahrtsgesellschaftskapitänの</p>",
+                  '<p>語<span class="latin">Donaudampfschiffahrtsgesellschaftskapitän</span>の</p>'),
+    "latin run with ampersand": (latin_runs(), "<p>&lt;%Accept::Approve%&gt;</p>",
+                                 '<p>&lt;%<span class="latin">Accept::Approve%</span>&gt;</p>'),
+    "emphasis classes": (emphasis_classes("sesame", "gothic"), "<p><em>a</em><strong>b</strong></p>",
+                         '<p><em class="sesame">a</em><strong class="gothic">b</strong></p>'),
+    # List markers and attributions, shared by both editions.
+    "list markers": (lambda root: mark_lists(root, "（１）"), "<ol><li>一</li><li>二</li></ol>",
+                     f'<ol class="list-paren"><li><span class="list-marker">（１）</span>{WJ}一</li>'
+                     f'<li><span class="list-marker">（２）</span>{WJ}二</li></ol>'),
+    "loose list marker": (lambda root: mark_lists(root, "一、"), "<ol start=\"3\"><li>\n<p>三</p></li></ol>",
+                          f'<ol start="3" class="list-kanji"><li>\n<p><span class="list-marker">三、</span>{WJ}三</p>'
+                          "</li></ol>"),
+    "bullets": (lambda root: mark_lists(root, "（１）"), "<ul><li><strong>a</strong></li></ul>",
+                f'<ul class="list-bullet"><li><span class="list-marker">・</span>{WJ}<strong>a</strong></li></ul>'),
+    "attribution": (mark_attributions, "<blockquote><p>引用。</p><p>――手帳より</p></blockquote>",
+                    '<blockquote><p>引用。</p><p class="attribution">――手帳より</p></blockquote>'),
+    # PDF: emphasis dots beside the characters that take them, not beside punctuation.
+    "emphasis dots": (emphasis_dots(PageFormat()), "<p><em>強調、A</em></p>",
+                      '<p><em><span class="kenten">強調</span>、A</em></p>'),
+    "text presentation": (text_presentation(), "<p>雪☃</p>", "<p>雪☃\ufe0e</p>"),
+    # PDF: ruby as bases and a run of readings.
+    "ruby": (set_ruby, "<p>あ<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>い</p>",
+             '<p>あ<span class="ruby"><span class="rb" style="width: 1em">東</span><span class="rb" '
+             'style="width: 1.5em">京</span><span class="rt-run" style="margin-left: -5em; width: 5em">'
+             '<span class="rt" style="width: 2em">とう</span><span class="rt" style="width: 3em">きょう</span>'
+             "</span></span>い</p>"),
+    "bookmarks": (lambda root: label_bookmarks(root, {"h-1": "見出し"}), '<h2 id="h-1">見<ruby>出<rt>だ</rt></ruby>し</h2>',
+                  '<h2 id="h-1" data-bookmark="見出し">見<ruby>出<rt>だ</rt></ruby>し</h2>'),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_pass(name):
+    step, given, expected = CASES[name]
+    assert apply(step, given) == expected
+
+
+def test_code_lines_wrap_at_the_foot_with_a_mark():
+    root = tree("<pre><code>" + "x" * 50 + "\n&lt;短い&gt;</code></pre>")
+    wrap_code(root, 20)
+    out = inner(root)
+    # (20 − 2) / 0.9 ems less the mark's half em: 39 half-width characters a column.
+    assert out.count('<span class="continued">→</span>') == 1
+    assert "x" * 39 + '<span class="continued">→</span>\n' + "x" * 11 + "\n&lt;短い&gt;" in out
+    assert "".join(root.itertext()).replace("→", "").replace("\n", "") == "x" * 50 + "<短い>"
+
+
+def test_a_moved_figure_splits_the_paragraph_after_it():
+    root = tree('<div class="figure-block">図</div><p>一二三四五</p><p>次</p>')
+    move_figures(root, {0: (0, 3)})
+    assert inner(root) == '<p>一二三</p>\n<div class="figure-block">図</div>\n<p class="continued">四五</p><p>次</p>'
+
+
+def test_the_registries_run_in_their_order():
+    assert [item.name for item in article_passes()._priority] == ["halfwidth_kana", "join_lines", "hand_indent"]
+    assert [item.name for item in epub_passes(PageFormat())._priority] == [
+        "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
+    assert [item.name for item in pdf_passes(PageFormat(long_numbers="upright"))._priority] == [
+        "long_numbers", "full_width_marks", "emphasis_dots", "ruby", "text_presentation", "kinsoku", "break_urls"]
+
+
+def test_passes_never_make_markup_from_text():
+    text = "<%= x %> a < b && c AT&T <3 「はい」!? 12 Donaudampfschiffahrtsgesellschaftskapitän"
+    root = tree("<p></p>")
+    root[0].text = text
+    run_passes(root, article_passes())
+    run_passes(root, epub_passes(PageFormat()))
+    spans = [(el.get("class"), el.text) for el in root.iter("span")]
+    # 12 after "!? " is not tate-chu-yoko (the font's context: a number after ? and a space stays sideways).
+    assert spans == [("tcy", "3"), ("tcy", "!?"),
+                     ("latin", "Donaudampfschiffahrtsgesellschaftskapitän")]
+    assert "".join(root.itertext()) == text
+    assert etree.fromstring(etree.tostring(root)) is not None  # well-formed, whatever the text
