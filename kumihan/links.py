@@ -9,15 +9,12 @@ heading, a file outside the book) becomes plain text with a warning that names i
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote
 
 from .errors import Finding, Report
 from .model import Article, Book
 from .tree import line_of, unwrap
-
-_EXTERNAL = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-
+from .xhtml import has_scheme
 
 def resolve_links(book: Book, report: Report) -> Book:
     """Return ``book`` with each internal link pointing at an id, or made plain text when it reaches nothing.
@@ -47,7 +44,7 @@ def resolve_links(book: Book, report: Report) -> Book:
         for tree in article.trees():
             for link in list(tree.iter("a")):
                 href = link.get("href")
-                if href is None or _EXTERNAL.match(href):
+                if href is None or has_scheme(href):
                     continue
                 found = target(article, href)
                 if found is not None:

@@ -19,7 +19,7 @@ from .model import Article, Image, Note, Part
 from .settings import Settings
 from .tree import NOTEREF, line_of
 from .typeset import article_passes, run_passes
-from .xhtml import clean
+from .xhtml import clean, has_scheme
 
 MAX_LINE = 50_000
 MAX_NOTES = 2_000
@@ -204,7 +204,7 @@ def _check_images(trees, rel: Path, base: Path, root: Path, proof: Report | None
         def refuse(message: str, hint: str) -> None:
             errors.append(KumihanError(message, file=rel, line=line, hint=hint, rule="image"))
 
-        if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.IGNORECASE):
+        if has_scheme(src):
             refuse(f"image {src!r} is not a file of the project: builds never fetch or read outside it",
                    "download the image into content/ and refer to it by a relative path")
             continue

@@ -19,7 +19,7 @@ import lxml.html
 
 from .errors import Finding, KumihanError, Report
 from .markdown_ext import LINE_MARK
-from .tree import LINE, NOTEREF, Element, line_of, local, make, replace_element, unwrap
+from .tree import INLINE, LINE, NOTEREF, Element, line_of, local, make, replace_element, unwrap
 
 #: Elements that could run script or load another document: refused.
 REFUSED = frozenset({"script", "iframe", "object", "embed", "frame", "frameset", "form", "link", "meta", "base",
@@ -44,6 +44,7 @@ ALLOWED: dict[str, frozenset[str]] = {tag: frozenset(attrs) for tag, attrs in {
     NOTEREF: ("label", "note", "ref"),
 }.items()}
 _TABLE_STYLE = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
+_OWN_LINE = frozenset({"a", "img", NOTEREF})
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SELF_CLOSED = re.compile(rf"<({NOTEREF})([^>]*?)\s*/>")
 
@@ -51,9 +52,17 @@ _SELF_CLOSED = re.compile(rf"<({NOTEREF})([^>]*?)\s*/>")
 UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:", "file:")
 
 
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
+
+
 def unsafe_url(url: str) -> bool:
     """Whether ``url`` names something a build must never read or run (the one rule for links and images)."""
     return url.strip().lower().startswith(UNSAFE_SCHEMES)
+
+
+def has_scheme(url: str) -> bool:
+    """Whether ``url`` names its scheme (``https:``, ``mailto:``): it is not a file of the project."""
+    return _SCHEME.match(url.strip()) is not None
 
 
 # -- content models (HTML's, as the EPUB's XHTML must keep them) --------------------------------------------------
@@ -164,9 +173,11 @@ def _mark_lines(root: Element) -> None:
         if block is not None and not block.get(LINE):
             block.set(LINE, number)
             if raw or local(block) in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
-                # A paragraph keeps its line breaks too: an element's line is the block's plus its offset.
+                # A paragraph keeps its line breaks too: an element's line is the block's plus its offset.  Blocks
+                # inside raw HTML, links, images and note references get theirs (findings name them).
                 for el in block.iterdescendants():
-                    if isinstance(el.tag, str) and el.sourceline and block.sourceline:
+                    if (isinstance(el.tag, str) and el.sourceline and block.sourceline
+                            and (el.tag in _OWN_LINE or el.tag not in INLINE)):
                         el.set(LINE, str(int(number) + el.sourceline - block.sourceline))
 
 
