@@ -105,14 +105,19 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         for tree in [ctx["lead"], ctx["body"]] + [n["content"] for n in ctx["notes"]]:
             relink(tree, own)
         ctx["role"] = article.role
+        ctx["opening_page"] = None  # set by _print_pages when the print edition opens the article on a page
         articles.append(ctx)
     pages = _print_pages(book, articles, report)
 
     authors = list(dict.fromkeys(name for a in book.articles for name in a.meta.authors))
     dates = sorted(a.meta.date for a in book.articles)
     uses_ruby = any(True for a in book.articles for tree in a.trees() for _ in tree.iter("ruby"))
+    groups = article_groups(book, articles)
+    for n, group in enumerate(groups, start=1):
+        if group["part"] and group["part"]["door"] and group["articles"]:
+            group["part"]["file"] = f"p-part-{n}.xhtml"
     context = dict(edition=settings, articles=articles, authors=authors, built=built,
-                   css="../style/book-style.css", groups=article_groups(book, articles), pages=pages)
+                   css="../style/book-style.css", groups=groups, pages=pages)
 
     eb = epub.EpubBook()
     eb.FOLDER_NAME = _FOLDER
@@ -124,7 +129,8 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         eb.add_author(author, uid=f"creator{n:02d}", role="aut")
     if settings.publisher:
         eb.add_metadata("DC", "publisher", settings.publisher)
-    eb.add_metadata("DC", "date", (dates[-1] if dates else built.date()).isoformat())
+    # The edition's date ([book] date); an edition that gives none is dated by its latest article.
+    eb.add_metadata("DC", "date", (settings.date or (dates[-1] if dates else built.date())).isoformat())
     for a in book.articles:
         if a.meta.original:
             eb.add_metadata("DC", "source", a.meta.original.line)
@@ -162,17 +168,24 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         _document("p-cover", "xhtml/p-cover.xhtml", serialize(cover_page), properties=("svg",)),
         _document("p-titlepage", "xhtml/p-titlepage.xhtml", vertical("epub/titlepage.xhtml")),
     ]
+    docs.append(_document("p-toc", "xhtml/p-toc.xhtml", vertical("epub/toc.xhtml")))
+    # A part's title page stands before its first article, as the 扉 does in print.
+    doors = {g["articles"][0]["file"]: g["part"] for g in groups if g["part"] and g["part"].get("file")}
     for i, a in enumerate(articles, start=1):
+        part = doors.get(a["file"])
+        if part:
+            docs.append(_document(part["file"][:-6], f"xhtml/{part['file']}", vertical("epub/part.xhtml", part=part)))
         docs.append(_document(f"p-{i:03d}", f"xhtml/{a['file']}", vertical("epub/article.xhtml", article=a)))
     docs.append(_document("p-colophon", "xhtml/p-colophon.xhtml", vertical("epub/colophon.xhtml")))
     nav = _document("toc", "navigation-documents.xhtml", vertical("epub/nav.xhtml", css_href="style/book-style.css"),
                     properties=("nav",))
-    docs.insert(2, nav)  # the table of contents is a page of the book too, after the title page
-    for doc in docs:
+    for doc in docs + [nav]:
         eb.add_item(doc)
     eb.add_item(epub.EpubNcx())
     eb.toc = [epub.Link(f"xhtml/{a['file']}", a["meta"].title, f"toc-{i}") for i, a in enumerate(articles, start=1)]
     eb.toc.append(epub.Link("xhtml/p-colophon.xhtml", "奥付", "toc-colophon"))
+    # The navigation document is for the reading system, outside the spine: its hidden page-list and landmarks
+    # are no page to read (the 目次 the reader pages through is p-toc.xhtml).
     eb.spine = docs
 
     options = {"epub2_guide": False, "epub3_landmark": False, "epub3_pages": False, "raise_exceptions": True,
@@ -182,7 +195,7 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
         try:
             if epub.write_epub(str(raw), eb, options) is False:  # 0.20 may still swallow errors
                 raise KumihanError("ebooklib could not write the EPUB", file=out_path, hint="see the warnings above")
-            _normalise(raw, tmp, built, settings.language)
+            _normalise(raw, tmp, built, settings.language, pages)
         finally:
             raw.unlink(missing_ok=True)
     return out_path
@@ -219,15 +232,26 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
             return make("span", attrib={f"{{{EPUB_NS}}}type": "pagebreak", "role": "doc-pagebreak",
                                         "id": f"page-{number}", "aria-label": str(number)})
 
+        mark = (number, ctx["file"], f"page-{number}")
+        first = slug not in cursor
         found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0))
         if found is not None:
             cursor[slug] = found
-            marks.append((number, ctx["file"], f"page-{number}"))
+            marks.append(mark)
             continue
-        for note in ctx["notes"]:  # a page that begins in the notes
-            if mark_page(note["content"], text, marker()) is not None:
-                marks.append((number, ctx["file"], f"page-{number}"))
-                break
+        cursor.setdefault(slug, 0)
+        if first:
+            # The page the article opens on begins with its title block: the template marks it there.
+            ctx["opening_page"] = number
+            marks.append(mark)
+            continue
+        notes = [note["content"] for note in ctx["notes"]]
+        if any(mark_page(content, text, marker()) is not None for content in notes):
+            marks.append(mark)  # a page that begins in the notes
+        elif notes and text.startswith("注"):
+            # A page that begins with the heading of the notes: the mark goes before the first note.
+            mark_page(notes[0], "", marker())
+            marks.append(mark)
     return marks
 
 
@@ -247,8 +271,9 @@ def _accessibility(eb: epub.EpubBook, uses_ruby: bool) -> None:
          "縦書きの本文と巻末注からなるリフロー型の電子書籍。注番号と本文は相互にリンクしている。")
 
 
-def _normalise(raw: Path, target: Path, built, language: str) -> None:
-    """Rewrite the archive: mimetype first and stored, fixed timestamps, xml:lang on the package."""
+def _normalise(raw: Path, target: Path, built, language: str, pages: list[tuple[int, str, str]]) -> None:
+    """Rewrite the archive: mimetype first and stored, fixed timestamps, xml:lang on the package, the print
+    pages in the NCX too."""
     stamp = max(built.timetuple()[:6], (1980, 1, 1, 0, 0, 0))
     with zipfile.ZipFile(raw) as src, zipfile.ZipFile(target, "w") as dst:
         names = src.namelist()
@@ -257,6 +282,8 @@ def _normalise(raw: Path, target: Path, built, language: str) -> None:
             data = src.read(name)
             if name.endswith(".opf"):
                 data = _fix_package(data.decode("utf-8"), language).encode("utf-8")
+            elif name.endswith(".ncx") and pages:
+                data = _ncx_page_list(data, pages)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             if name == "mimetype":
@@ -264,6 +291,33 @@ def _normalise(raw: Path, target: Path, built, language: str) -> None:
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(info, data, compresslevel=9 if name != "mimetype" else None)
+
+
+_NCX = "{http://www.daisy.org/z3986/2005/ncx/}"
+
+
+def _ncx_page_list(ncx: bytes, pages: list[tuple[int, str, str]]) -> bytes:
+    """Add the print pages to the NCX as a pageList, for reading systems that read only the NCX (ebooklib writes
+    none)."""
+    root = etree.fromstring(ncx)
+    nav_map = root.find(f"{_NCX}navMap")
+    order = max((int(p.get("playOrder", 0)) for p in root.iter(f"{_NCX}navPoint")), default=0)
+    page_list = etree.Element(f"{_NCX}pageList")
+    label = etree.SubElement(etree.SubElement(page_list, f"{_NCX}navLabel"), f"{_NCX}text")
+    label.text = "ページ"
+    for n, (number, file, anchor) in enumerate(pages, start=1):
+        target = etree.SubElement(page_list, f"{_NCX}pageTarget", {"id": f"ncx-{anchor}", "type": "normal",
+                                                                    "value": str(number), "playOrder": str(order + n)})
+        text = etree.SubElement(etree.SubElement(target, f"{_NCX}navLabel"), f"{_NCX}text")
+        text.text = str(number)
+        etree.SubElement(target, f"{_NCX}content", {"src": f"xhtml/{file}#{anchor}"})
+    nav_map.addnext(page_list)
+    for meta in root.iter(f"{_NCX}meta"):
+        if meta.get("name") == "dtb:totalPageCount":
+            meta.set("content", str(len(pages)))
+        elif meta.get("name") == "dtb:maxPageNumber":
+            meta.set("content", str(max(number for number, _, _ in pages)))
+    return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
 def _fix_package(opf: str, language: str) -> str:

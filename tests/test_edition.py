@@ -6,6 +6,7 @@ import zipfile
 
 import pdfplumber
 import pytest
+from lxml import etree
 
 from conftest import make_project, run_build
 from test_epub import epubcheck
@@ -122,7 +123,7 @@ def test_epub_nav_has_parts_and_a_page_list_pointing_at_each_printed_page(editio
         nav = z.read("item/navigation-documents.xhtml").decode()
         opf = z.read("item/content.opf").decode()
         docs = {n: z.read(n).decode() for n in z.namelist() if n.startswith("item/xhtml/")}
-    assert re.search(r"<li><span>第一部　外交</span>\s*<ol>", nav)
+    assert re.search(r'<li><a href="xhtml/p-part-1\.xhtml">第一部　外交</a>\s*<ol>', nav)
     entries = [(f, a, re.sub(r"<[^>]+>", "", n)) for f, a, n in
                re.findall(r'<li><a href="xhtml/([^"#]+)#(page-\d+)">(.*?)</a></li>', nav)]
     assert len(entries) >= 10
@@ -141,3 +142,38 @@ def test_an_epub_alone_says_its_page_list_needs_the_pdf(project):
     result = run_build(root, "epub")
     assert result.returncode == 0
     assert "no page-list of the print edition" in result.stderr and "build the PDF first" in result.stderr
+
+
+def test_epub_reading_order_parts_and_pages(edition):
+    """Issue 20: a reader paging through meets the 目次 and each part's title page; the hidden navs are outside
+    the reading order; the page-list lists the page each article opens on, and the NCX has it too."""
+    root, pdf, _ = edition
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        opf = etree.fromstring(z.read("item/content.opf"))
+        ncx = etree.fromstring(z.read("item/toc.ncx"))
+        nav = etree.fromstring(z.read("item/navigation-documents.xhtml"))
+        css = z.read("item/style/book-style.css").decode()
+        docs = {n: z.read(n).decode() for n in z.namelist() if n.startswith("item/xhtml/")}
+    ns = {"opf": "http://www.idpf.org/2007/opf", "x": "http://www.w3.org/1999/xhtml",
+          "n": "http://www.daisy.org/z3986/2005/ncx/", "epub": "http://www.idpf.org/2007/ops"}
+    items = {i.get("id"): i.get("href") for i in opf.iterfind(".//opf:item", ns)}
+    spine = [items[ref.get("idref")] for ref in opf.iterfind(".//opf:itemref", ns)]
+    assert "navigation-documents.xhtml" not in spine
+    assert spine[:3] == ["xhtml/p-cover.xhtml", "xhtml/p-titlepage.xhtml", "xhtml/p-toc.xhtml"]
+    part_pages = [n for n, href in enumerate(spine) if "p-part-" in href]
+    assert len(part_pages) == 2
+    for n, title in zip(part_pages, ("第一部　外交", "第二部　町")):
+        assert title in docs[f"item/{spine[n]}"]
+        assert ARTICLES[("a1.md", "b1.md")[part_pages.index(n)]][0] in docs[f"item/{spine[n + 1]}"]
+    assert "第一部　外交" in docs["item/xhtml/p-toc.xhtml"] and "隠" not in docs["item/xhtml/p-toc.xhtml"]
+    # Every article's opening page is in the page-list, on the article's own document.
+    texts = page_texts(pdf)
+    listed = {int("".join(a.itertext())): a.get("href") for a in nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=ns)}
+    for name, (title, _, _) in ARTICLES.items():
+        opening = next(n for n, t in enumerate(texts, start=1) if re.sub(r"\s|\u2060", "", title) in
+                       re.sub(r"\s|\u2060", "", t) and "目次" not in t)
+        assert opening in listed, (title, opening, sorted(listed))
+        assert title in docs[f"item/xhtml/{listed[opening].split('#')[0].split('/')[-1]}"]
+    targets = {int(t.get("value")): t.find("n:content", ns).get("src") for t in ncx.iterfind(".//n:pageTarget", ns)}
+    assert targets == {n: href for n, href in listed.items()}
+    assert "break-all" not in css and "break-after: avoid" in css

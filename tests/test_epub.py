@@ -48,7 +48,7 @@ def test_package_document(epub):
     assert meta.findtext("dc:title", namespaces=NS) == "「同盟100年」へ向け歩み始めた米韓"
     assert meta.findtext("dc:language", namespaces=NS) == "ja"
     assert meta.findtext("dc:identifier", namespaces=NS) == "urn:uuid:5b0d7c1e-6f0a-4d8e-9a43-7c2f1e0b6a80"
-    assert meta.findtext("dc:date", namespaces=NS) == "2024-03-01"
+    assert meta.findtext("dc:date", namespaces=NS) == "2026-11-26"  # the edition's date ([book] date)
     assert meta.findtext("dc:publisher", namespaces=NS)
     assert "月刊『東亜』" in meta.findtext("dc:source", namespaces=NS)
     assert meta.find("dc:creator", NS) is None  # the article names no author
