@@ -14,7 +14,7 @@ from .blocks import mark_attributions, mark_lists
 from .errors import KumihanError
 from .model import Article
 from .settings import Settings
-from .tree import NOTEREF, Element, Slot, children_of, fragment, local, replace_element
+from .tree import NOTEREF, Element, Slot, children_of, fragment, local, make, replace_element
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -65,31 +65,52 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
                            hint="use only the variables documented in the README") from None
 
 
-# The caption a writer puts under an image that stands alone: a short paragraph that starts 図, 写真, 表 or Fig.
-_CAPTION = re.compile(r"(?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十.\-－]*.{0,150}", re.DOTALL)
+# A caption line: a short paragraph of text that starts 図, 写真, 表 or Fig. and a number (図1　…, 表２：…).
+_CAPTION = re.compile(r"(?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十]+(?:[.\-－][0-9０-９]+)?"
+                      r"(?:[\s　:：.．、]|$).{0,150}", re.DOTALL)
 
 
 def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
     """Replace each ``<img>`` by the writer's figure macro, called with the image's data (from ``images``, by
-    src), its alt text, whether it stands alone in its paragraph, and its caption: the image's title
-    (``![alt](src "caption")``), or the caption line written under an image that stands alone."""
+    src), its alt text, whether it stands alone in its paragraph, and its caption: the caption line written
+    beside an image that stands alone (``図1　…`` under it, or over it), else the image's title
+    (``![alt](src "caption")``), which serves as alt text when a caption line is there: a caption is printed
+    once."""
     for img in list(root.iter("img", "{*}img")):
         parent = img.getparent()
         alone = (local(parent) == "p" and len(parent) == 1 and not (parent.text or "").strip()
                  and not (img.tail or "").strip())
-        under = parent.getnext() if alone else None
-        if under is not None and not (local(under) == "p" and len(under) == 0 and _CAPTION.fullmatch(under.text or "")):
-            under = None
+        line = next((p for p in (parent.getnext(), parent.getprevious()) if alone and _is_caption(p, "図写イF")),
+                    None)
         title = img.get("title")
-        caption = title or (under.text if under is not None else "") or ""
-        made = children_of(fragment(_called(macro, images[img.get("src")], img.get("alt", ""), alone, caption),
-                                    xml=xml))
+        caption = line.text.strip() if line is not None else title or ""
+        alt = img.get("alt", "") or (title if line is not None and title else "")
+        made = children_of(fragment(_called(macro, images[img.get("src")], alt, alone, caption), xml=xml))
         if alone:
             replace_element(parent, made)
-            if under is not None and not title:
-                replace_element(under, [])  # the line under the image is its caption now
+            if line is not None:
+                replace_element(line, [])  # the line beside the image is its caption now
         else:
             replace_element(img, made)
+
+
+def _is_caption(el: Element | None, starts: str) -> bool:
+    """Whether ``el`` is a caption line (a short paragraph of text alone: 図1　…, 写真2 …, 表3 …)."""
+    return (el is not None and local(el) == "p" and len(el) == 0 and (el.text or "")[:1] in starts
+            and _CAPTION.fullmatch(el.text.strip()) is not None)
+
+
+def caption_tables(root: Element) -> None:
+    """Make a ``表1　…`` line written just before or after a table the table's ``<caption>``."""
+    for table in list(root.iter("table", "{*}table")):
+        if any(local(child) == "caption" for child in table):
+            continue
+        line = next((p for p in (table.getprevious(), table.getnext()) if _is_caption(p, "表")), None)
+        if line is None:
+            continue
+        caption = make("caption", line.text.strip(), like=table)
+        replace_element(line, [])
+        table.insert(0, caption)
 
 
 def article_groups(book, articles: list[dict]) -> list[dict]:
@@ -153,6 +174,7 @@ def article_context(article: Article, noteref_macro, figure_macro, image_data, *
             replace_element(ref, children_of(fragment(_called(noteref_macro, note, ref.get("ref")), xml=xml)))
         mark_lists(root, list_style)
         mark_attributions(root)
+        caption_tables(root)
         if images:
             place_figures(root, images, figure_macro, xml=xml)
         return root

@@ -152,6 +152,23 @@ def glue_kinsoku() -> TextPass:
     return TextPass(run)
 
 
+# A number token: digits with thousands or decimal separators, or three digits and more, with a % after it
+# (1,842, 12.5, 103%, 2024-03-15).  JLREQ §3.1.9 (分割禁止): such a token is never split between lines.
+_NUMBER_TOKEN = re.compile(r"[0-9]+(?:[.,\-][0-9]+)+%?|[0-9]{3,}%?|[0-9]+%")
+
+
+def glue_numbers() -> TextPass:
+    """Hold each number token together with word joiners, so that 103% or 1,842 never breaks in a narrow column
+    or table cell (JLREQ §3.1.9).  Two digits alone are left as they are: the font sets them tate-chu-yoko."""
+    def run(text: str):
+        if not any(ch.isdigit() for ch in text):
+            return None
+        new = _NUMBER_TOKEN.sub(lambda m: jlreq.WORD_JOINER.join(m.group(0)), text)
+        return [new] if new != text else None
+
+    return TextPass(run)
+
+
 def emphasis_classes(emphasis: str, strong: str) -> Pass:
     """Name the house style of ``<em>`` and ``<strong>`` (sesame, gothic, bold) in their class."""
     def run(root: Element) -> None:

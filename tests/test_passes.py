@@ -13,7 +13,7 @@ from kumihan.pdf.ruby import set_ruby
 from kumihan.settings import PageFormat
 from kumihan.tree import inner
 from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
-                             glue_kinsoku, join_lines, latin_runs, run_passes, tcy_pass)
+                             glue_kinsoku, glue_numbers, join_lines, latin_runs, run_passes, tcy_pass)
 
 WJ = "\u2060"
 
@@ -77,6 +77,8 @@ CASES = {
     "emphasis dots": (emphasis_dots(PageFormat()), "<p><em>強調、A</em></p>",
                       '<p><em><span class="kenten">強調</span>、A</em></p>'),
     "text presentation": (text_presentation(), "<p>雪☃</p>", "<p>雪☃\ufe0e</p>"),
+    "number tokens": (glue_numbers(), "<p>103%と1,842と12と2024年</p>",
+                      f"<p>1{WJ}0{WJ}3{WJ}%と1{WJ},{WJ}8{WJ}4{WJ}2と12と2{WJ}0{WJ}2{WJ}4年</p>"),
     # PDF: ruby as bases and a run of readings.
     "ruby": (set_ruby, "<p>あ<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>い</p>",
              '<p>あ<span class="ruby"><span class="rb" style="width: 1em">東</span><span class="rb" '
@@ -115,7 +117,8 @@ def test_the_registries_run_in_their_order():
     assert [item.name for item in epub_passes(PageFormat())._priority] == [
         "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
     assert [item.name for item in pdf_passes(PageFormat(long_numbers="upright"))._priority] == [
-        "long_numbers", "full_width_marks", "emphasis_dots", "ruby", "text_presentation", "kinsoku", "break_urls"]
+        "long_numbers", "full_width_marks", "emphasis_dots", "ruby", "text_presentation", "number_tokens", "kinsoku",
+        "break_urls"]
 
 
 def test_passes_never_make_markup_from_text():

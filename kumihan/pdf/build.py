@@ -30,7 +30,7 @@ from ..output import atomic_output, atomic_write
 from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
 from ..tree import Element, TextPass, get_text, graft, line_of, text_slots
-from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass
+from ..typeset import full_width_marks, glue_kinsoku, glue_numbers, run_passes, tcy_pass
 from .finish import finisher
 from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
@@ -66,6 +66,8 @@ def pdf_passes(page) -> Registry:
         passes.register(dots, "emphasis_dots", 50)
     passes.register(set_ruby, "ruby", 40)
     passes.register(text_presentation(), "text_presentation", 30)
+    # 25: number tokens held whole, after the passes that read digits in context (the font's calt reads 2 digits).
+    passes.register(glue_numbers(), "number_tokens", 25)
     # 20: joiners after every pass that adds or moves characters, so that each one sees its final neighbours.
     passes.register(glue_kinsoku(), "kinsoku", 20)
     # 10: last: a URL's breaks must not be taken for characters by the passes above.
@@ -172,7 +174,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     def arrange(document, laid_out: str) -> str | None:
         # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
         if figures:
-            moves = engine.figure_moves(document)
+            moves = engine.figure_moves(document, tiers=page.tiers)
             if moves:
                 move_figures(doc, moves)
                 return serialize(doc)

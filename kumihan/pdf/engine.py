@@ -229,17 +229,20 @@ def _overflows(number: int, page_box) -> list[Overflow]:
 FIGURE_CLASS = "figure-block"
 
 
-def figure_moves(document, max_gap: float = 0.25) -> dict[int, tuple[int, int]]:
-    """Find the figures that left the page before them more than ``max_gap`` empty, and say for each (by its
+def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tuple[int, int]]:
+    """Find the figures that left the page before them ``max_gap`` columns or more empty (JLREQ: every page but
+    an article's last is set full), and say for each (by its
     place among the document's figures) where it should go so that the text runs on and fills that page, as
     magazines set a figure that does not fit (at the top of the next page): past how many of the blocks that
     follow it, and how many characters of the next block besides (0: none; the block is split there).  Lines
-    and their characters are counted in this layout: a column's length is the same on every page."""
+    and their characters are counted in this layout: a column's length is the same on every page.  In ``tiers``
+    (段組) the text fills the tiers one after another: what a page can still take is what its last tier leaves
+    and the tiers it has not reached."""
     pages = [page._page_box for page in document.pages]
     lines: dict[int, list[str]] = {}  # id(block element) -> the text of each of its lines, over all pages
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, top)
-    used: list[float] = []            # how far each page's content reaches across the text area
+    used: list[dict[float, float]] = []  # each page's tiers (by where their lines start): how far each reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
 
     def text_of(box) -> str:
@@ -262,14 +265,15 @@ def figure_moves(document, max_gap: float = 0.25) -> dict[int, tuple[int, int]]:
         if isinstance(box, boxes.LineBox):
             lines.setdefault(id(block), []).append(text_of(box))
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
-            used[page_no] = max(used[page_no], box.position_y + box.height)
+            tier = next((x for x in used[page_no] if abs(x - box.position_x) < 5 * box.height), box.position_x)
+            used[page_no][tier] = max(used[page_no].get(tier, 0.0), box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
             atomic.add(id(block))
         for child in getattr(box, "children", ()):
             visit(child, page_no, block)
 
     for page_no, page_box in enumerate(pages):
-        used.append(page_box.content_box_y())
+        used.append({})
         visit(page_box, page_no, None)
     root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
     if root is None or not figures or not heights:
@@ -282,9 +286,11 @@ def figure_moves(document, max_gap: float = 0.25) -> dict[int, tuple[int, int]]:
             continue
         previous = pages[page_no - 1]
         area = previous.height
-        free = previous.content_box_y() + area - used[page_no - 1]
+        reached = used[page_no - 1]
+        last = reached[max(reached)] if reached else previous.content_box_y()
+        free = (previous.content_box_y() + area - last) + max(0, tiers - max(len(reached), 1)) * area
         at_top = top - pages[page_no].content_box_y() < pitch
-        if not at_top or free <= max_gap * area:
+        if not at_top or free < max_gap * pitch:
             continue
         room = int(free // pitch)  # lines of text the page before can still take
         siblings = list(parents.get(id(element), ()))
