@@ -13,6 +13,7 @@ import html as htmllib
 import json
 import re
 
+from . import theme
 from .model import Book
 from .output import atomic_write
 
@@ -25,12 +26,11 @@ def sources_key(book: Book) -> str:
     settings = book.settings
     digest = hashlib.sha256()
     files = [settings.root / a.source for a in book.articles] + [settings.root / "book.toml"]
-    files += sorted((settings.root / settings.templates_dir / "pdf").glob("*"))
-    files.append(settings.root / settings.styles_dir / "pdf.css")
+    files += theme.files(settings, "templates", "pdf") + [theme.find(settings, "styles", "pdf.css")]
     for file in files:
         try:
             digest.update(file.read_bytes())
-        except OSError:
+        except (OSError, AttributeError):  # a file missing, or no pdf.css at all
             digest.update(b"-")
     return digest.hexdigest()
 
