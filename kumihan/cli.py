@@ -139,11 +139,12 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
             print(f"preflight: {errors} error(s)", file=sys.stderr)
             return EXIT_ERROR if errors else EXIT_OK
         from .pipeline import build
+        from .progress import for_terminal
         targets = ["pdf", "epub"] if args.command == "all" else [args.command]
         start = time.perf_counter()
-        paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
-                      placeholders=args.placeholders,
-                      progress=progress)
+        with for_terminal(args.quiet) as live:
+            paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
+                          placeholders=args.placeholders, progress=progress, live=live)
         _print_warnings(report)
         for p in paths:
             progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")

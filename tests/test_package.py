@@ -19,7 +19,7 @@ import pytest
 from kumihan.settings import PART_KEYS, TABLES
 from kumihan.theme import PACKAGED
 
-from conftest import EPOCH, ROOT
+from conftest import EPOCH, ROOT, run_build
 from test_epub import epubcheck
 
 
@@ -161,3 +161,13 @@ def test_serve_previews_on_loopback_and_shows_an_edit(tmp_path, cli):
         out, err = server.communicate(timeout=60)
     assert server.returncode == 0 and "stopped" in out, err
     assert "[^nai]" in err  # the terminal says it too
+
+
+def test_a_build_into_a_pipe_prints_only_its_lines(tmp_path, cli):
+    root = tmp_path / "book"
+    assert cli(tmp_path, "new", str(root))[0] == 0
+    result = run_build(root, "epub")
+    assert result.returncode == 0, result.stderr
+    assert all(line.startswith("warning: ") for line in result.stderr.splitlines())  # (the EPUB alone: no page-list)
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["settings", "articles", "epub", "wrote", "done"]
+    assert "\x1b" not in result.stdout + result.stderr
