@@ -26,11 +26,13 @@ def sources_key(book: Book) -> str:
     settings = book.settings
     digest = hashlib.sha256()
     files = [settings.root / a.source for a in book.articles] + [settings.root / "book.toml"]
-    files += theme.files(settings, "templates", "pdf") + [theme.find(settings, "styles", "pdf.css")]
+    # The files the PDF is made with: the project's own templates and stylesheet, else the packaged ones.
+    files += theme.files(settings, "templates", "pdf")
+    files += [p for p in theme.files(settings, "styles") if p.name == "pdf.css"]
     for file in files:
         try:
             digest.update(file.read_bytes())
-        except (OSError, AttributeError):  # a file missing, or no pdf.css at all
+        except OSError:
             digest.update(b"-")
     return digest.hexdigest()
 

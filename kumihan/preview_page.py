@@ -120,8 +120,9 @@ def _epub_body(preview) -> tuple[str, str]:
     options = "".join(f'<option value="{html.escape(p)}">{html.escape(t)}</option>' for p, t in documents)
     first = html.escape(documents[0][0])
     return (f'<button id="prev">← previous</button><select id="doc">{options}</select>'
-            f'<button id="next">next →</button>', f'<iframe id="reader" data-doc="{first}" src="/epub/file/{first}?g={preview.generation["epub"]}" '
-            f'title="the EPUB"></iframe>')
+            f'<button id="next">next →</button>',
+            f'<iframe id="reader" data-doc="{first}" title="the EPUB" '
+            f'src="/epub/file/{first}?g={preview.generation["epub"]}"></iframe>')
 
 
 def page(edition: str, preview) -> bytes:
@@ -133,6 +134,7 @@ def page(edition: str, preview) -> bytes:
     name = html.escape(preview.root.name)
     error = html.escape(status["error"] or "")
     return (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>{name} — kumihan serve</title>'
-            f'<style>{_STYLE}</style></head><body><header><strong>{name}</strong>{tabs}{controls}<span id="state"></span>'
-            f'</header><pre id="error"{" style=display:block" if error else ""}>{error}</pre>{body}'
+            f'<style>{_STYLE}</style></head><body>'
+            f'<header><strong>{name}</strong>{tabs}{controls}<span id="state"></span></header>'
+            f'<pre id="error"{" style=display:block" if error else ""}>{error}</pre>{body}'
             f'<script>{script}</script></body></html>').encode("utf-8")

@@ -63,7 +63,9 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
                            hint="correct the name that refers to it, or write it in templates/") from None
     except jinja2.TemplateSyntaxError as exc:
         settings = getattr(env, "kumihan_settings", None)
-        where = theme.shown(settings, Path(exc.filename)) if settings and exc.filename else f"templates/{exc.name or name}"
+        # The file that is wrong: the project's own template, or the packaged one.
+        where = (theme.shown(settings, Path(exc.filename)) if settings and exc.filename
+                 else f"templates/{exc.name or name}")
         raise KumihanError(f"template error: {exc.message}", file=where, line=exc.lineno,
                            hint="fix the Jinja syntax") from None
     except jinja2.UndefinedError as exc:
