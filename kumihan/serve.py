@@ -47,6 +47,7 @@ class Preview:
         self.building: tuple[str, ...] = ()
         self.viewers: Counter = Counter()
         self.pages, self.page_size = 0, (0, 0)  # of the last good PDF
+        self.changes = 0  # saves seen so far: a save during a build leaves its editions stale
         self.stopping = threading.Event()
         self._pages: dict[tuple[int, int], bytes] = {}
 
@@ -54,6 +55,7 @@ class Preview:
     def sources_changed(self) -> None:
         """Mark both editions stale and rebuild those that an open page shows (both if none is open)."""
         with self.changed:
+            self.changes += 1
             self.stale = set(EDITIONS)
             shown = {e for e in EDITIONS if self.viewers[e]}
             self.wanted |= shown or set(EDITIONS)
@@ -77,10 +79,11 @@ class Preview:
                 targets = [e for e in EDITIONS if e in self.wanted]  # the PDF first: the EPUB reads its page record
                 self.wanted.clear()
                 self.building = tuple(targets)
+                changes = self.changes
                 self.changed.notify_all()
-            self._build(targets)
+            self._build(targets, changes)
 
-    def _build(self, targets: list[str]) -> None:
+    def _build(self, targets: list[str], changes: int) -> None:
         from .pipeline import build
         report = Report(strict=self.strict)
         start = time.perf_counter()
@@ -105,7 +108,8 @@ class Preview:
                 for t in targets:
                     self.data[t] = data[t]
                     self.generation[t] += 1
-                    self.stale.discard(t)
+                    if self.changes == changes:
+                        self.stale.discard(t)
                 self.pages, self.page_size = pages, size
                 self._pages.clear()
                 self.log(f"built     {' + '.join(targets)} in {time.perf_counter() - start:.2f} s")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -149,6 +150,19 @@ def test_serve_previews_on_loopback_and_shows_an_edit(tmp_path, cli):
         with zipfile.ZipFile(root / "dist" / "book.epub") as z:
             assert "直した見出し" in z.read("item/xhtml/p-001.xhtml").decode()
         assert "直した見出し" in _get(url + "epub/file/item/xhtml/p-001.xhtml").decode()
+
+        # With a page on the EPUB open (its event stream), a save rebuilds the EPUB alone.
+        port = int(url.rsplit(":", 1)[1].strip("/"))
+        events = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        events.request("GET", "/events?view=epub")
+        stream = events.getresponse()
+        assert stream.readline().startswith(b"retry:")
+        before = _wait_for(lambda: (s := status())["generation"]["pdf"] and s, 5)
+        article.write_text(article.read_text(encoding="utf-8").replace("直した見出し", "また直した見出し"),
+                           encoding="utf-8")
+        after = _wait_for(lambda: (s := status())["generation"]["epub"] > before["generation"]["epub"] and s, 30)
+        assert after["generation"]["pdf"] == before["generation"]["pdf"] and "pdf" in after["stale"]
+        events.close()
 
         # A build error shows on the page; the last good preview stays.
         article.write_text(article.read_text(encoding="utf-8") + "\n壊れた注[^nai]。\n", encoding="utf-8")
