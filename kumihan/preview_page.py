@@ -77,19 +77,20 @@ events.addEventListener("status", (event) => {
 """
 
 
-def spine(epub: bytes) -> list[tuple[str, str]]:
-    """The EPUB's documents in reading order: (path in the zip, its title)."""
+def spine(epub: bytes) -> list[tuple[str, str, bool]]:
+    """The EPUB's documents in reading order: (path in the zip, its title, whether it is the nav document)."""
     with zipfile.ZipFile(io.BytesIO(epub)) as z:
         container = etree.fromstring(z.read("META-INF/container.xml"))
         opf_path = container.find(".//c:rootfile", _OPF).get("full-path")
         opf = etree.fromstring(z.read(opf_path))
         base = posixpath.dirname(opf_path)
-        hrefs = {item.get("id"): item.get("href") for item in opf.iterfind(".//o:manifest/o:item", _OPF)}
+        items = {item.get("id"): item for item in opf.iterfind(".//o:manifest/o:item", _OPF)}
         documents = []
         for ref in opf.iterfind(".//o:spine/o:itemref", _OPF):
-            path = posixpath.normpath(posixpath.join(base, hrefs[ref.get("idref")]))
+            item = items[ref.get("idref")]
+            path = posixpath.normpath(posixpath.join(base, item.get("href")))
             title = etree.fromstring(z.read(path)).findtext(".//{http://www.w3.org/1999/xhtml}title") or path
-            documents.append((path, title.strip()))
+            documents.append((path, title.strip(), "nav" in (item.get("properties") or "").split()))
         return documents
 
 
@@ -117,8 +118,12 @@ def _epub_body(preview) -> tuple[str, str]:
     documents = preview.epub_spine()
     if not documents:
         return "", '<p class="empty">No EPUB yet: the first build is under way, or it failed (see above).</p>'
-    options = "".join(f'<option value="{html.escape(p)}">{html.escape(t)}</option>' for p, t in documents)
-    first = html.escape(documents[0][0])
+    # The text begins after the table of contents (the cover and the title page come before it).
+    navs = [i for i, (_, _, nav) in enumerate(documents) if nav]
+    start = navs[0] + 1 if navs and navs[0] + 1 < len(documents) else 0
+    options = "".join(f'<option value="{html.escape(p)}"{" selected" if i == start else ""}>{html.escape(t)}</option>'
+                      for i, (p, t, _) in enumerate(documents))
+    first = html.escape(documents[start][0])
     return (f'<button id="prev">← previous</button><select id="doc">{options}</select>'
             f'<button id="next">next →</button>',
             f'<iframe id="reader" data-doc="{first}" title="the EPUB" '

@@ -161,8 +161,8 @@ class Preview:
             except KeyError:
                 return None
 
-    def epub_spine(self) -> list[tuple[str, str]]:
-        """The EPUB's documents in reading order: (path in the zip, title)."""
+    def epub_spine(self) -> list[tuple[str, str, bool]]:
+        """The EPUB's documents in reading order (:func:`kumihan.preview_page.spine`)."""
         if not self.data["epub"]:
             return []
         return preview_page.spine(self.data["epub"])
@@ -272,7 +272,10 @@ def _watch(preview: Preview) -> None:
         for changes in watchfiles.watch(*paths, stop_event=preview.stopping, yield_on_timeout=True,
                                         rust_timeout=1000, debounce=200, raise_interrupt=False):
             if changes:
-                preview.log(f"changed   {', '.join(sorted({_shown(preview.root, Path(p)) for _, p in changes}))}")
+                # An editor's temporary file, made and gone within the batch, is not worth naming.
+                added = {p for change, p in changes if change == watchfiles.Change.added}
+                named = {_shown(preview.root, Path(p)) for _, p in changes if Path(p).exists() or p not in added}
+                preview.log(f"changed   {', '.join(sorted(named)) or 'the sources'}")
                 preview.sources_changed()
             if _watched(preview.root) != paths:  # a folder appeared or went: watch anew
                 break
