@@ -29,13 +29,13 @@ class Silent:
 class Live(Silent):
     """A transient progress line on stderr, shown once the build has run for ``delay`` seconds."""
 
-    def __init__(self, delay: float = 1.5):
+    def __init__(self, delay: float = 1.5, console=None):
         from rich.console import Console
         from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
         self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<9}"), BarColumn(),
                                   TextColumn("{task.fields[count]} {task.fields[item]}"), TimeElapsedColumn(),
-                                  console=Console(stderr=True), transient=True)
+                                  console=console or Console(stderr=True), transient=True)
         self._timer = threading.Timer(delay, self._progress.start)
         self._timer.daemon = True
         self._task = None

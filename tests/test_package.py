@@ -138,6 +138,7 @@ def test_serve_previews_on_loopback_and_shows_an_edit(tmp_path, cli):
         url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
         status = lambda: json.loads(_get(url + "status"))
         first = _wait_for(lambda: (s := status())["generation"]["pdf"] and s["generation"]["epub"] and s, 60)
+        assert 'data-doc="item/xhtml/p-001.xhtml"' in _get(url + "epub").decode()  # the text, after the 目次
         page = _get(url + "pdf").decode()
         assert page.count('class="spread"') == 3  # pages 1 | 3 2 | 4 (右開き)
         assert _get(url + "pdf/page/2.png")[:8] == b"\x89PNG\r\n\x1a\n"
@@ -185,3 +186,17 @@ def test_a_build_into_a_pipe_prints_only_its_lines(tmp_path, cli):
     assert all(line.startswith("warning: ") for line in result.stderr.splitlines())  # (the EPUB alone: no page-list)
     assert [line.split()[0] for line in result.stdout.splitlines()] == ["settings", "articles", "epub", "wrote", "done"]
     assert "\x1b" not in result.stdout + result.stderr
+
+
+def test_progress_on_a_terminal_names_the_stage_and_the_article():
+    from io import StringIO
+    from rich.console import Console
+    from kumihan.progress import Live
+    screen = StringIO()
+    with Live(delay=0, console=Console(file=screen, force_terminal=True, width=100)) as live:
+        time.sleep(0.1)  # the display starts on its timer
+        live.stage("articles", 2)
+        live.advance("a.md")
+        live.advance("b.md")
+        time.sleep(0.3)  # a refresh or two
+    assert "articles" in screen.getvalue() and "2/2 b.md" in screen.getvalue()
