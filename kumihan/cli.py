@@ -1,4 +1,4 @@
-"""The command line: ``python build.py pdf|epub|all|check``.
+"""The command line: ``kumihan pdf|epub|all|check|…`` (``python build.py …`` in a clone of kumihan).
 
 Exit codes: 0 done; 1 a content, settings or build error (one line on stderr: file:line: what; remedy);
 2 a usage error; 3 an internal error (a bug in kumihan: set KUMIHAN_DEBUG=1 for the traceback).
@@ -19,14 +19,15 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _EPILOG = "exit codes: 0 done, 1 content or build error, 2 usage error, 3 internal error"
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(prog: str = "kumihan") -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-o", "--out-dir", type=Path, default=Path("dist"),
                         help="where to write the outputs (default: dist/ in the project)")
     common.add_argument("--strict", action="store_true", help="treat warnings as errors")
     common.add_argument("-q", "--quiet", action="store_true", help="print only warnings and errors")
     common.add_argument("-C", "--project", type=Path, default=None,
-                        help="the project folder holding book.toml (default: the folder of build.py)")
+                        help="the project folder holding book.toml (default: the current folder; for "
+                        "build.py, its own folder)")
     proof = argparse.ArgumentParser(add_help=False)
     proof.add_argument("--placeholders", action="store_true",
                        help="a proof: set each missing image as a marked frame carrying its file name (アタリ)")
@@ -34,9 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     pdf_opts.add_argument("--print-ready", action="store_true", default=None,
                           help="add 3 mm bleed and crop marks (トンボ) for the printer")
 
-    parser = argparse.ArgumentParser(prog="build.py", description="Build the vertical Japanese PDF and EPUB "
+    parser = argparse.ArgumentParser(prog=prog, description="Build the vertical Japanese PDF and EPUB "
                                      "of the articles in content/.", epilog=_EPILOG)
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{pdf,epub,all,check,preflight,import}")
+    sub = parser.add_subparsers(dest="command", required=True,
+                                metavar="{pdf,epub,all,check,preflight,import,new,theme,serve}")
     sub.add_parser("pdf", parents=[common, pdf_opts, proof], help="write the vertical (縦組) PDF",
                    description="Write the vertical (縦組) PDF to the output folder.", epilog=_EPILOG)
     sub.add_parser("epub", parents=[common, proof], help="write the vertical EPUB 3",
@@ -58,6 +60,8 @@ def _parser() -> argparse.ArgumentParser:
                             description="Check a PDF as a printer's preflight does (PDF/X, OutputIntent, colour "
                             "spaces, text in K only, fonts, boxes, annotations, images).", epilog=_EPILOG)
     flight.add_argument("pdf", type=Path, help="the PDF to check")
+    from . import commands
+    commands.add_parsers(sub, common, pdf_opts, proof, _EPILOG)
     return parser
 
 
@@ -97,7 +101,7 @@ def _import(root: Path, args, report: Report) -> int:
 
 def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> int:
     """Run the CLI and return its exit code."""
-    parser = _parser()
+    parser = _parser("build.py" if default_root else "kumihan")
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
@@ -122,6 +126,9 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
             return EXIT_ERROR if errors else EXIT_OK
         if args.command == "import":
             return _import(root, args, report)
+        if args.command in ("new", "theme", "serve"):
+            from . import commands
+            return commands.run(args, root, report, progress)
         if args.command == "preflight":
             from .preflight import preflight
             pdf = args.pdf if args.pdf.is_absolute() else Path.cwd() / args.pdf
@@ -132,11 +139,12 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
             print(f"preflight: {errors} error(s)", file=sys.stderr)
             return EXIT_ERROR if errors else EXIT_OK
         from .pipeline import build
+        from .progress import for_terminal
         targets = ["pdf", "epub"] if args.command == "all" else [args.command]
         start = time.perf_counter()
-        paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
-                      placeholders=args.placeholders,
-                      progress=progress)
+        with for_terminal(args.quiet) as live:
+            paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
+                          placeholders=args.placeholders, progress=progress, live=live)
         _print_warnings(report)
         for p in paths:
             progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")

@@ -218,7 +218,7 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
     starts = load_page_starts(book)
     if starts is None:
         report.warn(Finding("the EPUB has no page-list of the print edition: it is made from the PDF's layout of "
-                            "these sources", hint="build the PDF first (python build.py all)", rule="page-list"))
+                            "these sources", hint="build the PDF first (kumihan all, or python build.py all in a clone)", rule="page-list"))
         return []
     by_slug = {a["slug"]: a for a in articles}
     cursor: dict[str, int] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 
+from . import theme
 from .model import Book
 from .output import atomic_write
 from .tree import Element, get_text, splice, text_slots
@@ -24,8 +25,9 @@ def sources_key(book: Book) -> str:
     settings = book.settings
     digest = hashlib.sha256()
     files = [settings.root / a.source for a in book.articles] + [settings.root / "book.toml"]
-    files += sorted((settings.root / settings.templates_dir / "pdf").glob("*"))
-    files.append(settings.root / settings.styles_dir / "pdf.css")
+    # The files the PDF is made with: the project's own templates and stylesheet, else the packaged ones.
+    files += theme.files(settings, "templates", "pdf")
+    files += [p for p in theme.files(settings, "styles") if p.name == "pdf.css"]
     for file in files:
         try:
             digest.update(file.read_bytes())

@@ -10,7 +10,8 @@ from typing import Callable
 from .errors import Report
 from .links import resolve_links
 from .model import Book
-from .reader import book_parts, read_articles
+from .progress import Silent
+from .reader import article_paths, book_parts, read_articles
 from .settings import load_settings
 
 
@@ -30,10 +31,12 @@ WRITERS: dict[str, Callable[[Book, Path, Report], Path]] = {"pdf": _pdf, "epub":
 
 def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, print_ready: bool | None = None,
           placeholders: bool = False,
-          progress: Callable[[str], None] = lambda line: None) -> list[Path]:
-    """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``."""
+          progress: Callable[[str], None] = lambda line: None, live: Silent = Silent()) -> list[Path]:
+    """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``; ``progress`` gets a line
+    per stage, ``live`` (:mod:`kumihan.progress`) follows the stages and articles as they go."""
 
-    def stage(name, fn, *args):
+    def stage(name, fn, *args, total=None):
+        live.stage(name, total)
         start = time.perf_counter()
         result = fn(*args)
         progress(f"{name:<9} {time.perf_counter() - start:6.2f} s")
@@ -42,7 +45,8 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
     settings = stage("settings", load_settings, root, report, print_ready)
     if placeholders:
         settings = replace(settings, placeholders=True)
-    book = Book(settings, stage("articles", read_articles, settings, report), book_parts(settings))
+    book = Book(settings, stage("articles", read_articles, settings, report, live.advance,
+                                total=len(article_paths(settings))), book_parts(settings))
     book = resolve_links(book, report)
     out_dir = out_dir if out_dir.is_absolute() else settings.root / out_dir
     return [stage(target, WRITERS[target], book, out_dir, report) for target in targets]

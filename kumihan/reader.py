@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from pathlib import Path
+from typing import Callable
 
 import markdown
 from markdown.extensions.attr_list import AttrListExtension
@@ -60,8 +61,10 @@ def slug_of(path: Path) -> str:
     return "a-" + slug if slug[0].isdigit() else slug
 
 
-def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
-    """Read every article of the book, in order; the mistakes of all of them are named together."""
+def read_articles(settings: Settings, report: Report,
+                  advance: Callable[[str], None] = lambda name: None) -> tuple[Article, ...]:
+    """Read every article of the book, in order; the mistakes of all of them are named together.  ``advance``
+    is told the name of each file read (progress)."""
     articles, errors = [], []
     for path, role in article_paths(settings):
         try:
@@ -69,6 +72,7 @@ def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
                                     role=role))
         except KumihanErrors as exc:
             errors.append(exc)
+        advance(path.name)
     if errors:
         raise KumihanErrors(errors)
     return tuple(articles)

@@ -13,29 +13,30 @@ import jinja2
 from .blocks import mark_attributions, mark_lists
 from .errors import KumihanError
 from .model import Article
+from . import theme
 from .settings import Settings
 from .tree import NOTEREF, Element, Slot, children_of, fragment, local, make, replace_element
 
 
 def environment(settings: Settings) -> jinja2.Environment:
-    """Return the Jinja environment over the project's templates folder."""
-    folder = settings.root / settings.templates_dir
-    if not folder.is_dir():
-        raise KumihanError(f"no templates folder {settings.templates_dir}/", file=settings.root,
-                           hint="restore templates/ from the kumihan repository")
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(folder), autoescape=jinja2.select_autoescape(
-        ["html", "xhtml", "xml", "opf"]), undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-        bytecode_cache=_bytecode_cache(settings))
+    """Return the Jinja environment over the project's templates folder, then the packaged theme's."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(p) for p in theme.search_path(settings, "templates")]),
+                             autoescape=jinja2.select_autoescape(["html", "xhtml", "xml", "opf"]),
+                             undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                             # Jinja keys each compiled template by its name and file and checks its source's
+                             # checksum: a project's override and the packaged file never share an entry.
+                             bytecode_cache=_bytecode_cache(settings))
     env.filters["japanese_date"] = japanese_date
+    env.kumihan_settings = settings  # for messages: which file, the project's or the packaged one
     return env
 
 
 def stylesheet(settings: Settings, name: str) -> Path:
-    """Return the project's stylesheet ``styles/<name>``, or say that it is missing."""
-    path = settings.root / settings.styles_dir / name
-    if not path.is_file():
+    """Return the stylesheet ``name``: the project's ``styles/<name>``, else the packaged theme's."""
+    path = theme.find(settings, "styles", name)
+    if path is None:
         raise KumihanError(f"the stylesheet {name} is missing", file=f"{settings.styles_dir}/{name}",
-                           hint=f"restore styles/{name} from the kumihan repository")
+                           hint="reinstall kumihan, or write your own styles/" + name)
     return path
 
 
@@ -55,10 +56,15 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateNotFound as exc:
-        raise KumihanError(f"template {exc.name} is missing", file=f"templates/{exc.name}",
-                           hint="restore it from the kumihan repository") from None
+        raise KumihanError(f"template {exc.name} is missing from templates/ and from the packaged theme",
+                           file=f"templates/{exc.name}",
+                           hint="correct the name that refers to it, or write it in templates/") from None
     except jinja2.TemplateSyntaxError as exc:
-        raise KumihanError(f"template error: {exc.message}", file=f"templates/{exc.name or name}", line=exc.lineno,
+        settings = getattr(env, "kumihan_settings", None)
+        # The file that is wrong: the project's own template, or the packaged one.
+        where = (theme.shown(settings, Path(exc.filename)) if settings and exc.filename
+                 else f"templates/{exc.name or name}")
+        raise KumihanError(f"template error: {exc.message}", file=where, line=exc.lineno,
                            hint="fix the Jinja syntax") from None
     except jinja2.UndefinedError as exc:
         raise KumihanError(f"template error: {exc.message}", file=f"templates/{name}",

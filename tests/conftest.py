@@ -1,4 +1,4 @@
-"""Shared fixtures: small projects made from the repository's templates and styles, and builds of them."""
+"""Shared fixtures: small projects (over the packaged theme) and builds of them."""
 
 from __future__ import annotations
 
@@ -40,11 +40,9 @@ def article(body: str, **front) -> str:
 
 
 def make_project(root: Path, articles: dict[str, str | bytes], book_toml: str = BOOK_TOML) -> Path:
-    """Lay out a project at ``root``: the repository's templates and styles, ``book_toml`` and the articles
-    (file name → text) in content/."""
+    """Lay out a project at ``root``: ``book_toml`` and the articles (file name → text) in content/; the
+    templates and styles are the packaged theme's."""
     (root / "content").mkdir(parents=True)
-    shutil.copytree(ROOT / "templates", root / "templates")
-    shutil.copytree(ROOT / "styles", root / "styles")
     (root / "book.toml").write_text(book_toml, encoding="utf-8")
     for file, text in articles.items():
         path = root / "content" / file

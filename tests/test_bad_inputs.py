@@ -18,7 +18,11 @@ def remove(rel):
 
 
 def replace_file(rel, text):
-    return lambda root: (root / rel).write_text(text, encoding="utf-8")
+    """Write the project's own ``rel`` (over the packaged theme's file of that path)."""
+    def setup(root):
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text, encoding="utf-8")
+    return setup
 
 
 CASES = [
@@ -54,7 +58,7 @@ CASES = [
     case("missing-font", "font 'No Such Font JP' is not installed", {"a.md": GOOD},
          book=BOOK_TOML + '\n[pdf]\nfont_family = "No Such Font JP"\n', args=("pdf",)),
     case("remote-stylesheet", "builds never fetch from the network", {"a.md": GOOD}, args=("pdf",),
-         setup=lambda root: (root / "styles" / "pdf.css").write_text('@import url("http://example.com/x.css");\n')),
+         setup=replace_file("styles/pdf.css", '@import url("http://example.com/x.css");\n')),
     case("out-dir-not-writable", "cannot create the output folder", {"a.md": GOOD},
          args=("epub", "-o", "dist/book.epub/inside")),
     case("out-path-is-a-folder", "the output path is a folder", {"a.md": GOOD},
@@ -69,8 +73,8 @@ CASES = [
     case("no-articles", "no articles", {}),
     case("listed-article-missing", "is not a file in content/", {"a.md": GOOD},
          book=BOOK_TOML.replace("date = 2026-01-01", 'date = 2026-01-01\narticles = ["nai.md"]')),
-    case("missing-template", "template epub/article.xhtml is missing", {"a.md": GOOD},
-         setup=remove("templates/epub/article.xhtml")),
+    case("missing-template", "template epub/nai.xhtml is missing", {"a.md": GOOD},
+         setup=replace_file("templates/epub/article.xhtml", '{% include "epub/nai.xhtml" %}\n')),
     case("template-syntax-error", "template error", {"a.md": GOOD},
          setup=replace_file("templates/epub/article.xhtml", "{% if %}\n")),
     case("bad-source-date-epoch", "SOURCE_DATE_EPOCH", {"a.md": GOOD}, env={"SOURCE_DATE_EPOCH": "yesterday"}),

@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from kumihan.errors import Report
 from kumihan.settings import load_settings, pdf_keys_toml
+from kumihan.theme import PACKAGED
 
 from conftest import BOOK_TOML, ROOT, article, make_project, run_build
 from test_epub import epubcheck, xml, NS
@@ -87,9 +88,11 @@ def test_undefined_note_in_the_lead_is_an_error_naming_its_line(project, cli):
 
 def test_engine_warning_is_a_finding_with_its_stylesheet_line(project, cli):
     root = project({"a.md": article("本文。\n")})
-    css = root / "styles" / "pdf.css"
-    lines = css.read_text(encoding="utf-8").count("\n")
-    css.write_text(css.read_text(encoding="utf-8") + ".body p { frobnicate: 3 }\n", encoding="utf-8")
+    css = root / "styles" / "pdf.css"  # the project's own, over the packaged one
+    packaged = (PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8")
+    lines = packaged.count("\n")
+    css.parent.mkdir()
+    css.write_text(packaged + ".body p { frobnicate: 3 }\n", encoding="utf-8")
     code, out, err = cli(root, "pdf")
     assert code == 0
     assert re.search(rf"warning: styles/pdf\.css:{lines + 1}:\d+: PDF engine warning: Ignored `frobnicate", err), err

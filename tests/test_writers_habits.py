@@ -8,6 +8,7 @@ import pytest
 
 from kumihan.errors import Report
 from kumihan.pipeline import load_book
+from kumihan.theme import PACKAGED
 
 from conftest import article, run_build
 from pdfcheck import VerticalPDF
@@ -65,8 +66,10 @@ def test_an_icon_among_text_is_the_size_of_a_character_and_a_break_is_a_short_ru
 
 def test_a_mistake_in_a_template_macro_is_a_one_line_error(project):
     root = project({"a.md": article("本文[^a]。\n\n[^a]: 注。\n")})
-    macros = root / "templates" / "pdf" / "macros.html"
-    macros.write_text(macros.read_text(encoding="utf-8").replace("note.number", "note.nummer"), encoding="utf-8")
+    macros = root / "templates" / "pdf" / "macros.html"  # the project's own, over the packaged one
+    macros.parent.mkdir(parents=True)
+    packaged = (PACKAGED / "templates" / "pdf" / "macros.html").read_text(encoding="utf-8")
+    macros.write_text(packaged.replace("note.number", "note.nummer"), encoding="utf-8")
     result = run_build(root, "pdf")
     assert result.returncode == 1
     (line,) = [e for e in result.stderr.splitlines() if e.startswith("error:")]

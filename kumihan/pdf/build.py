@@ -24,6 +24,7 @@ from pathlib import Path
 import lxml.html
 from markdown.util import Registry
 
+from .. import theme
 from ..errors import Finding, Report
 from ..model import Book
 from ..output import atomic_output, atomic_write
@@ -192,7 +193,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
         css_texts = {m.text for m in css_messages}
         for m in css_messages:
             at = _CSS_AT.search(m.text)
-            report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=css.relative_to(settings.root),
+            report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=theme.shown(settings, css),
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
         x1a = press and page.pdf_standard == "x-1a"

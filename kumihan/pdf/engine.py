@@ -21,6 +21,7 @@ from weasyprint.formatting_structure import boxes
 from weasyprint.urls import FatalURLFetchingError, URLFetcher
 
 from . import compat, justify
+from .. import theme
 from ..errors import KumihanError
 from ..output import atomic_output
 
@@ -34,11 +35,12 @@ class _Refused(FatalURLFetchingError):
 
 
 class ConfinedFetcher(URLFetcher):
-    """Read only files inside the project (and its font cache); never the network."""
+    """Read only files inside the project (and its font cache) or the packaged theme; never the network."""
 
     def __init__(self, root: Path):
         super().__init__(allowed_protocols={"file"})
         self.root = root.resolve()
+        self.theme = theme.PACKAGED
 
     def fetch(self, url, headers=None):
         parsed = urlparse(url)
@@ -47,7 +49,7 @@ class ConfinedFetcher(URLFetcher):
                 f"the build refers to {url!r}: builds never fetch from the network",
                 hint="download the resource into the project and refer to it by a relative path"))
         path = Path(unquote(parsed.path)).resolve()
-        if not path.is_relative_to(self.root):
+        if not path.is_relative_to(self.root) and not path.is_relative_to(self.theme):
             raise _Refused(KumihanError(
                 f"the build refers to {path}, outside the project",
                 hint="copy the file into the project and refer to it by a relative path"))
