@@ -18,7 +18,7 @@ from .frontmatter import parse_front_matter, split_front_matter
 from .markdown_ext import ArticleExtension
 from .model import Article, Image, Note, Part
 from .settings import Settings
-from .tree import NOTEREF, line_of
+from .tree import NOTEREF, line_of, plain_text, replace_element
 from .typeset import article_passes, run_passes
 from .xhtml import clean, has_scheme
 
@@ -158,11 +158,29 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     found = _check_images(trees, rel, folder, root, report if placeholders else None, errors) if images else ()
     if errors:
         raise KumihanErrors(sorted(errors, key=lambda e: e.line or 0))
+    headings, anchors = _drop_repeated_title(body, meta.title, ext.collector, slug, rel, report)
     article = Article(slug=slug, source=rel, meta=meta, lead=lead, body=body, notes=notes,
-                      headings=tuple(ext.collector.headings), images=found,
-                      anchors=tuple(ext.collector.anchors.items()))
+                      headings=headings, images=found, anchors=anchors)
     _check_corrections(article, md_text, report)
     return article
+
+
+def _drop_repeated_title(body, title: str, collector, slug: str, rel: Path, report: Report):
+    """Leave out a first heading that repeats the article's title (a manuscript's own title line): the title
+    block prints the title.  Return the headings and anchors that stay; a link to that heading reaches the
+    article."""
+    headings, anchors = tuple(collector.headings), dict(collector.anchors)
+    first = next((el for el in body if isinstance(el.tag, str)), None)
+    if first is None or first.tag not in ("h1", "h2", "h3") or \
+            "".join(plain_text(first).split()) != "".join(title.split()):
+        return headings, tuple(anchors.items())
+    report.warn(Finding(f"the first heading repeats the title {title!r}; it is left out (the title block prints "
+                        "the title)", file=rel, line=line_of(first), rule="title-repeated",
+                        hint="delete the heading from the Markdown"))
+    hid = first.get("id")
+    replace_element(first, [])
+    anchors = {name: (slug if target == hid else target) for name, target in anchors.items()}
+    return tuple(h for h in headings if h[1] != hid), tuple(anchors.items())
 
 
 def _key_line(yaml_text: str, key: str) -> int:

@@ -15,7 +15,7 @@ from typing import Callable
 from markdown.util import Registry
 
 from . import jlreq
-from .tree import Element, TextPass, get_text, inline_runs, local, set_text, wrap_matches
+from .tree import Element, TextPass, get_text, inline_runs, local, make, set_text, wrap_matches
 
 Pass = Callable[[Element], None]
 
@@ -73,6 +73,35 @@ def _first(texts: list[str]) -> str:
     return "".join(texts)[:1]
 
 
+_ATTRIBUTION_LINE = re.compile("[ \t]*\n(?=――|——|─―|—)")
+
+
+def split_attributions(root: Element) -> None:
+    """Make a quotation's attribution its own paragraph when the writer put it on the line under the quote
+    (``> …\n> ――初代店主の手帳より``), so that it is set to the foot and not run into the quote's last line."""
+    for quote in root.iter("blockquote", "{*}blockquote"):
+        for p in list(quote.iter("p", "{*}p")):
+            pieces = [p.text or ""] + [x for child in p for x in (child, child.tail or "")]
+            for n, piece in enumerate(pieces):
+                m = _ATTRIBUTION_LINE.search(piece) if isinstance(piece, str) else None
+                if m is None:
+                    continue
+                rest = make("p", attrib={}, like=p)
+                rest.text = piece[m.end():]
+                if n == 0:
+                    p.text = piece[:m.start()]
+                    moved = list(p)
+                else:
+                    owner = pieces[n - 1]
+                    owner.tail = piece[:m.start()]
+                    moved = list(p)[list(p).index(owner) + 1:]
+                rest.extend(moved)
+                rest.tail = p.tail
+                p.tail = "\n"
+                p.addnext(rest)
+                break
+
+
 def drop_hand_indent(root: Element) -> None:
     """Drop a full-width space a writer put at the start of a paragraph: the stylesheet indents every paragraph
     (JLREQ §3.3.4), so the space would make the indent two."""
@@ -86,6 +115,8 @@ def article_passes() -> Registry:
     passes = Registry()
     # 30: kana first, so that the later passes see the full-width characters they class.
     passes.register(TextPass(_full_width_kana), "halfwidth_kana", 30)
+    # 25: an attribution on the line under a quote is found by its line break, before lines are joined.
+    passes.register(split_attributions, "quote_attributions", 25)
     # 20: lines joined before the hand indent is looked for (a paragraph's first line may be a joined one).
     passes.register(join_lines, "join_lines", 20)
     passes.register(drop_hand_indent, "hand_indent", 10)

@@ -13,7 +13,7 @@ from kumihan.pdf.ruby import set_ruby
 from kumihan.settings import PageFormat
 from kumihan.tree import inner
 from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
-                             glue_kinsoku, glue_numbers, join_lines, latin_runs, run_passes, tcy_pass)
+                             glue_kinsoku, glue_numbers, join_lines, split_attributions, latin_runs, run_passes, tcy_pass)
 
 WJ = "\u2060"
 
@@ -37,6 +37,8 @@ CASES = {
     "join keeps code": (join_lines, "<pre><code>a\nb</code></pre>", "<pre><code>a\nb</code></pre>"),
     "join stops at br": (join_lines, "<p>前<br/>\n後</p>", "<p>前<br/>\n後</p>"),
     "join with markup text": (join_lines, "<p>a &lt;\n&amp; b</p>", "<p>a &lt; &amp; b</p>"),
+    "attribution under a quote": (split_attributions, "<blockquote><p>本は人をつなぐ。\n――初代店主の手帳より</p></blockquote>",
+                                  "<blockquote><p>本は人をつなぐ。</p>\n<p>――初代店主の手帳より</p></blockquote>"),
     # The hand indent a writer typed.
     "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),
     # Tate-chu-yoko: short numbers, not inside Latin words or number tokens; paired marks.
@@ -113,7 +115,8 @@ def test_a_moved_figure_splits_the_paragraph_after_it():
 
 
 def test_the_registries_run_in_their_order():
-    assert [item.name for item in article_passes()._priority] == ["halfwidth_kana", "join_lines", "hand_indent"]
+    assert [item.name for item in article_passes()._priority] == [
+        "halfwidth_kana", "quote_attributions", "join_lines", "hand_indent"]
     assert [item.name for item in epub_passes(PageFormat())._priority] == [
         "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
     assert [item.name for item in pdf_passes(PageFormat(long_numbers="upright"))._priority] == [

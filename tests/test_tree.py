@@ -124,3 +124,23 @@ def test_a_note_reference_without_definition_names_its_line(project, cli):
     code, out, err = cli(root, "pdf")
     assert code == 1
     assert "content/a.md:9: note [^nai] is referred to but never defined" in err, err
+
+
+def test_a_first_heading_that_repeats_the_title_is_printed_once_and_said(project, cli):
+    root = project({"a.md": article("""
+        # 街の本屋
+
+        本文の段落。
+
+        > 本は人と人をつなぐ。
+        > ――初代店主の手帳より
+        """, title="街の本屋")})
+    code, out, err = cli(root, "all")
+    assert code == 0, err
+    assert "content/a.md:6: the first heading repeats the title '街の本屋'" in err, err
+    text = re.sub(r"\s+", "", pdftotext(root / "dist" / "book.pdf", "-raw"))
+    assert text.count("街の本屋") == 1, text  # the title block only (no running head on the opening page)
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        doc = etree.fromstring(z.read("item/xhtml/p-001.xhtml"))
+    attribution = [p for p in doc.iter(f"{XHTML}p") if p.get("class") == "attribution"]
+    assert ["".join(p.itertext()) for p in attribution] == ["――初代店主の手帳より"]
