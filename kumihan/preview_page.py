@@ -78,7 +78,8 @@ events.addEventListener("status", (event) => {
 
 
 def spine(epub: bytes) -> list[tuple[str, str, bool]]:
-    """The EPUB's documents in reading order: (path in the zip, its title, whether it is the nav document)."""
+    """The EPUB's documents in reading order: (path in the zip, its title, whether the text begins there: its
+    body is ``epub:type="bodymatter"``)."""
     with zipfile.ZipFile(io.BytesIO(epub)) as z:
         container = etree.fromstring(z.read("META-INF/container.xml"))
         opf_path = container.find(".//c:rootfile", _OPF).get("full-path")
@@ -89,8 +90,11 @@ def spine(epub: bytes) -> list[tuple[str, str, bool]]:
         for ref in opf.iterfind(".//o:spine/o:itemref", _OPF):
             item = items[ref.get("idref")]
             path = posixpath.normpath(posixpath.join(base, item.get("href")))
-            title = etree.fromstring(z.read(path)).findtext(".//{http://www.w3.org/1999/xhtml}title") or path
-            documents.append((path, title.strip(), "nav" in (item.get("properties") or "").split()))
+            doc = etree.fromstring(z.read(path))
+            title = doc.findtext(".//{http://www.w3.org/1999/xhtml}title") or path
+            body = doc.find("{http://www.w3.org/1999/xhtml}body")
+            kind = (body.get("{http://www.idpf.org/2007/ops}type") or "") if body is not None else ""
+            documents.append((path, title.strip(), "bodymatter" in kind.split()))
         return documents
 
 
@@ -118,9 +122,8 @@ def _epub_body(preview) -> tuple[str, str]:
     documents = preview.epub_spine()
     if not documents:
         return "", '<p class="empty">No EPUB yet: the first build is under way, or it failed (see above).</p>'
-    # The text begins after the table of contents (the cover and the title page come before it).
-    navs = [i for i, (_, _, nav) in enumerate(documents) if nav]
-    start = navs[0] + 1 if navs and navs[0] + 1 < len(documents) else 0
+    # The view opens where the text begins (after the cover, the title page and the 目次).
+    start = next((i for i, (_, _, body) in enumerate(documents) if body), 0)
     options = "".join(f'<option value="{html.escape(p)}"{" selected" if i == start else ""}>{html.escape(t)}</option>'
                       for i, (p, t, _) in enumerate(documents))
     first = html.escape(documents[start][0])
