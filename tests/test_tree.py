@@ -98,8 +98,9 @@ def test_raw_html_outside_its_content_model_is_fitted_and_said(project):
 
 
 def test_two_findings_on_different_lines_name_their_own_lines(project, cli):
+    from test_nothing_lost import overflowing
     word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 6
-    root = project({"a.md": article(f"""
+    root = overflowing(project, {"a.md": article(f"""
         語は{word}である。
 
         間の段落。

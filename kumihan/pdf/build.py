@@ -30,7 +30,7 @@ from ..model import Book
 from ..output import atomic_output, atomic_write
 from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
-from ..tree import Element, TextPass, get_text, graft, line_of, text_slots
+from ..tree import Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, glue_numbers, run_passes, tcy_pass
 from .finish import finisher
 from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
@@ -131,6 +131,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     wrap_code(doc, page.chars_per_column)
     label_bookmarks(doc, {hid: text for a in book.articles for _, hid, text in a.headings})
     run_passes(doc, pdf_passes(page))
+    _break_long_tokens(doc, book, report)
     body = doc.find("body")
     faces = document_faces(doc, page, set("".join(body.itertext())) if body is not None else set())
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
@@ -253,6 +254,33 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
             f"{what} runs {max(o.past_foot, 0):.1f} pt past the foot of the text area{where} on page {o.page}",
             file=article.source if article else None, line=o.line if article else None,
             rule="overflow", hint="break the line, or make the table or image smaller: nothing may be cut off"))
+
+
+# A run of characters with no break opportunity between them (Latin words, numbers, URLs without the breaks
+# _break_url gives them): it breaks only at the foot of a column (overflow-wrap: anywhere).
+_TOKEN = re.compile(r"[!-~\u00a1-\u024f\u2060]+")
+
+
+def _break_long_tokens(doc: Element, book: Book, report: Report) -> None:
+    """Let each word or URL longer than a column break at the foot, wherever it falls (``<span class="long-word">``,
+    set ``word-break: break-all``), and warn of it: no rule would break it there."""
+    column = book.settings.page.chars_per_column * 2  # in half-width characters
+    sources = {a.slug: a.source for a in book.articles}
+    for slot in text_slots(doc):
+        text = get_text(slot)
+        long = [m for m in _TOKEN.finditer(text) if len(m.group(0).replace("\u2060", "")) > column]
+        if not long:
+            continue
+        el = slot[0]
+        article = next((a for a in el.iterancestors("article")), None)
+        for m in long:
+            token = m.group(0).replace("\u2060", "")
+            report.warn(Finding(f"「{token[:24]}…」 ({len(token)} characters) is longer than a column: it breaks at the "
+                                "foot", file=sources.get(article.get("id")) if article is not None else None,
+                                line=line_of(el), rule="long-word",
+                                hint="break it with a space or a hyphen, or shorten it"))
+        splice(slot, sub_pieces(_TOKEN, text, lambda m: make("span", m.group(0), {"class": "long-word"})
+                                if len(m.group(0).replace("\u2060", "")) > column else m.group(0)))
 
 
 def _derive_all(faces: list[Face], cache_dir: Path) -> list[VerticalFont]:
