@@ -177,7 +177,8 @@ def is_upright(ch: str) -> bool:
 
 # A run of Latin letters and URL characters long enough that moving it whole to the next column would leave the
 # column before it spread out (EPUB: reading systems justify between characters).
-_LATIN_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,:;/=&?#%_+@~\-]{11,}")
+# A run starts at a word's start, never inside an entity (&lt; &amp;) of the serialized text it is found in.
+_LATIN_RUN = re.compile(r"(?<![&#A-Za-z0-9])[A-Za-z0-9][A-Za-z0-9.,:;/=&?#%_+@~\-]{11,}")
 
 
 def mark_latin_runs(html: str) -> str:

@@ -128,7 +128,7 @@ class _Converter:
             elif result == "break":
                 self._flush("".join(pieces), classes, heading)
                 pieces, classes = [""], []
-                self.blocks.append('<div class="page-break"></div>')
+                self.blocks.append('<div class="page-break"> </div>')  # not empty: <div/> in HTML opens a div
                 report.count("page breaks", 1)
             elif result == "split":  # 地付き after text: the text before stays, the rest goes to the foot
                 self._flush("".join(pieces), [c for c in classes if not c.startswith(("chitsuki", "jiage"))],

@@ -113,6 +113,8 @@ def escape_line_start(line: str) -> str:
     line = line.lstrip(" \t").rstrip(" \t")
     if re.fullmatch(r"=+", line):
         return "&#61;" + line[1:]  # a setext underline (= is no escapable character in Markdown)
+    if re.fullmatch(r"-[- ]*", line):
+        return "\\" + line  # a setext underline or a rule
     if line.startswith("~~~"):
         return "&#126;" + line[1:]
     m = _LINE_START.match(line)
