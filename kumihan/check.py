@@ -124,7 +124,7 @@ def check_text(path: Path, text: str, *, fullwidth_punctuation: bool = FULLWIDTH
                 src = m.group(1)
                 if re.match(r"^[a-z][a-z0-9+.-]*:", src, re.I):
                     add(n, m.start() + 1, ERROR, "image", f"image {src!r} is remote; builds never fetch")
-                elif not (path.parent / src).resolve().is_file():
+                elif not ((root / path).parent / src).resolve().is_file():  # path: relative to root, or absolute
                     add(n, m.start() + 1, ERROR, "image", f"image {src!r} does not exist")
     for ch, ln, col in paragraph_open:
         add(ln, col, ERROR, "brackets", f"{ch} is not closed by {_BRACKETS[ch]} in its paragraph")

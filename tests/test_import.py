@@ -1,6 +1,7 @@
 """Import (issue 14): plain-text copies, saved web pages and Word manuscripts into content/ as Markdown, the text
 kept exactly as received; encodings; never overwriting, never fetching."""
 
+import html
 import re
 import zipfile
 
@@ -200,3 +201,136 @@ def test_import_never_overwrites_without_force_and_never_fetches(project):
     empty.write_bytes(b"\x00\x01\x02")
     bad = imported(root, str(empty))
     assert bad.returncode == 1 and not (root / "content" / "empty.md").exists()
+
+
+# --- issue 19: what editors actually receive, nothing lost without a word ------------------------------------------
+
+FIXTURES = ROOT / "tests" / "fixtures" / "import"
+
+
+def built_epub_text(root):
+    """Build the project; return the XHTML of the EPUB's article documents (EPUBCheck passed it) and their text."""
+    from test_epub import epubcheck
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    epub = root / "dist" / "book.epub"
+    assert epubcheck(epub) == []
+    with zipfile.ZipFile(epub) as z:
+        xhtml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if re.search(r"xhtml/p-\d+\.xhtml$", n))
+    return xhtml, html.unescape(re.sub(r"<[^>]+>", "", xhtml))
+
+
+def test_an_aozora_bunko_text_in_shift_jis(project):
+    root = empty_project(project)
+    source = root.parent / "neko.txt"
+    source.write_bytes(FIXTURES.joinpath("neko-aozora.txt").read_text("utf-8").replace("\n", "\r\n").encode("cp932"))
+    result = imported(root, str(source))
+    assert result.returncode == 0, result.stderr
+    assert "read as an Aozora Bunko text, Shift_JIS (CP932)" in result.stdout
+    assert "ruby 4" in result.stdout and "外字 2" in result.stdout and "page breaks 1" in result.stdout
+    assert "annotations not understood (kept, → queries) 2" in result.stdout
+    assert "lost: annotation not understood, kept as written: ［＃ほにゃらら］" in result.stdout
+    md = (root / "content" / "neko.md").read_text(encoding="utf-8")
+    assert "title: 吾輩は猫である" in md and "author: 夏目漱石" in md
+    assert "original: 底本：「吾輩は猫である」岩波文庫、岩波書店 1990（平成2）年4月16日第1刷発行" in md
+    assert "- text: ［＃ほにゃらら］" in md and "テキスト中に現れる記号" not in md
+    assert "## 一" in md and "{吾輩|わがはい}は猫である。名前はまだ*無い*。" in md
+    assert "{頓|とん}と{見当|けんとう}がつかぬ。挘と呭。" in md and "*何でも*薄暗い" in md
+    assert "字下げの文。\n{: .jisage-2 }" in md and "おわり\n{: .chitsuki }" in md and "（了）\n{: .jiage-2 }" in md
+    assert "Caféと〔亀甲〕" in md
+    xhtml, text = built_epub_text(root)
+    # Every character as received: <PR>, &lt;, *, _, #【…】, a leading 1., a line of hyphens.
+    for kept in ("所で<PR>&lt;泣いて*いた_事", "\n#【注意】\n", "\n1. 数字\n", "\n----------\n",
+                 "二行目の{文}|字下げ。", "［＃ほにゃらら］", "入力：某"):
+        assert kept in text, kept
+    assert '<div class="page-break">' in xhtml and '<p class="jisage-2">字下げの文。</p>' in xhtml
+    assert '<p class="chitsuki">おわり</p>' in xhtml and "<ruby>吾輩<rt>わがはい</rt></ruby>" in xhtml
+
+
+def test_jis_x_0213_characters_come_from_the_codec():
+    from kumihan.importer.aozora import gaiji
+    for description, char in (("「木＋吶のつくり」、第3水準1-85-54", "枘"), ("「てへん＋劣」、第3水準1-84-77", "挘"),
+                              ("「言＋墟のつくり」、第4水準2-88-74", "譃"), ("「廴＋囘」、第4水準2-12-11", "𢌞"),
+                              ("ローマ数字1、1-13-21", "Ⅰ"), ("「口＋世」、U+546D、12-1", "呭")):
+        assert gaiji(description) == char, description
+    assert gaiji("「木＋吶のつくり」、第3水準1-95-54") is None
+
+
+def test_plain_text_prints_as_received_one_paragraph_a_line(project):
+    root = empty_project(project)
+    source = root.parent / "raw.txt"
+    source.write_bytes(b"\xff\xfe" + "題名\n\n<PR>と<&>。\n見出し風の文\n----------\n1. 番号\n#【告知】\n*星*と_下線_と`x`と[a](b)|c|\n"
+                       .encode("utf-16-le"))
+    result = imported(root, str(source))
+    assert result.returncode == 0, result.stderr
+    assert "plain text, UTF-16 (LE, BOM)" in result.stdout and "paragraphs: one a line" in result.stdout
+    xhtml, text = built_epub_text(root)
+    for kept in ("\n<PR>と<&>。\n", "\n見出し風の文\n", "\n----------\n", "\n1. 番号\n", "\n#【告知】\n",
+                 "\n*星*と_下線_と`x`と[a](b)|c|\n"):
+        assert kept in text, kept
+
+
+def test_a_hard_wrapped_copy_has_its_lines_joined(project):
+    root = empty_project(project)
+    source = root.parent / "wrapped.txt"
+    source.write_text("題名\n\nこれは長い段落で、途中で\n折り返されている文章です。\n\n次の段落も同じく途中\nで折り返されている。\n",
+                      encoding="utf-8")
+    result = imported(root, str(source))
+    assert result.returncode == 0 and "lines of each blank-line-separated block joined" in result.stdout
+    assert "\nこれは長い段落で、途中で折り返されている文章です。\n" in built_epub_text(root)[1]
+
+
+def test_a_word_manuscript_with_what_editors_receive(project):
+    from import_docx import write_word
+    root = empty_project(project)
+    docx = root.parent / "hojo.docx"
+    write_word(docx)
+    result = imported(root, str(docx))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for said in ("tracked changes accepted: 1 insertions, 1 deletions", "comments (→ queries) 1", "ruby 3",
+                 "strikethrough kept as deleted text", "table of contents dropped", "superscript 1", "subscript 1",
+                 "set as block quote", "set as code", "definition list set as paragraphs",
+                 "merged cells, no header row kept as an HTML table", "the subtitle paragraph moved to the front matter"):
+        assert said in out, said
+    md = (root / "content" / "hojo.md").read_text(encoding="utf-8")
+    assert "title: 北条の夏" in md and "subtitle: ある一族の記録" in md and "author: 佐藤一郎" in md
+    assert "- text: 問題の一文\n  note: 'Word comment — 編集部: 出典を確認'" in md
+    body = md.split("---", 2)[2]
+    assert "北条の夏" not in body and "ある一族の記録" not in body and "目次の行" not in body and "消した語" not in body
+    assert "{北|ほう}{条|じょう}氏は{執権|しっけん}を*世襲*した。" in body
+    assert "12km<sup>2</sup>、CO<sub>2</sub>" in body and "<del>古い語</del>新しい語" in body
+    assert "変更を加えた文。" in body and "> 引用された一節。" in body and "```\nprint(1)\nprint(2)\n```" in body
+    assert "[外部の節](https://example.com/a%20b#sec%202)と内部の節を見よ。" in body
+    assert '<td colspan="2"><p>A</p></td>' in body and "| 見出し1 | 見出し2 |\n| --- | --- |\n| 値1 | 値2 |" in body
+    xhtml, text = built_epub_text(root)
+    assert "<ruby>北<rt>ほう</rt></ruby>" in xhtml and "km<sup>" in xhtml and "<del>古い語</del>" in xhtml
+
+
+def test_a_saved_page_with_an_xml_declaration_in_shift_jis(project):
+    root = empty_project(project)
+    page = root.parent / "page.xhtml"
+    page.write_bytes(FIXTURES.joinpath("aozora-page.xhtml").read_text("utf-8").encode("cp932"))
+    result = imported(root, str(page), "--slug", "page")
+    assert result.returncode == 0, result.stderr
+    assert "read as a saved web page, Shift_JIS" in result.stdout
+    assert "lost: 2 blocks of the page outside the article left out: ホーム; 底本：「町の記憶」試験書房 入力：某" in result.stdout
+    assert "lost: remote image left out: //cdn.example.com/x.png; save the page with its images" in result.stdout
+    md = (root / "content" / "page.md").read_text(encoding="utf-8")
+    assert "### 一" in md and "### 二" in md  # headings that are named anchors are kept
+    assert "面影がまだ残っている[^1]。詳しくは第2節を見よ。" in md  # a link to a section is no note
+    assert "[^1]: 店主への聞き取り。" in md  # without "^ a b"
+    assert "町は人がつくる。挘の字。" in md and "original: 底本：「町の記憶」試験書房" in md
+    assert (root / "content" / "page-images" / "image-01.png").is_file()
+    xhtml, text = built_epub_text(root)
+    assert "<ruby>昭和<rt>しょうわ</rt></ruby>" in xhtml
+
+
+def test_strict_makes_a_loss_an_error_and_writes_nothing(project):
+    root = empty_project(project)
+    page = root.parent / "page.xhtml"
+    page.write_bytes(FIXTURES.joinpath("aozora-page.xhtml").read_bytes())
+    result = imported(root, str(page), "--strict")
+    (line,) = [e for e in result.stderr.splitlines() if e.strip()]
+    assert result.returncode == 1 and "the import would lose: 2 blocks" in line and "Traceback" not in result.stderr
+    assert not (root / "content" / "page.md").exists()

@@ -167,18 +167,20 @@ def _comments(z: zipfile.ZipFile, body, out: Imported) -> None:
 def _front_paragraphs(body, styles, props: dict, out: Imported) -> None:
     """Title, Subtitle, Author and Date paragraphs, and leading paragraphs equal to the document's properties,
     → front matter only."""
-    paragraphs = list(body.iter(f"{_W}p"))
-    for p in paragraphs:
+    seen = set()
+    for p in list(body.iter(f"{_W}p")):
         role = _FRONT_STYLES.get(_style_of(p, styles).lower())
         text = re.sub(r"\{([^{}|]+)\|[^{}]*\}", r"\1", _text(p)).strip()
-        if not role or not text:
+        if not role or not text or role in seen:
             continue
-        if role == "title" and not out.title:
+        seen.add(role)
+        # The manuscript's own paragraphs win over the properties (often a template's or "Document1").
+        if role == "title":
             out.title = text
-        elif role == "subtitle" and not out.subtitle:
+        elif role == "subtitle":
             out.subtitle = text
         elif role == "author":
-            out.authors = out.authors or [text]
+            out.authors = [text]
         elif role == "date" and parse_date(text):
             out.date = parse_date(text)
         else:

@@ -324,10 +324,13 @@ def _left_out(body, article, report: ImportReport) -> None:
     kept = _normal(article.text_content())
     inside = set(article.iter())
     left = []
-    for el in body.iter(*_BLOCKS):
+    for el in body.iter(*_BLOCKS, "div"):
         if el in inside or any(a in inside for a in el.iterancestors()):
             continue
         text = el.text_content().strip()
+        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in _BLOCKS + ("div", "ul", "ol", "table")
+                                   for c in el.iterdescendants()):
+            continue  # a div of blocks: its blocks are looked at one by one
         if text and _normal(text) not in kept and not any(p in left for p in el.iterancestors()):
             left.append(el)
     if left:
@@ -345,6 +348,12 @@ def _aozora_page(doc, out: Imported) -> None:
         if m:
             char = gaiji(f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
             if char:
+                previous = img.getprevious()
+                # The page writes ※ before the image, as the text does before the annotation.
+                if previous is not None and (previous.tail or "").endswith("※"):
+                    previous.tail = previous.tail[:-1]
+                elif previous is None and (img.getparent().text or "").endswith("※"):
+                    img.getparent().text = img.getparent().text[:-1]
                 tail, img.tail = img.tail or "", None
                 replace_with_text(img, char + tail)
                 out.report.count("外字", 1)
