@@ -84,7 +84,8 @@ def import_source(path: Path, content: Path, *, slug: str | None = None, force: 
             file = folder / Path(name).name
             with atomic_write(file) as tmp:
                 tmp.write_bytes(data)
-            found.body = found.body.replace(f"]({name}", f"]({folder.name}/{Path(name).name}")
+            found.body = found.body.replace(f"]({name}", f"]({folder.name}/{Path(name).name}").replace(
+                f'src="{name}"', f'src="{folder.name}/{Path(name).name}"')  # an image in an HTML table
         found.report.count("images", len(found.images))
     with atomic_write(target) as tmp:
         tmp.write_text(article_text(found, path), encoding="utf-8")

@@ -36,8 +36,9 @@ _BOSEN = r"(?:二重)?傍線|鎖線|破線|波線"
 _LEVEL = {"大": 1, "中": 2, "小": 3}
 #: Layout the editions do not set; the text stays, the annotation is counted and said.
 _FORMATTING = re.compile(r"^(?:「[^」]*」は)?(?:縦中横|横組み|\d+段階(?:大き|小さ)な文字|小書き|上付き小文字|下付き小文字|"
-                         r"行右小書き|行左小書き|割り注|罫囲み|左に.*|.*の左に.*)(?:終わり)?$|^(?:ここから|ここで).*(?:"
-                         r"大きな文字|小さな文字|横組み|罫囲み|縦中横).*$")
+                         r"行右小書き|行左小書き|割り注|罫囲み|ゴシック体|太字|斜体|分数|左に.*|.*の左に.*)(?:終わり)?$|"
+                         r"^(?:ここから|ここで).*(?:大きな文字|小さな文字|横組み|罫囲み|縦中横|ゴシック体|割り注|"
+                         r"字詰め|天から|地寄せ).*$|^ページの左右中央$|^(?:ここから)?\d+字詰め$|^天から\d+字下げ$")
 _END = re.compile(r"^(?:底本[：:]|底本の親本[：:])")
 _COLOPHON_END = re.compile(r"^(?:入力[：:]|校正[：:]|\d{4}年\d{1,2}月\d{1,2}日(?:作成|修正)|青空文庫作成ファイル|このファイルは)")
 # Accent notation (〔…〕): a letter and the mark that follows it → the letter with its combining mark.
@@ -187,6 +188,24 @@ class _Converter:
             if wrapped is not None:
                 report.count("傍点" if "傍点" in m.group(2) else "傍線", 1)
                 return (wrapped,)
+        m = re.fullmatch(r"「(.+)」(の左)?に「(.+)」のルビ", a)
+        if m:
+            wrapped = _wrap_last(done, m.group(1), "{", "|" + escape_inline(m.group(3)) + "}", bare=True)
+            if wrapped is not None:
+                report.count("ruby", 1)
+                if m.group(2):
+                    report.say("ruby on the left (左ルビ) set as ruby on the right")
+                return (wrapped,)
+        m = re.fullmatch(r"([一二三四上中下甲乙丙丁天地人]?レ?)", a)
+        if m and m.group(1):
+            report.count("返り点", 1)
+            return f"<sub>{m.group(1)}</sub>"
+        m = re.fullmatch(r"（(.+)）", a)
+        if m:
+            report.count("送り仮名 (漢文)", 1)
+            return f"<sup>{escape_inline(m.group(1))}</sup>"
+        if re.fullmatch(r"本文終わり", a):
+            return None
         m = re.fullmatch(r"「(.+)」は(太字|斜体)", a)
         if m:
             wrapped = _wrap_last(done, m.group(1), *(("**", "**") if m.group(2) == "太字" else ("*", "*")))
@@ -250,16 +269,28 @@ class _Converter:
             report.say("layout annotations the editions do not set (縦中横, 文字の大きさ, 横組み…): the text kept, "
                        "the layout not")
             return None
+        m = re.search(r"（([^（）]+\.(?:png|jpe?g|gif))[^（）]*）入る", a)
+        if m:
+            report.count("illustrations not in the text file (kept as written, → queries)", 1)
+            report.lose(f"illustration {m.group(1)}: the text names it, the file is not in it; kept as written")
+            self.query(written, f"Aozora Bunko illustration {m.group(1)}: put the image beside the article and "
+                       "write it as ![](…)")
+            return written
+        if done.endswith("※") or ("「" in a and re.search(r"＋|水準|\d+-\d+", a)):
+            report.count("外字 with no character code (kept as written, → queries)", 1)
+            report.lose(f"外字 with no JIS X 0213 or Unicode code, kept as written: {first_words(written, 40)}")
+            self.query(written, "Aozora Bunko 外字 with no JIS X 0213 or Unicode code: find the character")
+            return written
         report.count("annotations not understood (kept, → queries)", 1)
         self.query(written, "Aozora Bunko annotation not understood: kept in the text as written")
         return written
 
 
-def _wrap_last(done: str, phrase: str, opener: str, closer: str) -> str | None:
+def _wrap_last(done: str, phrase: str, opener: str, closer: str, *, bare: bool = False) -> str | None:
     """``done`` with the last occurrence of ``phrase`` wrapped in ``opener…closer`` (ruby markup around its
-    characters allowed), or None when the phrase is not there."""
+    characters allowed, unless ``bare``), or None when the phrase is not there."""
     phrase = escape_inline(phrase)
-    pattern = "".join(r"\{?" + re.escape(c) + r"(?:\|[^{}]*\})?" for c in phrase)
+    pattern = re.escape(phrase) if bare else "".join(r"\{?" + re.escape(c) + r"(?:\|[^{}]*\})?" for c in phrase)
     matches = list(re.finditer(pattern, done))
     if not matches:
         return None

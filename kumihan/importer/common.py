@@ -107,13 +107,14 @@ def escape_inline(text: str) -> str:
 _LINE_START = re.compile(r"^(#|&gt;|[-+](?=\s|$)|\\\*(?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
 
 
-def escape_line_start(line: str) -> str:
+def escape_line_start(line: str, *, strip: bool = True) -> str:
     """Escape what would open a block at a line's start (heading, quote, list, setext underline, rule, fence),
-    and drop the line's leading ASCII spaces (four of them would make it code; HTML shows none of them)."""
-    line = line.lstrip(" \t").rstrip(" \t")
-    if re.fullmatch(r"=+", line):
+    and drop the line's leading ASCII spaces (four of them would make it code; HTML shows none of them); without
+    ``strip`` the trailing spaces (a hard break) stay."""
+    line = line.lstrip(" \t").rstrip(" \t") if strip else line.lstrip(" \t")
+    if re.fullmatch(r"=+\s*", line):
         return "&#61;" + line[1:]  # a setext underline (= is no escapable character in Markdown)
-    if re.fullmatch(r"-[- ]*", line):
+    if re.fullmatch(r"-[- ]*\s*", line):
         return "\\" + line  # a setext underline or a rule
     if line.startswith("~~~"):
         return "&#126;" + line[1:]
@@ -138,6 +139,14 @@ def html_to_markdown(fragment: str) -> str:
     from markdownify import MarkdownConverter
 
     class Converter(MarkdownConverter):
+        def escape(self, text, parent_tags):
+            # The source's own characters print as they are: none of them is taken for Markdown or HTML.
+            return escape_inline(text or "")
+
+        def convert_p(self, el, text, parent_tags):
+            text = "\n".join(escape_line_start(line, strip=False) for line in text.split("\n"))
+            return super().convert_p(el, text, parent_tags)
+
         def convert_del(self, el, text, parent_tags):
             return f"<del>{text}</del>" if text.strip() else ""
 
@@ -146,11 +155,19 @@ def html_to_markdown(fragment: str) -> str:
     text = Converter(heading_style="ATX", bullets="-", strong_em_symbol="*", escape_underscores=False,
                      escape_misc=False, sup_symbol="<sup>", sub_symbol="<sub>").convert(fragment)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    text = text.replace(RUBY_OPEN, "{").replace(RUBY_BAR, "|").replace(RUBY_CLOSE, "}")
     # Markdown's own hard break for a <br> inside a paragraph is two spaces; keep it, drop trailing spaces else.
     return re.sub(r"[ \t]+\n(?!\n)", lambda m: "  \n" if m.group(0).startswith("  ") else "\n", text)
 
 
 PLACEHOLDER = "KUMIHANNOTE{}X"
+# Ruby {base|reading} as it stands in a converted tree: private-use characters, which no escaping touches.
+RUBY_OPEN, RUBY_BAR, RUBY_CLOSE = "\ue010", "\ue012", "\ue011"
+
+
+def ruby_bases(text: str) -> str:
+    """``text`` with its ruby (as in a converted tree) reduced to the bases: a title, a comment's place."""
+    return re.sub(f"{RUBY_OPEN}([^{RUBY_BAR}]*){RUBY_BAR}[^{RUBY_CLOSE}]*{RUBY_CLOSE}", r"\1", text)
 
 
 def placeholders_to_refs(text: str) -> str:

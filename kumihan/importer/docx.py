@@ -24,7 +24,7 @@ from lxml import etree
 
 from ..errors import KumihanError
 from ..xhtml import replace_with_text
-from .common import Imported, parse_date
+from .common import RUBY_BAR, RUBY_CLOSE, RUBY_OPEN, Imported, parse_date, ruby_bases
 from .html import body_markdown, local_links, note_markdown, notes_and_refs
 from .report import ImportReport, first_words
 
@@ -100,7 +100,7 @@ def _ruby(body, report: ImportReport) -> None:
         reading = _text(rt) if rt is not None else ""
         t = etree.Element(f"{_W}t")
         t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
-        t.text = "{" + base_text + "|" + reading + "}" if base_text and reading.strip() else base_text
+        t.text = RUBY_OPEN + base_text + RUBY_BAR + reading + RUBY_CLOSE if base_text and reading.strip() else base_text
         report.count("ruby", bool(base_text and reading.strip()))
         ruby.getparent().replace(ruby, t)
 
@@ -152,15 +152,16 @@ def _comments(z: zipfile.ZipFile, body, out: Imported) -> None:
             if cid in open_ids:
                 open_ids.remove(cid)
         elif el.tag == f"{_W}t":
+            if any(a.tag == f"{_W}rt" for a in el.iterancestors()):
+                continue  # a ruby's reading: the place is named by its base
             for i in open_ids:
                 covered[i].append(el.text or "")
         else:
             covered.setdefault(cid, [])
     for cid, note in said.items():
-        if cid not in covered:
-            continue
-        text = "".join(covered[cid]).strip()
-        out.queries.append({"text": text or "(a place with no text)", "note": f"Word comment — {note}"})
+        text = "".join(covered.get(cid, [])).strip()
+        where = text or ("(a place with no text)" if cid in covered else "(the comment is on no text of the document)")
+        out.queries.append({"text": where, "note": f"Word comment — {note}"})
         out.report.count("comments (→ queries)", 1)
 
 
@@ -170,7 +171,7 @@ def _front_paragraphs(body, styles, props: dict, out: Imported) -> None:
     seen = set()
     for p in list(body.iter(f"{_W}p")):
         role = _FRONT_STYLES.get(_style_of(p, styles).lower())
-        text = re.sub(r"\{([^{}|]+)\|[^{}]*\}", r"\1", _text(p)).strip()
+        text = ruby_bases(_text(p)).strip()
         if not role or not text or role in seen:
             continue
         seen.add(role)
@@ -279,11 +280,10 @@ def _links(doc, report: ImportReport) -> None:
         href = a.get("href")
         if not href:
             continue
-        fixed = href
-        m = re.match(r'^(.*?)"\s*\\l\s*"?(.*?)"?$', href)
-        if m:
-            fixed = m.group(1) + "#" + m.group(2)
-        fixed = re.sub(r'\\[a-z]\s*"[^"]*"|\\[a-z]', "", fixed).replace('"', "").strip()
+        # mammoth keeps what follows the address in the field's instruction: '" \l "anchor', '" \o "tip'.
+        url, _, switches = href.partition('"')
+        anchor = re.search(r'\\l\s*"?([^"]*)', switches)
+        fixed = url.strip() + ("#" + anchor.group(1) if anchor and anchor.group(1) else "")
         fixed = quote(fixed, safe=":/?#[]@!$&'()*+,;=%~")
         if fixed != href:
             a.set("href", fixed)
@@ -296,15 +296,10 @@ def _definitions(doc, report: ImportReport) -> None:
     for dl in list(doc.iter("dl")):
         for el in list(dl):
             p = lxml.html.fromstring("<p></p>")
-            if el.tag == "dt":
-                strong = etree.SubElement(p, "strong")
-                strong.text = el.text
-                for child in el:
-                    strong.append(child)
-            else:
-                p.text = el.text
-                for child in el:
-                    p.append(child)
+            holder = etree.SubElement(p, "strong") if el.tag == "dt" else p
+            holder.text = el.text
+            for child in el:
+                holder.append(child)
             dl.addprevious(p)
         dl.getparent().remove(dl)
         report.say("a definition list set as paragraphs: each term in bold, its definition after it")
@@ -345,8 +340,8 @@ def from_docx(path: Path) -> Imported:
     _definitions(doc, report)
     heading = next(doc.iter("h1"), None)
     if out.title is None and heading is not None:
-        out.title = heading.text_content().strip() or None
-    if heading is not None and out.title == heading.text_content().strip():
+        out.title = ruby_bases(heading.text_content()).strip() or None
+    if heading is not None and out.title == ruby_bases(heading.text_content()).strip():
         tail, heading.tail = heading.tail or "", None
         replace_with_text(heading, tail)
         report.say("the first heading is the title: front matter only")

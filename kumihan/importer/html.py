@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from ..xhtml import replace_with_text
-from .common import (PLACEHOLDER, Imported, decode, html_to_markdown, indent_note, parse_date,
-                     placeholders_to_refs)
+from .common import (PLACEHOLDER, RUBY_BAR, RUBY_CLOSE, RUBY_OPEN, Imported, decode, html_to_markdown, indent_note,
+                     parse_date, placeholders_to_refs)
 from .report import ImportReport, first_words
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -116,11 +116,16 @@ def _note_html(element) -> str:
     for el in list(copy.iter()):
         if not isinstance(el.tag, str) or el.getparent() is None:
             continue
+        if el.tag == "a" and not re.match(r"^(https?:|mailto:|#)", (el.get("href") or "").strip(), re.I):
+            el.drop_tag()  # a link that leads nowhere in the book: its text
+            continue
         if "backlink" in (el.get("class") or "") or (
                 el.tag == "a" and (el.get("href") or "").startswith("#")
                 and re.fullmatch(r"[\s↑↩︎^a-z\d]*(戻る|本文へ戻る|back)?[\s↑↩]*", el.text_content() or "")):
             tail, el.tail = el.tail or "", None
             replace_with_text(el, tail)
+        elif el.tag == "a" and (el.get("href") or "").startswith("#"):
+            el.drop_tag()  # a link within the page: its text
     # The note's content, not the list item or block that holds it, nor the mark it starts with ([1], 注1).
     content = htmllib.escape(copy.text or "", quote=False) + "".join(
         lxml.html.tostring(child, encoding="unicode") for child in copy)
@@ -148,9 +153,10 @@ def ruby_to_vfm(doc, report: ImportReport) -> None:
         if not readings or not "".join(bases).strip():
             continue
         if len(readings) > 1 and all(len(b) == 1 for b in bases):
-            text = "{" + "".join(bases) + "|" + "|".join(readings) + "}"
+            text = RUBY_OPEN + "".join(bases) + RUBY_BAR + RUBY_BAR.join(readings) + RUBY_CLOSE
         else:
-            text = "".join("{" + b + "|" + r + "}" if r.strip() else b for b, r in zip(bases, readings))
+            text = "".join(RUBY_OPEN + b + RUBY_BAR + r + RUBY_CLOSE if r.strip() else b
+                           for b, r in zip(bases, readings))
         report.count("ruby", 1)
         tail = ruby.tail or ""
         ruby.tail = None
@@ -182,19 +188,26 @@ def tables(doc, report: ImportReport) -> list[str]:
     import lxml.html
     raw = []
     for table in list(doc.iter("table")):
-        if table.getparent() is None or any(t is not table for t in table.iter("table")):
-            continue
+        if table.getparent() is None or any(a.tag == "table" for a in table.iterancestors()):
+            continue  # a table in a table goes with the outer one
         rows = list(table.iter("tr"))
         if not rows:
             continue
+        nested = any(t is not table for t in table.iter("table"))
         merged = any(int(c.get("colspan", "1") or 1) > 1 or int(c.get("rowspan", "1") or 1) > 1
                      for c in table.iter("td", "th") if (c.get("colspan") or "1").isdigit()
                      and (c.get("rowspan") or "1").isdigit())
         lists = any(True for _ in table.iter("ul", "ol"))
         blocks = any(len(list(c.iter("p"))) > 1 for c in table.iter("td", "th"))
         header = all(c.tag == "th" for c in rows[0] if isinstance(c.tag, str))
-        if header and not merged and not lists and not blocks:
+        if header and not merged and not lists and not blocks and not nested:
             report.count("tables", 1)
+            continue
+        if "KUMIHANNOTE" in table.text_content():
+            # Raw HTML is not read as Markdown: the note references would be lost in it.
+            report.count("tables", 1)
+            report.say("a table with merged cells or blocks in cells holds note references: set as a Markdown "
+                       "table, its merged cells not kept")
             continue
         for el in table.iter():
             if isinstance(el.tag, str):
@@ -202,9 +215,10 @@ def tables(doc, report: ImportReport) -> list[str]:
                     if name not in ("colspan", "rowspan"):
                         del el.attrib[name]
         html = lxml.html.tostring(table, encoding="unicode")
-        html = re.sub(r"\{([^{}|\n]+)\|([^{}\n]+)\}", r"<ruby>\1<rt>\2</rt></ruby>", html)
+        html = re.sub(f"{RUBY_OPEN}([^{RUBY_CLOSE}{RUBY_BAR}]+){RUBY_BAR}([^{RUBY_CLOSE}]+){RUBY_CLOSE}",
+                      lambda m: f"<ruby>{m.group(1)}<rt>{m.group(2).replace(RUBY_BAR, '')}</rt></ruby>", html)
         raw.append(html)
-        why = ", ".join(w for w, on in (("merged cells", merged), ("lists in cells", lists),
+        why = ", ".join(w for w, on in (("merged cells", merged), ("lists in cells", lists), ("tables in cells", nested),
                                          ("paragraphs in cells", blocks), ("no header row", not header)) if on)
         report.count("tables", 1)
         report.say(f"a table with {why} kept as an HTML table (rowspan/colspan as in the source)")
@@ -389,7 +403,12 @@ def _images(article, path: Path, out: Imported) -> None:
         else:
             file = (path.parent / unquote(src.split("?")[0].split("#")[0])).resolve()
             if file.is_file():
-                out.images[src] = file.read_bytes()
+                # A name Markdown takes as it is (no space, no bracket), unique in the article's image folder.
+                name = re.sub(r"[^\w.-]+", "-", file.name).strip("-") or "image"
+                while name in out.images and out.images[name] != file.read_bytes():
+                    name = f"{len(out.images) + 1:02d}-{name}"
+                out.images[name] = file.read_bytes()
+                img.set("src", name)
                 continue
             out.report.lose(f"image not beside the page, left out: {src[:80]}")
         tail, img.tail = img.tail or "", None
