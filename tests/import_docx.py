@@ -63,23 +63,46 @@ def body():
     ])
 
 
+def write_package(path, document, *, styles="", parts=(), title="", author=""):
+    """A .docx of ``document`` (the w:body's XML), its styles, further parts (name such as ``footnotes`` or
+    ``comments`` → its XML) and its properties."""
+    ct = "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts = {"styles": f"<w:styles {W}>{styles}</w:styles>", **dict(parts)}
+    overrides = "".join(f'<Override PartName="/word/{n}.xml" ContentType="{ct}.{n}+xml"/>' for n in parts)
+    relations = "".join(f'<Relationship Id="rId{i}" Type="{rel}/{n}" Target="{n}.xml"/>' for i, n in enumerate(parts))
+    xml = '<?xml version="1.0" encoding="UTF-8"?>'
+    files = {
+        "[Content_Types].xml": f'{xml}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+        '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+        '<Default Extension="xml" ContentType="application/xml"/>'
+        f'<Override PartName="/word/document.xml" ContentType="{ct}.document.main+xml"/>{overrides}'
+        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        "</Types>",
+        "_rels/.rels": f'{xml}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+        f'<Relationship Id="rId1" Type="{rel}/officeDocument" Target="word/document.xml"/>'
+        '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" '
+        'Target="docProps/core.xml"/></Relationships>',
+        "word/_rels/document.xml.rels": f'{xml}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+        f'relationships">{relations}</Relationships>',
+        "word/document.xml": f"{xml}<w:document {W}><w:body>{document}</w:body></w:document>",
+        "docProps/core.xml": f'{xml}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/'
+        'core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
+        f'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>{title}</dc:title><dc:creator>{author}'
+        '</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">2024-02-10T10:00:00Z</dcterms:created>'
+        "</cp:coreProperties>",
+        **{f"word/{n}.xml": xml + data for n, data in parts.items()},
+    }
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in files.items():
+            z.writestr(name, data)
+
+
 def write_word(path, document_body=None, *, title="北条の夏", author="佐藤一郎"):
-    """A .docx with ``document_body`` (the features above by default), its styles, comments and properties."""
+    """A .docx with ``document_body`` (the features above by default), its styles, a comment and properties."""
     styles = "".join(f'<w:style w:type="paragraph" w:styleId="{i}"><w:name w:val="{n}"/></w:style>'
                      for i, n in STYLES.items())
     comments = (f'<w:comments {W}><w:comment w:id="0" w:author="編集部"><w:p>{run("出典を確認")}</w:p>'
                 "</w:comment></w:comments>")
-    ct = "application/vnd.openxmlformats-officedocument.wordprocessingml"
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
-        f'<Override PartName="/word/document.xml" ContentType="{ct}.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="{ct}.styles+xml"/><Override PartName="/word/comments.xml" ContentType="{ct}.comments+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>',
-        "word/_rels/document.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/comments" Target="comments.xml"/></Relationships>',
-        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:document {W}><w:body>{document_body or body()}</w:body></w:document>',
-        "word/styles.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:styles {W}>{styles}</w:styles>',
-        "word/comments.xml": f'<?xml version="1.0" encoding="UTF-8"?>{comments}',
-        "docProps/core.xml": f'<?xml version="1.0" encoding="UTF-8"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">2024-02-10T10:00:00Z</dcterms:created></cp:coreProperties>',
-    }
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    write_package(path, document_body or body(), styles=styles, parts={"comments": comments}, title=title,
+                  author=author)

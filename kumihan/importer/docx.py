@@ -38,6 +38,9 @@ _QUOTE_STYLE = re.compile(r"quot|引用|block text", re.IGNORECASE)
 _CODE_STYLE = re.compile(r"code|source|preformatted|program|listing|プログラム|ソース|コード", re.IGNORECASE)
 _TERM_STYLE = re.compile(r"definition term|^term$|用語", re.IGNORECASE)
 _DEFINITION_STYLE = re.compile(r"^definition$|^definition text$|定義", re.IGNORECASE)
+#: Paragraph styles → what mammoth makes of them, and how the report names it (the first that matches).
+_PARAGRAPH_MAPS = ((_TERM_STYLE, "dl > dt:fresh", "definition list"),
+                   (_DEFINITION_STYLE, "dl > dd:fresh", "definition list"), (_QUOTE_STYLE, "blockquote > p:fresh", "block quote"), (_CODE_STYLE, "pre:separator('\\n')", "code"))
 
 
 def _text(element) -> str:
@@ -117,7 +120,8 @@ def _run_marks(body, report: ImportReport) -> None:
             report.count("傍点 (→ emphasis)", 1)
         va = rpr.find("w:vertAlign", NS)
         run = rpr.getparent()
-        if va is not None and run.find("w:footnoteReference", NS) is None and run.find("w:endnoteReference", NS) is None:
+        mark = run.find("w:footnoteReference", NS) is not None or run.find("w:endnoteReference", NS) is not None
+        if va is not None and not mark:
             kind = va.get(f"{_W}val")
             if kind in ("superscript", "subscript") and _text(run).strip():
                 report.count(kind, 1)
@@ -223,18 +227,11 @@ def _style_map(styles) -> tuple[str, dict[str, str]]:
         if not name or "'" in name:
             continue
         if kind == "paragraph":
-            if _TERM_STYLE.search(name):
-                lines.append(f"p[style-name='{name}'] => dl > dt:fresh")
-                kinds[name] = "definition list"
-            elif _DEFINITION_STYLE.search(name):
-                lines.append(f"p[style-name='{name}'] => dl > dd:fresh")
-                kinds[name] = "definition list"
-            elif _QUOTE_STYLE.search(name):
-                lines.append(f"p[style-name='{name}'] => blockquote > p:fresh")
-                kinds[name] = "block quote"
-            elif _CODE_STYLE.search(name):
-                lines.append(f"p[style-name='{name}'] => pre:separator('\\n')")
-                kinds[name] = "code"
+            for pattern, html, what in _PARAGRAPH_MAPS:
+                if pattern.search(name):
+                    lines.append(f"p[style-name='{name}'] => {html}")
+                    kinds[name] = what
+                    break
         elif kind == "character" and _CODE_STYLE.search(name):
             lines.append(f"r[style-name='{name}'] => code")
     return "\n".join(lines), kinds

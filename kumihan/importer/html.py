@@ -218,7 +218,8 @@ def tables(doc, report: ImportReport) -> list[str]:
         html = re.sub(f"{RUBY_OPEN}([^{RUBY_CLOSE}{RUBY_BAR}]+){RUBY_BAR}([^{RUBY_CLOSE}]+){RUBY_CLOSE}",
                       lambda m: f"<ruby>{m.group(1)}<rt>{m.group(2).replace(RUBY_BAR, '')}</rt></ruby>", html)
         raw.append(html)
-        why = ", ".join(w for w, on in (("merged cells", merged), ("lists in cells", lists), ("tables in cells", nested),
+        why = ", ".join(w for w, on in (("merged cells", merged), ("lists in cells", lists),
+                                         ("tables in cells", nested),
                                          ("paragraphs in cells", blocks), ("no header row", not header)) if on)
         report.count("tables", 1)
         report.say(f"a table with {why} kept as an HTML table (rowspan/colspan as in the source)")
