@@ -327,3 +327,31 @@ def test_strict_makes_a_loss_an_error_and_writes_nothing(project):
     (line,) = [e for e in result.stderr.splitlines() if e.strip()]
     assert result.returncode == 1 and "the import would lose: 2 blocks" in line and "Traceback" not in result.stderr
     assert not (root / "content" / "page.md").exists()
+
+
+def test_a_wiki_page_notes_without_back_links_and_what_is_left_out(project):
+    root = empty_project(project)
+    result = imported(root, str(FIXTURES / "wiki-like.html"), "--slug", "wiki")
+    assert result.returncode == 0, result.stderr
+    assert "lost: 4 blocks of the page outside the article left out: Main page; From Wikipedia" in result.stdout
+    assert "remote image left out: //upload.wikimedia.org/logo.png" in result.stdout
+    md = (root / "content" / "wiki.md").read_text(encoding="utf-8")
+    assert "title: Mozilla\n" in md
+    assert "It uses 5 &lt; 6 &amp; \\*stars\\* and\\_under\\_scores.[^1]" in md and "be free.[^2]" in md
+    assert "See History above." in md and "1998\\. A year" in md  # an in-page link is no note; no list from "1998."
+    assert '[^1]: ["Mozilla Manifesto"](https://www.mozilla.org/en-US/about/manifesto/).' in md
+    assert '[^2]: "About the Mozilla Foundation". See other.' in md  # no "^ a b", no dead link
+    assert '<td colspan="2"></td>' in md and "<li>Mozilla Foundation</li>" in md
+    xhtml, text = built_epub_text(root)
+    assert "It uses 5 < 6 & *stars* and_under_scores." in text and "1998. A year" in text
+
+
+def test_data_images_are_saved_and_what_the_editions_cannot_show_is_said(project):
+    root = empty_project(project)
+    result = imported(root, str(FIXTURES / "data-images.html"), "--slug", "data")
+    assert result.returncode == 0, result.stderr
+    assert "data: images saved as files 1" in result.stdout
+    assert "lost: 2 images of the page outside the article left out: data:image/svg+xml" in result.stdout
+    assert "![Illustration](data-images/image-01.gif)" in (root / "content" / "data.md").read_text("utf-8")
+    assert (root / "content" / "data-images" / "image-01.gif").read_bytes().startswith(b"GIF89a")
+    built_epub_text(root)

@@ -9,6 +9,7 @@ kind of source: :mod:`.text`, :mod:`.aozora`, :mod:`.html`, :mod:`.docx`.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -32,6 +33,26 @@ def source_path(name: str, cwd: Path) -> Path:
                            hint="save the page in a browser (a .html file), then import the saved file")
     path = Path(name)
     return path if path.is_absolute() else cwd / path
+
+
+_IMAGE_KINDS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp"}
+
+
+def image_file(name: str, data: bytes) -> tuple[str, bytes] | None:
+    """An image as the editions take it: named for its kind (JPEG, PNG, GIF, WebP); another kind Pillow reads
+    (BMP, TIFF…) converted to PNG; None for what is no such image (SVG, EMF, broken data)."""
+    from PIL import Image, UnidentifiedImageError
+    stem = re.sub(r"[^\w.-]+", "-", Path(name).stem).strip("-.") or "image"
+    try:
+        with Image.open(io.BytesIO(data)) as im:
+            kind = im.format
+            if kind in _IMAGE_KINDS:
+                return stem + _IMAGE_KINDS[kind], data
+            out = io.BytesIO()
+            im.save(out, "PNG")
+            return stem + ".png", out.getvalue()
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None
 
 
 def read_source(path: Path) -> tuple[Imported, str]:
@@ -74,19 +95,27 @@ def import_source(path: Path, content: Path, *, slug: str | None = None, force: 
     if not found.body.strip():
         raise KumihanError("no article text was found in the file", file=path,
                            hint="check that it is the article, not an index page")
+    images = {}
+    for name, data in found.images.items():
+        kept = image_file(name, data)
+        if kept is None:
+            found.body = re.sub(rf'!\[[^\]]*\]\({re.escape(name)}(?: "[^"]*")?\)|<img\b[^>]*src="{re.escape(name)}"[^>]*>',
+                                "", found.body)
+            found.report.lose(f"image {name}: not an image the editions can show (JPEG, PNG, GIF, WebP), left out")
+            continue
+        new_name, images[new_name] = kept
+        found.body = found.body.replace(f"]({name}", f"](\0{new_name}").replace(f'src="{name}"', f'src="\0{new_name}"')
     if strict and found.report.lost:
         raise KumihanError(f"the import would lose: {found.report.lost[0]}"
                            + (f" (and {len(found.report.lost) - 1} more)" if len(found.report.lost) > 1 else ""),
                            file=path, hint="import without --strict to see every loss, then fix the source")
-    if found.images:
+    if images:
         folder = content / f"{target.stem}-images"
-        for name, data in found.images.items():
-            file = folder / Path(name).name
-            with atomic_write(file) as tmp:
+        for name, data in images.items():
+            with atomic_write(folder / name) as tmp:
                 tmp.write_bytes(data)
-            found.body = found.body.replace(f"]({name}", f"]({folder.name}/{Path(name).name}").replace(
-                f'src="{name}"', f'src="{folder.name}/{Path(name).name}"')  # an image in an HTML table
-        found.report.count("images", len(found.images))
+        found.body = found.body.replace("\0", f"{folder.name}/")  # the references marked above
+        found.report.count("images", len(images))
     with atomic_write(target) as tmp:
         tmp.write_text(article_text(found, path), encoding="utf-8")
     front = [f"{k} ({len(v)})" if isinstance(v, list) else k for k, v in front_matter(found, path).items()]

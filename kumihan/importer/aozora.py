@@ -23,7 +23,7 @@ from .common import Imported, escape_inline, escape_line_start
 from .report import first_words
 
 #: Whether a text is in the notation: an annotation, or ruby after a kanji or a ｜.
-SIGNS = re.compile(r"［＃|｜[^《\n]+《|[\u3400-\u9fff々〆ヶ]《[^》\n]+》")
+SIGNS = re.compile(r"［＃|｜[^《\n]+《|[\u3400-\u9fff々〆ヶ]《[ぁ-ゖァ-ヺー・]+》")
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆〇ヶ仝〻\U00020000-\U0003ffff"
 _RUBY_BAR = re.compile(r"｜([^｜《\n]+?)《([^》\n]+)》")
 # Without ｜ the base is the run of characters of one kind before 《: kanji, katakana, hiragana, or Latin letters.

@@ -293,7 +293,10 @@ def from_html(text: str, path: Path) -> Imported:
     report = out.report
     meta = {(m.get("name") or m.get("property") or "").lower(): m.get("content") for m in doc.iter("meta")}
     ld = _json_ld(doc)
-    out.title = (meta.get("og:title") or ld.get("headline") or (doc.findtext(".//title") or "").strip() or None)
+    page_title = (doc.findtext(".//title") or "").strip()
+    # The page's <title> often carries the site's name ("Mozilla - Wikipedia"): its h1 is the article's title.
+    h1 = next((h.text_content().strip() for h in doc.iter("h1") if h.text_content().strip() in page_title), None)
+    out.title = meta.get("og:title") or ld.get("headline") or h1 or page_title or None
     author = meta.get("author") or meta.get("dc.creator") or _ld_author(ld)
     out.authors = [author] if isinstance(author, str) and author.strip() else [a for a in author or [] if a]
     published = meta.get("article:published_time") or ld.get("datePublished") or next(
@@ -348,6 +351,13 @@ def _left_out(body, article, report: ImportReport) -> None:
             continue  # a div of blocks: its blocks are looked at one by one
         if text and _normal(text) not in kept and not any(p in left for p in el.iterancestors()):
             left.append(el)
+    shown = {img.get("src") for img in article.iter("img")}
+    images = [img.get("src") or "" for img in body.iter("img") if img not in inside and img.get("src") not in shown]
+    if images:
+        report.count("images left out", len(images))
+        names = "; ".join(src[:50] + ("…" if len(src) > 50 else "") for src in images[:5])
+        more = f"; and {len(images) - 5} more" if len(images) > 5 else ""
+        report.lose(f"{len(images)} images of the page outside the article left out: {names}{more}")
     if left:
         report.count("blocks left out", len(left))
         shown = "; ".join(first_words(el.text_content()) for el in left[:8])
@@ -386,21 +396,25 @@ def _images(article, path: Path, out: Imported) -> None:
         src = htmllib.unescape(img.get("src") or "").strip()
         data = None
         if src.startswith("data:"):
-            m = re.match(r"data:image/([\w+.-]+)?(;base64)?,(.*)", src, re.S)
-            if m and m.group(2):
+            m = re.match(r"data:image/([\w+.-]+)?((?:;[\w=-]+)*),(.*)", src, re.S)
+            if m:
                 try:
-                    data = base64.b64decode(m.group(3), validate=False)
+                    data = base64.b64decode(m.group(3)) if "base64" in m.group(2) else unquote(m.group(3)).encode()
                 except ValueError:
                     data = None
             if data:
-                name = f"image-{len(out.images) + 1:02d}.{(m.group(1) or 'png').replace('jpeg', 'jpg').split('+')[0]}"
+                # Named for what it is when the files are written (import_source).
+                name = f"image-{len(out.images) + 1:02d}.{re.sub(r'[^a-z]', '', (m.group(1) or 'png').split('+')[0])}"
                 out.images[name] = data
                 img.set("src", name)
                 out.report.count("data: images saved as files", 1)
                 continue
-        elif not src or re.match(r"^([a-z][a-z0-9+.-]*:|//)", src, re.I):
-            out.report.lose(f"remote image left out: {src[:80] or '(no source)'}; save the page with its images "
-                            "(Web Page, complete) to keep it")
+            out.report.lose(f"a data: image that cannot be read, left out: {src[:40]}…")
+        elif not src:
+            out.report.lose("an image without a source (src) left out")
+        elif re.match(r"^([a-z][a-z0-9+.-]*:|//)", src, re.I):
+            out.report.lose(f"remote image left out: {src[:80]}; save the page with its images (Web Page, complete) "
+                            "to keep it")
         else:
             file = (path.parent / unquote(src.split("?")[0].split("#")[0])).resolve()
             if file.is_file():
