@@ -329,13 +329,18 @@ def test_strict_makes_a_loss_an_error_and_writes_nothing(project):
     assert not (root / "content" / "page.md").exists()
 
 
-def test_a_wiki_page_notes_without_back_links_and_what_is_left_out(project):
+def import_fixture(project, name, slug):
+    """Import a file of tests/fixtures/import into a new project; return (project root, stdout, the Markdown)."""
     root = empty_project(project)
-    result = imported(root, str(FIXTURES / "wiki-like.html"), "--slug", "wiki")
+    result = imported(root, str(FIXTURES / name), "--slug", slug)
     assert result.returncode == 0, result.stderr
-    assert "lost: 4 blocks of the page outside the article left out: Main page; From Wikipedia" in result.stdout
-    assert "remote image left out: //upload.wikimedia.org/logo.png" in result.stdout
-    md = (root / "content" / "wiki.md").read_text(encoding="utf-8")
+    return root, result.stdout, (root / "content" / f"{slug}.md").read_text(encoding="utf-8")
+
+
+def test_a_wiki_page_notes_without_back_links_and_what_is_left_out(project):
+    root, out, md = import_fixture(project, "wiki-like.html", "wiki")
+    assert "lost: 4 blocks of the page outside the article left out: Main page; From Wikipedia" in out
+    assert "remote image left out: //upload.wikimedia.org/logo.png" in out
     assert "title: Mozilla\n" in md
     assert "It uses 5 &lt; 6 &amp; \\*stars\\* and\\_under\\_scores.[^1]" in md and "be free.[^2]" in md
     assert "See History above." in md and "1998\\. A year" in md  # an in-page link is no note; no list from "1998."
@@ -347,11 +352,9 @@ def test_a_wiki_page_notes_without_back_links_and_what_is_left_out(project):
 
 
 def test_data_images_are_saved_and_what_the_editions_cannot_show_is_said(project):
-    root = empty_project(project)
-    result = imported(root, str(FIXTURES / "data-images.html"), "--slug", "data")
-    assert result.returncode == 0, result.stderr
-    assert "data: images saved as files 1" in result.stdout
-    assert "lost: 2 images of the page outside the article left out: data:image/svg+xml" in result.stdout
-    assert "![Illustration](data-images/image-01.gif)" in (root / "content" / "data.md").read_text("utf-8")
+    root, out, md = import_fixture(project, "data-images.html", "data")
+    assert "data: images saved as files 1" in out
+    assert "lost: 2 images of the page outside the article left out: data:image/svg+xml" in out
+    assert "![Illustration](data-images/image-01.gif)" in md
     assert (root / "content" / "data-images" / "image-01.gif").read_bytes().startswith(b"GIF89a")
     built_epub_text(root)
