@@ -63,14 +63,30 @@ def body():
     ])
 
 
-def write_package(path, document, *, styles="", parts=(), title="", author=""):
+def drawing(rid, name):
+    """A picture in a run: the image of relationship ``rid``, described as ``name``."""
+    return (f'<w:r><w:drawing><wp:inline xmlns:wp="http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing">'
+            f'<wp:extent cx="100" cy="100"/><wp:docPr id="1" name="{name}" descr="{name}"/>'
+            '<a:graphic xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main">'
+            '<a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            '<pic:pic xmlns:pic="http://schemas.openxmlformats.org/drawingml/2006/picture">'
+            f'<pic:blipFill><a:blip r:embed="{rid}"/></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline>'
+            "</w:drawing></w:r>")
+
+
+def write_package(path, document, *, styles="", parts=(), media=(), title="", author=""):
     """A .docx of ``document`` (the w:body's XML), its styles, further parts (name such as ``footnotes`` or
-    ``comments`` → its XML) and its properties."""
+    ``comments`` → its XML), its images (file name in word/media → (relationship id, content type, bytes)) and
+    its properties."""
     ct = "application/vnd.openxmlformats-officedocument.wordprocessingml"
     rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
     parts = {"styles": f"<w:styles {W}>{styles}</w:styles>", **dict(parts)}
+    media = dict(media)
     overrides = "".join(f'<Override PartName="/word/{n}.xml" ContentType="{ct}.{n}+xml"/>' for n in parts)
+    overrides += "".join(f'<Override PartName="/word/media/{n}" ContentType="{t}"/>' for n, (_, t, _) in media.items())
     relations = "".join(f'<Relationship Id="rId{i}" Type="{rel}/{n}" Target="{n}.xml"/>' for i, n in enumerate(parts))
+    relations += "".join(f'<Relationship Id="{rid}" Type="{rel}/image" Target="media/{n}"/>'
+                         for n, (rid, _, _) in media.items())
     xml = '<?xml version="1.0" encoding="UTF-8"?>'
     files = {
         "[Content_Types].xml": f'{xml}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -92,6 +108,7 @@ def write_package(path, document, *, styles="", parts=(), title="", author=""):
         '</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">2024-02-10T10:00:00Z</dcterms:created>'
         "</cp:coreProperties>",
         **{f"word/{n}.xml": xml + data for n, data in parts.items()},
+        **{f"word/media/{n}": data for n, (_, _, data) in media.items()},
     }
     with zipfile.ZipFile(path, "w") as z:
         for name, data in files.items():

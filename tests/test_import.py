@@ -358,3 +358,27 @@ def test_data_images_are_saved_and_what_the_editions_cannot_show_is_said(project
     assert "![Illustration](data-images/image-01.gif)" in md
     assert (root / "content" / "data-images" / "image-01.gif").read_bytes().startswith(b"GIF89a")
     built_epub_text(root)
+
+
+def test_word_pictures_the_editions_cannot_show_and_tables_in_tables_are_said(project):
+    import io
+    from PIL import Image
+    from import_docx import cell, drawing, para, run
+    root = empty_project(project)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(png, "PNG")
+    body = (para(run("図の前。") + drawing("rIdImg1", "写真")) + para(drawing("rIdImg2", "図形") + run("図の後。"))
+            + "<w:tbl><w:tr><w:tc>" + para(run("外")) + "<w:tbl><w:tr>" + cell("内") + "</w:tr></w:tbl></w:tc></w:tr>"
+            "</w:tbl>" + para(run("終わり。")))
+    write_package(root.parent / "pics.docx", body, title="図", author="某",
+                  media={"a.png": ("rIdImg1", "image/png", png.getvalue()),
+                         "b.emf": ("rIdImg2", "image/x-emf", b"\x01\x00\x00\x00not a picture")})
+    result = imported(root, str(root.parent / "pics.docx"))
+    assert result.returncode == 0, result.stderr
+    assert "mammoth: Image of type image/x-emf is unlikely to display in web browsers" in result.stdout
+    assert "lost: image image-02.xemf: not an image the editions can show" in result.stdout
+    assert "a table with tables in cells" in result.stdout
+    md = (root / "content" / "pics.md").read_text(encoding="utf-8")
+    assert "図の前。![写真](pics-images/image-01.png)\n\n図の後。" in md and "<td><p>内</p></td>" in md
+    xhtml, text = built_epub_text(root)
+    assert "外" in text and "内" in text and "終わり。" in text

@@ -237,23 +237,38 @@ def _style_map(styles) -> tuple[str, dict[str, str]]:
     return "\n".join(lines), kinds
 
 
+def _main_part(z: zipfile.ZipFile) -> str:
+    """The name of the document's main part, as the package's relationships give it."""
+    try:
+        rels = etree.fromstring(z.read("_rels/.rels"))
+    except (KeyError, etree.XMLSyntaxError):
+        return "word/document.xml"
+    for rel in rels:
+        if (rel.get("Type") or "").endswith("/officeDocument") and rel.get("Target"):
+            return rel.get("Target").lstrip("/")
+    return "word/document.xml"
+
+
 def _prepared(path: Path, out: Imported) -> tuple[bytes, dict[str, str], str]:
     """The docx with its XML made ready for mammoth; the style kinds used; mammoth's style map."""
     try:
         z = zipfile.ZipFile(path)
-        document = etree.fromstring(z.read("word/document.xml"))
+        main = _main_part(z)
+        document = etree.fromstring(z.read(main))
     except (zipfile.BadZipFile, KeyError, OSError, etree.XMLSyntaxError) as exc:
         raise KumihanError(f"the file cannot be read as a Word document: {exc}", file=path,
                            hint="save it as .docx from Word or LibreOffice") from None
     with z:
-        body = document.find("w:body", NS)
-        if body is None:
-            raise KumihanError("the Word document has no body", file=path, hint="save it again as .docx")
-        styles = _styles(z)
         props = _properties(z)
         out.title = props.get("title")
         out.authors = [props["creator"]] if props.get("creator") else []
         out.date = parse_date(props.get("created"))
+        body = document.find("w:body", NS)
+        if body is None:  # not the transitional vocabulary (an ISO strict document): mammoth reads it as it is
+            out.report.say("the document is not in Word's usual XML: ruby, 傍点, comments, tracked changes, the "
+                           "title paragraphs and the table of contents not looked for")
+            return path.read_bytes(), {}, ""
+        styles = _styles(z)
         _resolve_changes(body, out.report)
         _comments(z, body, out)
         _ruby(body, out.report)
@@ -266,7 +281,7 @@ def _prepared(path: Path, out: Imported) -> tuple[bytes, dict[str, str], str]:
         with zipfile.ZipFile(buffer, "w") as copy:
             for info in z.infolist():
                 data = etree.tostring(document, xml_declaration=True, encoding="UTF-8", standalone=True) \
-                    if info.filename == "word/document.xml" else z.read(info.filename)
+                    if info.filename == main else z.read(info.filename)
                 copy.writestr(info, data)
     return buffer.getvalue(), {k: v for k, v in kinds.items() if k in used}, style_map
 
@@ -316,8 +331,12 @@ def from_docx(path: Path) -> Imported:
         counter[0] += 1
         extension = (element.content_type or "image/png").split("/")[-1].replace("jpeg", "jpg")
         name = f"image-{counter[0]:02d}.{re.sub(r'[^a-z0-9]', '', extension) or 'png'}"
-        with element.open() as stream:
-            out.images[name] = stream.read()
+        try:
+            with element.open() as stream:
+                out.images[name] = stream.read()
+        except (OSError, KeyError, ValueError) as exc:  # a linked picture outside the file, a missing part
+            report.lose(f"image {counter[0]} cannot be read from the document ({exc}), left out")
+            return {}
         return {"src": name}
 
     result = mammoth.convert_to_html(io.BytesIO(prepared), style_map=style_map,
@@ -331,6 +350,9 @@ def from_docx(path: Path) -> Imported:
     for name, kind in sorted(kinds.items()):
         report.say(f"paragraphs of the style '{name}' set as {kind}")
     doc = lxml.html.fromstring(f"<div>{result.value}</div>")
+    for img in list(doc.iter("img")):
+        if not img.get("src"):
+            img.drop_tree()  # an image that could not be read: said above
     notes = notes_and_refs(doc)
     _links(doc, report)
     local_links(doc, report)
