@@ -382,3 +382,17 @@ def test_word_pictures_the_editions_cannot_show_and_tables_in_tables_are_said(pr
     assert "図の前。![写真](pics-images/image-01.png)\n\n図の後。" in md and "<td><p>内</p></td>" in md
     xhtml, text = built_epub_text(root)
     assert "外" in text and "内" in text and "終わり。" in text
+
+
+def test_aozora_marks_over_lines_kanbun_and_what_is_not_set(project):
+    root, out, md = import_fixture(project, "marks-aozora.txt", "marks")
+    assert "title: 罪と罰\nsubtitle: 第一部" in md and "author:\n- ドストエフスキー\n- 米川正夫訳" in md
+    assert "**太い行**\n\n**二行目も太い**" in md
+    assert "<del>取り消し</del>と<sup>二</sup>乗" in md and "*左の点*と<u>線</u>と{東京|とうきょう}" in md
+    assert "学而時習<sub>レ</sub>之<sup>ヲ</sup>、不<sub>二</sub>亦説<sub>一</sub>乎。" in md
+    assert "a page's centring (ページの左右中央) not set" in out and "layout annotations not set (the text kept) 2" in out
+    assert "天から\n{: .jisage-3 }" in md and "- text: ［＃「名前」に「ママ」の注記］" in md
+    assert "lost: illustration fig1.png: the text names it, the file is not in it" in out
+    assert "lost: 外字 with no JIS X 0213 or Unicode code, kept as written: ［＃「けものへん＋巴」、35-13］" in out
+    xhtml, text = built_epub_text(root)
+    assert "<del>取り消し</del>" in xhtml and "［＃挿絵（fig1.png）入る］" in text and "※［＃「けものへん＋巴」、35-13］の字。" in text

@@ -31,14 +31,21 @@ _RUBY_RUN = re.compile(rf"([{_KANJI}]+|[ァ-ヺー]+|[ぁ-ゖー]+|[A-Za-zＡ-�
 _GAIJI = re.compile(r"※［＃([^［］]*)］")
 _ANNOTATION = re.compile(r"［＃([^［］]*)］")
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_BOUTEN = r"(?:白ゴマ|丸|白丸|黒三角|白三角|二重丸|蛇の目|ばつ)?傍点"
-_BOSEN = r"(?:二重)?傍線|鎖線|破線|波線"
+# Marks on a run of text, in the three forms of the notation: ［＃「X」に傍点］ after X, ［＃傍点］…［＃傍点終わり］,
+# and ［＃ここから太字］…［＃ここで太字終わり］ over lines.  Name pattern → (opener, closer, what is counted).
+_MARKS = (
+    (r"(?:左に)?(?:白ゴマ|丸|白丸|黒三角|白三角|二重丸|蛇の目|ばつ)?傍点", "*", "*", "傍点"),
+    (r"(?:左に)?(?:(?:二重)?傍線|鎖線|破線|波線)", "<u>", "</u>", "傍線"),
+    (r"太字", "**", "**", "太字"), (r"斜体", "*", "*", "斜体"),
+    (r"(?:二重)?取り?消し?線", "<del>", "</del>", "取消線"),
+    (r"上付き小文字|行右小書き", "<sup>", "</sup>", "小書き"), (r"下付き小文字|行左小書き|返り点", "<sub>", "</sub>", "小書き"),
+)
 _LEVEL = {"大": 1, "中": 2, "小": 3}
 #: Layout the editions do not set; the text stays, the annotation is counted and said.
-_FORMATTING = re.compile(r"^(?:「[^」]*」は)?(?:縦中横|横組み|\d+段階(?:大き|小さ)な文字|小書き|上付き小文字|下付き小文字|"
-                         r"行右小書き|行左小書き|割り注|罫囲み|ゴシック体|太字|斜体|分数|左に.*|.*の左に.*)(?:終わり)?$|"
-                         r"^(?:ここから|ここで).*(?:大きな文字|小さな文字|横組み|罫囲み|縦中横|ゴシック体|割り注|"
-                         r"字詰め|天から|地寄せ).*$|^ページの左右中央$|^(?:ここから)?\d+字詰め$|^天から\d+字下げ$")
+_FORMATTING = re.compile(
+    r"^(?:「[^」]*」(?:は|の左に|に)?)?(?:ここから|ここで)?(?:縦中横|横組み|横書き|\d*段階(?:大き|小さ)な文字|(?:大き|小さ)な文字|"
+    r"小書き|割り注|(?:破線)?(?:罫|枠)囲み|ゴシック体|太字|斜体|分数|中央揃え|中央寄せ|\d*字詰め|地寄せ|"
+    r"ページの(?:天地)?左右中央に?|左に.*)(?:終わり|終り)?$")
 _END = re.compile(r"^(?:底本[：:]|底本の親本[：:])")
 _COLOPHON_END = re.compile(r"^(?:入力[：:]|校正[：:]|\d{4}年\d{1,2}月\d{1,2}日(?:作成|修正)|青空文庫作成ファイル|このファイルは)")
 # Accent notation (〔…〕): a letter and the mark that follows it → the letter with its combining mark.
@@ -94,7 +101,7 @@ class _Converter:
         self.indent = 0
         self.foot: str | None = None
         self.heading = 0
-        self.open: list[str] = []  # emphasis marks open across the end of a line
+        self.open: list[tuple[str, str]] = []  # marks (opener, closer) open across the end of a line
         self.blocks: list[str] = []
 
     def query(self, annotation: str, note: str) -> None:
@@ -111,7 +118,7 @@ class _Converter:
         report.count("ruby", n + m)
         classes: list[str] = []
         heading = self.heading
-        pieces: list[str] = ["".join(self.open)]
+        pieces: list[str] = ["".join(o for o, _ in self.open)]
         rest = line
         while True:
             a = _ANNOTATION.search(rest)
@@ -139,7 +146,7 @@ class _Converter:
                 pieces.append(result)
         text = "".join(pieces)
         if self.open:
-            text += "".join(reversed(self.open))
+            text += "".join(c for _, c in reversed(self.open))
         self._flush(text, classes, heading)
 
     def _flush(self, text: str, classes: list[str], heading: int) -> None:
@@ -180,14 +187,27 @@ class _Converter:
         (rewritten text so far,) or None."""
         report = self.out.report
         a = a.translate(_DIGITS)
-        if re.fullmatch(r"改ページ|改丁|改見開き|改段", a):
+        if re.fullmatch(r"(?:改ページ|改頁|改丁|改見開き|改段)(?:、ページの(?:天地)?左右中央に?)?", a):
+            if "中央" in a:
+                report.say("a page's centring (ページの左右中央) not set: the page break kept")
             return "break"
-        m = re.fullmatch(rf"「(.+)」(?:の左)?に({_BOUTEN}|{_BOSEN})", a)
-        if m:
-            wrapped = _wrap_last(done, m.group(1), *(("*", "*") if "傍点" in m.group(2) else ("<u>", "</u>")))
-            if wrapped is not None:
-                report.count("傍点" if "傍点" in m.group(2) else "傍線", 1)
-                return (wrapped,)
+        for pattern, opener, closer, what in _MARKS:
+            m = re.fullmatch(rf"「(.+)」(?:の左)?[にはを](?:{pattern})", a)
+            if m:
+                wrapped = _wrap_last(done, m.group(1), opener, closer)
+                if wrapped is not None:
+                    report.count(what, 1)
+                    return (wrapped,)
+                break
+            m = re.fullmatch(rf"(ここから|ここで)?(?:{pattern})(終わり|終り)?", a)
+            if m and bool(m.group(1) == "ここで") <= bool(m.group(2)):
+                if not m.group(2):
+                    self.open.append((opener, closer))
+                    report.count(what, 1)
+                    return opener
+                if (opener, closer) in self.open:
+                    self.open.remove((opener, closer))
+                    return closer
         m = re.fullmatch(r"「(.+)」(の左)?に「(.+)」のルビ", a)
         if m:
             wrapped = _wrap_last(done, m.group(1), "{", "|" + escape_inline(m.group(3)) + "}", bare=True)
@@ -206,31 +226,14 @@ class _Converter:
             return f"<sup>{escape_inline(m.group(1))}</sup>"
         if re.fullmatch(r"本文終わり", a):
             return None
-        m = re.fullmatch(r"「(.+)」は(太字|斜体)", a)
+        m = re.fullmatch(r"(?:「.+」は)?(?:同行|窓)?([大中小]?)見出し(終わり|終り)?", a)
         if m:
-            wrapped = _wrap_last(done, m.group(1), *(("**", "**") if m.group(2) == "太字" else ("*", "*")))
-            if wrapped is not None:
-                report.count(m.group(2), 1)
-                return (wrapped,)
-        m = re.fullmatch(rf"({_BOUTEN}|{_BOSEN}|太字|斜体)(終わり)?", a)
+            return 0 if m.group(2) else _LEVEL.get(m.group(1), 1)
+        m = re.fullmatch(r"ここから(?:同行|窓)?([大中小]?)見出し", a)
         if m:
-            mark = "*" if "傍点" in m.group(1) or m.group(1) == "斜体" else "**" if m.group(1) == "太字" else "<u>"
-            if m.group(2):
-                if mark in self.open:
-                    self.open.remove(mark)
-                    return mark if mark != "<u>" else "</u>"
-            else:
-                self.open.append(mark)
-                report.count("傍点" if "傍点" in m.group(1) else m.group(1), 1)
-                return mark
-        m = re.fullmatch(r"(?:「.+」は)?(?:同行|窓)?([大中小])見出し(終わり)?", a)
-        if m:
-            return 0 if m.group(2) else _LEVEL[m.group(1)]
-        m = re.fullmatch(r"ここから(?:同行|窓)?([大中小])見出し", a)
-        if m:
-            self.heading = _LEVEL[m.group(1)]
-            return _LEVEL[m.group(1)]
-        if re.fullmatch(r"ここで(?:同行|窓)?[大中小]見出し終わり", a):
+            self.heading = _LEVEL.get(m.group(1), 1)
+            return self.heading
+        if re.fullmatch(r"ここで(?:同行|窓)?[大中小]?見出し(?:終わり|終り)", a):
             self.heading = 0
             return None
         m = re.fullmatch(r"ここから(\d+)字下げ(?:、.*)?|ここから改行天付き、折り返して(\d+)字下げ", a)
@@ -239,10 +242,10 @@ class _Converter:
             if "折り返して" in a:
                 report.say("a block's turnover indent (折り返して…字下げ) set as the block's indent")
             return None
-        if re.fullmatch(r"ここで字下げ終わり|ここで字下げ終わる", a):
+        if re.fullmatch(r"(?:ここで)?字下げ(?:終わり|終り|終わる)", a):
             self.indent = 0
             return None
-        m = re.fullmatch(r"(\d+)字下げ", a)
+        m = re.fullmatch(r"(?:天から)?(\d+)字下げ", a)
         if m:
             classes.append(f"jisage-{min(int(m.group(1)), 10)}")
             report.count("字下げ", 1)
@@ -251,7 +254,7 @@ class _Converter:
         if m:
             self.foot = f"jiage-{min(int(m.group(1)), 10)}" if m.group(1) else "chitsuki"
             return None
-        if re.fullmatch(r"ここで(?:地付き|字上げ)終わり", a):
+        if re.fullmatch(r"(?:ここで)?(?:地付き|字上げ)(?:終わり|終り)", a):
             self.foot = None
             return None
         m = re.fullmatch(r"地付き|地から(\d+)字上げ", a)
@@ -260,9 +263,9 @@ class _Converter:
             split = "split" if done.strip("*　 ") else None
             classes.append(f"jiage-{min(int(m.group(1)), 10)}" if m.group(1) else "chitsuki")
             return split
-        if re.fullmatch(r"「.+」は(?:ママ|底本では「.*」)|ルビの「.+」は(?:ママ|底本では「.*」)|「.+」に「ママ」の注記", a):
+        if re.fullmatch(r"「.+」は(?:ママ|底本では「.*」)|ルビの「.+」は(?:ママ|底本では「.*」)|「.+」に「.+」の注記|.*はママ", a):
             self.query(written, "Aozora Bunko: " + a + " (the text kept as the e-text gives it)")
-            report.count("底本 notes (→ queries)", 1)
+            report.count("入力者注 (ママ, 底本では…, 注記: → queries)", 1)
             return None
         if _FORMATTING.match(a):
             report.count("layout annotations not set (the text kept)", 1)
@@ -308,13 +311,15 @@ def from_aozora(text: str) -> Imported:
         head.append(lines.pop(0).strip())
     if 1 <= len(head) <= 5 and all(len(h) <= 60 and not h.endswith("。") and "［＃" not in h for h in head):
         out.title = head[0]
-        if len(head) >= 2:
-            out.authors = [head[-1]]
-        if len(head) >= 3:
-            out.subtitle = head[1]
-        if len(head) >= 4:
-            out.authors += head[2:-1]
-            out.report.say(f"head lines taken as further names (translator, editor): {', '.join(head[2:-1])}")
+        # The author's line, then a translator's or an editor's (…訳, …編) when there is one.
+        names = 1 + (len(head) >= 3 and bool(re.search(r"(訳|編|校訂|訳注|編訳|選|監修)$", head[-1])))
+        names = min(names, len(head) - 1)
+        out.authors = head[len(head) - names:]
+        rest = head[1:len(head) - names]
+        if rest:
+            out.subtitle = "　".join(rest)
+        if len(rest) > 1:
+            out.report.say(f"head lines joined as the subtitle: {out.subtitle}")
     else:
         lines[:0] = head
     # The legend of the notation between two rules of hyphens.
