@@ -390,9 +390,12 @@ def test_aozora_marks_over_lines_kanbun_and_what_is_not_set(project):
     assert "**太い行**\n\n**二行目も太い**" in md
     assert "<del>取り消し</del>と<sup>二</sup>乗" in md and "*左の点*と<u>線</u>と{東京|とうきょう}" in md
     assert "学而時習<sub>レ</sub>之<sup>ヲ</sup>、不<sub>二</sub>亦説<sub>一</sub>乎。" in md
-    assert "a page's centring (ページの左右中央) not set" in out and "layout annotations not set (the text kept) 2" in out
+    assert "a page's centring (ページの左右中央) not set" in out and "layout annotations not set (the text kept) 4" in out
     assert "天から\n{: .jisage-3 }" in md and "- text: ［＃「名前」に「ママ」の注記］" in md
     assert "lost: illustration fig1.png: the text names it, the file is not in it" in out
     assert "lost: 外字 with no JIS X 0213 or Unicode code, kept as written: ［＃「けものへん＋巴」、35-13］" in out
+    assert "**入蔵の因**　でありまして" in md and "{欞子窓|れんじまど}" in md and "飛鳥東は大林<br />西は神内" in md
+    assert "<u>*青空*文庫</u>と<sup>（５）</sup>" in md and "- text: ［＃「来た」の左に「北」の注記］" in md
+    assert "ので《花がたみ》" in md  # 《》 after kana is no ruby without ｜: kept as written
     xhtml, text = built_epub_text(root)
     assert "<del>取り消し</del>" in xhtml and "［＃挿絵（fig1.png）入る］" in text and "※［＃「けものへん＋巴」、35-13］の字。" in text

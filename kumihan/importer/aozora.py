@@ -19,15 +19,16 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from .common import Imported, escape_inline, escape_line_start
+from .common import Imported, escape_inline, escape_line_start, unescape_inline
 from .report import first_words
 
 #: Whether a text is in the notation: an annotation, or ruby after a kanji or a ｜.
 SIGNS = re.compile(r"［＃|｜[^《\n]+《|[\u3400-\u9fff々〆ヶ]《[ぁ-ゖァ-ヺー・]+》")
 _KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆〇ヶ仝〻\U00020000-\U0003ffff"
 _RUBY_BAR = re.compile(r"｜([^｜《\n]+?)《([^》\n]+)》")
-# Without ｜ the base is the run of characters of one kind before 《: kanji, katakana, hiragana, or Latin letters.
-_RUBY_RUN = re.compile(rf"([{_KANJI}]+|[ァ-ヺー]+|[ぁ-ゖー]+|[A-Za-zＡ-Ｚａ-ｚ0-9０-９]+)《([^》\n]+)》")
+# Without ｜ the base is the run of kanji before 《 (the manual), or of Latin letters (AozoraEpub3); another
+# character before 《 takes no ruby without ｜ (the text is kept as written).
+_RUBY_RUN = re.compile(rf"([{_KANJI}]+|[A-Za-zÀ-ɏＡ-Ｚａ-ｚ]+)《([^》\n]+)》")
 _GAIJI = re.compile(r"※［＃([^［］]*)］")
 _ANNOTATION = re.compile(r"［＃([^［］]*)］")
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
@@ -45,7 +46,7 @@ _LEVEL = {"大": 1, "中": 2, "小": 3}
 _FORMATTING = re.compile(
     r"^(?:「[^」]*」(?:は|の左に|に)?)?(?:ここから|ここで)?(?:縦中横|横組み|横書き|\d*段階(?:大き|小さ)な文字|(?:大き|小さ)な文字|"
     r"小書き|割り注|(?:破線)?(?:罫|枠)囲み|ゴシック体|太字|斜体|分数|中央揃え|中央寄せ|\d*字詰め|地寄せ|"
-    r"ページの(?:天地)?左右中央に?|左に.*)(?:終わり|終り)?$")
+    r"ページの(?:天地)?左右中央に?|キャプション|左に.*)(?:終わり|終り)?$")
 _END = re.compile(r"^(?:底本[：:]|底本の親本[：:])")
 _COLOPHON_END = re.compile(r"^(?:入力[：:]|校正[：:]|\d{4}年\d{1,2}月\d{1,2}日(?:作成|修正)|青空文庫作成ファイル|このファイルは)")
 # Accent notation (〔…〕): a letter and the mark that follows it → the letter with its combining mark.
@@ -102,10 +103,11 @@ class _Converter:
         self.foot: str | None = None
         self.heading = 0
         self.open: list[tuple[str, str]] = []  # marks (opener, closer) open across the end of a line
+        self.ruby_from: int | None = None  # where a ［＃ルビ付き］ run started in the line
         self.blocks: list[str] = []
 
     def query(self, annotation: str, note: str) -> None:
-        self.out.queries.append({"text": annotation, "note": note})
+        self.out.queries.append({"text": unescape_inline(annotation), "note": unescape_inline(note)})
 
     def line(self, raw: str) -> None:
         """Convert one line of the text into blocks of Markdown."""
@@ -186,7 +188,7 @@ class _Converter:
         """Apply one annotation; return the Markdown to put in its place, a heading level, "break", "split",
         (rewritten text so far,) or None."""
         report = self.out.report
-        a = a.translate(_DIGITS)
+        n = a.translate(_DIGITS)  # for the numbers of 字下げ and 字上げ; quoted text keeps its own digits
         if re.fullmatch(r"(?:改ページ|改頁|改丁|改見開き|改段)(?:、ページの(?:天地)?左右中央に?)?", a):
             if "中央" in a:
                 report.say("a page's centring (ページの左右中央) not set: the page break kept")
@@ -226,7 +228,35 @@ class _Converter:
             return f"<sup>{escape_inline(m.group(1))}</sup>"
         if re.fullmatch(r"本文終わり", a):
             return None
-        m = re.fullmatch(r"(?:「.+」は)?(?:同行|窓)?([大中小]?)見出し(終わり|終り)?", a)
+        if a == "改行":
+            return "<br />"
+        if re.fullmatch(r"(?:左に)?ルビ付き", a):
+            self.ruby_from = len(done)
+            return None
+        m = re.fullmatch(r"(左に)?「(.+)」のルビ付き終わり", a)
+        if m and self.ruby_from is not None and done[self.ruby_from:].strip():
+            start, self.ruby_from = self.ruby_from, None
+            report.count("ruby", 1)
+            if m.group(1):
+                report.say("ruby on the left (左ルビ) set as ruby on the right")
+            return (done[:start] + "{" + done[start:] + "|" + escape_inline(m.group(2)) + "}",)
+        # A run-in heading (同行見出し, 窓見出し) shares its line with the text: set in bold there, said.
+        m = re.fullmatch(r"「(.+)」は(?:同行|窓)[大中小]?見出し", a)
+        if m:
+            wrapped = _wrap_last(done, m.group(1), "**", "**")
+            if wrapped is not None:
+                report.count("run-in headings (同行・窓見出し: bold in their line)", 1)
+                return (wrapped,)
+        m = re.fullmatch(r"(?:同行|窓)[大中小]?見出し(終わり|終り)?", a)
+        if m:
+            if not m.group(1):
+                self.open.append(("**", "**"))
+                report.count("run-in headings (同行・窓見出し: bold in their line)", 1)
+                return "**"
+            if ("**", "**") in self.open:
+                self.open.remove(("**", "**"))
+                return "**"
+        m = re.fullmatch(r"(?:「.+」は)?([大中小]?)見出し(終わり|終り)?", a)
         if m:
             return 0 if m.group(2) else _LEVEL.get(m.group(1), 1)
         m = re.fullmatch(r"ここから(?:同行|窓)?([大中小]?)見出し", a)
@@ -236,34 +266,37 @@ class _Converter:
         if re.fullmatch(r"ここで(?:同行|窓)?[大中小]?見出し(?:終わり|終り)", a):
             self.heading = 0
             return None
-        m = re.fullmatch(r"ここから(\d+)字下げ(?:、.*)?|ここから改行天付き、折り返して(\d+)字下げ", a)
+        m = re.fullmatch(r"ここから(\d+)字下げ(?:、.*)?|ここから改行天付き、折り返して(\d+)字下げ", n)
         if m:
             self.indent = int(m.group(1) or 0)
-            if "折り返して" in a:
+            if "折り返して" in n:
                 report.say("a block's turnover indent (折り返して…字下げ) set as the block's indent")
             return None
         if re.fullmatch(r"(?:ここで)?字下げ(?:終わり|終り|終わる)", a):
             self.indent = 0
             return None
-        m = re.fullmatch(r"(?:天から)?(\d+)字下げ", a)
+        m = re.fullmatch(r"(?:天から)?(\d+)字下げ", n)
         if m:
             classes.append(f"jisage-{min(int(m.group(1)), 10)}")
             report.count("字下げ", 1)
             return None
-        m = re.fullmatch(r"ここから地付き|ここから地から(\d+)字上げ", a)
+        m = re.fullmatch(r"ここから地付き|ここから地から(\d+)字上げ", n)
         if m:
             self.foot = f"jiage-{min(int(m.group(1)), 10)}" if m.group(1) else "chitsuki"
             return None
         if re.fullmatch(r"(?:ここで)?(?:地付き|字上げ)(?:終わり|終り)", a):
             self.foot = None
             return None
-        m = re.fullmatch(r"地付き|地から(\d+)字上げ", a)
+        m = re.fullmatch(r"地付き|地から(\d+)字上げ", n)
         if m:
             report.count("地付き" if not m.group(1) else "字上げ", 1)
             split = "split" if done.strip("*　 ") else None
             classes.append(f"jiage-{min(int(m.group(1)), 10)}" if m.group(1) else "chitsuki")
             return split
-        if re.fullmatch(r"「.+」は(?:ママ|底本では「.*」)|ルビの「.+」は(?:ママ|底本では「.*」)|「.+」に「.+」の注記|.*はママ", a):
+        if re.fullmatch(r"(?:左に)?注記付き", a):
+            return None  # the start of a run the note at its end is on
+        if re.fullmatch(r"「.+」は(?:ママ|底本では「.*」)|ルビの「.+」は(?:ママ|底本では「.*」)|"
+                        r"「.+」(?:の左)?に「.+」の(?:注記|傍記)|(?:左に)?「.+」の注記付き終わり|.*はママ", a):
             self.query(written, "Aozora Bunko: " + a + " (the text kept as the e-text gives it)")
             report.count("入力者注 (ママ, 底本では…, 注記: → queries)", 1)
             return None
@@ -274,14 +307,16 @@ class _Converter:
             return None
         m = re.search(r"（([^（）]+\.(?:png|jpe?g|gif))[^（）]*）入る", a)
         if m:
+            figure = unescape_inline(m.group(1))
             report.count("illustrations not in the text file (kept as written, → queries)", 1)
-            report.lose(f"illustration {m.group(1)}: the text names it, the file is not in it; kept as written")
-            self.query(written, f"Aozora Bunko illustration {m.group(1)}: put the image beside the article and "
-                       "write it as ![](…)")
+            report.lose(f"illustration {figure}: the text names it, the file is not in it; kept as written")
+            self.query(written, f"Aozora Bunko illustration {figure}: put the image beside the article and write it "
+                       "as ![](…)")
             return written
         if done.endswith("※") or ("「" in a and re.search(r"＋|水準|\d+-\d+", a)):
             report.count("外字 with no character code (kept as written, → queries)", 1)
-            report.lose(f"外字 with no JIS X 0213 or Unicode code, kept as written: {first_words(written, 40)}")
+            report.lose(f"外字 with no JIS X 0213 or Unicode code, kept as written: "
+                        f"{first_words(unescape_inline(written), 40)}")
             self.query(written, "Aozora Bunko 外字 with no JIS X 0213 or Unicode code: find the character")
             return written
         report.count("annotations not understood (kept, → queries)", 1)
@@ -293,7 +328,9 @@ def _wrap_last(done: str, phrase: str, opener: str, closer: str, *, bare: bool =
     """``done`` with the last occurrence of ``phrase`` wrapped in ``opener…closer`` (ruby markup around its
     characters allowed, unless ``bare``), or None when the phrase is not there."""
     phrase = escape_inline(phrase)
-    pattern = re.escape(phrase) if bare else "".join(r"\{?" + re.escape(c) + r"(?:\|[^{}]*\})?" for c in phrase)
+    # Between the phrase's characters: ruby ({base|reading}) and the marks put there before (*, <u>, <sup>…).
+    markup = r"(?:\{|\|[^{}]*\}|\*+|</?(?:u|del|sup|sub)>)*"
+    pattern = re.escape(phrase) if bare else markup + markup.join(re.escape(c) for c in phrase) + r"(?:\|[^{}]*\})?"
     matches = list(re.finditer(pattern, done))
     if not matches:
         return None
@@ -331,6 +368,9 @@ def from_aozora(text: str) -> Imported:
             out.report.say("the legend of the notation (【テキスト中に現れる記号について】) left out")
     # The 底本 block at the end.
     tail_at = next((i for i in range(len(lines) - 1, -1, -1) if _END.match(lines[i].strip())), None)
+    if tail_at is None:  # no 底本 line: the block of 入力, 校正 and 作成 lines at the end
+        tail_at = next((i for i in range(max(0, len(lines) - 20), len(lines))
+                        if re.match(r"^(?:入力|校正)[：:]", lines[i].strip())), None)
     if tail_at is not None:
         while tail_at > 0 and _END.match(lines[tail_at - 1].strip()):
             tail_at -= 1

@@ -104,6 +104,12 @@ def escape_inline(text: str) -> str:
     return "".join(parts)
 
 
+def unescape_inline(text: str) -> str:
+    """The text :func:`escape_inline` was given back: for the front matter and the report, which are no Markdown."""
+    text = re.sub(r"\\([\\`*_\[\]{}|])", r"\1", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 _LINE_START = re.compile(r"^(#|&gt;|[-+](?=\s|$)|\\\*(?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
 
 
