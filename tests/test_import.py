@@ -310,7 +310,7 @@ def test_a_saved_page_with_an_xml_declaration_in_shift_jis(project):
     assert "lost: 2 blocks of the page outside the article left out: ホーム; 底本：「町の記憶」試験書房 入力：某" in result.stdout
     assert "lost: remote image left out: //cdn.example.com/x.png; save the page with its images" in result.stdout
     md = (root / "content" / "page.md").read_text(encoding="utf-8")
-    assert "### 一" in md and "### 二" in md  # headings that are named anchors are kept
+    assert "# 一\n" in md and "# 二\n" in md  # headings that are named anchors are kept (大見出し: #)
     assert "面影がまだ残っている[^1]。詳しくは第2節を見よ。" in md  # a link to a section is no note
     assert "[^1]: 店主への聞き取り。" in md  # without "^ a b"
     assert "町は人がつくる。挘の字。" in md and "original: 底本：「町の記憶」試験書房" in md
@@ -399,3 +399,18 @@ def test_aozora_marks_over_lines_kanbun_and_what_is_not_set(project):
     assert "ので《花がたみ》" in md  # 《》 after kana is no ruby without ｜: kept as written
     xhtml, text = built_epub_text(root)
     assert "<del>取り消し</del>" in xhtml and "［＃挿絵（fig1.png）入る］" in text and "※［＃「けものへん＋巴」、35-13］の字。" in text
+
+
+def test_an_aozora_bunko_page_lines_as_paragraphs_and_its_colophon(project):
+    root = empty_project(project)
+    page = root.parent / "kokoro.html"
+    page.write_bytes(FIXTURES.joinpath("aozora-kokoro.xhtml").read_text("utf-8").encode("cp932"))
+    result = imported(root, str(page))
+    assert result.returncode == 0, result.stderr
+    assert "indented or foot-aligned blocks of the page (layout not kept) 2" in result.stdout
+    md = (root / "content" / "kokoro.md").read_text(encoding="utf-8")
+    assert "title: こころ\n" in md and "author: 夏目漱石\n" in md
+    assert "original: 底本：「こころ」新潮文庫、新潮社 1952（昭和27）年2月29日発行" in md
+    assert "# 上　先生と私\n\n## 一\n\n{私|わたくし}はその人を常に先生と呼んでいた。" in md
+    assert "*鎌倉*である。欞子窓［＃「ママ」の注記］。\n\n字下げの一行目\n\n二行目\n\n## 二" in md
+    built_epub_text(root)

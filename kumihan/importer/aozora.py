@@ -48,7 +48,7 @@ _FORMATTING = re.compile(
     r"小書き|割り注|(?:破線)?(?:罫|枠)囲み|ゴシック体|太字|斜体|分数|中央揃え|中央寄せ|\d*字詰め|地寄せ|"
     r"ページの(?:天地)?左右中央に?|キャプション|左に.*)(?:終わり|終り)?$")
 _END = re.compile(r"^(?:底本[：:]|底本の親本[：:])")
-_COLOPHON_END = re.compile(r"^(?:入力[：:]|校正[：:]|\d{4}年\d{1,2}月\d{1,2}日(?:作成|修正)|青空文庫作成ファイル|このファイルは)")
+_COLOPHON_END = re.compile(r"^(?:入力[：:]|校正[：:]|\d{4}年\d{1,2}月\d{1,2}日(?:作成|修正|公開)|青空文庫作成ファイル|このファイルは)")
 # Accent notation (〔…〕): a letter and the mark that follows it → the letter with its combining mark.
 _ACCENTS = {"`": "\u0300", "'": "\u0301", "^": "\u0302", "~": "\u0303", ":": "\u0308", "&": "\u030a",
             ",": "\u0327", "_": "\u0304"}
@@ -338,6 +338,19 @@ def _wrap_last(done: str, phrase: str, opener: str, closer: str, *, bare: bool =
     return done[:m.start()] + opener + m.group(0) + closer + done[m.end():]
 
 
+def credit_lines(lines: list[str]) -> str | None:
+    """The 底本 lines of a colophon (底本, 底本の親本, 初出, up to 入力 and 校正) as one credit line, or None."""
+    start = next((i for i, line in enumerate(lines) if re.match(r"^(?:底本|初出)", line.strip())), None)
+    if start is None:
+        return None
+    credit = []
+    for line in lines[start:]:
+        if _COLOPHON_END.match(line.strip()):
+            break
+        credit.append(line.strip())
+    return " ".join(credit)
+
+
 def from_aozora(text: str) -> Imported:
     """Read a text in Aozora Bunko notation (see the module's docstring)."""
     out = Imported()
@@ -376,12 +389,7 @@ def from_aozora(text: str) -> Imported:
             tail_at -= 1
         tail = [l for l in lines[tail_at:] if l.strip()]
         del lines[tail_at:]
-        credit = []
-        for line in tail:
-            if _COLOPHON_END.match(line.strip()):
-                break
-            credit.append(line.strip())
-        out.credit = " ".join(credit)
+        out.credit = credit_lines(tail)
     else:
         tail = []
     converter = _Converter(out)

@@ -324,7 +324,7 @@ def from_html(text: str, path: Path) -> Imported:
     if article is None:
         article = lxml.html.fromstring(f"<div>{summary}</div>")
         report.say("the article taken as readability extracted it")
-    _left_out(body_el, article, report)
+    _left_out(body_el, article, report, {out.title or "", *out.authors})
     _images(article, path, out)
     local_links(article, report)
     body = body_markdown(article, report)
@@ -337,9 +337,10 @@ def from_html(text: str, path: Path) -> Imported:
     return out
 
 
-def _left_out(body, article, report: ImportReport) -> None:
-    """Report the blocks of the page's body that the article does not hold (site navigation and the like)."""
-    kept = _normal(article.text_content())
+def _left_out(body, article, report: ImportReport, front: set[str]) -> None:
+    """Report the blocks of the page's body that the article does not hold (site navigation and the like);
+    those that are the front matter (the title, the author) are not lost."""
+    kept = _normal(article.text_content()) + "".join(_normal(f) for f in front)
     inside = set(article.iter())
     left = []
     for el in body.iter(*_BLOCKS, "div"):
@@ -365,9 +366,65 @@ def _left_out(body, article, report: ImportReport) -> None:
         report.lose(f"{len(left)} blocks of the page outside the article left out: {shown}{more}")
 
 
+_BLOCK_TAGS = frozenset(_BLOCKS + ("div", "ul", "ol", "dl", "table", "figure", "hr", "section", "article", "aside"))
+
+
+def lines_to_paragraphs(element) -> None:
+    """Lines separated by ``<br>`` (as an Aozora Bunko page writes its text) → a paragraph each, in ``element``
+    and the divisions within it."""
+    import lxml.html
+    items = []  # (kind, node) in order: "text" for text, "inline", "br", "block"
+    if element.text:
+        items.append(("text", element.text))
+    for child in list(element):
+        kind = "br" if child.tag == "br" else "block" if child.tag in _BLOCK_TAGS else "inline"
+        items.append((kind, child))
+        if child.tail:
+            items.append(("text", child.tail))
+        child.tail = None
+        element.remove(child)
+    element.text = None
+    current = None
+    for kind, node in items:
+        if kind in ("br", "block"):
+            current = None
+            if kind == "block":
+                if node.tag == "div":
+                    lines_to_paragraphs(node)
+                element.append(node)
+            continue
+        if current is None:
+            if kind == "text" and not node.strip():
+                continue
+            current = lxml.html.fromstring("<p></p>")
+            element.append(current)
+        if kind == "text":
+            if len(current):
+                current[-1].tail = (current[-1].tail or "") + node
+            else:
+                current.text = (current.text or "") + node
+        else:
+            current.append(node)
+
+
 def _aozora_page(doc, out: Imported) -> None:
-    """An Aozora Bunko page: 外字 images → their characters, the bibliographical block → ``original``."""
-    from .aozora import gaiji
+    """An Aozora Bunko page: 外字 images → their characters, lines → paragraphs, the bibliographical block →
+    ``original``."""
+    from .aozora import credit_lines, gaiji
+    for main in [el for el in doc.iter("div") if "main_text" in (el.get("class") or "")]:
+        lines_to_paragraphs(main)
+        for heading in main.iter("h3", "h4", "h5"):  # 大・中・小見出し, as the text's notation sets them
+            level = {"o-midashi": "h1", "naka-midashi": "h2", "ko-midashi": "h3"}
+            heading.tag = next((t for c, t in level.items() if c in (heading.get("class") or "")), heading.tag)
+        layout = [el for el in main.iter("div") if re.search(r"jisage|chitsuki|jiage", el.get("class") or "")]
+        if layout:
+            out.report.count("indented or foot-aligned blocks of the page (layout not kept)", len(layout))
+            out.report.say("the page's 字下げ and 地付き blocks set as plain paragraphs (their text kept)")
+    meta = {(m.get("name") or "").lower(): m.get("content") for m in doc.iter("meta")}
+    if meta.get("dc.title"):
+        out.title = meta["dc.title"]
+    if meta.get("dc.creator"):
+        out.authors = [meta["dc.creator"]]
     for img in list(doc.iter("img")):
         m = re.search(r"gaiji/(\d)-(\d{1,2})/\d-\d{1,2}-(\d{1,2})\.png", img.get("src") or "")
         if m:
@@ -385,9 +442,7 @@ def _aozora_page(doc, out: Imported) -> None:
     for el in doc.iter("div"):
         if "bibliographical_information" in (el.get("class") or ""):
             lines = [line.strip() for line in el.text_content().split("\n") if line.strip()]
-            credit = [line for line in lines if line.startswith(("底本", "初出"))]
-            if credit:
-                out.credit = " ".join(credit)
+            out.credit = credit_lines(lines) or out.credit
 
 
 def _images(article, path: Path, out: Imported) -> None:
