@@ -300,16 +300,24 @@ def test_a_word_manuscript_with_what_editors_receive(project):
     assert "<ruby>北<rt>ほう</rt></ruby>" in xhtml and "km<sup>" in xhtml and "<del>古い語</del>" in xhtml
 
 
-def test_a_saved_page_with_an_xml_declaration_in_shift_jis(project):
+def import_fixture(project, name, slug, encoding=None):
+    """Import a file of tests/fixtures/import (re-encoded from UTF-8 when ``encoding`` is given) into a new
+    project; return (project root, stdout, the Markdown)."""
     root = empty_project(project)
-    page = root.parent / "page.xhtml"
-    page.write_bytes(FIXTURES.joinpath("aozora-page.xhtml").read_text("utf-8").encode("cp932"))
-    result = imported(root, str(page), "--slug", "page")
+    source = FIXTURES / name
+    if encoding:
+        source = root.parent / name
+        source.write_bytes((FIXTURES / name).read_text("utf-8").encode(encoding))
+    result = imported(root, str(source), "--slug", slug)
     assert result.returncode == 0, result.stderr
-    assert "read as a saved web page, Shift_JIS" in result.stdout
-    assert "lost: 2 blocks of the page outside the article left out: ホーム; 底本：「町の記憶」試験書房 入力：某" in result.stdout
-    assert "lost: remote image left out: //cdn.example.com/x.png; save the page with its images" in result.stdout
-    md = (root / "content" / "page.md").read_text(encoding="utf-8")
+    return root, result.stdout, (root / "content" / f"{slug}.md").read_text(encoding="utf-8")
+
+
+def test_a_saved_page_with_an_xml_declaration_in_shift_jis(project):
+    root, out, md = import_fixture(project, "aozora-page.xhtml", "page", "cp932")
+    assert "read as a saved web page, Shift_JIS" in out
+    assert "lost: 2 blocks of the page outside the article left out: ホーム; 底本：「町の記憶」試験書房 入力：某" in out
+    assert "lost: remote image left out: //cdn.example.com/x.png; save the page with its images" in out
     assert "# 一\n" in md and "# 二\n" in md  # headings that are named anchors are kept (大見出し: #)
     assert "面影がまだ残っている[^1]。詳しくは第2節を見よ。" in md  # a link to a section is no note
     assert "[^1]: 店主への聞き取り。" in md  # without "^ a b"
@@ -327,14 +335,6 @@ def test_strict_makes_a_loss_an_error_and_writes_nothing(project):
     (line,) = [e for e in result.stderr.splitlines() if e.strip()]
     assert result.returncode == 1 and "the import would lose: 2 blocks" in line and "Traceback" not in result.stderr
     assert not (root / "content" / "page.md").exists()
-
-
-def import_fixture(project, name, slug):
-    """Import a file of tests/fixtures/import into a new project; return (project root, stdout, the Markdown)."""
-    root = empty_project(project)
-    result = imported(root, str(FIXTURES / name), "--slug", slug)
-    assert result.returncode == 0, result.stderr
-    return root, result.stdout, (root / "content" / f"{slug}.md").read_text(encoding="utf-8")
 
 
 def test_a_wiki_page_notes_without_back_links_and_what_is_left_out(project):
@@ -402,13 +402,8 @@ def test_aozora_marks_over_lines_kanbun_and_what_is_not_set(project):
 
 
 def test_an_aozora_bunko_page_lines_as_paragraphs_and_its_colophon(project):
-    root = empty_project(project)
-    page = root.parent / "kokoro.html"
-    page.write_bytes(FIXTURES.joinpath("aozora-kokoro.xhtml").read_text("utf-8").encode("cp932"))
-    result = imported(root, str(page))
-    assert result.returncode == 0, result.stderr
-    assert "indented or foot-aligned blocks of the page (layout not kept) 2" in result.stdout
-    md = (root / "content" / "kokoro.md").read_text(encoding="utf-8")
+    root, out, md = import_fixture(project, "aozora-kokoro.xhtml", "kokoro", "cp932")
+    assert "indented or foot-aligned blocks of the page (layout not kept) 2" in out
     assert "title: こころ\n" in md and "author: 夏目漱石\n" in md
     assert "original: 底本：「こころ」新潮文庫、新潮社 1952（昭和27）年2月29日発行" in md
     assert "# 上　先生と私\n\n## 一\n\n{私|わたくし}はその人を常に先生と呼んでいた。" in md
