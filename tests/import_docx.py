@@ -33,19 +33,19 @@ def field_link(instr, text):
             f'<w:r><w:fldChar w:fldCharType="separate"/></w:r>{run(text)}<w:r><w:fldChar w:fldCharType="end"/></w:r>')
 
 
-STYLES = {"Title": "Title", "Subtitle": "Subtitle", "Quote": "Quote", "SourceCode": "Source Code",
+STYLES = {"Title": "Title", "Subtitle": "Subtitle", "Abstract": "Abstract", "Quote": "Quote", "SourceCode": "Source Code",
           "DefinitionTerm": "Definition Term", "Definition": "Definition", "TOC1": "toc 1", "Heading2": "heading 2"}
 
 
 def body():
     return "".join([
-        para(run("北条の夏"), "Title"), para(run("ある一族の記録"), "Subtitle"),
+        para(run("北条の夏"), "Title"), para(run("ある一族の記録"), "Subtitle"), para(run("要旨の*一文*。"), "Abstract"),
         para(field_link('TOC \\o "1-3"', "目次の行……3"), "TOC1"),
         para(run("鎌倉の") + ruby("北", "ほう") + ruby("条", "じょう") + run("氏は") + ruby("執権", "しっけん")
              + run("を") + run("世襲", '<w:em w:val="dot"/>') + run("した。")),
         para(run("面積は12km") + run("2", '<w:vertAlign w:val="superscript"/>') + run("、CO")
              + run("2", '<w:vertAlign w:val="subscript"/>') + run("を出す。") + run("古い語", "<w:strike/>")
-             + run("新しい語")),
+             + run("新しい語") + run("下線", '<w:u w:val="single"/>')),
         para('<w:commentRangeStart w:id="0"/>' + run("問題の一文") + '<w:commentRangeEnd w:id="0"/>'
              + '<w:r><w:commentReference w:id="0"/></w:r>' + run("は続く。")),
         para(run("変更") + '<w:ins w:id="1" w:author="校正者">' + run("を加えた") + "</w:ins>"

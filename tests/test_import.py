@@ -292,7 +292,8 @@ def test_a_word_manuscript_with_what_editors_receive(project):
     body = md.split("---", 2)[2]
     assert "北条の夏" not in body and "ある一族の記録" not in body and "目次の行" not in body and "消した語" not in body
     assert "{北|ほう}{条|じょう}氏は{執権|しっけん}を*世襲*した。" in body
-    assert "12km<sup>2</sup>、CO<sub>2</sub>" in body and "<del>古い語</del>新しい語" in body
+    assert "12km<sup>2</sup>、CO<sub>2</sub>" in body and "<del>古い語</del>新しい語<u>下線</u>" in body
+    assert "lead: 要旨の\\*一文\\*。" in md and "要旨" not in body
     assert "変更を加えた文。" in body and "> 引用された一節。" in body and "```\nprint(1)\nprint(2)\n```" in body
     assert "[外部の節](https://example.com/a%20b#sec%202)と内部の節を見よ。" in body
     assert '<td colspan="2"><p>A</p></td>' in body and "| 見出し1 | 見出し2 |\n| --- | --- |\n| 値1 | 値2 |" in body

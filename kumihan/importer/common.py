@@ -30,6 +30,7 @@ class Imported:
     authors: list[str] = field(default_factory=list)
     category: str | None = None
     tags: list[str] = field(default_factory=list)
+    lead: str | None = None
     credit: str | None = None
     """Where the text first appeared (front matter ``original``)."""
     queries: list[dict] = field(default_factory=list)
@@ -158,6 +159,9 @@ def html_to_markdown(fragment: str) -> str:
 
         convert_s = convert_strike = convert_del
 
+        def convert_u(self, el, text, parent_tags):
+            return f"<u>{text}</u>" if text.strip() else text
+
     text = Converter(heading_style="ATX", bullets="-", strong_em_symbol="*", escape_underscores=False,
                      escape_misc=False, sup_symbol="<sup>", sub_symbol="<sub>").convert(fragment)
     text = re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -211,6 +215,8 @@ def front_matter(found: Imported, source: Path) -> dict:
         front["category"] = found.category
     if found.tags:
         front["tags"] = found.tags
+    if found.lead:
+        front["lead"] = found.lead
     if found.credit:
         front["original"] = found.credit
     if found.queries:

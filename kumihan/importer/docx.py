@@ -24,7 +24,7 @@ from lxml import etree
 
 from ..errors import KumihanError
 from ..xhtml import replace_with_text
-from .common import RUBY_BAR, RUBY_CLOSE, RUBY_OPEN, Imported, parse_date, ruby_bases
+from .common import RUBY_BAR, RUBY_CLOSE, RUBY_OPEN, Imported, escape_inline, parse_date, ruby_bases
 from .html import body_markdown, local_links, note_markdown, notes_and_refs
 from .report import ImportReport, first_words
 
@@ -32,7 +32,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 NS = {"w": W}
 _W = f"{{{W}}}"
 _FRONT_STYLES = {"title": "title", "表題": "title", "タイトル": "title", "subtitle": "subtitle", "副題": "subtitle",
-                 "サブタイトル": "subtitle", "author": "author", "著者": "author", "date": "date", "日付": "date"}
+                 "サブタイトル": "subtitle", "author": "author", "著者": "author", "date": "date", "日付": "date",
+                 "abstract": "lead", "要旨": "lead", "リード": "lead"}
 _TOC_STYLE = re.compile(r"^(?:toc|contents|目次)\s*\d*$|^toc heading$|^目次の見出し$|^index \d$", re.IGNORECASE)
 _QUOTE_STYLE = re.compile(r"quot|引用|block text", re.IGNORECASE)
 _CODE_STYLE = re.compile(r"code|source|preformatted|program|listing|プログラム|ソース|コード", re.IGNORECASE)
@@ -178,7 +179,7 @@ def _front_paragraphs(body, styles, props: dict, out: Imported) -> None:
         text = ruby_bases(_text(p)).strip()
         if not role or not text or role in seen:
             continue
-        seen.add(role)
+        seen.add(role if role != "lead" else "")  # an abstract may run over several paragraphs
         # The manuscript's own paragraphs win over the properties (often a template's or "Document1").
         if role == "title":
             out.title = text
@@ -188,6 +189,8 @@ def _front_paragraphs(body, styles, props: dict, out: Imported) -> None:
             out.authors = [text]
         elif role == "date" and parse_date(text):
             out.date = parse_date(text)
+        elif role == "lead":
+            out.lead = (out.lead + "\n\n" if out.lead else "") + escape_inline(text)
         else:
             continue
         p.getparent().remove(p)
@@ -234,6 +237,7 @@ def _style_map(styles) -> tuple[str, dict[str, str]]:
                     break
         elif kind == "character" and _CODE_STYLE.search(name):
             lines.append(f"r[style-name='{name}'] => code")
+    lines.append("u => u")  # underline: mammoth drops it unless asked; a side line in vertical text
     return "\n".join(lines), kinds
 
 
