@@ -41,7 +41,8 @@ _TERM_STYLE = re.compile(r"definition term|^term$|用語", re.IGNORECASE)
 _DEFINITION_STYLE = re.compile(r"^definition$|^definition text$|定義", re.IGNORECASE)
 #: Paragraph styles → what mammoth makes of them, and how the report names it (the first that matches).
 _PARAGRAPH_MAPS = ((_TERM_STYLE, "dl > dt:fresh", "definition list"),
-                   (_DEFINITION_STYLE, "dl > dd:fresh", "definition list"), (_QUOTE_STYLE, "blockquote > p:fresh", "block quote"), (_CODE_STYLE, "pre:separator('\\n')", "code"))
+                   (_DEFINITION_STYLE, "dl > dd:fresh", "definition list"),
+                   (_QUOTE_STYLE, "blockquote > p:fresh", "block quote"), (_CODE_STYLE, "pre:separator('\\n')", "code"))
 
 
 def _text(element) -> str:
