@@ -39,7 +39,11 @@ def from_plain_text(text: str) -> Imported:
     """Read a plain-text copy of an article (see the module's docstring)."""
     blocks = [b.strip("\n") for b in re.split(r"\n\s*\n", text.strip("\n")) if b.strip()]
     out = Imported()
+    received = list(blocks)
     _header(blocks, out)
+    if not blocks and len(received) > 1:  # short lines only: the text is what follows the title
+        blocks[:] = received[1:]
+        out.tags, out.credit, out.category, out.date = [], None, None, None
     notes = _notes(blocks)
     references = set()
 
