@@ -410,3 +410,23 @@ def test_an_aozora_bunko_page_lines_as_paragraphs_and_its_colophon(project):
     assert "# 上　先生と私\n\n## 一\n\n{私|わたくし}はその人を常に先生と呼んでいた。" in md
     assert "*鎌倉*である。欞子窓［＃「ママ」の注記］。\n\n字下げの一行目\n\n二行目\n\n## 二" in md
     built_epub_text(root)
+
+
+def test_notes_in_asides_and_the_site_around_the_article(project):
+    root, out, md = import_fixture(project, "aside-notes.html", "aside")
+    assert "lost: 5 blocks of the page outside the article left out: トップ; ニュース; 人気記事; 別の記事; © サイト" in out
+    assert "title: 脚注のある記事\ndate: '2024-05-01'" in md
+    assert "ここに注があります[^1]。" in md and "次の段落では第2節を参照し、さらに注[^2]を付けます。" in md
+    assert "## 第二節" in md and "- 箇条書き二" in md
+    assert "[^1]: 一つ目の注の本文。\n" in md and "[^2]: 二つ目の注。\n" in md  # without *1, *2 and ↑
+    built_epub_text(root)
+
+
+def test_a_declared_latin_charset_is_read_as_browsers_read_it(project):
+    root = empty_project(project)
+    page = root.parent / "latin.html"
+    page.write_bytes("<html><head><meta charset='iso-8859-1'></head><body><p>Café crème brûlée — “déjà vu”.</p>"
+                     "</body></html>".encode("cp1252"))
+    result = imported(root, str(page))
+    assert result.returncode == 0 and "read as a saved web page, Windows-1252" in result.stdout
+    assert "Café crème brûlée — “déjà vu”." in (root / "content" / "latin.md").read_text("utf-8")

@@ -120,6 +120,7 @@ class _Converter:
         report.count("ruby", n + m)
         classes: list[str] = []
         heading = self.heading
+        self.ruby_from = None  # a ［＃ルビ付き］ run ends on its line
         pieces: list[str] = ["".join(o for o, _ in self.open)]
         rest = line
         while True:
@@ -152,7 +153,7 @@ class _Converter:
         self._flush(text, classes, heading)
 
     def _flush(self, text: str, classes: list[str], heading: int) -> None:
-        if not re.sub(r"[*\s　]|</?u>", "", text):
+        if not re.sub(r"[*\s　]|</?(?:u|del|sup|sub)>", "", text):
             return  # only annotations, or emphasis opened and closed on an empty line
         if heading:
             self.blocks.append("#" * heading + " " + text.strip().lstrip("　"))

@@ -3,6 +3,7 @@ and the found article → the Markdown file with its front matter."""
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from dataclasses import dataclass, field
@@ -17,6 +18,8 @@ ENCODINGS = ("utf-8", "cp932", "euc_jp")
 _HALFWIDTH = re.compile("[\uff61-\uff9f]")
 _BOMS = ((b"\xef\xbb\xbf", "utf-8", "UTF-8 with BOM"), (b"\xff\xfe", "utf-16-le", "UTF-16 (LE, BOM)"),
          (b"\xfe\xff", "utf-16-be", "UTF-16 (BE, BOM)"))
+_NAMES = {"utf-8": "UTF-8", "cp932": "Shift_JIS (CP932)", "euc_jp": "EUC-JP", "iso2022_jp": "ISO-2022-JP",
+          "cp1252": "Windows-1252"}
 DATE = re.compile(r"(\d{4})[./年-](\d{1,2})[./月-](\d{1,2})日?")
 
 
@@ -58,7 +61,11 @@ def decode(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, st
             break
     if text is None and declared:
         try:
-            text, name = raw.decode(declared), declared
+            # What browsers read a declared charset as: its Windows superset (CP932 for Shift_JIS: ①, ㈱).
+            codec = codecs.lookup(declared).name
+            codec = {"shift_jis": "cp932", "iso8859-1": "cp1252", "latin-1": "cp1252", "ascii": "cp1252"}.get(
+                codec, codec)
+            text, name = raw.decode(codec), _NAMES.get(codec, declared)
         except (UnicodeDecodeError, LookupError):
             text = None
     if text is None:
@@ -75,7 +82,7 @@ def decode(raw: bytes, path: Path, declared: str | None = None) -> tuple[str, st
             # fewest of them is the text.
             encoding = min(readings, key=lambda e: (len(_HALFWIDTH.findall(readings[e])), ENCODINGS.index(e)))
             text = readings[encoding]
-            name = {"utf-8": "UTF-8", "cp932": "Shift_JIS (CP932)", "euc_jp": "EUC-JP"}[encoding]
+            name = _NAMES[encoding]
     if text is None:
         from charset_normalizer import from_bytes
         best = from_bytes(raw).best()

@@ -343,12 +343,11 @@ def _left_out(body, article, report: ImportReport, front: set[str]) -> None:
     kept = _normal(article.text_content()) + "".join(_normal(f) for f in front)
     inside = set(article.iter())
     left = []
-    for el in body.iter(*_BLOCKS, "div"):
+    for el in body.iter(*_BLOCKS, "div", "footer", "header", "nav", "aside", "section", "address", "center"):
         if el in inside or any(a in inside for a in el.iterancestors()):
             continue
         text = el.text_content().strip()
-        if el.tag == "div" and any(isinstance(c.tag, str) and c.tag in _BLOCKS + ("div", "ul", "ol", "table")
-                                   for c in el.iterdescendants()):
+        if el.tag not in _BLOCKS and any(isinstance(c.tag, str) and c.tag in _BLOCK_TAGS for c in el.iterdescendants()):
             continue  # a div of blocks: its blocks are looked at one by one
         if text and _normal(text) not in kept and not any(p in left for p in el.iterancestors()):
             left.append(el)
