@@ -18,14 +18,13 @@ import io
 import re
 import zipfile
 from pathlib import Path
-from urllib.parse import quote
 
 from lxml import etree
 
 from ..errors import KumihanError
 from ..xhtml import replace_with_text
 from .common import RUBY_BAR, RUBY_CLOSE, RUBY_OPEN, Imported, escape_inline, parse_date, ruby_bases
-from .html import body_markdown, local_links, note_markdown, notes_and_refs
+from .html import body_markdown, local_links, note_markdown, notes_and_refs, safe_url
 from .report import ImportReport, first_words
 
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -300,8 +299,7 @@ def _links(doc, report: ImportReport) -> None:
         # mammoth keeps what follows the address in the field's instruction: '" \l "anchor', '" \o "tip'.
         url, _, switches = href.partition('"')
         anchor = re.search(r'\\l\s*"?([^"]*)', switches)
-        fixed = url.strip() + ("#" + anchor.group(1) if anchor and anchor.group(1) else "")
-        fixed = quote(fixed, safe=":/?#[]@!$&'()*+,;=%~")
+        fixed = safe_url(url.strip() + ("#" + anchor.group(1) if anchor and anchor.group(1) else ""))
         if fixed != href:
             a.set("href", fixed)
             report.count("link addresses made valid", 1)
@@ -358,8 +356,8 @@ def from_docx(path: Path) -> Imported:
     for img in list(doc.iter("img")):
         if not img.get("src"):
             img.drop_tree()  # an image that could not be read: said above
+    _links(doc, report)  # before the notes are lifted: a note's links are fields too
     notes = notes_and_refs(doc)
-    _links(doc, report)
     local_links(doc, report)
     _definitions(doc, report)
     heading = next(doc.iter("h1"), None)

@@ -17,7 +17,7 @@ import html as htmllib
 import json
 import re
 from pathlib import Path
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from ..xhtml import replace_with_text
 from .common import (PLACEHOLDER, RUBY_BAR, RUBY_CLOSE, RUBY_OPEN, Imported, decode, html_to_markdown, indent_note,
@@ -119,6 +119,8 @@ def _note_html(element) -> str:
         if el.tag == "a" and not re.match(r"^(https?:|mailto:|#)", (el.get("href") or "").strip(), re.I):
             el.drop_tag()  # a link that leads nowhere in the book: its text
             continue
+        if el.tag == "a" and not (el.get("href") or "").startswith("#"):
+            el.set("href", safe_url(el.get("href")))
         if "backlink" in (el.get("class") or "") or (
                 el.tag == "a" and (el.get("href") or "").startswith("#")
                 and re.fullmatch(r"[\s↑↩︎^a-z\d]*(戻る|本文へ戻る|back)?[\s↑↩]*", el.text_content() or "")):
@@ -234,12 +236,20 @@ def raw_back(markdown: str, raw: list[str]) -> str:
     return re.sub(r"\\?KUMIHANRAW(\d+)X", lambda m: "\n\n" + raw[int(m.group(1))] + "\n\n", markdown)
 
 
+def safe_url(href: str) -> str:
+    """An address as a valid URL: spaces, quotes and other characters a URL cannot hold percent-encoded (what
+    is encoded already stays so)."""
+    return quote(href.strip(), safe=":/?#[]@!$&'()*+,;=%~")
+
+
 def local_links(doc, report: ImportReport) -> None:
-    """Links that lead nowhere in the book (within the page, to another file of the site) → their text."""
+    """Links that lead nowhere in the book (within the page, to another file of the site) → their text; the
+    others as valid URLs."""
     n = 0
     for a in list(doc.iter("a")):
         href = (a.get("href") or "").strip()
         if re.match(r"^(https?:|mailto:)", href, re.I):
+            a.set("href", safe_url(href))
             continue
         n += bool(href)
         a.drop_tag()
