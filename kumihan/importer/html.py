@@ -328,12 +328,18 @@ def from_html(text: str, path: Path) -> Imported:
     notes = notes_and_refs(doc)
     ruby_to_vfm(doc, report)
     figures(doc)
-    summary = Document(lxml.html.tostring(doc, encoding="unicode")).summary(html_partial=True)
     body_el = doc.find("body") if doc.find("body") is not None else doc
+    try:
+        summary = Document(lxml.html.tostring(doc, encoding="unicode")).summary(html_partial=True)
+    except Exception:  # readability gives up on some pages (no candidate, odd markup): the whole body is taken
+        summary = ""
     article = _article_element(doc, summary)
-    if article is None:
+    if article is None and summary.strip():
         article = lxml.html.fromstring(f"<div>{summary}</div>")
         report.say("the article taken as readability extracted it")
+    elif article is None:
+        article = body_el
+        report.say("readability found no article in the page: its whole body taken")
     _left_out(body_el, article, report, {out.title or "", *out.authors})
     _images(article, path, out)
     local_links(article, report)

@@ -48,6 +48,8 @@ def from_plain_text(text: str) -> Imported:
     references = set()
 
     def reference(m: re.Match) -> str:
+        if _number(m) not in notes:
+            return m.group(0)  # a number in brackets that no note bears: text
         references.add(_number(m))
         return _REF_MARK.format(_number(m))
 
