@@ -87,9 +87,11 @@ def _import(root: Path, args, report: Report) -> int:
     content.mkdir(parents=True, exist_ok=True)
     written = []
     for name in args.files:
-        target, how = import_source(source_path(name, Path.cwd()), content, slug=args.slug, force=args.force)
+        target, how, lines = import_source(source_path(name, Path.cwd()), content, slug=args.slug,
+                                           force=args.force, strict=args.strict)
         shown = target.relative_to(root) if target.is_relative_to(root) else target
         print(f"imported  {name} → {shown} (read as {how})")
+        print("\n".join(lines))
         written.append((target, shown))
     for target, shown in written:
         for finding in check_text(shown, target.read_text(encoding="utf-8"), fullwidth_punctuation=fullwidth,

@@ -158,18 +158,23 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     found = _check_images(trees, rel, folder, root, report if placeholders else None, errors) if images else ()
     if errors:
         raise KumihanErrors(sorted(errors, key=lambda e: e.line or 0))
-    headings, anchors = _drop_repeated_title(body, meta.title, ext.collector, slug, rel, report)
+    headings, anchors = _headings(body, meta.title, ext.collector, slug, rel, report)
     article = Article(slug=slug, source=rel, meta=meta, lead=lead, body=body, notes=notes,
                       headings=headings, images=found, anchors=anchors)
     _check_corrections(article, md_text, report)
     return article
 
 
-def _drop_repeated_title(body, title: str, collector, slug: str, rel: Path, report: Report):
-    """Leave out a first heading that repeats the article's title (a manuscript's own title line): the title
-    block prints the title.  Return the headings and anchors that stay; a link to that heading reaches the
+def _headings(body, title: str, collector, slug: str, rel: Path, report: Report):
+    """Return the article's headings, (level, id, text), and anchors.  A first heading that repeats the title (a
+    manuscript's own title line) is left out, the title block prints the title; a link to it reaches the
     article."""
-    headings, anchors = tuple(collector.headings), dict(collector.anchors)
+    # The headings' text from the tree, where raw HTML is back in place (Python-Markdown's own tree holds
+    # placeholders for it when the collector reads it).
+    found = {el.get("id"): el for el in body.iter("h1", "h2", "h3", "h4", "h5", "h6")}
+    headings = tuple((level, hid, plain_text(found[hid]).strip() if hid in found else text)
+                     for level, hid, text in collector.headings)
+    anchors = dict(collector.anchors)
     first = next((el for el in body if isinstance(el.tag, str)), None)
     if first is None or first.tag not in ("h1", "h2", "h3") or \
             "".join(plain_text(first).split()) != "".join(title.split()):

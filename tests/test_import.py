@@ -1,6 +1,7 @@
 """Import (issue 14): plain-text copies, saved web pages and Word manuscripts into content/ as Markdown, the text
 kept exactly as received; encodings; never overwriting, never fetching."""
 
+import html
 import re
 import zipfile
 
@@ -10,6 +11,7 @@ from kumihan.errors import Report
 from kumihan.pipeline import load_book
 
 from conftest import ROOT, run_build
+from import_docx import write_package
 
 SOURCE = ROOT.parent / "shared" / "source" / "toa-680-us-rok-alliance.txt"
 needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="shared/source is not beside the checkout")
@@ -60,7 +62,7 @@ def test_the_source_as_received_imports_builds_and_check_names_its_losses(projec
     # Three notes, numbered by first reference, in both editions.
     book = load_book(root, Report())
     assert [n.label for n in book.articles[0].notes] == ["1", "2", "3"]
-    assert run_build(root, "all").returncode == 0
+    built_epub_text(root)  # builds both editions; the EPUB passes EPUBCheck
     # check (run by import) names every loss of the README at its line and column.
     findings = [line for line in result.stdout.splitlines() if re.match(r"content/toa\.md:\d+:\d+: ", line)]
     text = "\n".join(findings)
@@ -89,7 +91,7 @@ def test_plain_text_in_shift_jis_with_crlf(project):
     assert "\r" not in md and "title: 町の記憶を歩く" in md and "category: 特集" in md and "- まち歩き" in md
     assert "昭和の面影がまだ残っている[^1]。" in md and "小さな神社がある[^2]。" in md and "によれば[^1]、" in md
     assert "[^1]: 店主への聞き取り、2022年6月。" in md and "[^2]: 神社の由緒書による。" in md
-    assert run_build(root, "all").returncode == 0
+    built_epub_text(root)
 
 
 SAVED_PAGE = """<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><title>町の記憶 | 試験マガジン</title>
@@ -125,7 +127,7 @@ def test_a_saved_web_page_without_the_site_around_it(project):
     assert "[^1]: 店主への聞き取り、2023年9月。" in md and "[^2]: 神社の由緒書による。" in md
     assert '![商店街の写真](machi-images/photo.jpg "写真1　夕暮れの商店街")' in md
     assert (root / "content" / "machi-images" / "photo.jpg").is_file()
-    assert run_build(root, "all").returncode == 0
+    built_epub_text(root)
 
 
 def write_docx(path, title, author, paragraphs, footnotes):
@@ -148,18 +150,10 @@ def write_docx(path, title, author, paragraphs, footnotes):
         body.append(f"<w:p>{style}{runs(text)}</w:p>")
     notes = "".join(f'<w:footnote w:id="{n}">' + "".join(f"<w:p>{runs(p)}</w:p>" for p in paras) + "</w:footnote>"
                     for n, paras in footnotes.items())
-    parts = {
-        "[Content_Types].xml": '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/footnotes.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/><Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/></Types>',
-        "_rels/.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/></Relationships>',
-        "word/_rels/document.xml.rels": '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/footnotes" Target="footnotes.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>',
-        "word/document.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:document {w}><w:body>{"".join(body)}</w:body></w:document>',
-        "word/footnotes.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:footnotes {w}>{notes}</w:footnotes>',
-        "word/styles.xml": f'<?xml version="1.0" encoding="UTF-8"?><w:styles {w}><w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style><w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style></w:styles>',
-        "docProps/core.xml": f'<?xml version="1.0" encoding="UTF-8"?><cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><dc:title>{title}</dc:title><dc:creator>{author}</dc:creator><dcterms:created xsi:type="dcterms:W3CDTF">2024-02-10T10:00:00Z</dcterms:created></cp:coreProperties>',
-    }
-    with zipfile.ZipFile(path, "w") as z:
-        for name, data in parts.items():
-            z.writestr(name, data)
+    styles = ('<w:style w:type="paragraph" w:styleId="Heading1"><w:name w:val="heading 1"/></w:style>'
+              '<w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>')
+    write_package(path, "".join(body), styles=styles, parts={"footnotes": f"<w:footnotes {w}>{notes}</w:footnotes>"},
+                  title=title, author=author)
 
 
 def test_a_word_manuscript_with_footnotes_of_several_paragraphs(project):
@@ -178,7 +172,7 @@ def test_a_word_manuscript_with_footnotes_of_several_paragraphs(project):
     book = load_book(root, Report())
     assert [n.label for n in book.articles[0].notes] == ["1", "2"]
     assert "<p>その二段落目。</p>" in book.articles[0].notes[0].html
-    assert run_build(root, "all").returncode == 0
+    built_epub_text(root)
 
 
 def test_import_never_overwrites_without_force_and_never_fetches(project):
@@ -200,3 +194,239 @@ def test_import_never_overwrites_without_force_and_never_fetches(project):
     empty.write_bytes(b"\x00\x01\x02")
     bad = imported(root, str(empty))
     assert bad.returncode == 1 and not (root / "content" / "empty.md").exists()
+
+
+# --- issue 19: what editors actually receive, nothing lost without a word ------------------------------------------
+
+FIXTURES = ROOT / "tests" / "fixtures" / "import"
+
+
+def built_epub_text(root):
+    """Build the project; return the XHTML of the EPUB's article documents (EPUBCheck passed it) and their text."""
+    from test_epub import epubcheck
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    epub = root / "dist" / "book.epub"
+    assert epubcheck(epub) == []
+    with zipfile.ZipFile(epub) as z:
+        xhtml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if re.search(r"xhtml/p-\d+\.xhtml$", n))
+    return xhtml, html.unescape(re.sub(r"<[^>]+>", "", xhtml))
+
+
+def test_an_aozora_bunko_text_in_shift_jis(project):
+    root = empty_project(project)
+    source = root.parent / "neko.txt"
+    source.write_bytes(FIXTURES.joinpath("neko-aozora.txt").read_text("utf-8").replace("\n", "\r\n").encode("cp932"))
+    result = imported(root, str(source))
+    assert result.returncode == 0, result.stderr
+    assert "read as an Aozora Bunko text, Shift_JIS (CP932)" in result.stdout
+    assert "ruby 4" in result.stdout and "外字 2" in result.stdout and "page breaks 1" in result.stdout
+    assert "annotations not understood (kept, → queries) 2" in result.stdout
+    assert "lost: annotation not understood, kept as written: ［＃ほにゃらら］" in result.stdout
+    md = (root / "content" / "neko.md").read_text(encoding="utf-8")
+    assert "title: 吾輩は猫である" in md and "author: 夏目漱石" in md
+    assert "original: 底本：「吾輩は猫である」岩波文庫、岩波書店 1990（平成2）年4月16日第1刷発行" in md
+    assert "- text: ［＃ほにゃらら］" in md and "テキスト中に現れる記号" not in md
+    assert "## 一" in md and "{吾輩|わがはい}は猫である。名前はまだ*無い*。" in md
+    assert "{頓|とん}と{見当|けんとう}がつかぬ。挘と呭。" in md and "*何でも*薄暗い" in md
+    assert "字下げの文。\n{: .jisage-2 }" in md and "おわり\n{: .chitsuki }" in md and "（了）\n{: .jiage-2 }" in md
+    assert "Caféと〔亀甲〕" in md
+    xhtml, text = built_epub_text(root)
+    # Every character as received: <PR>, &lt;, *, _, #【…】, a leading 1., a line of hyphens.
+    for kept in ("所で<PR>&lt;泣いて*いた_事", "\n#【注意】\n", "\n1. 数字\n", "\n----------\n",
+                 "二行目の{文}|字下げ。", "［＃ほにゃらら］", "入力：某"):
+        assert kept in text, kept
+    assert '<div class="page-break">' in xhtml and '<p class="jisage-2">字下げの文。</p>' in xhtml
+    assert '<p class="chitsuki">おわり</p>' in xhtml and "<ruby>吾輩<rt>わがはい</rt></ruby>" in xhtml
+
+
+def test_jis_x_0213_characters_come_from_the_codec():
+    from kumihan.importer.aozora import gaiji
+    for description, char in (("「木＋吶のつくり」、第3水準1-85-54", "枘"), ("「てへん＋劣」、第3水準1-84-77", "挘"),
+                              ("「言＋墟のつくり」、第4水準2-88-74", "譃"), ("「廴＋囘」、第4水準2-12-11", "𢌞"),
+                              ("ローマ数字1、1-13-21", "Ⅰ"), ("「口＋世」、U+546D、12-1", "呭")):
+        assert gaiji(description) == char, description
+    assert gaiji("「木＋吶のつくり」、第3水準1-95-54") is None
+
+
+def test_plain_text_prints_as_received_one_paragraph_a_line(project):
+    root = empty_project(project)
+    source = root.parent / "raw.txt"
+    source.write_bytes(b"\xff\xfe" + "題名\n\n<PR>と<&>。\n見出し風の文\n----------\n1. 番号\n#【告知】\n*星*と_下線_と`x`と[a](b)|c|\n"
+                       .encode("utf-16-le"))
+    result = imported(root, str(source))
+    assert result.returncode == 0, result.stderr
+    assert "plain text, UTF-16 (LE, BOM)" in result.stdout and "paragraphs: one a line" in result.stdout
+    xhtml, text = built_epub_text(root)
+    for kept in ("\n<PR>と<&>。\n", "\n見出し風の文\n", "\n----------\n", "\n1. 番号\n", "\n#【告知】\n",
+                 "\n*星*と_下線_と`x`と[a](b)|c|\n"):
+        assert kept in text, kept
+
+
+def test_a_hard_wrapped_copy_has_its_lines_joined(project):
+    root = empty_project(project)
+    source = root.parent / "wrapped.txt"
+    source.write_text("題名\n\nこれは長い段落で、途中で\n折り返されている文章です。\n\n次の段落も同じく途中\nで折り返されている。\n",
+                      encoding="utf-8")
+    result = imported(root, str(source))
+    assert result.returncode == 0 and "lines of each blank-line-separated block joined" in result.stdout
+    assert "\nこれは長い段落で、途中で折り返されている文章です。\n" in built_epub_text(root)[1]
+
+
+def test_a_word_manuscript_with_what_editors_receive(project):
+    from import_docx import write_word
+    root = empty_project(project)
+    docx = root.parent / "hojo.docx"
+    write_word(docx)
+    result = imported(root, str(docx))
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for said in ("tracked changes accepted: 1 insertions, 1 deletions", "comments (→ queries) 1", "ruby 3",
+                 "strikethrough kept as deleted text", "table of contents dropped", "superscript 1", "subscript 1",
+                 "set as block quote", "set as code", "definition list set as paragraphs",
+                 "merged cells, no header row kept as an HTML table", "the subtitle paragraph moved to the front matter"):
+        assert said in out, said
+    md = (root / "content" / "hojo.md").read_text(encoding="utf-8")
+    assert "title: 北条の夏" in md and "subtitle: ある一族の記録" in md and "author: 佐藤一郎" in md
+    assert "- text: 問題の一文\n  note: 'Word comment — 編集部: 出典を確認'" in md
+    body = md.split("---", 2)[2]
+    assert "北条の夏" not in body and "ある一族の記録" not in body and "目次の行" not in body and "消した語" not in body
+    assert "{北|ほう}{条|じょう}氏は{執権|しっけん}を*世襲*した。" in body
+    assert "12km<sup>2</sup>、CO<sub>2</sub>" in body and "<del>古い語</del>新しい語<u>下線</u>" in body
+    assert "lead: 要旨の\\*一文\\*。" in md and "要旨" not in body
+    assert "変更を加えた文。" in body and "> 引用された一節。" in body and "```\nprint(1)\nprint(2)\n```" in body
+    assert "[外部の節](https://example.com/a%20b#sec%202)と内部の節を見よ。" in body
+    assert '<td colspan="2"><p>A</p></td>' in body and "| 見出し1 | 見出し2 |\n| --- | --- |\n| 値1 | 値2 |" in body
+    xhtml, text = built_epub_text(root)
+    assert "<ruby>北<rt>ほう</rt></ruby>" in xhtml and "km<sup>" in xhtml and "<del>古い語</del>" in xhtml
+
+
+def import_fixture(project, name, slug, encoding=None):
+    """Import a file of tests/fixtures/import (re-encoded from UTF-8 when ``encoding`` is given) into a new
+    project; return (project root, stdout, the Markdown)."""
+    root = empty_project(project)
+    source = FIXTURES / name
+    if encoding:
+        source = root.parent / name
+        source.write_bytes((FIXTURES / name).read_text("utf-8").encode(encoding))
+    result = imported(root, str(source), "--slug", slug)
+    assert result.returncode == 0, result.stderr
+    return root, result.stdout, (root / "content" / f"{slug}.md").read_text(encoding="utf-8")
+
+
+def test_a_saved_page_with_an_xml_declaration_in_shift_jis(project):
+    root, out, md = import_fixture(project, "aozora-page.xhtml", "page", "cp932")
+    assert "read as a saved web page, Shift_JIS" in out
+    assert "lost: 2 blocks of the page outside the article left out: ホーム; 底本：「町の記憶」試験書房 入力：某" in out
+    assert "lost: remote image left out: //cdn.example.com/x.png; save the page with its images" in out
+    assert "# 一\n" in md and "# 二\n" in md  # headings that are named anchors are kept (大見出し: #)
+    assert "面影がまだ残っている[^1]。詳しくは第2節を見よ。" in md  # a link to a section is no note
+    assert "[^1]: 店主への聞き取り。" in md  # without "^ a b"
+    assert "町は人がつくる。挘の字。" in md and "original: 底本：「町の記憶」試験書房" in md
+    assert (root / "content" / "page-images" / "image-01.png").is_file()
+    xhtml, text = built_epub_text(root)
+    assert "<ruby>昭和<rt>しょうわ</rt></ruby>" in xhtml
+
+
+def test_strict_makes_a_loss_an_error_and_writes_nothing(project):
+    root = empty_project(project)
+    page = root.parent / "page.xhtml"
+    page.write_bytes(FIXTURES.joinpath("aozora-page.xhtml").read_bytes())
+    result = imported(root, str(page), "--strict")
+    (line,) = [e for e in result.stderr.splitlines() if e.strip()]
+    assert result.returncode == 1 and "the import would lose: 2 blocks" in line and "Traceback" not in result.stderr
+    assert not (root / "content" / "page.md").exists()
+
+
+def test_a_wiki_page_notes_without_back_links_and_what_is_left_out(project):
+    root, out, md = import_fixture(project, "wiki-like.html", "wiki")
+    assert "lost: 4 blocks of the page outside the article left out: Main page; From Wikipedia" in out
+    assert "remote image left out: //upload.wikimedia.org/logo.png" in out
+    assert "title: Mozilla\n" in md
+    assert "It uses 5 &lt; 6 &amp; \\*stars\\* and\\_under\\_scores.[^1]" in md and "be free.[^2]" in md
+    assert "See History above." in md and "1998\\. A year" in md  # an in-page link is no note; no list from "1998."
+    assert '[^1]: ["Mozilla Manifesto"](https://www.mozilla.org/en-US/about/manifesto/).' in md
+    assert '[^2]: "About the Mozilla Foundation". See other.' in md  # no "^ a b", no dead link
+    assert '<td colspan="2"></td>' in md and "<li>Mozilla Foundation</li>" in md
+    xhtml, text = built_epub_text(root)
+    assert "It uses 5 < 6 & *stars* and_under_scores." in text and "1998. A year" in text
+
+
+def test_data_images_are_saved_and_what_the_editions_cannot_show_is_said(project):
+    root, out, md = import_fixture(project, "data-images.html", "data")
+    assert "data: images saved as files 1" in out
+    assert "lost: 2 images of the page outside the article left out: data:image/svg+xml" in out
+    assert "![Illustration](data-images/image-01.gif)" in md
+    assert (root / "content" / "data-images" / "image-01.gif").read_bytes().startswith(b"GIF89a")
+    built_epub_text(root)
+
+
+def test_word_pictures_the_editions_cannot_show_and_tables_in_tables_are_said(project):
+    import io
+    from PIL import Image
+    from import_docx import cell, drawing, para, run
+    root = empty_project(project)
+    png = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 0, 0)).save(png, "PNG")
+    body = (para(run("図の前。") + drawing("rIdImg1", "写真")) + para(drawing("rIdImg2", "図形") + run("図の後。"))
+            + "<w:tbl><w:tr><w:tc>" + para(run("外")) + "<w:tbl><w:tr>" + cell("内") + "</w:tr></w:tbl></w:tc></w:tr>"
+            "</w:tbl>" + para(run("終わり。")))
+    write_package(root.parent / "pics.docx", body, title="図", author="某",
+                  media={"a.png": ("rIdImg1", "image/png", png.getvalue()),
+                         "b.emf": ("rIdImg2", "image/x-emf", b"\x01\x00\x00\x00not a picture")})
+    result = imported(root, str(root.parent / "pics.docx"))
+    assert result.returncode == 0, result.stderr
+    assert "mammoth: Image of type image/x-emf is unlikely to display in web browsers" in result.stdout
+    assert "lost: image image-02.xemf: not an image the editions can show" in result.stdout
+    assert "a table with tables in cells" in result.stdout
+    md = (root / "content" / "pics.md").read_text(encoding="utf-8")
+    assert "図の前。![写真](pics-images/image-01.png)\n\n図の後。" in md and "<td><p>内</p></td>" in md
+    xhtml, text = built_epub_text(root)
+    assert "外" in text and "内" in text and "終わり。" in text
+
+
+def test_aozora_marks_over_lines_kanbun_and_what_is_not_set(project):
+    root, out, md = import_fixture(project, "marks-aozora.txt", "marks")
+    assert "title: 罪と罰\nsubtitle: 第一部" in md and "author:\n- ドストエフスキー\n- 米川正夫訳" in md
+    assert "**太い行**\n\n**二行目も太い**" in md
+    assert "<del>取り消し</del>と<sup>二</sup>乗" in md and "*左の点*と<u>線</u>と{東京|とうきょう}" in md
+    assert "学而時習<sub>レ</sub>之<sup>ヲ</sup>、不<sub>二</sub>亦説<sub>一</sub>乎。" in md
+    assert "a page's centring (ページの左右中央) not set" in out and "layout annotations not set (the text kept) 4" in out
+    assert "天から\n{: .jisage-3 }" in md and "- text: ［＃「名前」に「ママ」の注記］" in md
+    assert "lost: illustration fig1.png: the text names it, the file is not in it" in out
+    assert "lost: 外字 with no JIS X 0213 or Unicode code, kept as written: ［＃「けものへん＋巴」、35-13］" in out
+    assert "**入蔵の因**　でありまして" in md and "{欞子窓|れんじまど}" in md and "飛鳥東は大林<br />西は神内" in md
+    assert "<u>*青空*文庫</u>と<sup>（５）</sup>" in md and "- text: ［＃「来た」の左に「北」の注記］" in md
+    assert "ので《花がたみ》" in md  # 《》 after kana is no ruby without ｜: kept as written
+    xhtml, text = built_epub_text(root)
+    assert "<del>取り消し</del>" in xhtml and "［＃挿絵（fig1.png）入る］" in text and "※［＃「けものへん＋巴」、35-13］の字。" in text
+
+
+def test_an_aozora_bunko_page_lines_as_paragraphs_and_its_colophon(project):
+    root, out, md = import_fixture(project, "aozora-kokoro.xhtml", "kokoro", "cp932")
+    assert "indented or foot-aligned blocks of the page (layout not kept) 2" in out
+    assert "title: こころ\n" in md and "author: 夏目漱石\n" in md
+    assert "original: 底本：「こころ」新潮文庫、新潮社 1952（昭和27）年2月29日発行" in md
+    assert "# 上　先生と私\n\n## 一\n\n{私|わたくし}はその人を常に先生と呼んでいた。" in md
+    assert "*鎌倉*である。欞子窓［＃「ママ」の注記］。\n\n字下げの一行目\n\n二行目\n\n## 二" in md
+    built_epub_text(root)
+
+
+def test_notes_in_asides_and_the_site_around_the_article(project):
+    root, out, md = import_fixture(project, "aside-notes.html", "aside")
+    assert "lost: 5 blocks of the page outside the article left out: トップ; ニュース; 人気記事; 別の記事; © サイト" in out
+    assert "title: 脚注のある記事\ndate: '2024-05-01'" in md
+    assert "ここに注があります[^1]。" in md and "次の段落では第2節を参照し、さらに注[^2]を付けます。" in md
+    assert "## 第二節" in md and "- 箇条書き二" in md
+    assert "[^1]: 一つ目の注の本文。\n" in md and "[^2]: 二つ目の注。\n" in md  # without *1, *2 and ↑
+    built_epub_text(root)
+
+
+def test_a_declared_latin_charset_is_read_as_browsers_read_it(project):
+    root = empty_project(project)
+    page = root.parent / "latin.html"
+    page.write_bytes("<html><head><meta charset='iso-8859-1'></head><body><p>Café crème brûlée — “déjà vu”.</p>"
+                     "</body></html>".encode("cp1252"))
+    result = imported(root, str(page))
+    assert result.returncode == 0 and "read as a saved web page, Windows-1252" in result.stdout
+    assert "Café crème brûlée — “déjà vu”." in (root / "content" / "latin.md").read_text("utf-8")
