@@ -4,7 +4,7 @@ previous good outputs in dist/ untouched."""
 
 import pytest
 
-from conftest import BOOK_TOML, article
+from helpers.project import BOOK_TOML, article
 
 GOOD = article("本文[^a]。\n\n[^a]: 注\n")
 

@@ -9,9 +9,9 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_TOML, article, make_project, run_build
-from pdfcheck import VerticalPDF
-from test_epub import epubcheck
+from helpers.project import BOOK_TOML, article, make_project, run_build
+from helpers.pdfcheck import VerticalPDF
+from helpers.epub import epubcheck
 
 PARA = "本文の段落がここにある。" * 12
 

@@ -9,7 +9,7 @@ from kumihan.errors import KumihanError, Report
 from kumihan.pipeline import load_book
 from kumihan.settings import load_settings
 
-from conftest import BOOK_TOML, ROOT, article
+from helpers.project import BOOK_TOML, ROOT, article
 
 SOURCE = ROOT.parent / "shared" / "source" / "toa-680-us-rok-alliance.txt"
 

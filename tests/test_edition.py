@@ -7,8 +7,8 @@ import zipfile
 import pdfplumber
 import pytest
 
-from conftest import make_project, run_build
-from test_epub import epubcheck
+from helpers.project import make_project, run_build
+from helpers.epub import epubcheck
 
 ARTICLES = {"a1.md": ("米韓同盟の百年", "山田太郎", 6), "a2.md": ("日米の連携", "佐藤花子", 3),
             "a3.md": ("台湾海峡", None, 9), "b1.md": ("商店街の記憶", "鈴木一郎", 4),

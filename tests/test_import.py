@@ -9,7 +9,7 @@ import pytest
 from kumihan.errors import Report
 from kumihan.pipeline import load_book
 
-from conftest import ROOT, run_build
+from helpers.project import ROOT, run_build
 
 SOURCE = ROOT.parent / "shared" / "source" / "toa-680-us-rok-alliance.txt"
 needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="shared/source is not beside the checkout")

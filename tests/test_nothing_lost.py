@@ -12,8 +12,8 @@ from pypdf import PdfReader
 from kumihan.errors import Report
 from kumihan.settings import load_settings, pdf_keys_toml
 
-from conftest import BOOK_TOML, ROOT, article, make_project, run_build
-from test_epub import epubcheck, xml, NS
+from helpers.project import BOOK_TOML, ROOT, article, make_project, run_build
+from helpers.epub import epubcheck, xml, NS
 
 
 def png(path, size=(600, 400)):

@@ -13,8 +13,8 @@ from kumihan.errors import Report
 from kumihan.pipeline import load_book
 from kumihan.pdf.vertical_font import find_font
 
-from conftest import BOOK_TOML, article, run_build
-from pdfcheck import (is_cjk, VerticalPDF, flat, flush_violations, kinsoku_violations, pdftotext,
+from helpers.project import BOOK_TOML, article, run_build
+from helpers.pdfcheck import (is_cjk, VerticalPDF, flat, flush_violations, kinsoku_violations, pdftotext,
                       upright_ratio)
 
 

@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_TOML, ROOT, article, run_build
+from helpers.project import BOOK_TOML, ROOT, article, run_build
 
 
 def reprint_copy(tmp_path, preset=None):
