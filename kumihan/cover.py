@@ -11,7 +11,8 @@ import io
 
 from .model import Book
 from .output import atomic_write
-from .pdf.vertical_font import derive_vertical_font, find_font
+from .fonts.find import find_font
+from .fonts.vertical import derive_vertical_font
 
 WIDTH, HEIGHT = 1600, 2400  # 2:3, the proportion stores recommend
 COVER_VERSION = "1"

@@ -11,7 +11,7 @@ from pypdf import PdfReader
 
 from kumihan.errors import Report
 from kumihan.pipeline import load_book
-from kumihan.pdf.vertical_font import find_font
+from kumihan.fonts.find import find_font
 
 from helpers.project import BOOK_TOML, article, run_build
 from helpers.pdfcheck import (is_cjk, VerticalPDF, flat, flush_violations, kinsoku_violations, pdftotext,

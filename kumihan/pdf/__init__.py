@@ -4,8 +4,9 @@
 - :mod:`.engine` — the WeasyPrint adapter: confined fetcher, layout, its log and its overflows;
 - :mod:`.compat` — the WeasyPrint and pydyf versions (and attributes) the rest is written against;
 - :mod:`.justify` — inter-character justification, installed in place of WeasyPrint's;
-- :mod:`.finish` — the finisher: pages turned, right-to-left binding, bookmarks, トンボ;
-- :mod:`.vertical_font` — the font derived for vertical setting.
+- :mod:`.finish` — the finisher: pages turned, right-to-left binding, bookmarks, トンボ.
+
+The font derived for vertical setting lives in :mod:`kumihan.fonts`, which the EPUB's cover uses too.
 
 Importing this package loads neither WeasyPrint nor the font tools: :mod:`.engine` is imported when a PDF is
 laid out, so that WeasyPrint loads while the font is derived in another process.

@@ -34,8 +34,8 @@ from .blocks import label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
-from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
-                            vertical_font_name)
+from ..fonts.emphasis import emphasis_mark
+from ..fonts.vertical import VerticalFont, cached_vertical_font, derive_vertical_font, vertical_font_name
 
 _URL_TEXT = re.compile(r">(https?://[^<]+)<")
 _TAG = re.compile(r"<[^>]+>")

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from ..jlreq import (CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright,
                      map_text_nodes)
-from .vertical_font import FontSource, find_font
+from ..fonts.find import FontSource, find_font
 
 #: The house choices of ``[pdf] emphasis`` and ``strong`` that set text in a face of its own.
 _FACE_STYLES = ("gothic", "bold")

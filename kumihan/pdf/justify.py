@@ -32,7 +32,7 @@ class _Expandable(dict):
     def __missing__(self, ch: str) -> bool:
         # Upright (CJK) characters, not punctuation (JLREQ §3.8: space is added between ideographs and kana).
         # Letter spacing splits Pango's shaping runs too: a split inside a Latin run would hide the context that
-        # keeps "November 13" sideways (vertical_font's calt), and one between two punctuation marks would undo
+        # keeps "November 13" sideways (kumihan.fonts.vertical's calt), and one between two punctuation marks would undo
         # their compression (its kern), which line breaking has already counted on.
         value = self[ch] = is_upright(ch) and ch != "\u2060" and ch not in _PUNCTUATION
         return value
