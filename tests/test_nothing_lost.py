@@ -4,6 +4,7 @@ reported, the WeasyPrint guard, configuration declared once (issue 9)."""
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import pytest
@@ -126,30 +127,64 @@ def test_the_reprint_builds_without_any_engine_message(reprint):
 
 
 def test_version_guard_names_the_supported_version(project, cli, monkeypatch):
-    import weasyprint
     from weasyprint.layout import inline
-    from kumihan.pdf import compat
+    from kumihan.pdf import shim
 
     root = project({"a.md": article("本文。\n")})
-    compat._verified.cache_clear()
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    installed = shim._installed_version
+    shim._verified.cache_clear()
+    monkeypatch.setattr(shim, "_installed_version", lambda library: "71.0" if library == "weasyprint" else
+                        installed(library))
     code, out, err = cli(root, "pdf")
     assert code == 1
     assert err.strip().splitlines()[-1].startswith(
         "error: weasyprint 71.0 is installed, but kumihan's vertical layout is written against weasyprint 70")
     monkeypatch.undo()
-    compat._verified.cache_clear()
+    shim._verified.cache_clear()
     monkeypatch.delattr(inline, "justify_line")
     code, out, err = cli(root, "pdf")
     assert code == 1 and "weasyprint.layout.inline.justify_line is missing" in err
     monkeypatch.undo()
-    compat._verified.cache_clear()
+    shim._verified.cache_clear()
 
 
-def test_justification_patch_takes_effect(project, cli, monkeypatch):
+def test_version_guard_stops_before_weasyprint_loads(tmp_path):
+    # Another WeasyPrint is refused from its metadata alone, before any of its layout modules is imported.
+    probe = ("import importlib.metadata, sys\n"
+             "real = importlib.metadata.version\n"
+             "importlib.metadata.version = lambda name: '71.0' if name == 'weasyprint' else real(name)\n"
+             "from kumihan.errors import KumihanError\n"
+             "try:\n"
+             "    import kumihan.pdf.engine\n"
+             "except KumihanError as error:\n"
+             "    print(error)\n"
+             "print(sorted(m for m in sys.modules if m.startswith('weasyprint')))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    message, loaded = result.stdout.strip().splitlines()
+    assert message.startswith("weasyprint 71.0 is installed, but kumihan's vertical layout is written against")
+    assert loaded == "[]"
+
+
+def test_the_guard_notices_an_attribute_a_method_no_longer_sets(monkeypatch):
+    from kumihan.errors import KumihanError
+    from kumihan.pdf import shim
+
+    shim._verified.cache_clear()
+    monkeypatch.setitem(shim.SET_BY, "weasyprint.document", {"Page.__init__": ("_page_box", "_no_such_box")})
+    with pytest.raises(KumihanError, match=r"weasyprint\.document\.Page\._no_such_box \(set by Page\.__init__\) is "
+                       "missing"):
+        shim.check()
+    monkeypatch.undo()
+    shim._verified.cache_clear()
+    shim.check()
+
+
+def test_justification_is_ours_during_the_build_and_weasyprints_after(project, cli, monkeypatch):
     from weasyprint.layout import inline
     from kumihan.pdf import justify
 
+    original = inline.justify_line
     calls = []
     spread = justify._add_spacing
     monkeypatch.setattr(justify, "_add_spacing", lambda *a: calls.append(a[1]) or spread(*a))
@@ -157,8 +192,8 @@ def test_justification_patch_takes_effect(project, cli, monkeypatch):
     root = project({"a.md": article("あ" * 38 + " international relations " + "い" * 60 + "\n")})
     code, out, err = cli(root, "pdf")
     assert code == 0, err
-    assert inline.justify_line is justify.justify_line
     assert calls and max(calls) > 0
+    assert inline.justify_line is original and original is not justify.justify_line
 
 
 def test_switching_the_shipped_book_toml_to_the_b5_preset_builds(tmp_path):
