@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import ctypes.util
 import functools
 import gc
 import hashlib
@@ -34,6 +33,7 @@ from .blocks import label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, mark_emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
+from .shim import libraries_by_soname
 from ..fonts.emphasis import emphasis_mark
 from ..fonts.vertical import VerticalFont, cached_vertical_font, derive_vertical_font, vertical_font_name
 
@@ -268,29 +268,11 @@ def _fonts_and_engine(faces: list[Face], cache_dir: Path):
 def _load_engine():
     """Import :mod:`.engine`, and with it WeasyPrint, opening its libraries by soname."""
     try:
-        with _libraries_by_soname():
+        with libraries_by_soname():
             from . import engine
     except OSError:  # a system whose libraries go by other names: search as WeasyPrint does
         from . import engine
     return engine
-
-
-@contextlib.contextmanager
-def _libraries_by_soname():
-    """Let WeasyPrint open its libraries without ctypes' library search (on Linux)."""
-    # WeasyPrint tries several names for each of Pango, HarfBuzz, fontconfig…; cffi hands each name that the
-    # dynamic linker does not know to ctypes.util.find_library, which runs ldconfig and gcc: about 0.2 s, a
-    # fifth of a one-article build.  Every list also holds the Linux soname (libpango-1.0.so.0), which the
-    # dynamic linker opens directly.
-    if not sys.platform.startswith("linux"):
-        yield
-        return
-    find_library = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = find_library
 
 
 DEFAULT_DPI = 300  # the natural size of an image that records no resolution
