@@ -56,16 +56,16 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     env = environment(settings)
     macros = env.get_template("epub/macros.xhtml").module
     built = build_time()
-    tcy = settings.page.tcy_max_digits
+    tcy = settings.typesetting.tcy_max_digits
 
     def vertical(html: str) -> str:
-        html = full_width_marks(mark_tcy(html, tcy, long_numbers=settings.page.long_numbers),
+        html = full_width_marks(mark_tcy(html, tcy, long_numbers=settings.typesetting.long_numbers),
                                 pairs_as_characters=False)
         return mark_latin_runs(emphasis_classes(html))
 
     def emphasis_classes(html: str) -> str:
-        # The house style (book.toml [pdf] emphasis, strong) as a class the stylesheet maps: sesame, gothic, bold.
-        for tag, style in (("em", settings.page.emphasis), ("strong", settings.page.strong)):
+        # The house style ([typesetting] emphasis, strong) as a class the stylesheet maps: sesame, gothic, bold.
+        for tag, style in (("em", settings.typesetting.emphasis), ("strong", settings.typesetting.strong)):
             html = html.replace(f"<{tag}>", f'<{tag} class="{style}">')
         return html
 
@@ -87,7 +87,7 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     for i, article in enumerate(book.articles, start=1):
         ctx = article_context(article, macros.noteref, macros.figure,
                               lambda im: {"href": f"../image/{image_names[im.path]}"},
-                              list_style=settings.page.list_style)
+                              list_style=settings.typesetting.list_style)
         ctx["file"] = own = f"p-{i:03d}.xhtml"
         ctx["lead_html"], ctx["body_html"] = relink(ctx["lead_html"], own), relink(ctx["body_html"], own)
         ctx["notes"] = tuple(replace(n, html=relink(n.html, own)) for n in ctx["notes"])

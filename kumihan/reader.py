@@ -60,9 +60,9 @@ def slug_of(path: Path) -> str:
     return "a-" + slug if slug[0].isdigit() else slug
 
 
-def read_articles(settings: Settings, report: Report) -> tuple[Article, ...]:
+def read_articles(settings: Settings, report: Report, placeholders: bool = False) -> tuple[Article, ...]:
     """Read every article of the book, in order."""
-    return tuple(replace(read_article(p, settings.root, report, placeholders=settings.placeholders), role=role)
+    return tuple(replace(read_article(p, settings.root, report, placeholders=placeholders), role=role)
                  for p, role in article_paths(settings))
 
 

@@ -92,7 +92,7 @@ def greet(name):
 
 def make(root, preset=None):
     from PIL import Image, ImageDraw
-    make_project(root, {"a.md": article(TEXT)}, BOOK_TOML + (f'\n[pdf]\npreset = "{preset}"\n' if preset else ""))
+    make_project(root, {"a.md": article(TEXT)}, BOOK_TOML + (f'\n[page]\npreset = "{preset}"\n' if preset else ""))
     im = Image.new("RGB", (1800, 1200), (235, 235, 220))
     ImageDraw.Draw(im).ellipse([500, 300, 1300, 900], outline=(160, 40, 40), width=20)
     im.save(root / "content" / "chart.png", dpi=(300, 300))
@@ -282,7 +282,7 @@ def test_b5_last_page_is_balanced_across_its_tiers(project):
     body = "\n\n".join(PARA + f"注[^n{i}]。" for i in range(14))
     notes = "\n\n".join(f"[^n{i}]: 注{i}の本文。" for i in range(14))
     root = project({"a.md": article(body + "\n\n" + notes + "\n")},
-                   book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n')
+                   book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
     assert run_build(root, "pdf").returncode == 0
     doc = VerticalPDF(root / "dist" / "book.pdf")
     last = len(doc.pages) - 2  # the colophon is the last page

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from kumihan.errors import Report
-from kumihan.settings import load_settings, pdf_keys_toml
+from kumihan.settings import keys_toml, load_settings
 
 from helpers.project import BOOK_TOML, ROOT, article, make_project, run_build
 from helpers.epub import epubcheck, xml, NS
@@ -212,18 +212,18 @@ def test_switching_the_shipped_book_toml_to_the_b5_preset_builds(tmp_path):
 
 
 def test_a_preset_clash_names_the_keys_to_remove(project, cli):
-    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n'
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n'
                    'font_size_pt = 9.0\nchars_per_column = 42\n')
     code, out, err = cli(root, "pdf")
     assert code == 1
     (line,) = [e for e in err.splitlines() if e.startswith("error:")]
     assert "font_size_pt = 9.0, chars_per_column = 42 override the b5-magazine preset" in line
-    assert line.endswith("remove font_size_pt, chars_per_column from [pdf] to take the preset's values, "
+    assert line.endswith("remove font_size_pt, chars_per_column from [page] to take the preset's values, "
                          "or change them to fit")
 
 
 def test_all_configuration_errors_are_listed_at_once(project, cli):
-    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\nchars_per_column = "forty"\n'
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[page]\nchars_per_column = "forty"\n'
                    'tiers = 0\nrunning_head = "both"\n')
     code, out, err = cli(root, "pdf")
     assert code == 1
@@ -249,6 +249,23 @@ def test_original_may_be_a_credit_line_without_a_magazine(project, cli):
     assert credit in re.sub(r"<[^>]+>", "", z_text(root / "dist" / "book.epub"))
 
 
-def test_readme_lists_the_declared_pdf_keys():
+def test_readme_lists_the_declared_keys():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "```toml\n" + pdf_keys_toml() + "\n```" in readme or pdf_keys_toml() in readme
+    tables = keys_toml()
+    assert tables.startswith("[page]\n") and "\n[typesetting]\n" in tables and "\n[press]\n" in tables
+    assert tables + "\n\n[check]" in readme
+
+
+def test_the_old_pdf_table_still_works_with_a_warning_for_each_key(project):
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n'
+                   'emphasis = "gothic"\nprint_colour = "gray"\n\n[typesetting]\nstrong = "bold"\n')
+    report = Report()
+    settings = load_settings(root, report)
+    assert (settings.page.tiers, settings.typesetting.emphasis, settings.typesetting.strong,
+            settings.press.print_colour) == (3, "gothic", "bold", "gray")
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (12, "[pdf] preset is now [page] preset"), (13, "[pdf] emphasis is now [typesetting] emphasis"),
+        (14, "[pdf] print_colour is now [press] print_colour")]
+    assert [w.hint for w in report.warnings][1] == "move emphasis under [typesetting]"
+    # The shipped book.toml uses the tables of today: no warning.
+    assert load_settings(ROOT, report := Report()) and report.warnings == []

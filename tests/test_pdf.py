@@ -254,7 +254,7 @@ def test_ruby_sits_right_of_its_base_at_half_size(project):
 
 
 def test_b5_magazine_in_three_tiers(project):
-    root = project({"a.md": article("本文。" * 800 + "\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n')
+    root = project({"a.md": article("本文。" * 800 + "\n")}, book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
     assert run_build(root, "pdf").returncode == 0
     doc = VerticalPDF(root / "dist" / "book.pdf")
     box = doc.reader.pages[1].mediabox
@@ -358,7 +358,7 @@ def test_another_japanese_font_ipaex_mincho(project):
     except KumihanError:
         pytest.skip("fonts-ipaexfont-mincho is not installed (./setup.sh --test installs it)")
     root = project({"a.md": article(KINSOKU_TEXT + "\n\n北朝鮮「ソウル」の11月、Like-minded partner（1）。\n")},
-                   book_toml=BOOK_TOML + '\n[pdf]\nfont_family = "IPAexMincho"\n')
+                   book_toml=BOOK_TOML + '\n[typesetting]\nfont_family = "IPAexMincho"\n')
     assert run_build(root, "pdf").returncode == 0
     doc = VerticalPDF(root / "dist" / "book.pdf")
     reference = TTFont(str(source.path), fontNumber=source.index)

@@ -39,6 +39,6 @@ def find_font(family: str, bold: bool = False, key: str = "font_family") -> Font
         raise KumihanError(
             f"font {family!r} is not installed (fontconfig offers {found.split(',')[0]!r} instead)",
             hint="install it (for the Noto CJK faces: apt-get install fonts-noto-cjk) "
-            f"or set {key} under [pdf] in book.toml to an installed Japanese font",
+            f"or set {key} under [typesetting] in book.toml to an installed Japanese font",
         )
     return FontSource(Path(path), int(index or 0), family)

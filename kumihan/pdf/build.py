@@ -63,7 +63,8 @@ def book_html(book: Book, env=None, image_file=lambda image: image.path) -> str:
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
     articles = [dict(article_context(a, macros.noteref, macros.figure,
-                                     lambda im: _fit_image(im, page, image_file(im)), list_style=page.list_style),
+                                     lambda im: _fit_image(im, page, image_file(im)),
+                                     list_style=settings.typesetting.list_style),
                      role=a.role)
                 for a in book.articles]
     groups = article_groups(book, articles)
@@ -83,27 +84,27 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     settings, page = book.settings, book.settings.page
     env = environment(settings)
     _check_resolution(book, report)
-    press = page.print_ready
+    press = book.options.print_ready
     profile = output_profile(settings) if press else None
 
     def image_file(image):
         if not press or image.placeholder:
             return image.path
-        return print_image(image.path, profile, page.print_colour == "gray", settings.cache_dir)
+        return print_image(image.path, profile, settings.press.print_colour == "gray", settings.cache_dir)
 
     html = book_html(book, env, image_file)
     html = wrap_code(html, page.chars_per_column)
     html = label_bookmarks(html, {hid: text for a in book.articles for _, hid, text in a.headings})
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
-    html = mark_tcy(html, 0, long_numbers=page.long_numbers, exclamations=False)
+    html = mark_tcy(html, 0, long_numbers=settings.typesetting.long_numbers, exclamations=False)
     html = full_width_marks(html, pairs_as_characters=True)
-    html = text_presentation(set_ruby(mark_emphasis_dots(html, page)))
+    html = text_presentation(set_ruby(mark_emphasis_dots(html, settings.typesetting)))
     html = _break_urls(glue_kinsoku(html))
-    faces = document_faces(html, page, _chars_of(html))
+    faces = document_faces(html, settings.typesetting, _chars_of(html))
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
-    selectors = {role: ", ".join(tag for tag, r in element_faces(page).items() if r == role) for role in
-                 ("gothic", "bold", "mono")}
+    selectors = {role: ", ".join(tag for tag, r in element_faces(settings.typesetting).items() if r == role)
+                 for role in ("gothic", "bold", "mono")}
     fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "selectors": selectors.get(f.role, "")}
              for f, (family, path) in zip(faces, names)]
     mark = (emphasis_mark(faces[0].source, settings.cache_dir, ink=INK_PRESS if press else INK_SCREEN)
@@ -112,7 +113,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
         env, "pdf/page.css", page=page, fonts=fonts, emphasis_mark=mark.as_uri() if mark else None,
-        output_profile=profile.as_uri() if profile else None,
+        output_profile=profile.as_uri() if profile else None, bleed_mm=settings.press.bleed_mm if press else None,
         pitch=page.font_size_pt * (1 + page.line_gap_em),
         landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
         margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
@@ -122,7 +123,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     )
     html = html.replace("<style></style>", f"<style>{page_css}</style>", 1)
 
-    bleed_mm = page.bleed_mm if page.print_ready else None
+    bleed_mm = settings.press.bleed_mm if press else None
     css = stylesheet(settings, "pdf.css")
 
     def inspect(messages, overflows, document=None):
@@ -156,10 +157,10 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=css.relative_to(settings.root),
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
-        x1a = press and page.pdf_standard == "x-1a"
+        x1a = press and settings.press.pdf_standard == "x-1a"
         written = settings.cache_dir / "print-ready-x4.pdf" if x1a else out_path
         late = engine.write_pdf(html, settings.root, written,
-                                finisher(bleed_mm=bleed_mm, marks=page.crop_marks, press=press,
+                                finisher(bleed_mm=bleed_mm, marks=settings.press.crop_marks, press=press,
                                          identifier=settings.identifier),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
                                 pdf_variant="pdf/x-4" if press else None)
