@@ -3,6 +3,7 @@ reprint built once.  What they are made of lives in :mod:`helpers`."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,12 @@ import pytest
 from helpers.project import BOOK_TOML, EPOCH, ROOT, article, make_project, run_build  # noqa: F401
 
 from kumihan.cli import main  # noqa: E402
+
+
+def pytest_xdist_auto_num_workers(config):
+    """One worker per core, at most four: each build takes a core, and each worker holds a JVM for EPUBCheck."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 @pytest.fixture
