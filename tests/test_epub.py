@@ -27,7 +27,7 @@ def test_package_document(epub):
     assert meta.findtext("dc:language", namespaces=NS) == "ja"
     assert meta.findtext("dc:identifier", namespaces=NS) == "urn:uuid:5b0d7c1e-6f0a-4d8e-9a43-7c2f1e0b6a80"
     assert meta.findtext("dc:date", namespaces=NS) == "2024-03-01"
-    assert meta.findtext("dc:publisher", namespaces=NS)
+    assert meta.findtext("dc:publisher", namespaces=NS) == "kumihan 再録叢書"
     assert "月刊『東亜』" in meta.findtext("dc:source", namespaces=NS)
     assert meta.find("dc:creator", NS) is None  # the article names no author
     modified = opf.xpath("//opf:meta[@property='dcterms:modified']/text()", namespaces=NS)
