@@ -11,7 +11,8 @@ import io
 
 from .model import Book
 from .output import atomic_write
-from .pdf.vertical_font import derive_vertical_font, find_font
+from .fonts.find import find_font
+from .fonts.vertical import derive_vertical_font
 
 WIDTH, HEIGHT = 1600, 2400  # 2:3, the proportion stores recommend
 COVER_VERSION = "1"
@@ -28,7 +29,7 @@ def make_cover(book: Book) -> tuple[bytes, str]:
     title = settings.title
     subtitle = settings.subtitle or ""
     publisher = settings.publisher or ""
-    source = find_font(settings.page.font_family)
+    source = find_font(settings.typesetting.font_family)
     font = derive_vertical_font(source, set(title + subtitle + publisher), settings.cache_dir)
     # The image depends only on the texts and the font: keep it with the derived fonts.
     key = hashlib.sha256("\0".join([COVER_VERSION, title, subtitle, publisher, font.family]).encode()).hexdigest()[:16]

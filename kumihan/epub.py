@@ -70,7 +70,7 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     env = environment(settings)
     macros = env.get_template("epub/macros.xhtml").module
     built = build_time()
-    passes = epub_passes(settings.page)
+    passes = epub_passes(settings.typesetting)
     slots: list = []
 
     def vertical(template: str, **extra) -> bytes:
@@ -100,7 +100,7 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     for i, article in enumerate(book.articles, start=1):
         ctx = article_context(article, macros.noteref, macros.figure,
                               lambda im: {"href": f"../image/{image_names[im.path]}"},
-                              list_style=settings.page.list_style, slots=slots, xml=True)
+                              list_style=settings.typesetting.list_style, slots=slots, xml=True)
         ctx["file"] = own = f"p-{i:03d}.xhtml"
         for tree in [ctx["lead"], ctx["body"]] + [n["content"] for n in ctx["notes"]]:
             relink(tree, own)

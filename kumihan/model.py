@@ -158,9 +158,21 @@ class Part:
 
 
 @dataclass(frozen=True)
+class BuildOptions:
+    """What the command line asks of one build, apart from what book.toml says."""
+
+    print_ready: bool = False
+    """The PDF for the press (--print-ready, or [press] print_ready)."""
+    placeholders: bool = False
+    """A proof: each missing image is set as a marked frame (アタリ) carrying its file name (--placeholders)."""
+
+
+@dataclass(frozen=True)
 class Book:
-    """The edition: its settings, its articles in order (front matter, the articles, back matter), its parts."""
+    """The edition: its settings, its articles in order (front matter, the articles, back matter), its parts, and
+    what the command line asked of this build."""
 
     settings: "Settings"  # noqa: F821  (kumihan.settings.Settings; kept out of the import graph)
     articles: tuple[Article, ...]
     parts: tuple[Part, ...] = ()
+    options: BuildOptions = BuildOptions()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
 from .errors import Report
 from .links import resolve_links
-from .model import Book
+from .model import Book, BuildOptions
 from .progress import Silent
 from .reader import article_paths, book_parts, read_articles
 from .settings import load_settings
@@ -32,8 +31,9 @@ WRITERS: dict[str, Callable[[Book, Path, Report], Path]] = {"pdf": _pdf, "epub":
 def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, print_ready: bool | None = None,
           placeholders: bool = False,
           progress: Callable[[str], None] = lambda line: None, live: Silent = Silent()) -> list[Path]:
-    """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``; ``progress`` gets a line
-    per stage, ``live`` (:mod:`kumihan.progress`) follows the stages and articles as they go."""
+    """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``.  ``print_ready`` (None:
+    as book.toml's ``[press] print_ready``) and ``placeholders`` are the command line's options for this build;
+    ``progress`` gets a line per stage, ``live`` (:mod:`kumihan.progress`) follows the stages and articles."""
 
     def stage(name, fn, *args, total=None):
         live.stage(name, total)
@@ -42,11 +42,11 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
         progress(f"{name:<9} {time.perf_counter() - start:6.2f} s")
         return result
 
-    settings = stage("settings", load_settings, root, report, print_ready)
-    if placeholders:
-        settings = replace(settings, placeholders=True)
-    book = Book(settings, stage("articles", read_articles, settings, report, live.advance,
-                                total=len(article_paths(settings))), book_parts(settings))
+    settings = stage("settings", load_settings, root, report)
+    options = BuildOptions(print_ready=settings.press.print_ready if print_ready is None else print_ready,
+                           placeholders=placeholders)
+    book = Book(settings, stage("articles", read_articles, settings, report, placeholders, live.advance,
+                                total=len(article_paths(settings))), book_parts(settings), options)
     book = resolve_links(book, report)
     out_dir = out_dir if out_dir.is_absolute() else settings.root / out_dir
     return [stage(target, WRITERS[target], book, out_dir, report) for target in targets]

@@ -61,15 +61,14 @@ def slug_of(path: Path) -> str:
     return "a-" + slug if slug[0].isdigit() else slug
 
 
-def read_articles(settings: Settings, report: Report,
+def read_articles(settings: Settings, report: Report, placeholders: bool = False,
                   advance: Callable[[str], None] = lambda name: None) -> tuple[Article, ...]:
     """Read every article of the book, in order; the mistakes of all of them are named together.  ``advance``
     is told the name of each file read (progress)."""
     articles, errors = [], []
     for path, role in article_paths(settings):
         try:
-            articles.append(replace(read_article(path, settings.root, report, placeholders=settings.placeholders),
-                                    role=role))
+            articles.append(replace(read_article(path, settings.root, report, placeholders=placeholders), role=role))
         except KumihanErrors as exc:
             errors.append(exc)
         advance(path.name)

@@ -8,7 +8,7 @@ import uuid
 from pathlib import Path
 
 from .errors import KumihanError
-from .settings import FULLWIDTH_PUNCTUATION_DEFAULT, PART_KEYS, PDF_KEYS, PRESETS, TABLES
+from .settings import CONCERNS, FULLWIDTH_PUNCTUATION_DEFAULT, PART_KEYS, PRESETS, TABLES, Press, Typesetting
 
 STARTER = Path(__file__).resolve().parent / "starter"
 """The sample article and its figure (package data)."""
@@ -50,7 +50,6 @@ def _doc(table: str, key) -> str:
 def book_toml(title: str, preset: str, stem: str, today: dt.date) -> str:
     """Return a book.toml naming every key: those a new book sets, and the rest commented out at the value
     they take, so that uncommenting one changes nothing until its value is edited."""
-    page = PRESETS[preset]
     book_values = {"title": title, "subtitle": "", "publisher": "", "identifier": f"urn:uuid:{uuid.uuid4()}",
                    "language": "ja", "date": today, "articles": ["sample.md"], "front": [], "back": []}
     set_now = {"title", "publisher", "identifier", "language", "date"}
@@ -66,12 +65,17 @@ def book_toml(title: str, preset: str, stem: str, today: dt.date) -> str:
     out += [_line(k.name, k.name, _doc("paths", k), active=False) for k in TABLES["paths"].values()]
     out += ["", "[output]"]
     out += [_line(k.name, f"{stem}.{k.name}", _doc("output", k), active=False) for k in TABLES["output"].values()]
-    out += ["", "# The page: the preset sets every key below; a key given here overrides the preset's value.", "[pdf]"]
-    for name, key in PDF_KEYS.items():
-        if name == "preset":
-            out.append(_line(name, preset, key.doc, active=True))
-        else:  # the margins 地 and 小口 too: they follow from the others, and given they must agree
-            out.append(_line(name, getattr(page, name), key.doc, active=False))
+    defaults = {"page": PRESETS[preset], "typesetting": Typesetting(), "press": Press()}
+    heads = {"page": "# The page: the preset sets every key below; a key given here overrides the preset's value.",
+             "typesetting": "# The house style both editions follow: faces, emphasis, headings, list markers, numbers.",
+             "press": "# The PDF for the printer (入稿), as --print-ready asks for it."}
+    for table, keys in CONCERNS.items():
+        out += ["", heads[table], f"[{table}]"]
+        for name, key in keys.items():
+            if name == "preset":
+                out.append(_line(name, preset, key.doc, active=True))
+            else:  # the margins 地 and 小口 too: they follow from the others, and given they must agree
+                out.append(_line(name, getattr(defaults[table], name), key.doc, active=False))
     out += ["", "[check]"]
     out += [_line(k.name, FULLWIDTH_PUNCTUATION_DEFAULT, k.doc, active=False) for k in TABLES["check"].values()]
     return "\n".join(out) + "\n"

@@ -1,9 +1,16 @@
-"""Read ``book.toml`` into :class:`Settings`: the edition's metadata, its articles and the page format.
+"""Read ``book.toml`` into :class:`Settings`: the edition's metadata, its articles, and one table per concern.
 
-The page format is given as a Japanese editor gives it (判型, 文字サイズ, 字詰め, 行数, 段数, 行間, 天, ノド) and the
-text area follows from it (JLREQ §4.2 'Specifying the kihon-hanmen').  Every key is declared once (a field of
-:class:`PageFormat` with its documentation, or a :class:`~kumihan.schema.Key`); the checks, the messages and
-the README's table of ``[pdf]`` keys come from those declarations.
+- ``[page]`` (:class:`PageFormat`): the PDF's pages, given as a Japanese editor gives them (判型, 文字サイズ,
+  字詰め, 行数, 段数, 行間, 天, ノド, 行取り), and what runs on them (柱, ノンブル, openings, 台割); the text area
+  follows from it (JLREQ §4.2 'Specifying the kihon-hanmen');
+- ``[typesetting]`` (:class:`Typesetting`): the house style both editions follow (faces, emphasis, headings,
+  list markers, tate-chu-yoko);
+- ``[press]`` (:class:`Press`): the file for the printer (bleed, トンボ, colour, output profile, PDF/X).
+
+Every key is declared once, as a field with its documentation (or a :class:`~kumihan.schema.Key`); the checks,
+the messages and the README's tables of keys come from those declarations.  The keys of the old ``[pdf]``
+table still work, each with a warning naming its new place.  What the command line asks of one build
+(``--print-ready``, ``--placeholders``) is not a setting: see :class:`kumihan.model.BuildOptions`.
 """
 
 from __future__ import annotations
@@ -32,29 +39,17 @@ PAGE_SIZES = {
 
 
 def _key(default, doc: str, *, choices: tuple = (), minimum: float | None = None, example=None):
-    """A [pdf] key: a field of :class:`PageFormat` with what it means (``example`` is shown in the README)."""
+    """Declare a key of book.toml as a dataclass field, with what it means."""
     return field(default=default, metadata={"doc": doc, "choices": choices, "minimum": minimum, "example": example})
 
 
 @dataclass(frozen=True)
 class PageFormat:
-    """The 基本版面 (kihon-hanmen) and where it sits on the page: the ``[pdf]`` table of ``book.toml``."""
+    """The 基本版面 (kihon-hanmen), where it sits on the page, and what runs on the pages: ``[page]``."""
 
     size: str = _key("a5", "a4 a5 a6 b5 b6 四六判 新書判 文庫判, or \"148mm x 210mm\"")
     width_mm: float = _key(148.0, "the trimmed page's width (follows from size)", minimum=10)
     height_mm: float = _key(210.0, "the trimmed page's height (follows from size)", minimum=10)
-    font_family: str = _key("Noto Serif CJK JP", "any installed Japanese font with a vert feature (IPAex Mincho too)")
-    gothic_font_family: str = _key("Noto Sans CJK JP", "ゴシック: the face of strong emphasis set in gothic (its bold weight)")
-    mono_font_family: str = _key("Noto Sans Mono CJK JP", "code: a monospaced face with Japanese")
-    emphasis: str = _key("sesame", "*…*: \"sesame\" (圏点 ﹅ beside each character), \"gothic\" or \"bold\"",
-                         choices=("sesame", "gothic", "bold"))
-    strong: str = _key("gothic", "**…**: \"gothic\", \"bold\" (the text face's bold) or \"sesame\"",
-                       choices=("gothic", "bold", "sesame"))
-    headings: str = _key("gothic", "見出し: \"gothic\" (the gothic face) or \"mincho\" (the text face)",
-                         choices=("gothic", "mincho"))
-    heading_lines: tuple = _key((4, 3, 2, 2), "行取り: the lines each heading takes, for # ## ### ####")
-    list_style: str = _key("（１）", "ordered-list markers: \"（１）\", \"１．\" or \"一、\"; bullets are ・",
-                           choices=("（１）", "１．", "一、"))
     font_size_pt: float = _key(9.0, "文字サイズ", minimum=4)
     chars_per_column: int = _key(42, "字詰め (per tier)", minimum=1)
     columns_per_page: int = _key(17, "行数", minimum=1)
@@ -63,9 +58,7 @@ class PageFormat:
     line_gap_em: float = _key(0.75, "行間", minimum=0)
     margin_top_mm: float = _key(36.0, "天", minimum=0)
     margin_gutter_mm: float = _key(24.0, "ノド", minimum=0)
-    tcy_max_digits: int = _key(2, "tate-chu-yoko for numbers of up to this many digits (0, 1, 2)", choices=(0, 1, 2))
-    long_numbers: str = _key("sideways", "longer numbers: \"sideways\" or \"upright\" digit by digit",
-                             choices=("sideways", "upright"))
+    heading_lines: tuple = _key((4, 3, 2, 2), "行取り: the lines each heading takes, for # ## ### ####")
     running_head: str = _key("article", "柱: \"article\", \"book\", \"spread\" (the book's title on even pages, the "
                              "article's on odd) or \"none\"", choices=("article", "book", "spread", "none"))
     opening: str = _key("any", "where articles open: \"any\" page, \"odd\" or \"even\" (a part may say otherwise)",
@@ -75,15 +68,6 @@ class PageFormat:
     hidden_folio: bool = _key(False, "隠しノンブル: a small folio in the gutter of pages that show none")
     editorial: str = _key("gathered", "the 校訂 record: \"gathered\" at the back (with page references) or "
                           "\"per-article\" after each article's notes", choices=("gathered", "per-article"))
-    print_ready: bool = _key(False, "as --print-ready")
-    bleed_mm: float = _key(3.0, "塗り足し, with --print-ready", minimum=0)
-    crop_marks: bool = _key(True, "トンボ with --print-ready; false for print-on-demand (bleed, no marks)")
-    print_colour: str = _key("cmyk", "with --print-ready: images in \"cmyk\", or \"gray\" for a one-colour (1C) edition",
-                             choices=("cmyk", "gray"))
-    output_profile: str = _key("", "with --print-ready: the CMYK output profile (.icc) for the OutputIntent, e.g. "
-                               "JapanColor2001Coated.icc; empty: Ghostscript's CMYK profile")
-    pdf_standard: str = _key("x-4", "with --print-ready: \"x-4\", or \"x-1a\" through Ghostscript (see the README for "
-                             "what it loses)", choices=("x-4", "x-1a"))
 
     @property
     def em_mm(self) -> float:
@@ -112,6 +96,42 @@ class PageFormat:
         return self.width_mm - self.margin_gutter_mm - self.text_width_mm
 
 
+@dataclass(frozen=True)
+class Typesetting:
+    """The house style that both editions follow: faces, emphasis, headings, list markers, tate-chu-yoko:
+    ``[typesetting]``."""
+
+    font_family: str = _key("Noto Serif CJK JP", "any installed Japanese font with a vert feature (IPAex Mincho too)")
+    gothic_font_family: str = _key("Noto Sans CJK JP", "ゴシック: the face of strong emphasis set in gothic (its bold weight)")
+    mono_font_family: str = _key("Noto Sans Mono CJK JP", "code: a monospaced face with Japanese")
+    emphasis: str = _key("sesame", "*…*: \"sesame\" (圏点 ﹅ beside each character), \"gothic\" or \"bold\"",
+                         choices=("sesame", "gothic", "bold"))
+    strong: str = _key("gothic", "**…**: \"gothic\", \"bold\" (the text face's bold) or \"sesame\"",
+                       choices=("gothic", "bold", "sesame"))
+    headings: str = _key("gothic", "見出し: \"gothic\" (the gothic face) or \"mincho\" (the text face)",
+                         choices=("gothic", "mincho"))
+    list_style: str = _key("（１）", "ordered-list markers: \"（１）\", \"１．\" or \"一、\"; bullets are ・",
+                           choices=("（１）", "１．", "一、"))
+    tcy_max_digits: int = _key(2, "tate-chu-yoko for numbers of up to this many digits (0, 1, 2)", choices=(0, 1, 2))
+    long_numbers: str = _key("sideways", "longer numbers: \"sideways\" or \"upright\" digit by digit",
+                             choices=("sideways", "upright"))
+
+
+@dataclass(frozen=True)
+class Press:
+    """The PDF for the printer (入稿): ``[press]``."""
+
+    print_ready: bool = _key(False, "the PDF for the press on every build, as --print-ready asks for one")
+    bleed_mm: float = _key(3.0, "塗り足し, with --print-ready", minimum=0)
+    crop_marks: bool = _key(True, "トンボ with --print-ready; false for print-on-demand (bleed, no marks)")
+    print_colour: str = _key("cmyk", "with --print-ready: images in \"cmyk\", or \"gray\" for a one-colour (1C) edition",
+                             choices=("cmyk", "gray"))
+    output_profile: str = _key("", "with --print-ready: the CMYK output profile (.icc) for the OutputIntent, e.g. "
+                               "JapanColor2001Coated.icc; empty: Ghostscript's CMYK profile")
+    pdf_standard: str = _key("x-4", "with --print-ready: \"x-4\", or \"x-1a\" through Ghostscript (see the README for "
+                             "what it loses)", choices=("x-4", "x-1a"))
+
+
 PRESETS = {
     # One tier on A5, a common size for reprints and essay collections.
     "a5-book": PageFormat(),
@@ -121,9 +141,9 @@ PRESETS = {
                               line_gap_em=0.6, margin_top_mm=24.0, margin_gutter_mm=20.0),
 }
 
-#: The keys of [pdf] that are not fields of PageFormat: the preset, and the margins that follow from the
+#: The keys of [page] that are not fields of PageFormat: the preset, and the margins that follow from the
 #: others (given, they are checked against them).
-_PDF_EXTRA = {
+_PAGE_EXTRA = {
     "preset": Key("preset", str, "\"a5-book\" (A5, 1 段) or \"b5-magazine\" (B5, 3 段): the values below "
                   "default to the preset's", choices=tuple(PRESETS)),
     "margin_bottom_mm": Key("margin_bottom_mm", float, "地: follows from the text area; given, it must agree"),
@@ -137,11 +157,21 @@ def _field_key(f: dataclasses.Field) -> Key:
                f.metadata["doc"], choices=f.metadata["choices"], minimum=f.metadata["minimum"])
 
 
-PDF_KEYS: dict[str, Key] = {"preset": _PDF_EXTRA["preset"],
-                            **{f.name: _field_key(f) for f in dataclasses.fields(PageFormat)},
-                            "margin_bottom_mm": _PDF_EXTRA["margin_bottom_mm"],
-                            "margin_fore_edge_mm": _PDF_EXTRA["margin_fore_edge_mm"]}
-"""Every key of ``[pdf]``, declared once."""
+def _fields(cls) -> dict[str, Key]:
+    return {f.name: _field_key(f) for f in dataclasses.fields(cls)}
+
+
+#: The tables of book.toml that hold a concern each, with their keys, each declared once.
+CONCERNS: dict[str, dict[str, Key]] = {
+    "page": {"preset": _PAGE_EXTRA["preset"], **_fields(PageFormat),
+             "margin_bottom_mm": _PAGE_EXTRA["margin_bottom_mm"],
+             "margin_fore_edge_mm": _PAGE_EXTRA["margin_fore_edge_mm"]},
+    "typesetting": _fields(Typesetting),
+    "press": _fields(Press),
+}
+
+MOVED_FROM_PDF = {key: table for table, keys in CONCERNS.items() for key in keys}
+"""Where each key of the old ``[pdf]`` table lives now."""
 
 #: The other tables of book.toml.
 TABLES: dict[str, dict[str, Key]] = {
@@ -156,7 +186,9 @@ TABLES: dict[str, dict[str, Key]] = {
     "output": {k.name: k for k in (Key("pdf", str), Key("epub", str))},
     "check": {"fullwidth_punctuation": Key("fullwidth_punctuation", bool,
                                            "house style: ASCII ( ) : ; , ! ? among Japanese text is a finding")},
-    "pdf": PDF_KEYS,
+    **CONCERNS,
+    # Before the concerns had tables of their own, every key of theirs was under [pdf].
+    "pdf": {key: keys[key] for keys in CONCERNS.values() for key in keys},
 }
 PART_KEYS = {k.name: k for k in (
     Key("title", str, "the part's title (第一部, 特集, 連載)"), Key("articles", list, "its articles, in order"),
@@ -199,37 +231,42 @@ class Settings:
     pdf_name: str = "book.pdf"
     epub_name: str = "book.epub"
     page: PageFormat = field(default_factory=PageFormat)
+    typesetting: Typesetting = field(default_factory=Typesetting)
+    press: Press = field(default_factory=Press)
     fullwidth_punctuation: bool = FULLWIDTH_PUNCTUATION_DEFAULT
     """House style: ASCII ( ) : ; , ! ? among Japanese text is a finding of ``check``."""
-    placeholders: bool = False
-    """A proof: each missing image is set as a marked frame (アタリ) carrying its file name (--placeholders)."""
 
     @property
     def cache_dir(self) -> Path:
         return self.root / ".kumihan-cache"
 
 
-def pdf_keys_toml() -> str:
-    """The README's table of ``[pdf]`` keys, made from their declarations (a test keeps the README to it)."""
-    defaults = PageFormat()
-    lines = ["[pdf]"]
-    for name, key in PDF_KEYS.items():
-        if name == "preset":
-            value = '"a5-book"'
-        elif name in ("margin_bottom_mm", "margin_fore_edge_mm"):
-            continue
-        else:
-            value = getattr(defaults, name)
-            if isinstance(value, str):
-                value = f'"{value}"'
-            elif isinstance(value, bool):
-                value = str(value).lower()
-            elif isinstance(value, tuple):
-                value = "[" + ", ".join(str(v) for v in value) + "]"
-        lines.append(f"{f'{name} = {value}':<44} # {key.doc}")
-    for name in ("margin_bottom_mm", "margin_fore_edge_mm"):
-        lines.append(f"{f'# {name} = …':<44} # {PDF_KEYS[name].doc}")
-    return "\n".join(lines)
+def keys_toml() -> str:
+    """The README's tables of ``[page]``, ``[typesetting]`` and ``[press]`` keys, made from their declarations
+    (a test keeps the README to it)."""
+    defaults = {"page": PageFormat(), "typesetting": Typesetting(), "press": Press()}
+    lines = []
+    for table, keys in CONCERNS.items():
+        lines.append(f"[{table}]")
+        for name, key in keys.items():
+            if name == "preset":
+                value = '"a5-book"'
+            elif name in _PAGE_EXTRA:
+                continue
+            else:
+                value = getattr(defaults[table], name)
+                if isinstance(value, str):
+                    value = f'"{value}"'
+                elif isinstance(value, bool):
+                    value = str(value).lower()
+                elif isinstance(value, tuple):
+                    value = "[" + ", ".join(str(v) for v in value) + "]"
+            lines.append(f"{f'{name} = {value}':<44} # {key.doc}")
+        if table == "page":
+            for name in ("margin_bottom_mm", "margin_fore_edge_mm"):
+                lines.append(f"{f'# {name} = …':<44} # {keys[name].doc}")
+        lines.append("")
+    return "\n".join(lines).rstrip("\n")
 
 
 def _line_of(text: str, table: str, key: str | None = None) -> int | None:
@@ -248,7 +285,7 @@ def _line_of(text: str, table: str, key: str | None = None) -> int | None:
     return None
 
 
-def load_settings(root: Path, report: Report, print_ready: bool | None = None) -> Settings:
+def load_settings(root: Path, report: Report) -> Settings:
     """Read ``root/book.toml``; every mistake in it is reported before the build stops."""
     root = root.resolve()
     path = root / "book.toml"
@@ -295,6 +332,16 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
             warn=lambda message, line, hint: report.warn(Finding(message, file=path, line=line, hint=hint)),
             hint=f"correct {{key}} in {path.name}")
 
+    # The old [pdf] table: each key works from its new place, with a warning naming it.
+    origin: dict[str, str] = {}  # a key given under [pdf] → "pdf", for the lines of messages
+    for key, value in values.pop("pdf", {}).items():
+        table = MOVED_FROM_PDF[key]
+        report.warn(Finding(f"[pdf] {key} is now [{table}] {key}", file=path, line=_line_of(text, "pdf", key),
+                            hint=f"move {key} under [{table}]"))
+        if key not in values.get(table, {}):  # given in both places, the new one counts
+            values.setdefault(table, {})[key] = value
+            origin[key] = "pdf"
+
     book = values.get("book", {})
     if "title" not in book and not any("[book] title" in e.message for e in errors.errors):
         errors.add("[book] has no title", file=path, line=_line_of(text, "book"), hint='add title = "…" under [book]')
@@ -302,7 +349,7 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
     if not all(isinstance(a, str) for a in articles):
         errors.add("[book] articles must be a list of file names", file=path,
                    line=_line_of(text, "book", "articles"), hint='write articles = ["first.md", "second.md"]')
-    page = _page_format(values.get("pdf", {}), path, text, errors)
+    page = _page_format(values.get("page", {}), path, text, errors, origin)
     errors.raise_any()
 
     identifier = book.get("identifier")
@@ -310,8 +357,6 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
         identifier = f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, 'kumihan:' + book['title'])}"
         report.warn(Finding("[book] has no identifier; one was derived from the title", file=path,
                             hint=f'add identifier = "{identifier}" under [book] to keep it stable'))
-    if print_ready is not None:
-        page = replace(page, print_ready=print_ready)
     paths = values.get("paths", {})
     output = values.get("output", {})
     stem = path.parent.name or "book"
@@ -323,7 +368,7 @@ def load_settings(root: Path, report: Report, print_ready: bool | None = None) -
         content_dir=paths.get("content", "content"), templates_dir=paths.get("templates", "templates"),
         styles_dir=paths.get("styles", "styles"),
         pdf_name=output.get("pdf", f"{stem}.pdf"), epub_name=output.get("epub", f"{stem}.epub"),
-        page=page,
+        page=page, typesetting=Typesetting(**values.get("typesetting", {})), press=Press(**values.get("press", {})),
         fullwidth_punctuation=values.get("check", {}).get("fullwidth_punctuation", FULLWIDTH_PUNCTUATION_DEFAULT),
     )
 
@@ -333,10 +378,12 @@ _GEOMETRY = ("size", "width_mm", "height_mm", "font_size_pt", "chars_per_column"
              "tier_gap_em", "line_gap_em", "margin_top_mm", "margin_gutter_mm")
 
 
-def _page_format(pdf: dict, path: Path, text: str, errors: Errors) -> PageFormat:
+def _page_format(pdf: dict, path: Path, text: str, errors: Errors, origin: dict[str, str]) -> PageFormat:
+    """Return the page format that [page] asks for: the preset's, with the keys given over it."""
+    where = lambda key: origin.get(key, "page")  # noqa: E731  (the table a key was given in)
     preset_name = pdf.get("preset", "a5-book")
     page = PRESETS.get(preset_name, PRESETS["a5-book"])
-    given = {k: v for k, v in pdf.items() if k not in _PDF_EXTRA}
+    given = {k: v for k, v in pdf.items() if k not in _PAGE_EXTRA}
     if "size" in given:
         size = given["size"].lower()
         m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*mm\s*[x×]\s*(\d+(?:\.\d+)?)\s*mm\s*", size)
@@ -348,13 +395,13 @@ def _page_format(pdf: dict, path: Path, text: str, errors: Errors) -> PageFormat
             given.setdefault("width_mm", w)
             given.setdefault("height_mm", h)
         else:
-            errors.add(f"unknown page size {given['size']!r}", file=path, line=_line_of(text, "pdf", "size"),
+            errors.add(f"unknown page size {given['size']!r}", file=path, line=_line_of(text, where("size"), "size"),
                        hint=f"use one of {', '.join(PAGE_SIZES)} or '148mm x 210mm'")
     if "heading_lines" in given:
         lines = given["heading_lines"]
         if len(lines) != 4 or not all(isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 10 for n in lines):
             errors.add(f"heading_lines must be four whole numbers of lines from 1 to 10, not {lines!r}", file=path,
-                       line=_line_of(text, "pdf", "heading_lines"), hint="write heading_lines = [4, 3, 2, 2]")
+                       line=_line_of(text, where("heading_lines"), "heading_lines"), hint="write heading_lines = [4, 3, 2, 2]")
             given.pop("heading_lines")
         else:
             given["heading_lines"] = tuple(lines)
@@ -368,14 +415,15 @@ def _page_format(pdf: dict, path: Path, text: str, errors: Errors) -> PageFormat
                 errors.add(
                     f"the text area does not fit the page: {key} would be {derived:.1f} mm, because "
                     f"{', '.join(f'{k} = {pdf[k]}' for k in pinned)} override the {preset_name} preset",
-                    file=path, line=_line_of(text, "pdf", pinned[0]),
-                    hint=f"remove {', '.join(pinned)} from [pdf] to take the preset's values, or change them to fit")
+                    file=path, line=_line_of(text, where(pinned[0]), pinned[0]),
+                    hint=f"remove {', '.join(pinned)} from [{where(pinned[0])}] to take the preset's values, or "
+                    "change them to fit")
             else:
                 errors.add(f"the text area does not fit the page: {key} would be {derived:.1f} mm", file=path,
-                           line=_line_of(text, "pdf"), hint="use fewer characters per column or columns per page, "
+                           line=_line_of(text, where("preset")), hint="use fewer characters per column or columns per page, "
                            "a smaller font size, or smaller margins")
         elif key in pdf and abs(pdf[key] - derived) > 0.5:
             errors.add(f"{key} = {pdf[key]} does not agree with the text area: the page leaves {derived:.1f} mm",
-                       file=path, line=_line_of(text, "pdf", key),
+                       file=path, line=_line_of(text, where(key), key),
                        hint=f"remove {key} (it follows from the others) or set it to {derived:.1f}")
     return page

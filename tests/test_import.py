@@ -10,8 +10,8 @@ import pytest
 from kumihan.errors import Report
 from kumihan.pipeline import load_book
 
-from conftest import ROOT, run_build
-from import_docx import write_package
+from helpers.project import ROOT, run_build
+from helpers.docx import write_package
 
 SOURCE = ROOT.parent / "shared" / "source" / "toa-680-us-rok-alliance.txt"
 needs_source = pytest.mark.skipif(not SOURCE.exists(), reason="shared/source is not beside the checkout")
@@ -203,7 +203,7 @@ FIXTURES = ROOT / "tests" / "fixtures" / "import"
 
 def built_epub_text(root):
     """Build the project; return the XHTML of the EPUB's article documents (EPUBCheck passed it) and their text."""
-    from test_epub import epubcheck
+    from helpers.epub import epubcheck
     result = run_build(root, "all")
     assert result.returncode == 0, result.stderr
     epub = root / "dist" / "book.epub"
@@ -274,7 +274,7 @@ def test_a_hard_wrapped_copy_has_its_lines_joined(project):
 
 
 def test_a_word_manuscript_with_what_editors_receive(project):
-    from import_docx import write_word
+    from helpers.docx import write_word
     root = empty_project(project)
     docx = root.parent / "hojo.docx"
     write_word(docx)
@@ -364,7 +364,7 @@ def test_data_images_are_saved_and_what_the_editions_cannot_show_is_said(project
 def test_word_pictures_the_editions_cannot_show_and_tables_in_tables_are_said(project):
     import io
     from PIL import Image
-    from import_docx import cell, drawing, para, run
+    from helpers.docx import cell, drawing, para, run
     root = empty_project(project)
     png = io.BytesIO()
     Image.new("RGB", (40, 30), (200, 0, 0)).save(png, "PNG")

@@ -7,9 +7,9 @@ import zipfile
 
 import pytest
 
-from conftest import article, make_project, run_build
-from pdfcheck import VerticalPDF, is_cjk, pdftotext
-from test_epub import epubcheck
+from helpers.project import article, make_project, run_build
+from helpers.pdfcheck import VerticalPDF, is_cjk, pdftotext
+from helpers.epub import epubcheck
 
 TEXT = """
 この記事では*圏点の強調*と**ゴシックの強調**を比べる。*強調、句読点*も。

@@ -7,7 +7,7 @@ import pytest
 from kumihan.errors import KumihanError, Report
 from kumihan.reader import read_article
 
-from conftest import article
+from helpers.project import article
 
 
 def read(tmp_path: Path, body: str, strict: bool = False, **front):

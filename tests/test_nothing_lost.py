@@ -4,18 +4,19 @@ reported, the WeasyPrint guard, configuration declared once (issue 9)."""
 import re
 import shutil
 import subprocess
+import sys
 import zipfile
 
 import pytest
 from pypdf import PdfReader
 
 from kumihan.errors import Report
-from kumihan.settings import load_settings, pdf_keys_toml
+from kumihan.settings import keys_toml, load_settings
 from kumihan.theme import PACKAGED
 
-from pdfcheck import VerticalPDF
-from conftest import BOOK_TOML, ROOT, article, make_project, run_build
-from test_epub import epubcheck, xml, NS
+from helpers.pdfcheck import VerticalPDF
+from helpers.project import BOOK_TOML, overflowing, ROOT, article, make_project, run_build
+from helpers.epub import epubcheck, xml, NS
 
 
 def png(path, size=(600, 400)):
@@ -121,18 +122,6 @@ def test_a_word_longer_than_the_column_breaks_at_the_foot_with_a_warning(project
     doc.close()
 
 
-def overflowing(project, articles):
-    """A project whose stylesheet lets a word run past the foot (overflow-wrap: normal): the overflow finding is
-    the net under any rule that fails to keep text inside the page."""
-    from kumihan.theme import PACKAGED
-    root = project(articles)
-    (root / "styles").mkdir(exist_ok=True)
-    css = (PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8")
-    (root / "styles" / "pdf.css").write_text(css + "\np, .body p { overflow-wrap: normal; } .long-word { word-break: normal; }\n",
-                                            encoding="utf-8")
-    return root
-
-
 def test_overflow_past_the_foot_is_reported_with_file_and_line(project, cli):
     # A word with no break opportunity, longer than a column, where the stylesheet lets nothing break it.
     word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 6
@@ -159,30 +148,64 @@ def test_the_reprint_builds_without_any_engine_message(reprint):
 
 
 def test_version_guard_names_the_supported_version(project, cli, monkeypatch):
-    import weasyprint
     from weasyprint.layout import inline
-    from kumihan.pdf import compat
+    from kumihan.pdf import shim
 
     root = project({"a.md": article("本文。\n")})
-    compat._verified.cache_clear()
-    monkeypatch.setattr(weasyprint, "__version__", "71.0")
+    installed = shim._installed_version
+    shim._verified.cache_clear()
+    monkeypatch.setattr(shim, "_installed_version", lambda library: "71.0" if library == "weasyprint" else
+                        installed(library))
     code, out, err = cli(root, "pdf")
     assert code == 1
     assert err.strip().splitlines()[-1].startswith(
         "error: weasyprint 71.0 is installed, but kumihan's vertical layout is written against weasyprint 70")
     monkeypatch.undo()
-    compat._verified.cache_clear()
+    shim._verified.cache_clear()
     monkeypatch.delattr(inline, "justify_line")
     code, out, err = cli(root, "pdf")
     assert code == 1 and "weasyprint.layout.inline.justify_line is missing" in err
     monkeypatch.undo()
-    compat._verified.cache_clear()
+    shim._verified.cache_clear()
 
 
-def test_justification_patch_takes_effect(project, cli, monkeypatch):
+def test_version_guard_stops_before_weasyprint_loads(tmp_path):
+    # Another WeasyPrint is refused from its metadata alone, before any of its layout modules is imported.
+    probe = ("import importlib.metadata, sys\n"
+             "real = importlib.metadata.version\n"
+             "importlib.metadata.version = lambda name: '71.0' if name == 'weasyprint' else real(name)\n"
+             "from kumihan.errors import KumihanError\n"
+             "try:\n"
+             "    import kumihan.pdf.engine\n"
+             "except KumihanError as error:\n"
+             "    print(error)\n"
+             "print(sorted(m for m in sys.modules if m.startswith('weasyprint')))\n")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert result.returncode == 0, result.stderr
+    message, loaded = result.stdout.strip().splitlines()
+    assert message.startswith("weasyprint 71.0 is installed, but kumihan's vertical layout is written against")
+    assert loaded == "[]"
+
+
+def test_the_guard_notices_an_attribute_a_method_no_longer_sets(monkeypatch):
+    from kumihan.errors import KumihanError
+    from kumihan.pdf import shim
+
+    shim._verified.cache_clear()
+    monkeypatch.setitem(shim.SET_BY, "weasyprint.document", {"Page.__init__": ("_page_box", "_no_such_box")})
+    with pytest.raises(KumihanError, match=r"weasyprint\.document\.Page\._no_such_box \(set by Page\.__init__\) is "
+                       "missing"):
+        shim.check()
+    monkeypatch.undo()
+    shim._verified.cache_clear()
+    shim.check()
+
+
+def test_justification_is_ours_during_the_build_and_weasyprints_after(project, cli, monkeypatch):
     from weasyprint.layout import inline
     from kumihan.pdf import justify
 
+    original = inline.justify_line
     calls = []
     spread = justify._add_spacing
     monkeypatch.setattr(justify, "_add_spacing", lambda *a: calls.append(a[1]) or spread(*a))
@@ -190,8 +213,8 @@ def test_justification_patch_takes_effect(project, cli, monkeypatch):
     root = project({"a.md": article("あ" * 38 + " international relations " + "い" * 60 + "\n")})
     code, out, err = cli(root, "pdf")
     assert code == 0, err
-    assert inline.justify_line is justify.justify_line
     assert calls and max(calls) > 0
+    assert inline.justify_line is original and original is not justify.justify_line
 
 
 def test_switching_the_shipped_book_toml_to_the_b5_preset_builds(tmp_path):
@@ -210,18 +233,18 @@ def test_switching_the_shipped_book_toml_to_the_b5_preset_builds(tmp_path):
 
 
 def test_a_preset_clash_names_the_keys_to_remove(project, cli):
-    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n'
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n'
                    'font_size_pt = 9.0\nchars_per_column = 42\n')
     code, out, err = cli(root, "pdf")
     assert code == 1
     (line,) = [e for e in err.splitlines() if e.startswith("error:")]
     assert "font_size_pt = 9.0, chars_per_column = 42 override the b5-magazine preset" in line
-    assert line.endswith("remove font_size_pt, chars_per_column from [pdf] to take the preset's values, "
+    assert line.endswith("remove font_size_pt, chars_per_column from [page] to take the preset's values, "
                          "or change them to fit")
 
 
 def test_all_configuration_errors_are_listed_at_once(project, cli):
-    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\nchars_per_column = "forty"\n'
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[page]\nchars_per_column = "forty"\n'
                    'tiers = 0\nrunning_head = "both"\n')
     code, out, err = cli(root, "pdf")
     assert code == 1
@@ -247,6 +270,23 @@ def test_original_may_be_a_credit_line_without_a_magazine(project, cli):
     assert credit in re.sub(r"<[^>]+>", "", z_text(root / "dist" / "book.epub"))
 
 
-def test_readme_lists_the_declared_pdf_keys():
+def test_readme_lists_the_declared_keys():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "```toml\n" + pdf_keys_toml() + "\n```" in readme or pdf_keys_toml() in readme
+    tables = keys_toml()
+    assert tables.startswith("[page]\n") and "\n[typesetting]\n" in tables and "\n[press]\n" in tables
+    assert tables + "\n\n[check]" in readme
+
+
+def test_the_old_pdf_table_still_works_with_a_warning_for_each_key(project):
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\npreset = "b5-magazine"\n'
+                   'emphasis = "gothic"\nprint_colour = "gray"\n\n[typesetting]\nstrong = "bold"\n')
+    report = Report()
+    settings = load_settings(root, report)
+    assert (settings.page.tiers, settings.typesetting.emphasis, settings.typesetting.strong,
+            settings.press.print_colour) == (3, "gothic", "bold", "gray")
+    assert [(w.line, w.message) for w in report.warnings] == [
+        (12, "[pdf] preset is now [page] preset"), (13, "[pdf] emphasis is now [typesetting] emphasis"),
+        (14, "[pdf] print_colour is now [press] print_colour")]
+    assert [w.hint for w in report.warnings][1] == "move emphasis under [typesetting]"
+    # The shipped book.toml uses the tables of today: no warning.
+    assert load_settings(ROOT, report := Report()) and report.warnings == []

@@ -20,8 +20,8 @@ import pytest
 from kumihan.settings import PART_KEYS, TABLES
 from kumihan.theme import PACKAGED
 
-from conftest import EPOCH, ROOT, run_build
-from test_epub import epubcheck
+from helpers.epub import epubcheck
+from helpers.project import EPOCH, ROOT, run_build
 
 
 def test_the_wheel_holds_every_subpackage_the_theme_and_the_starter(tmp_path):
@@ -46,8 +46,9 @@ def test_new_writes_a_book_that_builds_clean_and_names_every_key(tmp_path, cli):
     assert code == 0, err
     toml = (folder / "book.toml").read_text(encoding="utf-8")
     settings = tomllib.loads(toml)
-    assert settings["pdf"] == {"preset": "b5-magazine"}
-    declared = {(t, k) for t, keys in TABLES.items() for k in keys} | {("parts", k) for k in PART_KEYS}
+    assert settings["page"] == {"preset": "b5-magazine"}
+    # Every key in its own table ([pdf] is the old table, read for books written before the tables).
+    declared = {(t, k) for t, keys in TABLES.items() if t != "pdf" for k in keys} | {("parts", k) for k in PART_KEYS}
     written = set()
     table = None
     for line in toml.splitlines():
@@ -56,9 +57,10 @@ def test_new_writes_a_book_that_builds_clean_and_names_every_key(tmp_path, cli):
         elif m := re.match(r"#? ?(\w+) = .*# \S", line):  # each key with what it means
             written.add((table, m.group(1)))
     assert declared - written == set()
-    # Uncommented, the [pdf] keys give the preset's page again (they show its values, not the A5 defaults).
-    pdf = "\n".join(line.removeprefix("# ") for line in toml[toml.index("[pdf]"):toml.index("[check]")].splitlines())
-    assert tomllib.loads(pdf)["pdf"]["tiers"] == 3
+    # Uncommented, the [page] keys give the preset's page again (they show its values, not the A5 defaults).
+    page = "\n".join(line.removeprefix("# ") for line in toml[toml.index("[page]"):toml.index("[typesetting]")]
+                     .splitlines() if not line.startswith("# The"))
+    assert tomllib.loads(page)["page"]["tiers"] == 3
     assert (folder / ".gitignore").read_text().split("\n")[1:3] == ["dist/", ".kumihan-cache/"]
 
     code, out, err = cli(folder, "all")

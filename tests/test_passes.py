@@ -10,7 +10,7 @@ from kumihan.pdf.blocks import label_bookmarks, move_figures, wrap_code
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
-from kumihan.settings import PageFormat
+from kumihan.settings import Typesetting
 from kumihan.tree import inner
 from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
                              glue_kinsoku, glue_numbers, join_lines, split_attributions, latin_runs, run_passes, tcy_pass)
@@ -76,7 +76,7 @@ CASES = {
     "attribution": (mark_attributions, "<blockquote><p>引用。</p><p>――手帳より</p></blockquote>",
                     '<blockquote><p>引用。</p><p class="attribution">――手帳より</p></blockquote>'),
     # PDF: emphasis dots beside the characters that take them, not beside punctuation.
-    "emphasis dots": (emphasis_dots(PageFormat()), "<p><em>強調、A</em></p>",
+    "emphasis dots": (emphasis_dots(Typesetting()), "<p><em>強調、A</em></p>",
                       '<p><em><span class="kenten">強調</span>、A</em></p>'),
     "text presentation": (text_presentation(), "<p>雪☃</p>", "<p>雪☃\ufe0e</p>"),
     "number tokens": (glue_numbers(), "<p>103%と1,842と12と2024年</p>",
@@ -117,9 +117,9 @@ def test_a_moved_figure_splits_the_paragraph_after_it():
 def test_the_registries_run_in_their_order():
     assert [item.name for item in article_passes()._priority] == [
         "halfwidth_kana", "quote_attributions", "join_lines", "hand_indent"]
-    assert [item.name for item in epub_passes(PageFormat())._priority] == [
+    assert [item.name for item in epub_passes(Typesetting())._priority] == [
         "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
-    assert [item.name for item in pdf_passes(PageFormat(long_numbers="upright"))._priority] == [
+    assert [item.name for item in pdf_passes(Typesetting(long_numbers="upright"))._priority] == [
         "long_numbers", "full_width_marks", "emphasis_dots", "ruby", "text_presentation", "number_tokens", "kinsoku",
         "break_urls"]
 
@@ -129,7 +129,7 @@ def test_passes_never_make_markup_from_text():
     root = tree("<p></p>")
     root[0].text = text
     run_passes(root, article_passes())
-    run_passes(root, epub_passes(PageFormat()))
+    run_passes(root, epub_passes(Typesetting()))
     spans = [(el.get("class"), el.text) for el in root.iter("span")]
     # 12 after "!? " is not tate-chu-yoko (the font's context: a number after ? and a space stays sideways).
     assert spans == [("tcy", "3"), ("tcy", "!?"),

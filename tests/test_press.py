@@ -7,7 +7,7 @@ import subprocess
 import pytest
 from pypdf import PdfReader
 
-from conftest import BOOK_TOML, ROOT, article, run_build
+from helpers.project import BOOK_TOML, ROOT, article, run_build
 
 
 def reprint_copy(tmp_path, preset=None):
@@ -87,7 +87,7 @@ def test_print_ready_is_pdfx4_reproducible_and_looks_like_the_screen_pdf(tmp_pat
 def test_images_for_print_in_cmyk_or_gray_and_bleed_without_marks(project):
     from PIL import Image
     for colour, expected in (("cmyk", "cmyk"), ("gray", "gray")):
-        toml = BOOK_TOML + f'\n[pdf]\nprint_colour = "{colour}"\ncrop_marks = false\n'
+        toml = BOOK_TOML + f'\n[press]\nprint_colour = "{colour}"\ncrop_marks = false\n'
         root = project({"a.md": article("本文。\n\n![写真](photo.png)\n")}, book_toml=toml, name=colour)
         Image.new("RGB", (1200, 900), (200, 60, 40)).save(root / "content" / "photo.png", dpi=(350, 350))
         result = run_build(root, "pdf", "--print-ready")
@@ -102,7 +102,7 @@ def test_images_for_print_in_cmyk_or_gray_and_bleed_without_marks(project):
 
 
 def test_an_output_profile_that_is_not_cmyk_is_refused_in_one_line(project):
-    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[pdf]\noutput_profile = "srgb.icc"\n')
+    root = project({"a.md": article("本文。\n")}, book_toml=BOOK_TOML + '\n[press]\noutput_profile = "srgb.icc"\n')
     from PIL import ImageCms
     (root / "srgb.icc").write_bytes(ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes())
     result = run_build(root, "pdf", "--print-ready")
@@ -114,8 +114,7 @@ def test_an_output_profile_that_is_not_cmyk_is_refused_in_one_line(project):
 def test_pdfx1a_through_ghostscript_for_printers_that_insist(tmp_path):
     root = reprint_copy(tmp_path)
     toml = root / "book.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace('preset = "a5-book"', 'preset = "a5-book"\npdf_standard = "x-1a"'),
-                    encoding="utf-8")
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[press]\npdf_standard = "x-1a"\n', encoding="utf-8")
     result = run_build(root, "pdf", "--print-ready")
     assert result.returncode == 0, result.stderr
     pdf = root / "dist" / "toa-680.pdf"

@@ -8,9 +8,9 @@ import zipfile
 import pytest
 from pypdf import PdfReader
 
-from conftest import article, run_build
-from pdfcheck import VerticalPDF, pdftotext
-from test_epub import epubcheck
+from helpers.project import article, run_build
+from helpers.pdfcheck import VerticalPDF, pdftotext
+from helpers.epub import epubcheck
 
 DOCS = {
     "a-setup.md": article("""

@@ -6,9 +6,9 @@ import zipfile
 
 from lxml import etree
 
-from conftest import article, run_build
-from pdfcheck import pdftotext
-from test_epub import epubcheck
+from helpers.epub import epubcheck
+from helpers.pdfcheck import pdftotext
+from helpers.project import article, overflowing, run_build
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -98,7 +98,6 @@ def test_raw_html_outside_its_content_model_is_fitted_and_said(project):
 
 
 def test_two_findings_on_different_lines_name_their_own_lines(project, cli):
-    from test_nothing_lost import overflowing
     word = "Pneumonoultramicroscopicsilicovolcanoconiosis" * 6
     root = overflowing(project, {"a.md": article(f"""
         語は{word}である。

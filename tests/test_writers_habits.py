@@ -10,8 +10,8 @@ from kumihan.errors import Report
 from kumihan.pipeline import load_book
 from kumihan.theme import PACKAGED
 
-from conftest import article, run_build
-from pdfcheck import VerticalPDF
+from helpers.project import article, run_build
+from helpers.pdfcheck import VerticalPDF
 
 
 def body_of(project, text):

@@ -2,10 +2,12 @@
 
 - :mod:`.build` — Book → HTML → layout → PDF (``build_pdf``), and the findings of a build;
 - :mod:`.engine` — the WeasyPrint adapter: confined fetcher, layout, its log and its overflows;
-- :mod:`.compat` — the WeasyPrint and pydyf versions (and attributes) the rest is written against;
-- :mod:`.justify` — inter-character justification, installed in place of WeasyPrint's;
-- :mod:`.finish` — the finisher: pages turned, right-to-left binding, bookmarks, トンボ;
-- :mod:`.vertical_font` — the font derived for vertical setting.
+- :mod:`.shim` — every private part of WeasyPrint and pydyf that kumihan reads, replaces or edits, and the
+  versions (and attributes) checked before WeasyPrint loads;
+- :mod:`.justify` — inter-character justification, in place of WeasyPrint's for the length of a build;
+- :mod:`.finish` — the finisher: pages turned, right-to-left binding, bookmarks, トンボ.
+
+The font derived for vertical setting lives in :mod:`kumihan.fonts`, which the EPUB's cover uses too.
 
 Importing this package loads neither WeasyPrint nor the font tools: :mod:`.engine` is imported when a PDF is
 laid out, so that WeasyPrint loads while the font is derived in another process.

@@ -1,7 +1,7 @@
 """Write the vertical (縦組) PDF: Book → HTML (templates/pdf) → landscape layout in WeasyPrint → pages turned.
 
 WeasyPrint has no ``writing-mode``.  The pages are laid out horizontally on a landscape page whose width is
-the column length, with a derived font whose upright glyphs are pre-turned (see :mod:`.vertical_font`); the
+the column length, with a derived font whose upright glyphs are pre-turned (see :mod:`kumihan.fonts.vertical`); the
 finisher (:mod:`.finish`) then sets ``/Rotate 90`` on every page, so that lines become columns read right to
 left, CJK stands upright and Latin runs lie sideways, as in real vertical text.  Whatever the engine logs, and
 any content laid out past the text area or off the page, becomes a finding with the source file and line.
@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
-import ctypes.util
 import functools
 import gc
 import hashlib
@@ -37,8 +36,9 @@ from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
-from .vertical_font import (VerticalFont, cached_vertical_font, derive_vertical_font, emphasis_mark,
-                            vertical_font_name)
+from .shim import libraries_by_soname
+from ..fonts.emphasis import emphasis_mark
+from ..fonts.vertical import VerticalFont, cached_vertical_font, derive_vertical_font, vertical_font_name
 
 _INVISIBLE = re.compile("[\u200b\u2060]")
 _URL = re.compile(r"https?://.+", re.DOTALL)
@@ -51,17 +51,17 @@ def _break_url(text: str):
     return [_URL_BREAK.sub("\\1\u200b", text)] if _URL.fullmatch(text) else None
 
 
-def pdf_passes(page) -> Registry:
-    """The PDF's passes over its whole document, as the house style (``page``) asks."""
+def pdf_passes(typesetting) -> Registry:
+    """The PDF's passes over its whole document, as the house style (``[typesetting]``) asks."""
     passes = Registry()
     # Tate-chu-yoko needs no markup here: the derived font substitutes short numbers in context (calt), which
     # keeps lines free of the inline boxes that spans would cost.  Long numbers set upright do take spans.
-    tcy = tcy_pass(0, page.long_numbers, exclamations=False)
+    tcy = tcy_pass(0, typesetting.long_numbers, exclamations=False)
     if tcy is not None:
         passes.register(tcy, "long_numbers", 70)
     # 60: paired marks become the single characters (⁉) the font sets upright, before single marks are widened.
     passes.register(full_width_marks(pairs_as_characters=True), "full_width_marks", 60)
-    dots = emphasis_dots(page)
+    dots = emphasis_dots(typesetting)
     # 50: emphasis dots see the characters as set, before ruby takes its bases into boxes.
     if dots is not None:
         passes.register(dots, "emphasis_dots", 50)
@@ -85,7 +85,7 @@ def book_document(book: Book, env=None, image_file=lambda image: image.path) -> 
     macros = env.get_template("pdf/macros.html").module
     slots: list = []
     articles = [dict(article_context(a, macros.noteref, macros.figure,
-                                     lambda im: _fit_image(im, page, image_file(im)), list_style=page.list_style,
+                                     lambda im: _fit_image(im, page, image_file(im)), list_style=settings.typesetting.list_style,
                                      slots=slots),
                      role=a.role)
                 for a in book.articles]
@@ -119,24 +119,24 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     settings, page = book.settings, book.settings.page
     env = environment(settings)
     _check_resolution(book, report)
-    press = page.print_ready
+    press = book.options.print_ready
     profile = output_profile(settings) if press else None
 
     def image_file(image):
         if not press or image.placeholder:
             return image.path
-        return print_image(image.path, profile, page.print_colour == "gray", settings.cache_dir)
+        return print_image(image.path, profile, settings.press.print_colour == "gray", settings.cache_dir)
 
     doc = book_document(book, env, image_file)
     wrap_code(doc, page.chars_per_column)
     label_bookmarks(doc, {hid: text for a in book.articles for _, hid, text in a.headings})
-    run_passes(doc, pdf_passes(page))
+    run_passes(doc, pdf_passes(settings.typesetting))
     _break_long_tokens(doc, book, report)
     body = doc.find("body")
-    faces = document_faces(doc, page, set("".join(body.itertext())) if body is not None else set())
+    faces = document_faces(doc, settings.typesetting, set("".join(body.itertext())) if body is not None else set())
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
-    selectors = {role: ", ".join(tag for tag, r in element_faces(page).items() if r == role) for role in
-                 ("gothic", "bold", "mono")}
+    selectors = {role: ", ".join(tag for tag, r in element_faces(settings.typesetting).items() if r == role)
+                 for role in ("gothic", "bold", "mono")}
     fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "selectors": selectors.get(f.role, "")}
              for f, (family, path) in zip(faces, names)]
     kenten = any("kenten" in (el.get("class") or "") for el in doc.iter("span"))
@@ -146,7 +146,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     gap_mm = page.line_gap_em * page.em_mm
     page_css = render(
         env, "pdf/page.css", page=page, fonts=fonts, emphasis_mark=mark.as_uri() if mark else None,
-        output_profile=profile.as_uri() if profile else None,
+        output_profile=profile.as_uri() if profile else None, bleed_mm=settings.press.bleed_mm if press else None,
         pitch=page.font_size_pt * (1 + page.line_gap_em),
         landscape_width=_mm(page.height_mm), landscape_height=_mm(page.width_mm),
         margin_head=_mm(page.margin_top_mm), margin_foot=_mm(page.margin_bottom_mm),
@@ -158,7 +158,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     if style is not None:
         style.text = page_css
 
-    bleed_mm = page.bleed_mm if page.print_ready else None
+    bleed_mm = settings.press.bleed_mm if press else None
     css = stylesheet(settings, "pdf.css")
 
     def inspect(messages, overflows, document=None):
@@ -197,10 +197,10 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=theme.shown(settings, css),
                                 line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
                                 rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
-        x1a = press and page.pdf_standard == "x-1a"
+        x1a = press and settings.press.pdf_standard == "x-1a"
         written = settings.cache_dir / "print-ready-x4.pdf" if x1a else out_path
         late = engine.write_pdf(serialize(doc), settings.root, written,
-                                finisher(bleed_mm=bleed_mm, marks=page.crop_marks, press=press,
+                                finisher(bleed_mm=bleed_mm, marks=settings.press.crop_marks, press=press,
                                          identifier=settings.identifier),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
                                 pdf_variant="pdf/x-4" if press else None)
@@ -320,29 +320,11 @@ def _fonts_and_engine(faces: list[Face], cache_dir: Path):
 def _load_engine():
     """Import :mod:`.engine`, and with it WeasyPrint, opening its libraries by soname."""
     try:
-        with _libraries_by_soname():
+        with libraries_by_soname():
             from . import engine
     except OSError:  # a system whose libraries go by other names: search as WeasyPrint does
         from . import engine
     return engine
-
-
-@contextlib.contextmanager
-def _libraries_by_soname():
-    """Let WeasyPrint open its libraries without ctypes' library search (on Linux)."""
-    # WeasyPrint tries several names for each of Pango, HarfBuzz, fontconfig…; cffi hands each name that the
-    # dynamic linker does not know to ctypes.util.find_library, which runs ldconfig and gcc: about 0.2 s, a
-    # fifth of a one-article build.  Every list also holds the Linux soname (libpango-1.0.so.0), which the
-    # dynamic linker opens directly.
-    if not sys.platform.startswith("linux"):
-        yield
-        return
-    find_library = ctypes.util.find_library
-    ctypes.util.find_library = lambda name: None
-    try:
-        yield
-    finally:
-        ctypes.util.find_library = find_library
 
 
 DEFAULT_DPI = 300  # the natural size of an image that records no resolution

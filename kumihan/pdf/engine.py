@@ -1,6 +1,7 @@
 """The engine adapter: lay out the vertical book's HTML with WeasyPrint and write the PDF.
 
-The only module that imports WeasyPrint at its top.  Kept apart from :mod:`kumihan.pdf.build` so that
+With :mod:`.justify`, which it imports, the only module that imports WeasyPrint at its top; what it reaches
+into WeasyPrint for goes through :mod:`.shim`, which checks the versions before WeasyPrint loads.  Kept apart from :mod:`kumihan.pdf.build` so that
 WeasyPrint, which takes a third of a second to load its libraries, loads while the derived font is made in
 another process.  What the engine says is kept (every warning and error it logs) and what it laid out is
 measured (content beyond the text area or the page), so that :mod:`kumihan.pdf.build` can report both.
@@ -9,21 +10,25 @@ measured (content beyond the text area or the page), so that :mod:`kumihan.pdf.b
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
-from weasyprint import CSS, HTML
-from weasyprint.formatting_structure import boxes
-from weasyprint.urls import FatalURLFetchingError, URLFetcher
+from . import shim
 
-from . import compat, justify
-from .. import theme
-from ..errors import KumihanError
-from ..output import atomic_output
+# The versions, and every attribute reached into, before WeasyPrint's layout modules are imported.
+shim.check()
+
+from weasyprint import CSS, HTML  # noqa: E402
+from weasyprint.formatting_structure import boxes  # noqa: E402
+from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: E402
+
+from . import justify  # noqa: E402
+from .. import theme  # noqa: E402
+from ..errors import KumihanError  # noqa: E402
+from ..output import atomic_output  # noqa: E402
 
 
 class _Refused(FatalURLFetchingError):
@@ -118,23 +123,6 @@ def stylesheet_messages(path: Path, root: Path) -> list[EngineMessage]:
     return messages
 
 
-@contextlib.contextmanager
-def _few_collections():
-    """Collect garbage less often while WeasyPrint lays out and draws."""
-    # Layout allocates millions of short-lived boxes.  With the default thresholds the collector runs about
-    # 950 times on the anthology of bench/run.py, and its few full passes walk every object WeasyPrint and the
-    # book hold: 0.7 s in all, 0.2 s like this.  Objects alive now are frozen out of those passes; cycles
-    # made during layout are still collected, less often.  Peak memory is unchanged.
-    thresholds = gc.get_threshold()
-    gc.freeze()
-    gc.set_threshold(10_000, 10, 10)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
 def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               font_ready: Callable[[], object] = lambda: None,
               inspect: Callable[..., None] = lambda m, o, d: None,
@@ -148,9 +136,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     replaced.  ``arrange``
     may look at the laid-out document and its HTML and return the HTML rearranged, which is then laid out again
     (at most :data:`ARRANGE_PASSES` times).  Return what WeasyPrint logged while writing."""
-    compat.check()
-    justify.install()
-    with _logged() as messages, _few_collections():
+    shim.check()
+    with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line):
         try:
             document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
             font_ready()
@@ -165,7 +152,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
         except _Refused as refused:
             raise refused.error from None
         inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
-                                 for o in _overflows(number, page._page_box)], document)
+                                 for o in _overflows(number, shim.page_box(page))], document)
         written = len(messages)
         with atomic_output(out_path) as tmp:
             document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False,
@@ -240,7 +227,7 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
     and their characters are counted in this layout: a column's length is the same on every page.  In ``tiers``
     (段組) the text fills the tiers one after another: what a page can still take is what its last tier leaves
     and the tiers it has not reached."""
-    pages = [page._page_box for page in document.pages]
+    pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[str]] = {}  # id(block element) -> the text of each of its lines, over all pages
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, top)
@@ -322,7 +309,7 @@ def page_starts(document) -> list[tuple[int, str, str]]:
     begins with), so that the EPUB can mark where each printed page begins."""
     found = []
     for number, page in enumerate(document.pages, start=1):
-        start = _first_line(page._page_box, None)
+        start = _first_line(shim.page_box(page), None)
         if start is not None and start[1].strip():
             found.append((number, start[0], start[1].strip()[:12]))
     return found

@@ -2,7 +2,7 @@
 
 Japanese print marks emphasis with 圏点 (emphasis dots, JLREQ §3.2.7) or a gothic face, never with italics;
 code is set in a monospaced face.  Each face used is derived for vertical setting like the text face
-(:mod:`.vertical_font`), with the characters it sets.
+(:mod:`kumihan.fonts.vertical`), with the characters it sets.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from ..jlreq import (CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, WORD_JOINER, is_upright)
 from ..tree import Element, TextPass, make
-from .vertical_font import FontSource, find_font
+from ..fonts.find import FontSource, find_font
 
 #: The house choices of ``[pdf] emphasis`` and ``strong`` that set text in a face of its own.
 _FACE_STYLES = ("gothic", "bold")
@@ -105,7 +105,7 @@ def emphasis_dots(page) -> TextPass | None:
 
 # Emoji that Pango would send to a colour emoji face (which cannot be turned for vertical setting, nor drawn as
 # outlines): asked for in text presentation (U+FE0E), they are set from the derived font, which borrows them
-# from an installed monochrome face (kumihan.pdf.vertical_font).
+# from an installed monochrome face (kumihan.fonts.vertical).
 _EMOJI = re.compile("([\U0001F000-\U0001FAFF\u2300-\u23FF\u2600-\u27BF\u2B00-\u2BFF])\uFE0F?(?!\uFE0E)")
 
 

@@ -1,26 +1,21 @@
 """Inter-character justification for WeasyPrint (JLREQ §3.8 'Line adjustment').
 
 WeasyPrint justifies a line by widening U+0020 and U+00A0 only, so a Japanese column, which has no spaces,
-stays ragged at its foot.  :func:`install` replaces WeasyPrint's ``justify_line`` with one that spreads the
-line's free space evenly between the upright (CJK) characters that are not punctuation.
-The extra space is given to Pango as letter spacing on those characters, in a layout that sets it again
-whenever WeasyPrint sets the text again (as it does to draw the line).
+stays ragged at its foot.  :func:`justify_line` takes the place of WeasyPrint's for the length of a build
+(:func:`.shim.justification`) and spreads the line's free space evenly between the upright (CJK) characters
+that are not punctuation.  The extra space is given to Pango as letter spacing on those characters
+(:func:`.shim.spaced_layout`), in a layout that sets it again whenever WeasyPrint sets the text again (as it
+does to draw the line).
 
-This reaches into WeasyPrint's layout; ``pyproject.toml`` pins the major version it was written against, and
 ``tests/test_pdf.py`` measures the column ends and the gaps on the finished PDF.
 """
 
 from __future__ import annotations
 
 from weasyprint.formatting_structure import boxes
-from weasyprint.layout import inline
-from weasyprint.text import line_break
-from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
 from ..jlreq import CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_BRACKETS, is_upright
-
-_installed = False
-
+from . import shim
 
 _PUNCTUATION = frozenset(OPENING_BRACKETS + CLOSING_BRACKETS + FULL_STOPS + COMMAS + MIDDLE_DOTS)
 
@@ -32,7 +27,7 @@ class _Expandable(dict):
     def __missing__(self, ch: str) -> bool:
         # Upright (CJK) characters, not punctuation (JLREQ §3.8: space is added between ideographs and kana).
         # Letter spacing splits Pango's shaping runs too: a split inside a Latin run would hide the context that
-        # keeps "November 13" sideways (vertical_font's calt), and one between two punctuation marks would undo
+        # keeps "November 13" sideways (kumihan.fonts.vertical's calt), and one between two punctuation marks would undo
         # their compression (its kern), which line breaking has already counted on.
         value = self[ch] = is_upright(ch) and ch != "\u2060" and ch not in _PUNCTUATION
         return value
@@ -99,7 +94,7 @@ def _add_spacing(box, spacing, found, x_advance):
         box.position_x += x_advance
         positions, shares = found.get(id(box), (None, 0))
         if positions:
-            box.pango_layout = _SpacedLayout.deactivated(box.text, positions, spacing)
+            box.pango_layout = shim.spaced_layout(box.text, positions, spacing)
             extra = spacing * shares
             box.width += extra
             x_advance += extra
@@ -113,61 +108,3 @@ def _add_spacing(box, spacing, found, x_advance):
     else:
         box.translate(x_advance, 0)
     return x_advance
-
-
-class _SpacedLayout(line_break.Layout):
-    """A text box's Pango layout that carries letter spacing; WeasyPrint sets its text again when it draws."""
-
-    kumihan_spacing: tuple[list[int], float]
-
-    @classmethod
-    def deactivated(cls, text: str, positions: list[int], spacing: float) -> _SpacedLayout:
-        """Return a layout in the state WeasyPrint's ``deactivate`` leaves: Pango objects are made, and the text
-        shaped, only when the line is drawn (``reactivate``), which spares a shaping per justified box."""
-        layout = cls.__new__(cls)
-        layout.justification_spacing, layout.max_width, layout.first_line_direction = 0, None, 0
-        layout.text = text
-        layout.kumihan_spacing = (positions, spacing)
-        return layout
-
-    def set_text(self, text, justify=False):
-        """Set the text as WeasyPrint does, plus the letter spacing that justification asked for."""
-        super().set_text(text, justify)
-        if justify and self.text == text:
-            _letter_space(self.layout, text, *self.kumihan_spacing)
-
-
-def _letter_space(layout, text: str, positions: list[int], amount: float) -> None:
-    """Give the characters of ``text`` at ``positions`` ``amount`` of letter spacing in the Pango ``layout``."""
-    units = int(amount * TO_UNITS)
-    attr_list = pango.pango_layout_get_attributes(layout)
-    if attr_list == ffi.NULL:
-        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
-    # Byte offsets (Pango indexes UTF-8) of each character up to the last that takes space.
-    offsets = [0]
-    total = 0
-    for ch in text[:positions[-1] + 1]:
-        total += 1 if ch < "\x80" else len(ch.encode())
-        offsets.append(total)
-    # Pango puts half of a letter spacing on each side of a character, so that neighbours stand one spacing
-    # apart.  Neighbouring characters share one attribute (Pango would merge equal neighbours anyway).
-    runs = []
-    for i in positions:
-        if runs and runs[-1][1] == i:
-            runs[-1][1] = i + 1
-        else:
-            runs.append([i, i + 1])
-    for start, end in runs:
-        attr = pango.pango_attr_letter_spacing_new(units)
-        attr.start_index, attr.end_index = offsets[start], offsets[end]
-        pango.pango_attr_list_change(attr_list, attr)
-    pango.pango_layout_set_attributes(layout, attr_list)
-
-
-def install() -> None:
-    """Put inter-character justification in place of WeasyPrint's (idempotent)."""
-    global _installed
-    if _installed:
-        return
-    inline.justify_line = justify_line
-    _installed = True

@@ -23,7 +23,7 @@ CONVERSION_VERSION = "1"
 
 def output_profile(settings) -> Path:
     """The CMYK output profile, copied into the cache (the layout reads files of the project only)."""
-    given = settings.page.output_profile
+    given = settings.press.output_profile
     source = (settings.root / given) if given else DEFAULT_PROFILE
     where = "[pdf] output_profile" if given else "Ghostscript's CMYK profile"
     try:

@@ -20,9 +20,8 @@ from fontTools.pens.recordingPen import DecomposingRecordingPen
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-import sys
+from .project import ROOT  # noqa: F401  (puts the repository on sys.path before kumihan is imported)
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from kumihan.jlreq import NOT_AT_LINE_END, NOT_AT_LINE_START  # noqa: E402
 
 

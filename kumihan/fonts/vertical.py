@@ -26,10 +26,10 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import KumihanError
 from ..jlreq import (ALNUM, CLOSING_BRACKETS, COMMAS, FULL_STOPS, NUMBER_SEPARATORS, OPENING_BRACKETS, TCY_NOT_AFTER,
                      TCY_NOT_BEFORE, is_upright)
 from ..output import atomic_write
+from .find import FontSource
 
 #: Bump when the derivation changes, so that cached fonts are rebuilt.
 DERIVATION_VERSION = "12"
@@ -42,39 +42,6 @@ def _invisible(ch: str) -> bool:
     cp = ord(ch)
     return 0xFE00 <= cp <= 0xFE0F or 0x200B <= cp <= 0x200F or 0xE0100 <= cp <= 0xE01EF or cp == 0x2060
 _DASHES = frozenset("\u2014\u2015")  # — ―
-
-@dataclass(frozen=True)
-class FontSource:
-    """A face of an installed font file."""
-
-    path: Path
-    index: int
-    family: str
-
-
-@functools.lru_cache(maxsize=None)
-def find_font(family: str, bold: bool = False, key: str = "font_family") -> FontSource:
-    """Locate an installed font by family name (its bold weight with ``bold``) through fontconfig, once per
-    process: the PDF and the EPUB cover both ask.  ``key`` names the book.toml key for the error message."""
-    try:
-        out = subprocess.run(
-            ["fc-match", "-f", "%{file}\n%{index}\n%{family}\n", f"{family}:lang=ja" + (":weight=bold" if bold else "")],
-            check=True, capture_output=True, text=True,
-        ).stdout.split("\n")
-    except (OSError, subprocess.CalledProcessError) as exc:
-        raise KumihanError(
-            f"cannot look up font {family!r}: fontconfig is not available ({exc})",
-            hint="install fontconfig and a Japanese font: apt-get install fontconfig fonts-noto-cjk",
-        ) from None
-    path, index, found = out[0], out[1], out[2]
-    wanted = family.lower().replace(" ", "")
-    if not any(wanted == name.lower().replace(" ", "") for name in found.split(",")):
-        raise KumihanError(
-            f"font {family!r} is not installed (fontconfig offers {found.split(',')[0]!r} instead)",
-            hint="install it (for the Noto CJK faces: apt-get install fonts-noto-cjk) "
-            f"or set {key} under [pdf] in book.toml to an installed Japanese font",
-        )
-    return FontSource(Path(path), int(index or 0), family)
 
 
 @dataclass(frozen=True)
@@ -139,7 +106,7 @@ def derive_vertical_font(source: FontSource, chars: set[str], cache_dir: Path, t
     return VerticalFont(out, family, frozenset(missing))
 
 
-class _Face:
+class VerticalFace:
     """A source face as HarfBuzz reads it, with its glyphs in the forms and turns of vertical setting."""
 
     def __init__(self, source: FontSource):
@@ -192,43 +159,9 @@ class _Face:
         self.rotated(gid, TransformPen(pen, (scale, 0, 0, 1, -x0 * scale, 0)))
 
 
-#: Bump when the emphasis mark's drawing changes.
-MARK_VERSION = "1"
-
-
-def emphasis_mark(source: FontSource, cache_dir: Path, mark: str = "\ufe45", ink: str = "#000") -> Path:
-    """Return an SVG tile, one em long and half an em wide, with the face's emphasis mark (﹅, JLREQ §3.2.7) at
-    half size, turned for the landscape frame like an upright glyph.  Repeated along a run of text on the
-    side of its glyphs, it sets 圏点 beside each character; as a picture, it stays out of the text layer.  ``ink`` is
-    its colour (K100 for the press)."""
-    stat = source.path.stat()
-    key = hashlib.sha256("\0".join([MARK_VERSION, str(source.path), str(stat.st_size), str(int(stat.st_mtime)),
-                                     str(source.index), mark, ink]).encode()).hexdigest()[:16]
-    out = cache_dir / f"mark-{key}.svg"
-    if out.exists():
-        return out
-    from fontTools.pens.svgPathPen import SVGPathPen
-    from fontTools.pens.transformPen import TransformPen
-
-    face = _Face(source)
-    gid = face.font.get_nominal_glyph(ord(mark))
-    path = ""
-    if gid is not None:
-        pen = SVGPathPen(None)
-        # Half size, centred in the tile; SVG's y axis points down.
-        turned = TransformPen(pen, (0.5, 0, 0, -0.5, face.upem / 4, face.upem / 2 + 0.5 * face.box_bottom))
-        face.rotated(face.vertical_glyph(mark, gid), turned)
-        path = pen.getCommands()
-    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {face.upem} {face.upem // 2}" '
-           f'width="{face.upem}" height="{face.upem // 2}"><path d="{path}" fill="{ink}"/></svg>')
-    with atomic_write(out) as tmp:
-        tmp.write_text(svg, encoding="utf-8")
-    return out
-
-
 def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max_digits: int, family: str,
            out: Path) -> set[str]:
-    # fontTools only builds the derived font; HarfBuzz reads the source (_Face).
+    # fontTools only builds the derived font; HarfBuzz reads the source (VerticalFace).
     from fontTools.feaLib.builder import addOpenTypeFeaturesFromString
     from fontTools.fontBuilder import FontBuilder
     from fontTools.pens.boundsPen import ControlBoundsPen
@@ -236,7 +169,7 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
     from fontTools.pens.teePen import TeePen
     from fontTools.pens.transformPen import TransformPen
 
-    face = _Face(source)
+    face = VerticalFace(source)
     font, upem, box_top, box_bottom = face.font, face.upem, face.box_top, face.box_bottom
     vertical_glyph, draw, rotated, stretched = face.vertical_glyph, face.draw, face.rotated, face.stretched
 
@@ -339,7 +272,7 @@ def _build(source: FontSource, chars: list[str], tcy_numbers: list[str], tcy_max
 
 
 @functools.lru_cache(maxsize=None)
-def _fallback_face(ch: str) -> _Face | None:
+def _fallback_face(ch: str) -> VerticalFace | None:
     """An installed face that draws ``ch`` (an outline, not a colour bitmap), for a character the chosen face
     lacks: emoji, symbols, rare kanji (fontconfig knows which faces cover it)."""
     try:
@@ -352,7 +285,7 @@ def _fallback_face(ch: str) -> _Face | None:
         file, _, rest = line.partition(":")
         index = re.search(r"index=(\d+)", rest)
         try:
-            face = _Face(FontSource(Path(file.strip()), int(index.group(1)) if index else 0, ""))
+            face = VerticalFace(FontSource(Path(file.strip()), int(index.group(1)) if index else 0, ""))
         except Exception:  # a file HarfBuzz cannot read: try the next
             continue
         gid = face.font.get_nominal_glyph(ord(ch))
@@ -365,7 +298,7 @@ def _fallback_face(ch: str) -> _Face | None:
     return None
 
 
-def _borrowed(face: _Face, ch: str, upem: int, box_bottom: int):
+def _borrowed(face: VerticalFace, ch: str, upem: int, box_bottom: int):
     """(advance, paint) of ``ch`` drawn from another face, scaled to this font's em and set as the text face
     would set it: upright characters turned in the em box, the rest sideways on the baseline."""
     from fontTools.pens.transformPen import TransformPen
