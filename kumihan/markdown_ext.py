@@ -8,7 +8,6 @@ reference in the finished tree (JLREQ 'Processing of notes': note numbers follow
 
 from __future__ import annotations
 
-import difflib
 import re
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, field
@@ -210,33 +209,59 @@ class SourceLines:
     def align(self, lines: list[str], stash: list[str]) -> None:
         """Map each of ``lines`` (as the block parser reads them) to the index of its source line; ``stash``
         holds what each placeholder stands for."""
-        # Lines with text are aligned (blank ones come and go around stashed blocks); a placeholder stands for
-        # the source line where what it replaced begins.
+        # One pass forward over the lines with text (blank ones come and go around stashed blocks): the
+        # preprocessors keep the order of the text, change lines in place (white space, list indents, note
+        # definitions blanked) or put a placeholder where a run of lines was (raw HTML, code).
         source = [i for i, line in enumerate(self.source) if line.strip()]
         final = [j for j, line in enumerate(lines) if line.strip()]
         origin = [-1] * len(lines)
-        matcher = difflib.SequenceMatcher(None, [self.source[i].strip() for i in source],
-                                          [lines[j].strip() for j in final], autojunk=False)
-        for op, i1, i2, j1, j2 in matcher.get_opcodes():
-            cursor = i1
-            for k in range(j2 - j1):
-                at = i1 + min(k, i2 - i1 - 1) if i2 > i1 else i1
-                placeholder = HTML_PLACEHOLDER_RE.fullmatch(lines[final[j1 + k]].strip())
-                if placeholder and op == "replace" and int(placeholder.group(1)) < len(stash):
-                    first = str(stash[int(placeholder.group(1))]).strip().split("\n", 1)[0].strip()
-                    found = next((n for n in range(cursor, i2) if self.source[source[n]].strip() == first), None)
-                    at = found if found is not None else cursor
-                    cursor = at + 1
-                origin[final[j1 + k]] = source[at] if at < len(source) else len(self.source)
+        i = 0
+        for k, j in enumerate(final):
+            here = lines[j].strip()
+            placeholder = HTML_PLACEHOLDER_RE.fullmatch(here)
+            if placeholder:
+                block = str(stash[int(placeholder.group(1))]) if int(placeholder.group(1)) < len(stash) else ""
+                first = block.strip().split("\n", 1)[0].strip()
+                start = next((n for n in range(i, min(len(source), i + 2000))
+                              if self.source[source[n]].strip() == first), i)
+                origin[j] = source[start] if start < len(source) else len(self.source)
+                i = start + self._extent(source, start, block)
+                continue
+            # A line as written, or changed in place (a list item re-indented): the line at this place.
+            origin[j] = source[i] if i < len(source) else len(self.source)
+            i += 1
         previous = -1
         for j, value in enumerate(origin):  # a blank line: the line after the one before it
             origin[j] = previous = value if value >= 0 else previous + 1
         self.origin = origin
 
+    def _extent(self, source: list[int], start: int, block: str) -> int:
+        """How many lines with text of the source a stashed block took, from ``start``: a fenced code block to its
+        closing fence; raw HTML, stashed as written, its own lines."""
+        first = self.source[source[start]].strip() if start < len(source) else ""
+        fence = re.match(r"(`{3,}|~{3,})", first)
+        if fence:
+            end = next((n for n in range(start + 1, len(source))
+                        if self.source[source[n]].strip().startswith(fence.group(1))
+                        and not self.source[source[n]].strip()[len(fence.group(1)):].strip()), len(source) - 1)
+            return end - start + 1
+        return max(1, sum(1 for line in block.split("\n") if line.strip()))
+
     def _parse(self, parser, parent, blocks) -> None:
-        total = sum(b.count("\n") for b in blocks) + 2 * (len(blocks) - 1) + 1
+        original = list(blocks)
+        # cost[m]: the lines the last m blocks take, each with the blank line before it.  The block parser only
+        # takes blocks off the front (and puts a block's rest back in front), so what follows the first block is
+        # always a run of the original blocks.
+        cost = [0]
+        for block in reversed(original):
+            cost.append(cost[-1] + block.count("\n") + 2)
+        total = cost[-1] - 1
         while blocks:
-            left = sum(b.count("\n") for b in blocks) + 2 * (len(blocks) - 1) + 1
+            rest = len(blocks) - 1
+            if rest == 0 or (rest <= len(original) and blocks[1] is original[len(original) - rest]):
+                left = blocks[0].count("\n") + 1 + cost[rest]
+            else:
+                left = sum(b.count("\n") for b in blocks) + 2 * rest + 1
             first = blocks[0]
             index = total - left + (len(first) - len(first.lstrip("\n")))
             line = self.offset + (self.origin[index] if index < len(self.origin) else index)
@@ -246,9 +271,8 @@ class SourceLines:
                 if processor.test(parent, first):
                     if processor.run(parent, blocks) is not False:
                         break
-            for child in list(parent)[before:]:
-                mark = etree.Element(LINE_MARK, {"n": str(line)} | ({"raw": "1"} if raw else {}))
-                parent.insert(list(parent).index(child), mark)
+            for index in range(len(parent) - 1, before - 1, -1):  # a mark before each new block
+                parent.insert(index, etree.Element(LINE_MARK, {"n": str(line)} | ({"raw": "1"} if raw else {})))
 
 
 class _Recorder(Preprocessor):
