@@ -8,7 +8,7 @@ their text.  Here they are written into the article's tree, so both editions set
 
 from __future__ import annotations
 
-from .jlreq import WORD_JOINER
+from .jlreq import ATTRIBUTION_DASH, WORD_JOINER
 from .tree import Element, local, make
 
 #: The house styles of ordered-list markers (``[pdf] list_style``), by the form of the first item.
@@ -60,15 +60,12 @@ def mark_lists(root: Element, style: str) -> None:
             target.insert(0, span)
 
 
-_DASHES = ("――", "——", "─―", "—")
-
-
 def mark_attributions(root: Element) -> None:
-    """Give the attribution line of a quotation (――…より) the class ``attribution``: set to the foot."""
+    """Give the attribution line of a quotation (――…より) the class ``attribution``: set to the foot.  It is
+    the quotation's last paragraph, never its only one (a quote of a dialogue may start every line with ――)."""
     for quote in root.iter():
         if local(quote) != "blockquote":
             continue
-        for p in quote.iter():
-            if local(p) == "p" and (p.text or "").startswith(_DASHES):
-                p.set("class", "attribution")
-                break
+        paragraphs = [p for p in quote.iter() if local(p) == "p"]
+        if len(paragraphs) > 1 and ATTRIBUTION_DASH.match(paragraphs[-1].text or ""):
+            paragraphs[-1].set("class", "attribution")

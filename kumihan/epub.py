@@ -114,8 +114,9 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
     uses_ruby = any(True for a in book.articles for tree in a.trees() for _ in tree.iter("ruby"))
     groups = article_groups(book, articles)
     for n, group in enumerate(groups, start=1):
-        if group["part"] and group["part"]["door"] and group["articles"]:
-            group["part"]["file"] = f"p-part-{n}.xhtml"
+        if group["part"]:
+            has_door = group["part"]["door"] and group["articles"]
+            group["part"]["file"] = f"p-part-{n}.xhtml" if has_door else None
     context = dict(edition=settings, articles=articles, authors=authors, built=built,
                    css="../style/book-style.css", groups=groups, pages=pages)
 

@@ -54,6 +54,9 @@ def tcy_pattern(max_digits: int) -> re.Pattern | None:
     )
 
 
+ATTRIBUTION_DASH = re.compile("――|——|─―|—|―")
+"""The dash an attribution line starts with (――初代店主の手帳より), in the forms writers type it."""
+
 NUMBER_SEPARATORS = ".,-"
 """Separators inside one number token: thousands, decimals, the parts of an ISO date (JLREQ §3.2.4 keeps such
 a token whole)."""

@@ -14,10 +14,9 @@ import json
 from . import theme
 from .model import Book
 from .output import atomic_write
-from .tree import Element, get_text, splice, text_slots
+from .tree import HIDE, INVISIBLE, Element, get_text, splice, text_slots
 
 RECORD = "print-pages.json"
-_HIDDEN = str.maketrans("", "", "\u2060\u200b\ufe0e")
 
 
 def sources_key(book: Book) -> str:
@@ -58,9 +57,6 @@ def load_page_starts(book: Book) -> list[tuple[int, str, str]] | None:
     return [tuple(entry) for entry in record.get("pages", [])]
 
 
-_INVISIBLE = "\u2060\u200b\ufe0e"
-
-
 def mark_page(root: Element, text: str, marker: Element, after: int = 0) -> int | None:
     """Put ``marker`` before the first place, at or after visible character ``after`` of ``root``'s text, where
     ``text`` begins (invisible joiners left out of the comparison); return the position just past it, or None
@@ -70,13 +66,13 @@ def mark_page(root: Element, text: str, marker: Element, after: int = 0) -> int 
     chars: list[str] = []
     for n, slot in enumerate(slots):
         for i, ch in enumerate(get_text(slot)):
-            if ch not in _INVISIBLE:
+            if ch not in INVISIBLE:
                 visible.append((n, i))
                 chars.append(ch)
-    found = "".join(chars).find(text.translate(_HIDDEN), after)
-    if found < 0:
+    found = "".join(chars).find(text.translate(HIDE), after)
+    if found < 0 or not visible:
         return None
-    n, i = visible[found]
+    n, i = visible[min(found, len(visible) - 1)]
     content = get_text(slots[n])
     splice(slots[n], [p for p in (content[:i], marker, content[i:]) if not isinstance(p, str) or p])
     return found + 1

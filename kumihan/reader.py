@@ -15,7 +15,7 @@ from markdown.extensions.tables import TableExtension
 
 from .errors import Finding, KumihanError, KumihanErrors, Report
 from .frontmatter import parse_front_matter, split_front_matter
-from .markdown_ext import ArticleExtension
+from .markdown_ext import ArticleExtension, heading_slug
 from .model import Article, Image, Note, Part
 from .settings import Settings
 from .tree import NOTEREF, line_of, plain_text, replace_element
@@ -157,11 +157,23 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     found = _check_images(trees, rel, folder, root, report if placeholders else None, errors) if images else ()
     if errors:
         raise KumihanErrors(sorted(errors, key=lambda e: e.line or 0))
+    _unique_ids(trees, rel, report)
     headings, anchors = _headings(body, meta.title, ext.collector, slug, rel, report)
     article = Article(slug=slug, source=rel, meta=meta, lead=lead, body=body, notes=notes,
                       headings=headings, images=found, anchors=anchors)
     _check_corrections(article, md_text, report)
     return article
+
+
+def _unique_ids(trees, rel: Path, report: Report) -> None:
+    """Keep the first element of each id given twice in raw HTML, and drop the id from the others."""
+    seen: set[str] = set()
+    for el in (el for tree in trees for el in tree.iter() if isinstance(el.tag, str) and el.get("id")):
+        if el.get("id") in seen:
+            report.warn(Finding(f"the id {el.get('id')!r} is given twice; the second was dropped", file=rel,
+                                line=line_of(el), rule="html-attribute", hint="give each element its own id"))
+            del el.attrib["id"]
+        seen.add(el.get("id"))
 
 
 def _headings(body, title: str, collector, slug: str, rel: Path, report: Report):
@@ -174,9 +186,16 @@ def _headings(body, title: str, collector, slug: str, rel: Path, report: Report)
     headings = tuple((level, hid, plain_text(found[hid]).strip() if hid in found else text)
                      for level, hid, text in collector.headings)
     anchors = dict(collector.anchors)
+    for _, hid, text in headings:  # a heading's slug from its text as printed
+        anchors.setdefault(heading_slug(text), hid)
     first = next((el for el in body if isinstance(el.tag, str)), None)
     if first is None or first.tag not in ("h1", "h2", "h3") or \
             "".join(plain_text(first).split()) != "".join(title.split()):
+        return headings, tuple(anchors.items())
+    if next(first.iter(NOTEREF), None) is not None:
+        report.warn(Finding(f"the first heading repeats the title {title!r}; it is kept, for the note it refers to",
+                            file=rel, line=line_of(first), rule="title-repeated",
+                            hint="move the note reference into the text and delete the heading"))
         return headings, tuple(anchors.items())
     report.warn(Finding(f"the first heading repeats the title {title!r}; it is left out (the title block prints "
                         "the title)", file=rel, line=line_of(first), rule="title-repeated",

@@ -30,6 +30,11 @@ LINE = "data-line"
 NOTEREF = "kumihan-noteref"
 """A note reference in an article's tree: ``note`` (its number), ``ref`` (its id), ``label`` as written."""
 
+INVISIBLE = "\u2060\u200b\ufe0e"
+"""The marks the passes add that draw and extract as nothing: word joiner, zero-width space, text presentation."""
+HIDE = str.maketrans("", "", INVISIBLE)
+"""``text.translate(HIDE)``: the text without :data:`INVISIBLE`."""
+
 #: Elements whose text is set as written: no typographic pass touches code, and nothing inside the head.
 CODE = frozenset({"code", "pre", "kbd", "samp"})
 UNTOUCHED = CODE | {"style", "script", "title", "head"}

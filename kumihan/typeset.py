@@ -73,7 +73,7 @@ def _first(texts: list[str]) -> str:
     return "".join(texts)[:1]
 
 
-_ATTRIBUTION_LINE = re.compile("[ \t]*\n(?=――|——|─―|—)")
+_ATTRIBUTION_LINE = re.compile(f"[ \\t]*\\n(?={jlreq.ATTRIBUTION_DASH.pattern})")
 
 
 def split_attributions(root: Element) -> None:

@@ -43,8 +43,33 @@ ALLOWED: dict[str, frozenset[str]] = {tag: frozenset(attrs) for tag, attrs in {
     "ruby": (), "rt": (), "rp": (), "rb": (),
     NOTEREF: ("label", "note", "ref"),
 }.items()}
+#: The values an attribute may take, where HTML restricts them (an EPUB with another is invalid).
+_VALUES = {name: re.compile(pattern) for name, pattern in {
+    "start": r"-?\d+", "value": r"-?\d+", "colspan": r"[1-9]\d{0,2}", "rowspan": r"\d{1,4}", "span": r"[1-9]\d{0,2}",
+    "scope": r"row|col|rowgroup|colgroup", "lang": r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*",
+    "datetime": r"\d{4}(-\d{2}(-\d{2})?)?([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?|\d{2}:\d{2}(:\d{2})?",
+    "width": r"\d+", "height": r"\d+",
+}.items()}
 _TABLE_STYLE = re.compile(r"^\s*text-align:\s*(left|right|center);?\s*$")
 _OWN_LINE = frozenset({"a", "img", NOTEREF})
+
+#: Every element name of HTML, the obsolete ones too.  ``<String>``, ``<Enter>`` or ``<T>`` in a writer's text
+#: names none of them: it is text (List<String>, press <Enter>), not markup, and is printed as written.
+HTML_ELEMENTS = frozenset("""a abbr acronym address applet area article aside audio b base basefont bdi bdo bgsound
+big blink blockquote body br button canvas caption center cite code col colgroup data datalist dd del details dfn
+dialog dir div dl dt em embed fieldset figcaption figure font footer form frame frameset h1 h2 h3 h4 h5 h6 head
+header hgroup hr html i iframe image img input ins isindex kbd keygen label legend li link listing main map mark
+marquee math menu menuitem meta meter multicol nav nextid nobr noembed noframes noscript object ol optgroup option
+output p param picture plaintext pre progress q rb rp rt rtc ruby s samp script search section select slot small
+source spacer span strike strong style sub summary sup svg table tbody td template textarea tfoot th thead time
+title tr track tt u ul var video wbr xmp""".split()) | {NOTEREF, LINE_MARK}
+_TAG_LIKE = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s[^<>]*)?/?)>")
+
+
+def _text_not_tags(html: str) -> str:
+    """Escape what looks like a tag but names no HTML element, so that the parser reads it as the text it is."""
+    return _TAG_LIKE.sub(lambda m: m.group(0) if m.group(2).lower() in HTML_ELEMENTS
+                         else m.group(0).replace("<", "&lt;").replace(">", "&gt;"), html)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SELF_CLOSED = re.compile(rf"<({NOTEREF})([^>]*?)\s*/>")
 
@@ -106,7 +131,7 @@ def clean(html: str, file: Path, report: Report, errors: list[KumihanError]) -> 
     ``errors`` (and left out of the tree), so that every mistake of an article is named at once."""
     # The notes extension's marker is an empty element: the HTML parser does not know <x/> for one.  Control
     # characters (a placeholder Python-Markdown failed to restore leaves its STX/ETX) have no place in XML.
-    html = _CONTROL.sub("", _SELF_CLOSED.sub(r"<\1\2></\1>", html))
+    html = _text_not_tags(_CONTROL.sub("", _SELF_CLOSED.sub(r"<\1\2></\1>", html)))
     root = lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else etree.Element("div")
     _mark_lines(root)
     for element in list(root.iter()):
@@ -149,6 +174,11 @@ def clean(html: str, file: Path, report: Report, errors: list[KumihanError]) -> 
                     del element.attrib[name]
                 elif name == "id" and not re.fullmatch(r"[A-Za-z_][\w.-]*", value):
                     del element.attrib[name]  # not a valid XML id (the EPUB would fail)
+                elif name in _VALUES and not _VALUES[name].fullmatch(value.strip()):
+                    report.warn(Finding(f"attribute {name}={value!r} of <{tag}> was dropped: not a value it takes",
+                                        file=file, line=line, rule="html-attribute",
+                                        hint=f"correct the value or remove the attribute"))
+                    del element.attrib[name]
                 continue
             report.warn(Finding(f"attribute {name}={value!r} of <{tag}> was dropped: the editions do not use it",
                                 file=file, line=line, rule="html-attribute", hint="remove it from the Markdown"))
@@ -215,8 +245,62 @@ def _fit_content_models(root: Element, file: Path, report: Report) -> None:
                 _unwrap_as_block(el)
                 changed = True
                 continue
+            if tag == "a" and any(a.tag == "a" for a in el.iterancestors()):
+                warn("raw HTML link inside a link: its tags were dropped, its text kept", el)
+                unwrap(el)
+                changed = True
+                continue
+            if tag == NOTEREF and any(a.tag == "a" for a in el.iterancestors()):
+                # A note mark is a link in the EPUB: it goes right after the link its reference stood in.
+                outer = [a for a in el.iterancestors() if a.tag == "a"][-1]
+                replace_element(el, [])
+                el.tail, outer.tail = outer.tail, None
+                outer.addnext(el)
+                changed = True
+                continue
             if tag in ONLY_CHILDREN:
                 changed |= _fit_children(el, warn)
+            changed |= _fit_order(el, warn)
+
+
+def _fit_order(el: Element, warn) -> bool:
+    """Put children where their parent's content model wants them: a table's caption first and loose rows into a
+    tbody when it has one, a figure's caption last unless it is first, a summary first."""
+    tag, kids = el.tag, [c for c in el if isinstance(c.tag, str)]
+    if tag == "table":
+        caption = next((c for c in kids if c.tag == "caption"), None)
+        if caption is not None and kids[0] is not caption:
+            warn("raw HTML <caption> not first in its table: it was moved first", caption)
+            _move(caption, el, 0)
+            return True
+        if any(c.tag in ("tbody", "thead", "tfoot") for c in kids) and any(c.tag == "tr" for c in kids):
+            rows = [c for c in kids if c.tag == "tr"]
+            warn("raw HTML rows beside a <tbody>: they were put in a <tbody> of their own", rows[0])
+            body = make("tbody")
+            rows[0].addprevious(body)
+            for row in rows:
+                _move(row, body, len(body))
+            return True
+    if tag == "figure":
+        caption = next((c for c in kids if c.tag == "figcaption"), None)
+        if caption is not None and caption is not kids[0] and caption is not kids[-1]:
+            warn("raw HTML <figcaption> in the middle of its figure: it was moved last", caption)
+            _move(caption, el, len(el))
+            return True
+    if tag == "details":
+        summary = next((c for c in kids if c.tag == "summary"), None)
+        if summary is not None and kids[0] is not summary:
+            warn("raw HTML <summary> not first in its <details>: it was moved first", summary)
+            _move(summary, el, 0)
+            return True
+    return False
+
+
+def _move(child: Element, parent: Element, index: int) -> None:
+    """Move ``child`` (with its tail left where it stood) to ``index`` of ``parent``."""
+    tail, child.tail = child.tail, None
+    replace_element(child, [tail] if tail else [])
+    parent.insert(index, child)
 
 
 def _unwrap_as_block(el: Element) -> None:

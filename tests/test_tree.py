@@ -8,7 +8,7 @@ from lxml import etree
 
 from helpers.epub import epubcheck
 from helpers.pdfcheck import pdftotext
-from helpers.project import article, overflowing, run_build
+from helpers.project import BOOK_TOML, article, overflowing, run_build
 
 XHTML = "{http://www.w3.org/1999/xhtml}"
 
@@ -144,3 +144,58 @@ def test_a_first_heading_that_repeats_the_title_is_printed_once_and_said(project
         doc = etree.fromstring(z.read("item/xhtml/p-001.xhtml"))
     attribution = [p for p in doc.iter(f"{XHTML}p") if p.get("class") == "attribution"]
     assert ["".join(p.itertext()) for p in attribution] == ["――初代店主の手帳より"]
+
+
+REVIEWED = article("""
+    本文の[リンク[^m]](https://example.com)と、List<String> と書く型と <Enter> キー。
+
+    <div id="dup">一つ目</div>
+
+    <div id="dup">二つ目</div>
+
+    <table><tr><td>行</td></tr><caption>表の題</caption><tbody><tr><td>体</td></tr></tbody></table>
+
+    <figure><figcaption>図の題</figcaption><p>図の説明</p><p>続き</p></figure>
+
+    <ol start="abc"><li value="x">項目</li></ol>
+
+    <p><a href="https://example.com/a"><span><a href="https://example.com/b">入れ子</a></span></a></p>
+
+    <table><tr><td colspan="abc" lang="日本語">セル</td><th scope="foo">見出し</th></tr></table>
+
+    [^m]: リンクの注。
+    """)
+
+
+def test_raw_html_a_writer_gets_wrong_still_makes_a_valid_epub(project):
+    root = project({"a.md": REVIEWED})
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    assert epubcheck(root / "dist" / "book.epub") == []
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        doc = etree.fromstring(z.read("item/xhtml/p-001.xhtml"))
+    text = "".join(doc.itertext())
+    for kept in ("List<String>", "<Enter>", "一つ目", "二つ目", "表の題", "図の題", "図の説明", "項目", "入れ子", "セル"):
+        assert kept in text, kept
+    # The note mark stands right after the link its reference was written in.
+    link = next(a for a in doc.iter(f"{XHTML}a") if a.get("href") == "https://example.com")
+    assert link.getnext().get("role") == "doc-noteref"
+    for said in ("content/a.md:10: the id 'dup' is given twice", "content/a.md:12: raw HTML <caption> not first",
+                 "content/a.md:16: attribute start='abc' of <ol> was dropped",
+                 "content/a.md:18: raw HTML link inside a link"):
+        assert said in result.stderr, said
+
+
+def test_a_part_without_a_door_and_a_title_heading_with_a_note(project):
+    toml = BOOK_TOML + '\n[[parts]]\ntitle = "第一部"\narticles = ["a.md"]\ndoor = false\n'
+    root = project({"a.md": article("""
+        # 試験の記事[^1]
+
+        本文。
+
+        [^1]: 題の注。
+        """)}, book_toml=toml)
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    assert epubcheck(root / "dist" / "book.epub") == []
+    assert "it is kept, for the note it refers to" in result.stderr

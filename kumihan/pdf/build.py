@@ -29,7 +29,7 @@ from ..model import Book
 from ..output import atomic_output, atomic_write
 from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
-from ..tree import Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
+from ..tree import HIDE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, glue_numbers, run_passes, tcy_pass
 from .finish import finisher
 from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
@@ -40,7 +40,6 @@ from .shim import libraries_by_soname
 from ..fonts.emphasis import emphasis_mark
 from ..fonts.vertical import VerticalFont, cached_vertical_font, derive_vertical_font, vertical_font_name
 
-_INVISIBLE = re.compile("[\u200b\u2060]")
 _URL = re.compile(r"https?://.+", re.DOTALL)
 _URL_BREAK = re.compile(r"([/?&=_-])(?=[^/])")
 
@@ -247,7 +246,7 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
     by_slug = {a.slug: a for a in book.articles}
     for o in overflows:
         article = by_slug.get(o.article)
-        shown = _INVISIBLE.sub("", o.text).strip()
+        shown = o.text.translate(HIDE).strip()
         what = f"image {shown[6:]!r}" if shown.startswith("image:") else f"「{shown[:24]}」"
         where = " and off the page" if o.off_page else ""
         report.warn(Finding(

@@ -28,6 +28,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: E402
 from . import justify  # noqa: E402
 from .. import theme  # noqa: E402
 from ..errors import KumihanError  # noqa: E402
+from ..tree import HIDE  # noqa: E402
 from ..output import atomic_output  # noqa: E402
 
 
@@ -301,7 +302,6 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
     return moves
 
 
-_HIDDEN = str.maketrans("", "", "\u2060\u200b\ufe0e")
 
 
 def page_starts(document) -> list[tuple[int, str, str]]:
@@ -321,7 +321,7 @@ def _first_line(box, article):
     if box.element is not None and box.element_tag == "article":
         article = box.element.get("id", article)
     if isinstance(box, boxes.LineBox) and article is not None:
-        text = "".join(_line_text(child) for child in box.children).translate(_HIDDEN)
+        text = "".join(_line_text(child) for child in box.children).translate(HIDE)
         if text.strip():
             return article, text
         return None
