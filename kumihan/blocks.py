@@ -11,7 +11,7 @@ from __future__ import annotations
 from .jlreq import ATTRIBUTION_DASH, WORD_JOINER
 from .tree import Element, local, make
 
-#: The house styles of ordered-list markers (``[pdf] list_style``), by the form of the first item.
+#: The house styles of ordered-list markers (``[typesetting] list_style``), by the form of the first item.
 ORDERED_STYLES = ("（１）", "１．", "一、")
 BULLET = "・"
 _FULL_WIDTH_DIGITS = str.maketrans("0123456789", "０１２３４５６７８９")

@@ -32,7 +32,7 @@ NOT_AT_LINE_END = frozenset(OPENING_BRACKETS)
 WORD_JOINER = "\u2060"
 
 # Tate-chu-yoko context (JLREQ §3.2.4): digits next to these belong to a Latin word, a URL or a decimal and stay
-# sideways.  The EPUB's spans (tcy_pattern) and the PDF font's contextual substitution (vertical_font) are both
+# sideways.  The EPUB's spans (tcy_pattern) and the PDF font's contextual substitution (kumihan.fonts.vertical) are both
 # built from these strings, so that the two editions set the same numbers.
 _LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 ALNUM = _LETTERS + "0123456789"

@@ -140,17 +140,18 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
                                                               SaneListExtension(), AttrListExtension()])
     passes = article_passes()
     errors = ext.errors
+    source = text.split("\n")
 
     def tree(markdown_text: str, first_line: int):
         ext.lines.offset = first_line
-        root = run_passes(clean(md.convert(markdown_text), rel, report, errors), passes)
+        root = run_passes(clean(md.convert(markdown_text), rel, report, errors, source), passes)
         md.reset()
         return root
 
     lead = tree(meta.lead, _key_line(yaml_text, "lead")) if meta.lead else None
     body = tree(md_text, offset)
     notes = tuple(
-        replace(n, content=run_passes(clean(inner_html, rel, report, errors), passes))
+        replace(n, content=run_passes(clean(inner_html, rel, report, errors, source), passes))
         for n, inner_html in _resolve_notes(ext, rel, report, [t for t in (lead, body) if t is not None]))
 
     trees = ([lead] if lead is not None else []) + [body] + [n.content for n in notes]

