@@ -188,16 +188,11 @@ def glue_kinsoku() -> TextPass:
 _NUMBER_TOKEN = re.compile(r"[0-9]+(?:[.,\-][0-9]+)+%?|[0-9]{3,}%?|[0-9]+%")
 
 
-def glue_numbers() -> TextPass:
-    """Hold each number token together with word joiners, so that 103% or 1,842 never breaks in a narrow column
-    or table cell (JLREQ §3.1.9).  Two digits alone are left as they are: the font sets them tate-chu-yoko."""
-    def run(text: str):
-        if not any(ch.isdigit() for ch in text):
-            return None
-        new = _NUMBER_TOKEN.sub(lambda m: jlreq.WORD_JOINER.join(m.group(0)), text)
-        return [new] if new != text else None
-
-    return TextPass(run)
+def whole_numbers() -> TextPass:
+    """Keep each number token of a table cell whole (``<span class="number">``, set ``white-space: nowrap``): a
+    narrow cell breaks its words anywhere (overflow-wrap), never 103% or 1,842 (JLREQ §3.1.9).  Running text
+    needs no span: no rule breaks inside a number there."""
+    return TextPass(wrap_matches(_NUMBER_TOKEN, "span", "number"), within=frozenset({"td", "th"}))
 
 
 def emphasis_classes(emphasis: str, strong: str) -> Pass:

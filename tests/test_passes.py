@@ -13,7 +13,7 @@ from kumihan.pdf.ruby import set_ruby
 from kumihan.settings import Typesetting
 from kumihan.tree import inner
 from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
-                             glue_kinsoku, glue_numbers, join_lines, split_attributions, latin_runs, run_passes, tcy_pass)
+                             glue_kinsoku, join_lines, split_attributions, whole_numbers, latin_runs, run_passes, tcy_pass)
 
 WJ = "\u2060"
 
@@ -79,8 +79,9 @@ CASES = {
     "emphasis dots": (emphasis_dots(Typesetting()), "<p><em>強調、A</em></p>",
                       '<p><em><span class="kenten">強調</span>、A</em></p>'),
     "text presentation": (text_presentation(), "<p>雪☃</p>", "<p>雪☃\ufe0e</p>"),
-    "number tokens": (glue_numbers(), "<p>103%と1,842と12と2024年</p>",
-                      f"<p>1{WJ}0{WJ}3{WJ}%と1{WJ},{WJ}8{WJ}4{WJ}2と12と2{WJ}0{WJ}2{WJ}4年</p>"),
+    "number tokens in cells": (whole_numbers(), "<table><tr><td>103%と1,842と12</td></tr></table><p>2024年</p>",
+                               '<table><tr><td><span class="number">103%</span>と<span class="number">1,842</span>'
+                               "と12</td></tr></table><p>2024年</p>"),
     # PDF: ruby as bases and a run of readings.
     "ruby": (set_ruby, "<p>あ<ruby>東<rt>とう</rt>京<rt>きょう</rt></ruby>い</p>",
              '<p>あ<span class="ruby"><span class="rb" style="width: 1em">東</span><span class="rb" '

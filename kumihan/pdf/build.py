@@ -29,8 +29,8 @@ from ..model import Book
 from ..output import atomic_output, atomic_write
 from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
-from ..tree import HIDE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
-from ..typeset import full_width_marks, glue_kinsoku, glue_numbers, run_passes, tcy_pass
+from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
+from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
@@ -66,8 +66,8 @@ def pdf_passes(typesetting) -> Registry:
         passes.register(dots, "emphasis_dots", 50)
     passes.register(set_ruby, "ruby", 40)
     passes.register(text_presentation(), "text_presentation", 30)
-    # 25: number tokens held whole, after the passes that read digits in context (the font's calt reads 2 digits).
-    passes.register(glue_numbers(), "number_tokens", 25)
+    # 25: number tokens of table cells held whole, after the passes that read digits in context.
+    passes.register(whole_numbers(), "number_tokens", 25)
     # 20: joiners after every pass that adds or moves characters, so that each one sees its final neighbours.
     passes.register(glue_kinsoku(), "kinsoku", 20)
     # 10: last: a URL's breaks must not be taken for characters by the passes above.
@@ -131,6 +131,10 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     label_bookmarks(doc, {hid: text for a in book.articles for _, hid, text in a.headings})
     run_passes(doc, pdf_passes(settings.typesetting))
     _break_long_tokens(doc, book, report)
+    # The engine's findings name the line of the block they are in: inline elements need not carry theirs
+    # (WeasyPrint parses every attribute it is given).
+    for el in doc.iter(*INLINE):
+        el.attrib.pop(LINE, None)
     body = doc.find("body")
     faces = document_faces(doc, settings.typesetting, set("".join(body.itertext())) if body is not None else set())
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
