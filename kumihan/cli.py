@@ -101,6 +101,22 @@ def _import(root: Path, args, report: Report) -> int:
     return EXIT_OK
 
 
+def _build(args, root: Path, report: Report, progress) -> int:
+    """Write the editions ``args.command`` names (pdf, epub or all) and say what was written."""
+    from .pipeline import build
+    from .progress import for_terminal
+    targets = ["pdf", "epub"] if args.command == "all" else [args.command]
+    start = time.perf_counter()
+    with for_terminal(args.quiet) as live:
+        paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
+                      placeholders=args.placeholders, progress=progress, live=live)
+    _print_warnings(report)
+    for p in paths:
+        progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")
+    progress(f"done in {time.perf_counter() - start:.2f} s")
+    return EXIT_OK
+
+
 def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> int:
     """Run the CLI and return its exit code."""
     parser = _parser("build.py" if default_root else "kumihan")
@@ -140,18 +156,7 @@ def main(argv: list[str] | None = None, *, default_root: Path | None = None) -> 
             errors = sum(f.severity == "error" or (args.strict and f.severity == "warning") for f in findings)
             print(f"preflight: {errors} error(s)", file=sys.stderr)
             return EXIT_ERROR if errors else EXIT_OK
-        from .pipeline import build
-        from .progress import for_terminal
-        targets = ["pdf", "epub"] if args.command == "all" else [args.command]
-        start = time.perf_counter()
-        with for_terminal(args.quiet) as live:
-            paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
-                          placeholders=args.placeholders, progress=progress, live=live)
-        _print_warnings(report)
-        for p in paths:
-            progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")
-        progress(f"done in {time.perf_counter() - start:.2f} s")
-        return EXIT_OK
+        return _build(args, root, report, progress)
     except KumihanError as exc:
         _print_warnings(report)
         for error in getattr(exc, "errors", [exc]):
