@@ -21,7 +21,7 @@ from markdown.util import HTML_PLACEHOLDER_RE
 
 from .errors import KumihanError
 from .syntax import NOTE_DEFINITION, NOTE_REFERENCE, RUBY, fenced_lines
-from .tree import NOTEREF as NOTEREF_TAG
+from .tree import NOTEREF as NOTEREF_TAG, plain_text
 
 LINE_MARK = "kumihan-line"
 """An empty element before each top-level block of Python-Markdown's output: ``<kumihan-line n="N">`` (with
@@ -321,7 +321,7 @@ class _NumberingTreeprocessor(Treeprocessor):
             if el.tag in ("h1", "h2", "h3", "h4", "h5", "h6"):
                 hid = el.get("id") or f"{self.ext.prefix}h-{len(c.headings) + 1}"
                 el.set("id", hid)
-                text = _plain_text(el).strip()
+                text = plain_text(el).strip()
                 c.headings.append((int(el.tag[1]), hid, text))
                 c.anchors.setdefault(heading_slug(text), hid)
 
@@ -330,16 +330,6 @@ def heading_slug(text: str) -> str:
     """The anchor a writer links to a heading by, as GitHub and most Markdown sites make it: lower case,
     punctuation dropped, spaces as hyphens (``## 設定の手順`` → ``#設定の手順``)."""
     return re.sub(r"\s", "-", re.sub(r"[^\w\- ]", "", text.strip().lower()))
-
-
-def _plain_text(el) -> str:
-    """The text of an element as a table of contents shows it: without ruby readings or note marks."""
-    parts = [el.text or ""]
-    for child in el:
-        if child.tag not in ("rt", NOTEREF_TAG):
-            parts.append(_plain_text(child))
-        parts.append(child.tail or "")
-    return "".join(parts)
 
 
 class ArticleExtension(Extension):

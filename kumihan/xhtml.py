@@ -137,10 +137,10 @@ def clean(html: str, file: Path, report: Report, errors: list[KumihanError],
     root = lxml.html.fragment_fromstring(html, create_parent="div") if html.strip() else etree.Element("div")
     _mark_lines(root, source or [])
     for element in list(root.iter()):
-        if element is root or element.getparent() is None and element is not root:
+        if element is root or element.getparent() is None:  # the root, or left out with an element above
             continue
         if not isinstance(element.tag, str):  # a comment or a processing instruction: dropped
-            _drop_comment(element)
+            replace_element(element, [])
             continue
         tag = element.tag.lower()
         line = line_of(element)
@@ -241,13 +241,6 @@ def _mark_inner_lines(block: Element, source: list[str], first: int, last: int) 
         if found is not None:
             line = found
         el.set(LINE, str(line))
-
-
-def _drop_comment(element) -> None:
-    """Remove a comment or processing instruction, keeping its tail."""
-    parent = element.getparent()
-    if parent is not None:
-        replace_element(element, [])
 
 
 def _fit_content_models(root: Element, file: Path, report: Report) -> None:
