@@ -19,6 +19,16 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 _EPILOG = "exit codes: 0 done, 1 content or build error, 2 usage error, 3 internal error"
 
 
+def _jobs(value: str) -> int:
+    try:
+        jobs = int(value)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of processes (1 or more)")
+    return jobs
+
+
 def _parser(prog: str = "kumihan") -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("-o", "--out-dir", type=Path, default=Path("dist"),
@@ -34,6 +44,9 @@ def _parser(prog: str = "kumihan") -> argparse.ArgumentParser:
     pdf_opts = argparse.ArgumentParser(add_help=False)
     pdf_opts.add_argument("--print-ready", action="store_true", default=None,
                           help="add 3 mm bleed and crop marks (トンボ) for the printer")
+    pdf_opts.add_argument("-j", "--jobs", type=_jobs, default=None, metavar="N",
+                          help="lay out the articles in N worker processes (default: one per core; 1: in one "
+                          "process)")
 
     parser = argparse.ArgumentParser(prog=prog, description="Build the vertical Japanese PDF and EPUB "
                                      "of the articles in content/.", epilog=_EPILOG)
@@ -109,7 +122,8 @@ def _build(args, root: Path, report: Report, progress) -> int:
     start = time.perf_counter()
     with for_terminal(args.quiet) as live:
         paths = build(root, targets, args.out_dir, report, print_ready=getattr(args, "print_ready", None),
-                      placeholders=args.placeholders, progress=progress, live=live)
+                      placeholders=args.placeholders, jobs=getattr(args, "jobs", None), progress=progress,
+                      live=live)
     _print_warnings(report)
     for p in paths:
         progress(f"wrote     {p.relative_to(root) if p.is_relative_to(root) else p}")

@@ -27,6 +27,14 @@ class KumihanError(Exception):
     def __str__(self) -> str:
         return format_finding(self.file, self.line, self.column, self.message, self.hint)
 
+    def __reduce__(self):
+        # Raised in a worker process of a parallel build, it crosses to the CLI whole.
+        return (_remade, (self.message, self.file, self.line, self.column, self.hint, self.rule))
+
+
+def _remade(message, file, line, column, hint, rule) -> KumihanError:
+    return KumihanError(message, file=file, line=line, column=column, hint=hint, rule=rule)
+
 
 class KumihanErrors(KumihanError):
     """Several errors found at once (every mistake of a configuration file); the CLI prints one line each."""
@@ -39,6 +47,9 @@ class KumihanErrors(KumihanError):
 
     def __str__(self) -> str:
         return "\n".join(str(e) for e in self.errors)
+
+    def __reduce__(self):
+        return (KumihanErrors, (self.errors,))
 
 
 def format_finding(file, line, column, message, hint=None) -> str:

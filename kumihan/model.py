@@ -165,6 +165,8 @@ class BuildOptions:
     """The PDF for the press (--print-ready, or [press] print_ready)."""
     placeholders: bool = False
     """A proof: each missing image is set as a marked frame (アタリ) carrying its file name (--placeholders)."""
+    jobs: int | None = None
+    """Worker processes that lay out the PDF's parts (--jobs; None: one per core, 1: in the build's process)."""
 
 
 @dataclass(frozen=True)

@@ -29,10 +29,10 @@ WRITERS: dict[str, Callable[[Book, Path, Report], Path]] = {"pdf": _pdf, "epub":
 
 
 def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, print_ready: bool | None = None,
-          placeholders: bool = False,
+          placeholders: bool = False, jobs: int | None = None,
           progress: Callable[[str], None] = lambda line: None, live: Silent = Silent()) -> list[Path]:
     """Build ``targets`` (``pdf``, ``epub``) of the project at ``root`` into ``out_dir``.  ``print_ready`` (None:
-    as book.toml's ``[press] print_ready``) and ``placeholders`` are the command line's options for this build;
+    as book.toml's ``[press] print_ready``), ``placeholders`` and ``jobs`` are the command line's options for this build;
     ``progress`` gets a line per stage, ``live`` (:mod:`kumihan.progress`) follows the stages and articles."""
 
     def stage(name, fn, *args, total=None):
@@ -44,7 +44,7 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
 
     settings = stage("settings", load_settings, root, report)
     options = BuildOptions(print_ready=settings.press.print_ready if print_ready is None else print_ready,
-                           placeholders=placeholders)
+                           placeholders=placeholders, jobs=jobs)
     book = Book(settings, stage("articles", read_articles, settings, report, placeholders, live.advance,
                                 total=len(article_paths(settings))), book_parts(settings), options)
     book = resolve_links(book, report)

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import dataclasses
 import functools
 import gc
 import hashlib
 import json
 import multiprocessing
+import os
 import re
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import lxml.html
 from markdown.util import Registry
@@ -31,7 +35,9 @@ from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
+from . import parallel, parts
 from .finish import finisher
+from .records import EngineMessage
 from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
@@ -114,7 +120,35 @@ def serialize(doc: Element) -> str:
 
 
 def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
-    """Render ``book`` as a vertical PDF at ``out_path``."""
+    """Render ``book`` as a vertical PDF at ``out_path``: laid out in parts (:mod:`.parts`), in worker processes
+    and from the cache, when it has several; else, or when its style sheets make the parts differ from the
+    whole, laid out whole."""
+    jobs = book.options.jobs or parallel.cores()
+    # The workers are forked before anything loads WeasyPrint here, and load it while the book is prepared.
+    splittable = len(book.articles) > 1 and os.environ.get("KUMIHAN_LAYOUT") != "whole"
+    with parallel.workers(jobs if splittable else 1) as pool:
+        prepared = _prepare(book, report)
+        if splittable:
+            try:
+                return _write_in_parts(book, prepared, out_path, report, pool)
+            except parts.NotSplittable:
+                pass  # the parts would not come out as the whole does: lay it out whole
+        return _write_whole(book, prepared, out_path, report)
+
+
+@dataclass
+class _Prepared:
+    """The book's document before layout, with what laying it out needs."""
+
+    doc: Element
+    faces: list
+    fonts: list[dict]
+    css: Path
+    profile: Path | None
+
+
+def _prepare(book: Book, report: Report) -> _Prepared:
+    """Render the document, run the passes over it, name the fonts and put the page CSS in."""
     settings, page = book.settings, book.settings.page
     env = environment(settings)
     _check_resolution(book, report)
@@ -140,8 +174,8 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
     selectors = {role: ", ".join(tag for tag, r in element_faces(settings.typesetting).items() if r == role)
                  for role in ("gothic", "bold", "mono")}
-    fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "selectors": selectors.get(f.role, "")}
-             for f, (family, path) in zip(faces, names)]
+    fonts = [{"role": f.role, "family": family, "url": path.as_uri(), "path": path,
+              "selectors": selectors.get(f.role, "")} for f, (family, path) in zip(faces, names)]
     kenten = any("kenten" in (el.get("class") or "") for el in doc.iter("span"))
     mark = (emphasis_mark(faces[0].source, settings.cache_dir, ink=INK_PRESS if press else INK_SCREEN)
             if kenten else None)
@@ -160,18 +194,39 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     style = next((el for el in doc.iter("style") if not (el.text or "").strip()), None)
     if style is not None:
         style.text = page_css
+    return _Prepared(doc, faces, fonts, stylesheet(settings, "pdf.css"), profile)
 
-    bleed_mm = settings.press.bleed_mm if press else None
-    css = stylesheet(settings, "pdf.css")
+
+def _finisher_args(book: Book, *, marks: bool = True) -> dict:
+    """The finisher's arguments for this book (:func:`.finish.finisher`)."""
+    press = book.options.print_ready
+    settings = book.settings
+    return dict(bleed_mm=settings.press.bleed_mm if press else None, marks=marks and settings.press.crop_marks,
+                press=press, identifier=settings.identifier)
+
+
+def _report_css(css_messages, css: Path, settings, report: Report) -> set[str]:
+    """Report what the engine says of the project's stylesheet; return those messages' texts, which the
+    document's layout logs again."""
+    for m in css_messages:
+        at = _CSS_AT.search(m.text)
+        report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=theme.shown(settings, css),
+                            line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
+                            rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
+    return {m.text for m in css_messages}
+
+
+def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report) -> Path:
+    """Lay the book out as one document, in this process, and write it."""
+    settings, page = book.settings, book.settings.page
+    doc, faces, css, profile = prepared.doc, prepared.faces, prepared.css, prepared.profile
+    press = book.options.print_ready
 
     def inspect(messages, overflows, document=None):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
         if document is not None:
             save_page_starts(book, engine.page_starts(document))
-        for face, font in zip(faces, fonts_ready()):
-            for ch in sorted(font.missing):
-                # No installed face has it (the derivation borrows from any face that has): it cannot be drawn.
-                raise _missing_char_finding(ch, book, face.source.family).as_error()
+        _check_glyphs(faces, fonts_ready(), book)
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
@@ -183,28 +238,14 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
             if moves:
                 move_figures(doc, moves)
                 return serialize(doc)
-        # 台割: blank pages before the 奥付, so that the page count is the multiple the binding needs.
-        missing = -len(document.pages) % page.page_multiple
-        padding = next((el for el in doc.iter("div") if el.get("class") == "padding" and not len(el)), None)
-        if missing and padding is not None:
-            for _ in range(missing):
-                lxml.html.etree.SubElement(padding, "div", {"class": "pad-page"})
-            return serialize(doc)
-        return None
+        return pad(doc, len(document.pages), page.page_multiple)
 
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
-        css_messages = _stylesheet_messages(engine, css, settings)
-        css_texts = {m.text for m in css_messages}
-        for m in css_messages:
-            at = _CSS_AT.search(m.text)
-            report.warn(Finding(f"PDF engine {m.level}: {m.text}", file=theme.shown(settings, css),
-                                line=int(at.group(1)) if at else None, column=int(at.group(2)) if at else None,
-                                rule="engine", hint="correct the CSS; WeasyPrint does not support what it names"))
+        css_texts = _report_css(_stylesheet_messages(engine.stylesheet_messages, css, settings), css, settings,
+                                report)
         x1a = press and settings.press.pdf_standard == "x-1a"
         written = settings.cache_dir / "print-ready-x4.pdf" if x1a else out_path
-        late = engine.write_pdf(serialize(doc), settings.root, written,
-                                finisher(bleed_mm=bleed_mm, marks=settings.press.crop_marks, press=press,
-                                         identifier=settings.identifier),
+        late = engine.write_pdf(serialize(doc), settings.root, written, finisher(**_finisher_args(book)),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
                                 pdf_variant="pdf/x-4" if press else None)
     _report_engine(late, [], book, report)
@@ -215,21 +256,151 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     return out_path
 
 
+def _check_glyphs(faces, fonts, book: Book) -> None:
+    """Stop at the first character no installed face has: it cannot be drawn."""
+    for face, font in zip(faces, fonts):
+        for ch in sorted(font.missing):
+            # No installed face has it (the derivation borrows from any face that has).
+            raise _missing_char_finding(ch, book, face.source.family).as_error()
+
+
+def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Report, pool) -> Path:
+    """Lay the book out in parts (from the cache, or in the workers), its skeleton in pieces after them, and
+    put them together; raise :class:`parts.NotSplittable` when that would not give the pages of the book laid
+    out whole."""
+    from . import assemble  # pikepdf: only when a book is put together
+
+    settings, page = book.settings, book.settings.page
+    doc, faces, css = prepared.doc, prepared.faces, prepared.css
+    press = book.options.print_ready
+    variant = "pdf/x-4" if press else None
+    _phase("start")
+    plan = parts.plan(doc)  # before the fonts: a book that cannot be split has lost nothing
+    _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
+    css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
+    store = settings.cache_dir / "pages"
+    styles = parts.shared_styles(doc.find("head"))
+    common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
+                       "\n".join(styles[1]), _resources_stamp(" ".join(f'href="{h}"' for h in styles[1])),
+                       settings.identifier, variant or "", str(page.tiers))
+
+    def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:
+        """Lay out each (html, with margins) from the cache or in the workers, in order."""
+        found: dict[int, parallel.Layout] = {}
+        tasks = []
+        for n, (html, margins) in enumerate(documents):
+            # A part's pages are finished without crop marks: the skeleton's pages draw them.
+            finish = _finisher_args(book, marks=margins)
+            name = parts.key(common, repr(sorted(finish.items())), str(margins), html, _resources_stamp(html))
+            cached = parallel.Layout.load(store / f"{name}.json")
+            if cached is not None:
+                found[n] = cached
+            else:
+                tasks.append((n, name, parallel.Task(html, settings.root, store / f"{name}.pdf", finish,
+                                                     settings.identifier, variant, margins=margins,
+                                                     tiers=page.tiers, styles=styles)))
+        # The longest first, so that no worker is left with a long one at the end while the others wait.
+        tasks.sort(key=lambda task: -len(task[2].html))
+        for (n, name, _), layout in zip(tasks, pool.map([t for _, _, t in tasks])):
+            layout.save(store / f"{name}.json")
+            found[n] = layout
+        return [found[n] for n in range(len(documents))]
+
+    _phase("prepared")
+    # The text areas: every part, and the front matter (whose pages the skeleton's numbers start from).
+    *layouts, front = lay_out([(part.html, False) for part in plan.parts] + [(plan.front_part.html, False)])
+    if any(layout.opens not in parts.FORCED for layout in layouts):
+        raise parts.NotSplittable("a part does not open a page by itself")
+    content = [assemble.content_pages(layout.pages) for layout in layouts]
+    described = {i: parts.PartPages(layout.opens, [layout.pages[n].strings for n in content[i]])
+                 for i, layout in enumerate(layouts)}
+    _phase("parts")
+    # The furniture: the skeleton, in pieces laid out side by side.
+    pieces, targets = parts.pieces(plan, described, [p.strings for p in front.pages], page.page_multiple)
+    laid = lay_out([(piece.html, True) for piece in pieces])
+    _phase("skeleton")
+    skeleton = [(layout.pdf, layout.pages[piece.leads:], piece.leads) for piece, layout in zip(pieces, laid)]
+    if [len(pages) for _, pages, _ in skeleton] != [piece.pages for piece in pieces]:
+        raise parts.NotSplittable("the skeleton's pieces did not take the pages the parts' count gives")
+    book_pages = [info for _, pages, _ in skeleton for info in pages]
+    ghosts = assemble.ghost_pages(book_pages)
+    placed = {(part, content[part][n]): number for number, (part, n) in ghosts.items()}
+
+    starts, overflows, messages = [], [], [m for layout in laid for m in layout.messages]
+    for number, info in enumerate(book_pages, start=1):
+        where = ghosts.get(number - 1)
+        if where is not None:
+            info = layouts[where[0]].pages[content[where[0]][where[1]]]
+        if info.start is not None:
+            starts.append((number, *info.start))
+    overflows += laid[0].overflows  # the front matter's: the other pieces hold no text
+    for index, layout in enumerate(layouts):
+        messages += layout.messages
+        overflows += [dataclasses.replace(o, page=placed[(index, o.page - 1)] + 1)
+                      for o in layout.overflows if (index, o.page - 1) in placed]
+    save_page_starts(book, starts)
+    _report_engine([EngineMessage(*m) for m in messages if m[1] not in css_texts], overflows, book, report)
+
+    x1a = press and settings.press.pdf_standard == "x-1a"
+    with atomic_output(out_path) as tmp:
+        written = tmp.with_name(tmp.name + ".x4.pdf") if x1a else tmp
+        try:
+            assemble.assemble(skeleton, book_pages,
+                              [(layout.pdf, layout.pages, part.ids) for part, layout in zip(plan.parts, layouts)],
+                              {f["family"]: f["path"] for f in prepared.fonts}, targets, written)
+            if x1a:
+                convert_to_x1a(written, tmp, prepared.profile, settings.title)
+        finally:
+            if x1a:
+                written.unlink(missing_ok=True)
+    _phase("assembled")
+    parallel.prune(store)
+    return out_path
+
+
+_SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
+
+
+def _resources_stamp(html: str) -> str:
+    """The size and time of each file a document refers to (images, the stylesheet), for its cache key."""
+    stamps = []
+    for uri in sorted(set(_SRC.findall(html))):
+        path = Path(unquote(urlparse(uri).path))
+        try:
+            stat = path.stat()
+            stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+        except OSError:
+            stamps.append(f"{path}\0-")
+    return "\n".join(stamps)
+
+
+def pad(doc: Element, pages: int, multiple: int) -> str | None:
+    """台割: put blank pages before the 奥付, so that the page count is the multiple the binding needs; return
+    the document to lay out again, or None when the count is right (or there is no padding block)."""
+    missing = -pages % multiple
+    padding = next((el for el in doc.iter("div") if el.get("class") == "padding" and not len(el)), None)
+    if missing and padding is not None:
+        for _ in range(missing):
+            lxml.html.etree.SubElement(padding, "div", {"class": "pad-page"})
+        return serialize(doc)
+    return None
+
+
 _CSS_AT = re.compile(r" at (\d+):(\d+)")
 CSS_CHECK_VERSION = "1"
 
 
-def _stylesheet_messages(engine, css: Path, settings) -> list:
+def _stylesheet_messages(check, css: Path, settings) -> list:
     """What WeasyPrint says of the project's stylesheet, parsed alone (a twentieth of a warm one-article build),
     kept in the cache by the stylesheet's content: it changes only when the stylesheet does."""
     text = css.read_bytes()
     key = hashlib.sha256(CSS_CHECK_VERSION.encode() + b"\0" + text).hexdigest()[:16]
     cached = settings.cache_dir / f"css-{key}.json"
     try:
-        return [engine.EngineMessage(m["level"], m["text"], ()) for m in json.loads(cached.read_text("utf-8"))]
+        return [EngineMessage(m["level"], m["text"], ()) for m in json.loads(cached.read_text("utf-8"))]
     except (OSError, ValueError, KeyError, TypeError):
         pass
-    messages = engine.stylesheet_messages(css, settings.root)
+    messages = check(css, settings.root)
     with contextlib.suppress(OSError):  # a read-only project builds all the same
         with atomic_write(cached) as tmp:
             tmp.write_text(json.dumps([{"level": m.level, "text": m.text} for m in messages]), encoding="utf-8")
@@ -385,3 +556,12 @@ def _missing_char_finding(ch: str, book: Book, family: str) -> Finding:
         if ch in "".join(str(v) for v in vars(article.meta).values()):
             return Finding(message, file=article.source, line=1, hint=hint, rule="missing-glyph")
     return Finding(message, hint=hint, rule="missing-glyph")
+
+
+def _phase(name: str, _last: list = [None]) -> None:
+    """With KUMIHAN_TIMES=1, say on stderr how long the PDF build's last phase took (for benchmarks)."""
+    if os.environ.get("KUMIHAN_TIMES"):
+        import time
+        now = time.perf_counter()
+        print(f"  {name:<10} {now - (_last[0] or now):6.2f} s", file=sys.stderr)
+        _last[0] = now

@@ -10,13 +10,14 @@ measured (content beyond the text area or the page), so that :mod:`kumihan.pdf.b
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
+from .records import EngineMessage, Overflow, PageInfo
 
 # The versions, and every attribute reached into, before WeasyPrint's layout modules are imported.
 shim.check()
@@ -62,33 +63,6 @@ class ConfinedFetcher(URLFetcher):
         return super().fetch(url, headers)
 
 
-@dataclass(frozen=True)
-class EngineMessage:
-    """A warning or error WeasyPrint logged: its level, its text and the arguments it was formatted from."""
-
-    level: str
-    text: str
-    args: tuple
-
-
-@dataclass(frozen=True)
-class Overflow:
-    """Laid-out content beyond the text area's foot or off the page, in the landscape frame."""
-
-    page: int
-    """1-based page number."""
-    article: str | None
-    """The slug of the article the content belongs to, if any."""
-    text: str
-    """The overflowing text, or ``image:SRC`` for an image."""
-    past_foot: float
-    """How far the content reaches beyond the foot of the text area (the landscape page's right margin), in pt."""
-    off_page: bool
-    """Whether any of it lies outside the page itself."""
-    line: int | None = None
-    """The line of the article's source where the block that holds it begins (its ``data-line``)."""
-
-
 class _Log(logging.Handler):
     """Keep every message of WeasyPrint's logger at warning level and above (its progress is at info)."""
 
@@ -128,7 +102,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               font_ready: Callable[[], object] = lambda: None,
               inspect: Callable[..., None] = lambda m, o, d: None,
               arrange: Callable[[object, str], str | None] = lambda document, html: None,
-              pdf_variant: str | None = None) -> list[EngineMessage]:
+              pdf_variant: str | None = None, margins: bool = True,
+              styles: tuple[str, tuple[str, ...]] | None = None) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
@@ -136,20 +111,27 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     out beyond the text area, and the laid-out document, before anything is written: if it raises, no file is
     replaced.  ``arrange``
     may look at the laid-out document and its HTML and return the HTML rearranged, which is then laid out again
-    (at most :data:`ARRANGE_PASSES` times).  Return what WeasyPrint logged while writing."""
+    (at most :data:`ARRANGE_PASSES` times).  Without ``margins``, the pages' margin boxes (running heads,
+    folios) are not laid out: the text areas of a part of a book, whose furniture the book's skeleton lays
+    out (:mod:`.assemble`).  ``styles`` are style sheets the document shares with others laid out in this
+    process (its page CSS and linked style sheets' addresses), parsed once for all of them.  Return what
+    WeasyPrint logged while writing."""
     shim.check()
-    with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line):
+    with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line), \
+            (contextlib.nullcontext() if margins else shim.no_margin_boxes()):
         try:
+            shared = {} if styles is None else dict(zip(("font_config", "stylesheets"), _parsed(root, *styles)))
             document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
             font_ready()
-            document = document.render()
+            document = document.render(**shared)
             for _ in range(ARRANGE_PASSES):
                 rearranged = arrange(document, html)
                 if rearranged is None:
                     break
                 html = rearranged
                 del messages[:]  # a layout's messages come again from the next
-                document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root)).render()
+                document = HTML(string=html, base_url=root.as_uri() + "/",
+                                url_fetcher=ConfinedFetcher(root)).render(**shared)
         except _Refused as refused:
             raise refused.error from None
         inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
@@ -159,6 +141,18 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
             document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False,
                                **({"pdf_variant": pdf_variant} if pdf_variant else {}))
     return messages[written:]
+
+
+@functools.cache
+def _parsed(root: Path, page_css: str, links: tuple[str, ...]):
+    """The font configuration and the parsed style sheets that documents laid out in this process share."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    fetcher = ConfinedFetcher(root)
+    fonts = FontConfiguration()
+    sheets = [CSS(string=page_css, base_url=root.as_uri() + "/", url_fetcher=fetcher, font_config=fonts)]
+    sheets += [CSS(url=link, url_fetcher=fetcher, font_config=fonts) for link in links]
+    return fonts, sheets
 
 
 #: How many times a document may be laid out again to place its figures.
@@ -304,6 +298,23 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
 
 
 
+def page_infos(document) -> list[PageInfo]:
+    """Describe each page of a rendered ``document`` (see :class:`PageInfo`)."""
+    infos = []
+    for page in document.pages:
+        box = shim.page_box(page)
+        strings = tuple((name, text) for child in box.descendants()
+                        for name, text in (child.string_set if child.string_set not in (None, "none") else ()))
+        start = _first_line(box, None)
+        side, blank = shim.page_side(box)
+        infos.append(PageInfo(
+            side, blank, (box.content_box_x(), box.content_box_y(), box.width, box.height), page.height, strings,
+            tuple((level, label, x, y, state) for level, label, (x, y), state in page.bookmarks),
+            tuple((name, x, y) for name, (x, y, _, _) in page.anchors.items()),
+            (start[0], start[1].strip()[:12]) if start is not None and start[1].strip() else None))
+    return infos
+
+
 def page_starts(document) -> list[tuple[int, str, str]]:
     """For each page whose text belongs to an article: (page number, the article's id, the text its first line
     begins with), so that the EPUB can mark where each printed page begins."""
@@ -338,3 +349,13 @@ def _line_text(box) -> str:
     if isinstance(box, boxes.InlineBox):
         return "".join(_line_text(child) for child in box.children)
     return ""
+
+
+def opening_break(document, attribute: str = "data-kumihan-part") -> str | None:
+    """The break before the block marked with ``attribute`` (``page``, ``right``, ``auto``…), as laid out; None
+    when no block is marked."""
+    for page in document.pages:
+        for box in shim.page_box(page).descendants():
+            if box.element is not None and box.element.get(attribute) is not None:
+                return str(box.style["break_before"])
+    return None

@@ -30,11 +30,13 @@ SUPPORTED = {"weasyprint": "70", "pydyf": "0.13"}
 TOUCHED = {
     "weasyprint": ("HTML", "CSS", "__version__"),
     "weasyprint.urls": ("URLFetcher", "URLFetcher.fetch", "FatalURLFetchingError"),
+    "weasyprint.layout": ("make_margin_boxes",),
+    "weasyprint.text.fonts": ("FontConfiguration",),
     "weasyprint.layout.inline": ("justify_line",),
     "weasyprint.formatting_structure.boxes": (
         "Box.translate", "Box.margin_width", "Box.margin_height", "Box.content_box_y", "Box.is_in_normal_flow",
         "TextBox", "LineBox", "InlineBox", "BlockBox", "InlineBlockBox", "MarginBox", "InlineReplacedBox",
-        "BlockReplacedBox"),
+        "BlockReplacedBox", "PageBox", "Box.descendants", "Box.content_box_x", "Box.string_set"),
     "weasyprint.text.line_break": ("Layout", "Layout.setup", "Layout.set_text", "Layout.reactivate",
                                    "Layout.deactivate"),
     "weasyprint.text.ffi": ("TO_UNITS", "ffi", "ffi.gc", "ffi.NULL", "pango", "pango.pango_layout_get_attributes",
@@ -49,7 +51,8 @@ TOUCHED = {
 """Every attribute of WeasyPrint and pydyf that kumihan reads or replaces, by module."""
 
 SET_BY = {
-    "weasyprint.document": {"Page.__init__": ("_page_box",)},
+    "weasyprint.document": {"Page.__init__": ("_page_box", "height", "bookmarks", "anchors")},
+    "weasyprint.formatting_structure.boxes": {"PageBox.__init__": ("page_type",)},
     "weasyprint.text.line_break": {"Layout.__init__": ("justification_spacing", "max_width"),
                                    "Layout.setup": ("first_line_direction", "layout", "style"),
                                    "Layout.set_text": ("text",),
@@ -168,6 +171,25 @@ def justification(justify_line: Callable) -> Iterator[None]:
         yield
     finally:
         inline.justify_line = original
+
+
+@contextlib.contextmanager
+def no_margin_boxes() -> Iterator[None]:
+    """Lay out pages without their margin boxes (running heads, folios) for the length of the block."""
+    # layout_document adds each page's margin boxes through the name it imported from layout.page.
+    from weasyprint import layout
+
+    original = layout.make_margin_boxes
+    layout.make_margin_boxes = lambda context, page, state: []
+    try:
+        yield
+    finally:
+        layout.make_margin_boxes = original
+
+
+def page_side(page_box) -> tuple[str, bool]:
+    """The side (``left``/``right``) a laid-out page was made as, and whether it was left blank."""
+    return page_box.page_type.side, bool(page_box.page_type.blank)
 
 
 def page_box(page):

@@ -1,0 +1,201 @@
+"""Lay out a book's parts (:mod:`.parts`) in worker processes, each kept in the cache under a key of all it
+depends on, so that an edit lays out only the part it touches.
+
+A part's layout is its PDF (text areas only, pages turned) and a JSON record of its pages as plain data
+(:class:`~.engine.PageInfo`), what the engine logged and what it laid out past the text area.  Both are
+written atomically under ``.kumihan-cache/pages/``, named by the key: jobs that share the cache (a CI matrix,
+GNU parallel over many books) never read a half-written entry, and two that lay out the same part write the
+same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import multiprocessing
+import os
+import sys
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..output import atomic_write
+
+#: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
+LAYOUT_VERSION = "1"
+
+
+@dataclass(frozen=True)
+class Task:
+    """Everything a worker needs to lay out one document (a part, or the skeleton) and write its PDF."""
+
+    html: str
+    root: Path
+    pdf: Path
+    """Where the PDF goes (the cache entry)."""
+    finisher: dict
+    """The finisher's arguments (:func:`.finish.finisher`)."""
+    identifier: str
+    pdf_variant: str | None
+    margins: bool
+    """Lay out the margin boxes (the skeleton) or not (a part)."""
+    tiers: int = 1
+    styles: tuple[str, tuple[str, ...]] | None = None
+    """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A laid-out document: its pages, what the engine logged, what ran past the text area."""
+
+    pdf: Path
+    pages: list
+    """:class:`~.engine.PageInfo` of each page of the PDF."""
+    messages: list
+    """(level, text, args) of each message the engine logged."""
+    overflows: list
+    """:class:`~.engine.Overflow` of each block past the text area (pages numbered from 1 in the PDF)."""
+    opens: str | None = None
+    """The break before the part's first block (``page``, ``right``, ``auto``…), as laid out."""
+
+    def save(self, path: Path) -> None:
+        data = {"version": LAYOUT_VERSION, "pdf": self.pdf.name, "pages": [asdict(p) for p in self.pages],
+                "messages": [list(m) for m in self.messages], "overflows": [asdict(o) for o in self.overflows],
+                "opens": self.opens}
+        with atomic_write(path) as tmp:
+            tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path) -> Layout | None:
+        """The layout recorded at ``path``, if there is a whole one of this version (and its PDF)."""
+        from .records import Overflow, PageInfo
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            pdf = path.with_name(data["pdf"])
+            if data.get("version") != LAYOUT_VERSION or not pdf.is_file():
+                return None
+            os.utime(path)
+            os.utime(pdf)
+            pages = [PageInfo(**{k: _tuples(v) for k, v in p.items()}) for p in data["pages"]]
+            return cls(pdf, pages, [tuple(m) for m in data["messages"]],
+                       [Overflow(**o) for o in data["overflows"]], data["opens"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+
+def _tuples(value):
+    """JSON's lists back into the tuples :class:`~.engine.PageInfo` holds."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    return value
+
+
+def run(task: Task) -> Layout:
+    """Lay out ``task``'s document and write its PDF and record (in a worker, or in this process)."""
+    import lxml.html
+
+    from . import build
+    from .blocks import FIGURE_CLASS, move_figures
+    from .finish import finisher
+
+    engine = build._load_engine()
+    doc = lxml.html.document_fromstring(task.html)
+    figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+    found: dict = {}
+
+    def arrange(document, html):
+        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
+        if figures and not task.margins:
+            moves = engine.figure_moves(document, tiers=task.tiers)
+            if moves:
+                move_figures(doc, moves)
+                return build.serialize(doc)
+        return None
+
+    def inspect(messages, overflows, document):
+        found.update(messages=[(m.level, m.text, _plain(m.args)) for m in messages], overflows=overflows,
+                     pages=engine.page_infos(document), opens=engine.opening_break(document))
+
+    late = engine.write_pdf(task.html, task.root, task.pdf, finisher(**task.finisher), task.identifier,
+                            inspect=inspect, arrange=arrange, pdf_variant=task.pdf_variant, margins=task.margins,
+                            styles=task.styles)
+    return Layout(task.pdf, found["pages"], found["messages"] + [(m.level, m.text, _plain(m.args)) for m in late],
+                  found["overflows"], found["opens"])
+
+
+def _plain(args) -> tuple:
+    return tuple(a if isinstance(a, (str, int, float)) else str(a) for a in args)
+
+
+def _start_worker() -> None:
+    """Load WeasyPrint in the worker as soon as it starts, while the book is still being prepared."""
+    from . import build
+    build._load_engine()
+
+
+def cores() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def engine_version() -> str:
+    """The WeasyPrint a layout was made with, without importing it."""
+    import importlib.metadata
+    return importlib.metadata.version("weasyprint")
+
+
+def stylesheet_messages(css: Path, root: Path) -> list:
+    """What the engine says of the stylesheet at ``css`` (:func:`.engine.stylesheet_messages`)."""
+    from . import build
+    return build._load_engine().stylesheet_messages(css, root)
+
+
+class Workers:
+    """Lay out documents in worker processes, or in this one."""
+
+    def __init__(self, pool=None):
+        self.pool = pool
+
+    def map(self, tasks: list[Task]) -> list[Layout]:
+        """Lay out ``tasks``; return their layouts in order."""
+        if self.pool is None or len(tasks) == 1:
+            return [run(t) for t in tasks] if self.pool is None else [self.pool.apply(run, (tasks[0],))]
+        return self.pool.map(run, tasks, chunksize=1) if tasks else []
+
+    def stylesheet_messages(self, css: Path, root: Path) -> list:
+        if self.pool is None:
+            return stylesheet_messages(css, root)
+        return self.pool.apply(stylesheet_messages, (css, root))
+
+
+@contextlib.contextmanager
+def workers(jobs: int) -> Iterator[Workers]:
+    """Yield :class:`Workers` with ``jobs`` processes (none for 1: this one lays out).  The workers are forked
+    at once, before WeasyPrint is loaded here, and load it while the caller goes on."""
+    if jobs <= 1 or "weasyprint" in sys.modules:
+        yield Workers()
+        return
+    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
+    try:
+        yield Workers(pool)
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+#: Cache entries not used for this long are removed after a build.
+KEEP_DAYS = 30
+
+
+def prune(store: Path) -> None:
+    """Remove the layouts no build has used for :data:`KEEP_DAYS`; mark the ones used now (by their time)."""
+    import time
+    now = time.time()
+    with contextlib.suppress(OSError):
+        for entry in store.iterdir():
+            with contextlib.suppress(OSError):
+                if now - entry.stat().st_mtime > KEEP_DAYS * 86400:
+                    entry.unlink()
