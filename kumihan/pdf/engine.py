@@ -120,7 +120,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line), \
             (contextlib.nullcontext() if margins else shim.no_margin_boxes()):
         try:
-            shared = {} if styles is None else dict(zip(("font_config", "stylesheets"), _parsed(root, *styles)))
+            shared = {} if styles is None else _parsed(root, *styles)
             document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
             font_ready()
             document = document.render(**shared)
@@ -144,15 +144,17 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
 
 
 @functools.cache
-def _parsed(root: Path, page_css: str, links: tuple[str, ...]):
-    """The font configuration and the parsed style sheets that documents laid out in this process share."""
+def _parsed(root: Path, page_css: str, links: tuple[str, ...]) -> dict:
+    """The style sheets that documents laid out in this process share, parsed, with the fonts, counter styles
+    and colour profiles they declare: the keyword arguments of ``HTML.render``."""
+    from weasyprint.css.counters import CounterStyle
     from weasyprint.text.fonts import FontConfiguration
 
     fetcher = ConfinedFetcher(root)
-    fonts = FontConfiguration()
-    sheets = [CSS(string=page_css, base_url=root.as_uri() + "/", url_fetcher=fetcher, font_config=fonts)]
-    sheets += [CSS(url=link, url_fetcher=fetcher, font_config=fonts) for link in links]
-    return fonts, sheets
+    shared = {"font_config": FontConfiguration(), "counter_style": CounterStyle(), "color_profiles": {}}
+    sheets = [CSS(string=page_css, base_url=root.as_uri() + "/", url_fetcher=fetcher, **shared)]
+    sheets += [CSS(url=link, url_fetcher=fetcher, **shared) for link in links]
+    return {**shared, "stylesheets": sheets}
 
 
 #: How many times a document may be laid out again to place its figures.

@@ -32,6 +32,7 @@ TOUCHED = {
     "weasyprint.urls": ("URLFetcher", "URLFetcher.fetch", "FatalURLFetchingError"),
     "weasyprint.layout": ("make_margin_boxes",),
     "weasyprint.text.fonts": ("FontConfiguration",),
+    "weasyprint.css.counters": ("CounterStyle",),
     "weasyprint.layout.inline": ("justify_line",),
     "weasyprint.formatting_structure.boxes": (
         "Box.translate", "Box.margin_width", "Box.margin_height", "Box.content_box_y", "Box.is_in_normal_flow",

@@ -1,0 +1,198 @@
+"""Parallel and incremental builds (issue 22): a book laid out in parts, in worker processes and from the
+cache, is the book laid out whole — the same words at the same places on the same pages, the same bookmarks,
+destinations and links — and an edit lays out only the part it touches."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from helpers.books import EDITION_TOML, edition_files
+from helpers.project import make_project, run_build
+
+WHOLE = {"KUMIHAN_LAYOUT": "whole"}
+
+
+def words(pdf: Path) -> list[list[tuple[float, float, str]]]:
+    """Each page's words with where they stand, as pdftotext reads them (rounded to 0.1 pt)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    return [[(round(float(x), 1), round(float(y), 1), w) for x, y, w in
+             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
+            for page in html.split("<page ")[1:]]
+
+
+def structure(pdf: Path) -> dict:
+    """What a reader's viewer shows besides the text: bookmarks (depth, title, page, place), named
+    destinations (page, place), links per page, page boxes and turns, fonts per face, viewer preferences."""
+    with pikepdf.open(pdf) as doc:
+        index = {page.objgen: n for n, page in enumerate(doc.pages)}
+
+        def dest(array):
+            return (index[array[0].objgen], round(float(array[2]), 1), round(float(array[3]), 1))
+
+        marks = []
+        with doc.open_outline() as outline:
+            def walk(items, depth):
+                for item in items:
+                    marks.append((depth, str(item.title), dest(item.destination)))
+                    walk(item.children, depth + 1)
+            walk(outline.root, 0)
+        names = {str(k): dest(v) for k, v in pikepdf.NameTree(doc.Root.Names.Dests).items()}
+        links = [sorted((str(a.get("/Dest", "")), str(a.get("/A", {}).get("/URI", ""))) for a in page.obj.get("/Annots", []))
+                 for page in doc.pages]
+        boxes = [(tuple(round(float(v), 2) for v in page.obj.MediaBox), tuple(round(float(v), 2) for v in page.obj.TrimBox),
+                  int(page.obj.get("/Rotate", 0))) for page in doc.pages]
+        programs = {}
+        for page in doc.pages:
+            for font in page.obj.Resources.get("/Font", {}).values():
+                descriptor = font.DescendantFonts[0].FontDescriptor
+                programs.setdefault(str(descriptor.get("/FontFamily")), set()).add(descriptor.get("/FontFile3", descriptor.get("/FontFile2")).objgen)
+        return {"bookmarks": marks, "destinations": names, "links": links, "boxes": boxes,
+                "programs": {family: len(found) for family, found in programs.items()},
+                "preferences": str(doc.Root.get("/ViewerPreferences"))}
+
+
+def same_book(parts_pdf: Path, whole_pdf: Path) -> None:
+    a, b = words(parts_pdf), words(whole_pdf)
+    assert len(a) == len(b)
+    differing = [n + 1 for n, (x, y) in enumerate(zip(a, b)) if x != y]
+    assert not differing, f"pages {differing[:10]} differ"
+    sa, sb = structure(parts_pdf), structure(whole_pdf)
+    for key in ("bookmarks", "links", "boxes", "preferences"):
+        assert sa[key] == sb[key], key
+    # Every destination of the whole layout is in the parts' (the skeleton's stand-ins are not), on the same
+    # page; an article's lands at its title, which may stand a little lower than the article element's top.
+    for name, (page, _, _) in sb["destinations"].items():
+        assert sa["destinations"][name][0] == page, name
+    assert all(count == 1 for count in sa["programs"].values()), sa["programs"]
+
+
+MAGAZINE = """[book]
+title = "試験の雑誌"
+publisher = "試験社"
+identifier = "urn:uuid:00000000-0000-4000-8000-000000000022"
+
+[output]
+pdf = "book.pdf"
+epub = "book.epub"
+
+[page]
+preset = "b5-magazine"
+page_multiple = 4
+hidden_folio = true
+running_head = "book"
+"""
+
+
+def magazine_files() -> dict[str, str]:
+    out = {}
+    for n in range(1, 5):
+        body = "\n\n".join(f"第{n}の記事の{k}段落目。商店街の人々は、1,842冊の本と103%の回転率を語る。"
+                           "「本は町の記憶である」と店主は言った。" * 3 for k in range(1, 6 + 3 * n))
+        out[f"m{n}.md"] = (f"---\ntitle: 記事その{n}\ndate: 2024-0{n}-01\nauthor: 筆者{n}\n---\n\n"
+                           f"## 見出し{n}\n\n{body}\n\n詳しくは[別の記事](#m{1 + n % 4})を見よ[^1]。\n\n[^1]: 注{n}。\n")
+    return out
+
+
+@pytest.mark.parametrize("toml, make", [(EDITION_TOML, edition_files), (MAGAZINE, magazine_files)],
+                         ids=["edition-a5", "magazine-b5"])
+def test_parts_are_the_whole_book(tmp_path, toml, make):
+    root = make_project(tmp_path / "proj", make(), toml)
+    parts = run_build(root, "pdf", "--jobs", "2")
+    assert parts.returncode == 0, parts.stderr
+    assert list((root / ".kumihan-cache" / "pages").glob("*.pdf")), "the book was not laid out in parts"
+    shutil.copy(root / "dist" / "book.pdf", tmp_path / "parts.pdf")
+    whole = run_build(root, "pdf", env=WHOLE)
+    assert whole.returncode == 0, whole.stderr
+    same_book(tmp_path / "parts.pdf", root / "dist" / "book.pdf")
+
+
+def test_print_ready_in_parts_passes_preflight(tmp_path):
+    root = make_project(tmp_path / "proj", edition_files(), EDITION_TOML)
+    result = run_build(root, "pdf", "--print-ready")
+    assert result.returncode == 0, result.stderr
+    pdf = root / "dist" / "book.pdf"
+    flight = run_build(root, "preflight", str(pdf))
+    assert flight.returncode == 0, flight.stdout + flight.stderr
+    check = subprocess.run(["qpdf", "--check", str(pdf)], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout
+    with pikepdf.open(pdf) as doc:
+        assert "/OutputIntents" in doc.Root and doc.Root.OutputIntents[0].S == "/GTS_PDFX"
+        assert all("/Annots" not in page.obj for page in doc.pages)  # PDF/X: no links inside the page
+    shutil.copy(pdf, tmp_path / "parts.pdf")
+    assert run_build(root, "pdf", "--print-ready", env=WHOLE).returncode == 0
+    same_book(tmp_path / "parts.pdf", pdf)
+
+
+def _entries(root: Path) -> set[str]:
+    return {p.name for p in (root / ".kumihan-cache" / "pages").glob("*.json")}
+
+
+def test_an_edit_lays_out_only_its_article(tmp_path):
+    root = make_project(tmp_path / "proj", edition_files(), EDITION_TOML)
+    assert run_build(root, "pdf").returncode == 0
+    before = _entries(root)
+    built = (root / "dist" / "book.pdf").read_bytes()
+    assert run_build(root, "pdf").returncode == 0
+    assert _entries(root) == before and (root / "dist" / "book.pdf").read_bytes() == built  # nothing changed
+
+    # One word (of characters the book has: a new one derives the faces again, and every part is laid out
+    # anew): the article is laid out again, nothing else (its page count is the same: no renumbering).
+    source = root / "content" / "a2.md"
+    source.write_text(source.read_text(encoding="utf-8").replace("本文", "段落", 1), encoding="utf-8")
+    assert run_build(root, "pdf").returncode == 0
+    assert len(_entries(root) - before) == 1
+    edited = root / "dist" / "book.pdf"
+    assert any("述べる段落の段落" in "".join(w for _, _, w in page) for page in words(edited))
+
+    # Pages added to the first article: it alone is laid out again, the skeleton after it renumbered.
+    before = _entries(root)
+    first = root / "content" / "a1.md"
+    first.write_text(first.read_text(encoding="utf-8") + "\n" + "\n\n".join(["増補の段落である。" * 30] * 4) + "\n",
+                     encoding="utf-8")
+    assert run_build(root, "pdf").returncode == 0
+    new = _entries(root) - before
+    assert 2 <= len(new) <= 1 + 16, new  # the article, and the pieces of the skeleton whose numbers moved
+    shutil.copy(edited, tmp_path / "incremental.pdf")
+
+    # The incremental PDF is the clean build's.
+    shutil.rmtree(root / ".kumihan-cache" / "pages")
+    assert run_build(root, "pdf").returncode == 0
+    assert (tmp_path / "incremental.pdf").read_bytes() == edited.read_bytes()
+
+
+def test_the_bytes_do_not_depend_on_the_jobs(tmp_path):
+    root = make_project(tmp_path / "proj", edition_files(), EDITION_TOML)
+    assert run_build(root, "pdf", "--jobs", "2").returncode == 0
+    first = (root / "dist" / "book.pdf").read_bytes()
+    shutil.rmtree(root / ".kumihan-cache" / "pages")
+    assert run_build(root, "pdf", "--jobs", "1").returncode == 0
+    assert (root / "dist" / "book.pdf").read_bytes() == first
+
+
+def test_jobs_must_be_a_number_of_processes(tmp_path):
+    root = make_project(tmp_path / "proj", edition_files(), EDITION_TOML)
+    result = run_build(root, "pdf", "--jobs", "0")
+    assert result.returncode == 2
+    assert "--jobs" in result.stderr and "1 or more" in result.stderr
+    assert not (root / "dist").exists()
+
+
+def test_a_style_sheet_that_runs_articles_on_is_laid_out_whole(tmp_path):
+    """Articles that do not open a page cannot be laid out apart: the book is laid out whole, and says nothing
+    of it (the pages are right)."""
+    root = make_project(tmp_path / "proj", edition_files(), EDITION_TOML)
+    (root / "styles").mkdir()
+    css = (Path(__file__).resolve().parents[1] / "kumihan" / "theme" / "styles" / "pdf.css").read_text(encoding="utf-8")
+    (root / "styles" / "pdf.css").write_text(css + "\n.article, .open-odd, .open-even, .front.article, .back.article "
+                                             "{ break-before: auto !important; }\n", encoding="utf-8")
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    shutil.copy(root / "dist" / "book.pdf", tmp_path / "first.pdf")
+    assert run_build(root, "pdf", env=WHOLE).returncode == 0
+    same_book(tmp_path / "first.pdf", root / "dist" / "book.pdf")
