@@ -1,15 +1,19 @@
 """Benchmark the builds against plain WeasyPrint, in one run: ``.venv/bin/python bench/run.py``.
 
-For the article and for an anthology of 50 copies of it (about 160,000 characters), it times whole processes:
+It times whole processes, and every ratio is to a baseline measured in the same run, alternated with the
+builds round by round (a ratio is the median of the rounds' ratios: on a shared machine whose speed drifts by
+±20 % over minutes, that is steadier than a ratio of medians).  The baseline is plain WeasyPrint, in one
+process, setting the same text horizontally: the book's own HTML with its stylesheets taken out, in the same
+page frame.
 
-* ``build.py pdf`` with a cold font cache and with a warm one, against WeasyPrint rendering the same text as
-  plain horizontal HTML with the system font (the baseline, measured in the same run): the book's own HTML
-  with its stylesheets taken out, in the same page frame;
-* ``build.py epub``.
+* **article** (the reprint): ``build.py pdf`` with nothing cached (cold) and with the derived faces cached
+  (warm), and ``build.py epub``;
+* **anthology of 50 articles** (about 320 pages, A5): cold; a full build (the faces cached, no layout); a
+  one-word edit in one article (every layout cached but that article's); the EPUB;
+* **magazine issue** (B5, three tiers, about 100 pages): a full build and a one-word edit.
 
-It reports medians of ``--runs`` runs, peak memory (max RSS of the process), and the ratios to the baseline.
-Each round runs the baseline and the builds back to back, and a ratio is the median of the rounds' ratios: on
-a shared machine whose speed drifts by ±20 % over minutes, that is steadier than a ratio of medians.
+Memory: the peak resident size of the largest process, and the peak of the whole build (the proportional set
+size of the build's process and its workers, summed, sampled every 20 ms).
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -34,20 +39,69 @@ from weasyprint import HTML
 HTML(filename=sys.argv[1]).write_pdf(sys.argv[2])
 """
 
+#: A one-word edit in an article's text, in characters the book has (a character new to the book derives the
+#: faces again, and every article is then laid out anew): each round swaps one for the other.
+EDITS = ("注目", "着目")
 
-def run(cmd: list[str], env: dict | None = None) -> tuple[float, float]:
-    """Run a command; return (wall seconds, peak RSS in MiB) of that process alone."""
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    parent = int(f.read().rsplit(b")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        found.append(p)
+        todo += children.get(p, [])
+    return found
+
+
+def _memory(pid: int) -> tuple[int, int]:
+    """A process's proportional set size now, and its peak resident size so far (KiB)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as f:
+            pss = next(int(line.split()[1]) for line in f if line.startswith("Pss:"))
+        with open(f"/proc/{pid}/status") as f:
+            hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+        return pss, hwm
+    except (OSError, StopIteration, ValueError):
+        return 0, 0
+
+
+def run(cmd: list[str], env: dict | None = None) -> tuple[float, float, float]:
+    """Run a command; return (wall seconds, peak RSS of its largest process in MiB, peak PSS of its whole
+    process tree in MiB)."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             env={**os.environ, **(env or {})})
+    peak = [0, 0]  # the tree's summed PSS, the largest process's peak RSS
+    done = threading.Event()
+
+    def sample():
+        while not done.wait(0.02):
+            found = [_memory(p) for p in _tree(proc.pid)]
+            peak[0] = max(peak[0], sum(pss for pss, _ in found))
+            peak[1] = max([peak[1]] + [hwm for _, hwm in found])
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
+    done.set()
+    sampler.join()
     if status != 0:
         raise SystemExit(f"{' '.join(cmd)} failed: {proc.stderr.read().decode()}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, max(usage.ru_maxrss, peak[1]) / 1024, peak[0] / 1024
 
 
-def make_project(name: str, copies: int) -> Path:
+def make_project(name: str, copies: int, preset: str = "a5-book") -> Path:
     """A project whose content is the reprint repeated ``copies`` times."""
     root = OUT / name
     if root.exists():
@@ -55,7 +109,8 @@ def make_project(name: str, copies: int) -> Path:
     (root / "content").mkdir(parents=True)
     for item in ("templates", "styles"):
         shutil.copytree(ROOT / item, root / item)
-    shutil.copy(ROOT / "book.toml", root / "book.toml")
+    toml = (ROOT / "book.toml").read_text(encoding="utf-8")
+    (root / "book.toml").write_text(toml.replace('preset = "a5-book"', f'preset = "{preset}"'), encoding="utf-8")
     source = next((ROOT / "content").glob("*.md")).read_text(encoding="utf-8")
     for i in range(copies):
         (root / "content" / f"{i + 1:03d}.md").write_text(source, encoding="utf-8")
@@ -94,23 +149,9 @@ def plain_html(root: Path) -> Path:
     return path
 
 
-def plain_body_html(root: Path) -> Path:
-    """Only the articles' paragraphs and notes as plain HTML (the baseline of the first benchmarks, which left
-    out the title blocks and the editorial record that the PDF also sets)."""
-    parts = []
-    for path in sorted((root / "content").glob("*.md")):
-        text = path.read_text(encoding="utf-8").split("\n---\n", 1)[1]
-        text = re.sub(r"^\[\^[^\]]+\]:\s*", "", text, flags=re.M)
-        for para in re.split(r"\n\s*\n", text):
-            para = re.sub(r"\[\^[^\]]+\]", "（1）", para.strip())
-            if para:
-                parts.append(f"<p>{para}</p>")
-        parts.append('<p style="break-after: page"></p>')
-    path = root / "plain-body.html"
-    path.write_text('<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8"><style>'
-                    f"{_frame_css(root)}</style></head><body>" + "".join(parts) + "</body></html>",
-                    encoding="utf-8")
-    return path
+def pages(pdf: Path) -> int:
+    out = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", out).group(1))
 
 
 def main() -> int:
@@ -120,57 +161,77 @@ def main() -> int:
     py = sys.executable
     env = {"SOURCE_DATE_EPOCH": "1700000000"}
     rows = []
-    for name, copies in (("article", 1), ("anthology-50", 50)):
-        root = make_project(name, copies)
-        same, body = plain_html(root), plain_body_html(root)
-        build = [py, str(ROOT / "build.py"), "-q", "-C", str(root)]
+    jobs = [("article", 1, "a5-book"), ("anthology-50", 50, "a5-book"), ("magazine", 24, "b5-magazine")]
+    for name, copies, preset in jobs:
+        root = make_project(name, copies, preset)
+        same = plain_html(root)
+        build = [py, str(ROOT / "build.py"), "pdf", "-q", "-C", str(root)]
+        edited = root / "content" / f"{copies // 2 + 1:03d}.md"
 
-        def baseline(html, root=root):
-            return lambda: run([py, "-c", BASELINE, str(html), str(root / "plain.pdf")])
+        def baseline(html=same, root=root):
+            return run([py, "-c", BASELINE, str(html), str(root / "plain.pdf")])
 
-        def cold(build=build, root=root):
+        def cold(root=root, build=build):
             shutil.rmtree(root / ".kumihan-cache", ignore_errors=True)
-            return run(build[:2] + ["pdf"] + build[2:], env)
+            return run(build, env)
 
-        def warm(build=build):
-            return run(build[:2] + ["pdf"] + build[2:], env)
+        def full(root=root, build=build):
+            shutil.rmtree(root / ".kumihan-cache" / "pages", ignore_errors=True)
+            return run(build, env)
 
-        def epub(build=build):
-            return run(build[:2] + ["epub"] + build[2:], env)
+        def edit(build=build, edited=edited, state={"n": 0}):
+            front, body = edited.read_text(encoding="utf-8").split("\n---\n", 1)
+            old, new = EDITS if state["n"] % 2 == 0 else EDITS[::-1]
+            state["n"] += 1
+            edited.write_text(front + "\n---\n" + body.replace(old, new, 1), encoding="utf-8")
+            return run(build, env)
 
-        # Interleaved, so that a slow spell of a shared machine falls on every column alike.
-        results = {key: [] for key in ("same", "body", "cold", "warm", "epub")}
+        def epub(root=root):
+            return run([py, str(ROOT / "build.py"), "epub", "-q", "-C", str(root)], env)
+
+        plan = {"article": ("cold", "full"), "anthology-50": ("cold", "full", "edit"),
+                "magazine": ("full", "edit")}[name]
+        steps = {"cold": cold, "full": full, "edit": edit}
+        results = {key: [] for key in ("same",) + plan}
+        full(), edit()  # a first layout of every article, so that the first measured edit finds the others
         for _ in range(args.runs):
-            for key, fn in (("same", baseline(same)), ("body", baseline(body)), ("cold", cold), ("warm", warm)):
-                results[key].append(fn())
-        # The EPUB after the PDFs, with the cover already made (a cold run wipes the cache it is kept in).
-        results["epub"] = [epub() for _ in range(args.runs)]
-        medians = {key: (statistics.median(r[0] for r in rs), max(r[1] for r in rs)) for key, rs in results.items()}
-        for key, base in (("cold", "same"), ("warm", "same"), ("cold/body", "body"), ("warm/body", "body")):
-            ours = results[key.split("/")[0]]
-            medians[f"{key} rounds"] = [o[0] / b[0] for o, b in zip(ours, results[base])]
-            medians[f"{key} ratio"] = statistics.median(medians[f"{key} rounds"])
+            results["same"].append(baseline())
+            for key in plan:
+                results[key].append(steps[key]())
+        results["epub"] = [epub() for _ in range(args.runs)] if name != "magazine" else []
+        m = {key: (statistics.median(r[0] for r in rs), max(r[1] for r in rs), max(r[2] for r in rs))
+             for key, rs in results.items() if rs}
+        for key in plan:
+            m[f"{key} rounds"] = [o[0] / b[0] for o, b in zip(results[key], results["same"])]
+            m[f"{key} ratio"] = statistics.median(m[f"{key} rounds"])
+        if "edit" in plan:
+            m["edit/full rounds"] = [e[0] / f[0] for e, f in zip(results["edit"], results["full"])]
+            m["edit/full"] = statistics.median(m["edit/full rounds"])
         chars = sum(len(p.read_text(encoding="utf-8")) for p in (root / "content").glob("*.md"))
-        rows.append((name, chars, medians))
+        rows.append((name, chars, pages(root / "dist" / "toa-680.pdf"), plan, m))
 
     print(f"medians of {args.runs} whole-process runs on {os.cpu_count()} cores; ratios against plain WeasyPrint "
-          "setting the same text horizontally in this run\n")
-    print("| job | source characters | plain WeasyPrint | PDF, cold font cache | PDF, warm cache | EPUB |")
-    print("|---|---:|---:|---:|---:|---:|")
-    for name, chars, m in rows:
-        (bt, bm), (ct, cm), (wt, wm), (et, em) = m["same"], m["cold"], m["warm"], m["epub"]
-        cr, wr = m["cold ratio"], m["warm ratio"]
-        print(f"| {name} | {chars:,} | {bt:.2f} s, {bm:.0f} MiB | {ct:.2f} s (×{cr:.2f}), {cm:.0f} MiB "
-              f"| {wt:.2f} s (×{wr:.2f}), {wm:.0f} MiB | {et:.2f} s, {em:.0f} MiB |")
-    print("\nagainst the articles' paragraphs and notes alone (no title blocks, no editorial record):\n")
-    print("| job | plain WeasyPrint | PDF, cold | PDF, warm |")
-    print("|---|---:|---:|---:|")
-    for name, _, m in rows:
-        print(f"| {name} | {m['body'][0]:.2f} s | ×{m['cold/body ratio']:.2f} | ×{m['warm/body ratio']:.2f} |")
-    print("\neach round's ratio to the same text (cold; warm):")
-    for name, _, m in rows:
-        print(f"  {name}: " + " ".join(f"{r:.2f}" for r in m["cold rounds"]) + "; "
-              + " ".join(f"{r:.2f}" for r in m["warm rounds"]))
+          "setting the same text horizontally in one process, in this run\n")
+    print("| job | pages | plain WeasyPrint | PDF, nothing cached | PDF, full build (faces cached) "
+          "| PDF, one-word edit | EPUB |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+
+    def cell(m, key):
+        if key not in m:
+            return "–"
+        t, rss, pss = m[key]
+        ratio = f" (×{m[key + ' ratio']:.2f})" if key + " ratio" in m else ""
+        return f"{t:.2f} s{ratio}, {rss:.0f} / {pss:.0f} MiB"
+
+    for name, chars, n, plan, m in rows:
+        edit = cell(m, "edit") + (f", ×{m['edit/full']:.2f} of the full build" if "edit/full" in m else "")
+        print(f"| {name} ({chars:,} characters) | {n} | {cell(m, 'same')} | {cell(m, 'cold')} | {cell(m, 'full')} "
+              f"| {edit if 'edit' in m else '–'} | {cell(m, 'epub')} |")
+    print("\nmemory: the largest process's peak RSS / the whole build's peak (PSS of the process and its workers)")
+    print("\neach round's ratio to plain WeasyPrint:")
+    for name, _, _, plan, m in rows:
+        print(f"  {name}: " + "; ".join(f"{key} " + " ".join(f"{r:.2f}" for r in m[f"{key} rounds"]) for key in plan)
+              + ("; edit/full " + " ".join(f"{r:.2f}" for r in m["edit/full rounds"]) if "edit" in plan else ""))
     return 0
 
 

@@ -37,7 +37,7 @@ def sources_key(book: Book) -> str:
 
 def save_page_starts(book: Book, starts: list[tuple[int, str, str]]) -> None:
     """Keep where the PDF's pages begin, for the EPUB built next."""
-    path = book.settings.cache_dir / RECORD
+    path = book.settings.state_dir / RECORD
     try:
         with atomic_write(path) as tmp:
             tmp.write_text(json.dumps({"key": sources_key(book), "pages": starts}, ensure_ascii=False),
@@ -49,7 +49,7 @@ def save_page_starts(book: Book, starts: list[tuple[int, str, str]]) -> None:
 def load_page_starts(book: Book) -> list[tuple[int, str, str]] | None:
     """Where the PDF's pages begin, if the last PDF was built from these sources; else None."""
     try:
-        record = json.loads((book.settings.cache_dir / RECORD).read_text(encoding="utf-8"))
+        record = json.loads((book.settings.state_dir / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if record.get("key") != sources_key(book):

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import re
 import tomllib
 import uuid
@@ -238,7 +239,21 @@ class Settings:
 
     @property
     def cache_dir(self) -> Path:
+        """Where derived files are kept under names made from what they are made of (faces, images, the
+        layouts of a book's parts): the folder KUMIHAN_CACHE names, which books may share (jobs on a runner),
+        else the project's own."""
+        return shared_cache() or self.state_dir
+
+    @property
+    def state_dir(self) -> Path:
+        """The project's own cache: what belongs to this project alone (where its PDF's pages begin)."""
         return self.root / ".kumihan-cache"
+
+
+def shared_cache() -> Path | None:
+    """The cache folder that books share, if KUMIHAN_CACHE names one."""
+    folder = os.environ.get("KUMIHAN_CACHE")
+    return Path(folder).resolve() if folder else None
 
 
 def keys_toml() -> str:

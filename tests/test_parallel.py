@@ -4,6 +4,7 @@ destinations and links — and an edit lays out only the part it touches."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import re
 import shutil
 import subprocess
@@ -196,3 +197,25 @@ def test_a_style_sheet_that_runs_articles_on_is_laid_out_whole(tmp_path):
     shutil.copy(root / "dist" / "book.pdf", tmp_path / "first.pdf")
     assert run_build(root, "pdf", env=WHOLE).returncode == 0
     same_book(tmp_path / "first.pdf", root / "dist" / "book.pdf")
+
+
+def test_books_share_a_cache_safely(tmp_path):
+    """Two books built at once (as GNU parallel or a CI matrix runs them), one cache between them: both come
+    out as each does alone, and a book built again lays nothing out."""
+    shared = tmp_path / "cache"
+    roots = [make_project(tmp_path / name, edition_files(), EDITION_TOML.replace("試験の論集", title))
+             for name, title in (("one", "第一の論集"), ("two", "第二の論集"))]
+    env = {"KUMIHAN_CACHE": str(shared)}
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda root: run_build(root, "pdf", env=env), roots))
+    assert all(r.returncode == 0 for r in results), [r.stderr for r in results]
+    assert not any((root / ".kumihan-cache" / "pages").exists() for root in roots)  # the layouts went to the shared one
+    entries = {p.name for p in (shared / "pages").glob("*.json")}
+    for root in roots:
+        shutil.copy(root / "dist" / "book.pdf", tmp_path / f"{root.name}.pdf")
+        assert run_build(root, "pdf", env=env).returncode == 0
+        assert {p.name for p in (shared / "pages").glob("*.json")} == entries
+        assert (root / "dist" / "book.pdf").read_bytes() == (tmp_path / f"{root.name}.pdf").read_bytes()
+        alone = run_build(root, "pdf")  # its own cache, laid out anew
+        assert alone.returncode == 0
+        same_book(tmp_path / f"{root.name}.pdf", root / "dist" / "book.pdf")

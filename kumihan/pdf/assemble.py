@@ -118,7 +118,9 @@ def assemble(skeleton: list[tuple[Path, list[PageInfo], int]], book_pages: list[
         marks.append((number, where.info, *_move(info, where.info)) if where else (number, info, 0.0, 0.0))
     _destinations(book, marks, owned, placed, targets)
     _outline(book, marks)
-    book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
+    # The parts' and pieces' streams come uncompressed (the workers leave that to this one pass).
+    book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate,
+              compress_streams=True, stream_decode_level=pikepdf.StreamDecodeLevel.none)
     for source in sources:
         source.close()
     book.close()

@@ -127,7 +127,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     # The workers are forked before anything loads WeasyPrint here, and load it while the book is prepared.
     splittable = len(book.articles) > 1 and os.environ.get("KUMIHAN_LAYOUT") != "whole"
     with parallel.workers(jobs if splittable else 1) as pool:
-        prepared = _prepare(book, report)
+        prepared = _prepare(book, report, in_parts=splittable)
         if splittable:
             try:
                 return _write_in_parts(book, prepared, out_path, report, pool)
@@ -147,8 +147,9 @@ class _Prepared:
     profile: Path | None
 
 
-def _prepare(book: Book, report: Report) -> _Prepared:
-    """Render the document, run the passes over it, name the fonts and put the page CSS in."""
+def _prepare(book: Book, report: Report, in_parts: bool = False) -> _Prepared:
+    """Render the document, run the passes over it, name the fonts and put the page CSS in (``in_parts``: for
+    a book laid out in parts, every face covers every character of the book)."""
     settings, page = book.settings, book.settings.page
     env = environment(settings)
     _check_resolution(book, report)
@@ -170,7 +171,8 @@ def _prepare(book: Book, report: Report) -> _Prepared:
     for el in doc.iter(*INLINE):
         el.attrib.pop(LINE, None)
     body = doc.find("body")
-    faces = document_faces(doc, settings.typesetting, set("".join(body.itertext())) if body is not None else set())
+    faces = document_faces(doc, settings.typesetting, set("".join(body.itertext())) if body is not None else set(),
+                           every=in_parts)
     names = [vertical_font_name(f.source, set(f.chars), settings.cache_dir, f.tcy_max_digits) for f in faces]
     selectors = {role: ", ".join(tag for tag, r in element_faces(settings.typesetting).items() if r == role)
                  for role in ("gothic", "bold", "mono")}
@@ -244,7 +246,7 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
         css_texts = _report_css(_stylesheet_messages(engine.stylesheet_messages, css, settings), css, settings,
                                 report)
         x1a = press and settings.press.pdf_standard == "x-1a"
-        written = settings.cache_dir / "print-ready-x4.pdf" if x1a else out_path
+        written = settings.state_dir / "print-ready-x4.pdf" if x1a else out_path
         late = engine.write_pdf(serialize(doc), settings.root, written, finisher(**_finisher_args(book)),
                                 settings.identifier, font_ready=fonts_ready, inspect=inspect, arrange=arrange,
                                 pdf_variant="pdf/x-4" if press else None)

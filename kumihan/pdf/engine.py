@@ -29,6 +29,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher  # noqa: E402
 from . import justify  # noqa: E402
 from .. import theme  # noqa: E402
 from ..errors import KumihanError  # noqa: E402
+from ..settings import shared_cache  # noqa: E402
 from ..tree import HIDE  # noqa: E402
 from ..output import atomic_output  # noqa: E402
 
@@ -42,12 +43,13 @@ class _Refused(FatalURLFetchingError):
 
 
 class ConfinedFetcher(URLFetcher):
-    """Read only files inside the project (and its font cache) or the packaged theme; never the network."""
+    """Read only files inside the project (and its cache), the shared cache or the packaged theme; never the
+    network."""
 
     def __init__(self, root: Path):
         super().__init__(allowed_protocols={"file"})
         self.root = root.resolve()
-        self.theme = theme.PACKAGED
+        self.allowed = [self.root, theme.PACKAGED] + [folder for folder in [shared_cache()] if folder]
 
     def fetch(self, url, headers=None):
         parsed = urlparse(url)
@@ -56,7 +58,7 @@ class ConfinedFetcher(URLFetcher):
                 f"the build refers to {url!r}: builds never fetch from the network",
                 hint="download the resource into the project and refer to it by a relative path"))
         path = Path(unquote(parsed.path)).resolve()
-        if not path.is_relative_to(self.root) and not path.is_relative_to(self.theme):
+        if not any(path.is_relative_to(folder) for folder in self.allowed):
             raise _Refused(KumihanError(
                 f"the build refers to {path}, outside the project",
                 hint="copy the file into the project and refer to it by a relative path"))
@@ -103,7 +105,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               inspect: Callable[..., None] = lambda m, o, d: None,
               arrange: Callable[[object, str], str | None] = lambda document, html: None,
               pdf_variant: str | None = None, margins: bool = True,
-              styles: tuple[str, tuple[str, ...]] | None = None) -> list[EngineMessage]:
+              styles: tuple[str, tuple[str, ...]] | None = None, compress: bool = True) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
@@ -114,7 +116,9 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     (at most :data:`ARRANGE_PASSES` times).  Without ``margins``, the pages' margin boxes (running heads,
     folios) are not laid out: the text areas of a part of a book, whose furniture the book's skeleton lays
     out (:mod:`.assemble`).  ``styles`` are style sheets the document shares with others laid out in this
-    process (its page CSS and linked style sheets' addresses), parsed once for all of them.  Return what
+    process (its page CSS and linked style sheets' addresses), parsed once for all of them.  Without
+    ``compress``, the PDF's streams are left uncompressed (for a PDF that is put together with others and
+    compressed then).  Return what
     WeasyPrint logged while writing."""
     shim.check()
     with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line), \
@@ -138,7 +142,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
                                  for o in _overflows(number, shim.page_box(page))], document)
         written = len(messages)
         with atomic_output(out_path) as tmp:
-            document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(), uncompressed_pdf=False,
+            document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
+                               uncompressed_pdf=not compress,
                                **({"pdf_variant": pdf_variant} if pdf_variant else {}))
     return messages[written:]
 

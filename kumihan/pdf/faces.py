@@ -43,9 +43,11 @@ def element_faces(typesetting) -> dict[str, str]:
     return roles
 
 
-def document_faces(doc: Element, typesetting, body_chars: set[str]) -> list[Face]:
+def document_faces(doc: Element, typesetting, body_chars: set[str], every: bool = False) -> list[Face]:
     """The faces the document needs: the text face with every character, and each other face with the
-    characters of the elements it sets."""
+    characters of the elements it sets — or, with ``every``, with every character too: then an edit that
+    brings no character new to the book leaves every face as it was (and every part laid out before it
+    valid, :mod:`.parts`)."""
     faces = [Face("body", find_font(typesetting.font_family), frozenset(body_chars), typesetting.tcy_max_digits)]
     chars: dict[str, set[str]] = {}
     for selector, role in element_faces(typesetting).items():
@@ -59,7 +61,8 @@ def document_faces(doc: Element, typesetting, body_chars: set[str]) -> list[Face
     for role in ("gothic", "bold", "mono"):
         if chars.get(role):
             # Code keeps its digits as written: no tate-chu-yoko inside it.
-            faces.append(Face(role, sources[role](), frozenset(chars[role]), 0 if role == "mono" else typesetting.tcy_max_digits))
+            faces.append(Face(role, sources[role](), frozenset(body_chars if every else chars[role]),
+                              0 if role == "mono" else typesetting.tcy_max_digits))
     return faces
 
 

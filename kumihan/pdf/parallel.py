@@ -118,7 +118,7 @@ def run(task: Task) -> Layout:
 
     late = engine.write_pdf(task.html, task.root, task.pdf, finisher(**task.finisher), task.identifier,
                             inspect=inspect, arrange=arrange, pdf_variant=task.pdf_variant, margins=task.margins,
-                            styles=task.styles)
+                            styles=task.styles, compress=False)
     return Layout(task.pdf, found["pages"], found["messages"] + [(m.level, m.text, _plain(m.args)) for m in late],
                   found["overflows"], found["opens"])
 
