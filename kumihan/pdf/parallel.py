@@ -10,6 +10,7 @@ same bytes.
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import json
 import multiprocessing
@@ -127,12 +128,6 @@ def _plain(args) -> tuple:
     return tuple(a if isinstance(a, (str, int, float)) else str(a) for a in args)
 
 
-def _start_worker() -> None:
-    """Load WeasyPrint in the worker as soon as it starts, while the book is still being prepared."""
-    from . import build
-    build._load_engine()
-
-
 def cores() -> int:
     """The cores this process may run on."""
     try:
@@ -156,34 +151,47 @@ def stylesheet_messages(css: Path, root: Path) -> list:
 class Workers:
     """Lay out documents in worker processes, or in this one."""
 
-    def __init__(self, pool=None):
-        self.pool = pool
+    def __init__(self, pool: concurrent.futures.Future | None = None):
+        self._pool = pool
+
+    @property
+    def pool(self):
+        """The pool, once its workers are up (None: lay out in this process)."""
+        return None if self._pool is None else self._pool.result()
 
     def map(self, tasks: list[Task]) -> list[Layout]:
         """Lay out ``tasks``; return their layouts in order."""
-        if self.pool is None or len(tasks) == 1:
-            return [run(t) for t in tasks] if self.pool is None else [self.pool.apply(run, (tasks[0],))]
-        return self.pool.map(run, tasks, chunksize=1) if tasks else []
+        pool = self.pool
+        if pool is None:
+            return [run(t) for t in tasks]
+        if len(tasks) == 1:
+            return [pool.apply(run, (tasks[0],))]
+        return pool.map(run, tasks, chunksize=1) if tasks else []
 
     def stylesheet_messages(self, css: Path, root: Path) -> list:
-        if self.pool is None:
-            return stylesheet_messages(css, root)
-        return self.pool.apply(stylesheet_messages, (css, root))
+        pool = self.pool
+        return stylesheet_messages(css, root) if pool is None else pool.apply(stylesheet_messages, (css, root))
 
 
 @contextlib.contextmanager
 def workers(jobs: int) -> Iterator[Workers]:
     """Yield :class:`Workers` with ``jobs`` processes (none for 1: this one lays out).  The workers are forked
-    at once, before WeasyPrint is loaded here, and load it while the caller goes on."""
+    from a server process that loads WeasyPrint once, while the caller goes on preparing the book."""
     if jobs <= 1 or "weasyprint" in sys.modules:
         yield Workers()
         return
-    pool = multiprocessing.get_context("fork").Pool(jobs, initializer=_start_worker)
-    try:
-        yield Workers(pool)
-    finally:
-        pool.terminate()
-        pool.join()
+    context = multiprocessing.get_context("forkserver")
+    # The server loads WeasyPrint once; each worker is forked from it with WeasyPrint loaded.  Starting the
+    # pool waits for the server: a thread waits, this one goes on.
+    context.set_forkserver_preload(["kumihan.pdf.preload"])
+    with concurrent.futures.ThreadPoolExecutor(1) as starter:
+        pending = starter.submit(context.Pool, jobs)
+        try:
+            yield Workers(pending)
+        finally:
+            pool = pending.result()
+            pool.terminate()
+            pool.join()
 
 
 #: Cache entries not used for this long are removed after a build.
