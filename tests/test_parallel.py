@@ -219,3 +219,21 @@ def test_books_share_a_cache_safely(tmp_path):
         alone = run_build(root, "pdf")  # its own cache, laid out anew
         assert alone.returncode == 0
         same_book(tmp_path / f"{root.name}.pdf", root / "dist" / "book.pdf")
+
+
+def test_page_numbers_in_the_text_keep_the_book_whole(tmp_path):
+    """A style sheet that sets page numbers in the text (``counter(page)`` after each heading): a part laid
+    out apart would count its own pages, so the book is laid out whole, and the numbers are the book's."""
+    root = make_project(tmp_path / "proj", magazine_files(), MAGAZINE)
+    (root / "styles").mkdir()
+    css = (Path(__file__).resolve().parents[1] / "kumihan" / "theme" / "styles" / "pdf.css").read_text(encoding="utf-8")
+    (root / "styles" / "pdf.css").write_text(css + '\n.body > h2::after { content: "（p." counter(page) "）"; }\n',
+                                             encoding="utf-8")
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert not list((root / ".kumihan-cache" / "pages").glob("*.json"))
+    text = subprocess.run(["pdftotext", str(root / "dist" / "book.pdf"), "-"], capture_output=True, text=True).stdout
+    pages = text.split("\f")
+    for n in range(1, 5):
+        at = next(i for i, page in enumerate(pages, start=1) if f"見出し{n}" in page)
+        assert f"p.{at}" in pages[at - 1].replace("\n", ""), (n, at)

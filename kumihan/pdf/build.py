@@ -277,11 +277,12 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     press = book.options.print_ready
     variant = "pdf/x-4" if press else None
     _phase("start")
-    plan = parts.plan(doc)  # before the fonts: a book that cannot be split has lost nothing
+    styles = parts.shared_styles(doc.find("head"))
+    # Before the fonts: a book that cannot be split has lost nothing.
+    plan = parts.plan(doc, [styles[0]] + [css.read_text(encoding="utf-8")])
     _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
-    styles = parts.shared_styles(doc.find("head"))
     common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
                        "\n".join(styles[1]), _resources_stamp(" ".join(f'href="{h}"' for h in styles[1])),
                        settings.identifier, variant or "", str(page.tiers))

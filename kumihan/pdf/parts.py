@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import re
 from dataclasses import dataclass
 
 import lxml.html
@@ -75,9 +76,45 @@ def _empty(el: Element) -> bool:
     return not "".join(el.itertext()).strip() and not any(True for _ in el.iter("img", "svg", "hr", "table"))
 
 
-def plan(doc: Element) -> Plan:
+#: What in a style sheet reads page numbers, or the page's furniture from the text: the skeleton has the page
+#: numbers and the furniture, the parts neither.
+_PAGE_DEPENDENT = re.compile(r"\b(target-counters?|target-text|element|running)\(|\bcounters?\(\s*pages?\b")
+
+
+def page_dependent(css: list[str], doc: Element, front: list[Element]) -> str | None:
+    """The first rule of ``css`` (outside ``@page``) that sets what depends on page numbers or feeds the
+    margins (``target-counter()``, ``counter(page)``, ``running()``…) on an element outside the front matter,
+    as ``selector``; None if there is none.  The front matter is laid out in the skeleton, which has the page
+    numbers; a part laid out apart has not."""
+    import cssselect2
+    import tinycss2
+
+    rules = [rule for text in css for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
+             if rule.type == "qualified-rule" and _PAGE_DEPENDENT.search(tinycss2.serialize(rule.content))]
+    if not rules:
+        return None
+    # lxml hands out the same proxy for a node while one is alive: the front's blocks are held in ``front``.
+    blocks = set(front)
+
+    def outside(el) -> bool:
+        return not any(a in blocks for a in (el, *el.iterancestors()))
+
+    root = cssselect2.ElementWrapper.from_html_root(doc)
+    for rule in rules:
+        try:
+            selectors = cssselect2.compile_selector_list(rule.prelude)
+        except cssselect2.SelectorError:
+            continue
+        if any(any(s.test(el) for s in selectors) and outside(el.etree_element) for el in root.iter_subtree()):
+            return tinycss2.serialize(rule.prelude).strip()
+    return None
+
+
+def plan(doc: Element, css: list[str] = ()) -> Plan:
     """Split ``doc``'s body: the front matter through the 目次 (or the title page), then a part for each block
-    that opens a page, with the non-empty blocks after it that do not; empty blocks go to the skeleton only."""
+    that opens a page, with the non-empty blocks after it that do not; empty blocks go to the skeleton only.
+    ``css`` are the style sheets' texts: a rule that reads page numbers outside the front matter keeps the book
+    whole."""
     head, body = doc.find("head"), doc.find("body")
     children = [el for el in body if isinstance(el.tag, str)]
     if body.text and body.text.strip() or any((el.tail or "").strip() for el in children):
@@ -85,6 +122,9 @@ def plan(doc: Element) -> Plan:
     contents = next((i for i, el in enumerate(children) if el.tag == "nav"), None)
     start = contents + 1 if contents is not None else 1
     front, rest = children[:start], children[start:]
+    reads = page_dependent(list(css), doc, front)
+    if reads:
+        raise NotSplittable(f"{reads} reads page numbers or feeds the margins")
     runs: list[list[Element]] = []
     slots: list[tuple[str, object]] = []
     for el in rest:
