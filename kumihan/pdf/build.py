@@ -317,11 +317,11 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     content = [assemble.content_pages(layout.pages) for layout in layouts]
     described = {i: parts.PartPages(layout.opens, [layout.pages[n].strings for n in content[i]])
                  for i, layout in enumerate(layouts)}
-    _phase("parts")
+    _phase("parts", sum(layout.cpu for layout in layouts) + front.cpu)
     # The furniture: the skeleton, in pieces laid out side by side.
     pieces, targets = parts.pieces(plan, described, [p.strings for p in front.pages], page.page_multiple)
     laid = lay_out([(piece.html, True) for piece in pieces])
-    _phase("skeleton")
+    _phase("skeleton", sum(layout.cpu for layout in laid))
     skeleton = [(layout.pdf, layout.pages[piece.leads:], piece.leads) for piece, layout in zip(pieces, laid)]
     if [len(pages) for _, pages, _ in skeleton] != [piece.pages for piece in pieces]:
         raise parts.NotSplittable("the skeleton's pieces did not take the pages the parts' count gives")
@@ -561,10 +561,12 @@ def _missing_char_finding(ch: str, book: Book, family: str) -> Finding:
     return Finding(message, hint=hint, rule="missing-glyph")
 
 
-def _phase(name: str, _last: list = [None]) -> None:
-    """With KUMIHAN_TIMES=1, say on stderr how long the PDF build's last phase took (for benchmarks)."""
+def _phase(name: str, workers: float = 0.0, _last: list = [None, None]) -> None:
+    """With KUMIHAN_TIMES=1, say on stderr how long the PDF build's last phase took, and the processor time of
+    this process and of the workers' layouts in it (for benchmarks)."""
     if os.environ.get("KUMIHAN_TIMES"):
         import time
-        now = time.perf_counter()
-        print(f"  {name:<10} {now - (_last[0] or now):6.2f} s", file=sys.stderr)
-        _last[0] = now
+        now, cpu = time.perf_counter(), time.process_time()
+        print(f"  {name:<10} {now - (_last[0] or now):6.2f} s, here {cpu - (_last[1] or cpu):5.2f} s, "
+              f"workers {workers:5.2f} s", file=sys.stderr)
+        _last[0], _last[1] = now, cpu

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -58,6 +59,8 @@ class Layout:
     """:class:`~.engine.Overflow` of each block past the text area (pages numbered from 1 in the PDF)."""
     opens: str | None = None
     """The break before the part's first block (``page``, ``right``, ``auto``…), as laid out."""
+    cpu: float = 0.0
+    """The processor time its layout took (for KUMIHAN_TIMES)."""
 
     def save(self, path: Path) -> None:
         data = {"version": LAYOUT_VERSION, "pdf": self.pdf.name, "pages": [asdict(p) for p in self.pages],
@@ -99,6 +102,7 @@ def run(task: Task) -> Layout:
     from .blocks import FIGURE_CLASS, move_figures
     from .finish import finisher
 
+    began = time.process_time()
     engine = build._load_engine()
     doc = lxml.html.document_fromstring(task.html)
     figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
@@ -121,7 +125,7 @@ def run(task: Task) -> Layout:
                             inspect=inspect, arrange=arrange, pdf_variant=task.pdf_variant, margins=task.margins,
                             styles=task.styles, compress=False)
     return Layout(task.pdf, found["pages"], found["messages"] + [(m.level, m.text, _plain(m.args)) for m in late],
-                  found["overflows"], found["opens"])
+                  found["overflows"], found["opens"], time.process_time() - began)
 
 
 def _plain(args) -> tuple:
