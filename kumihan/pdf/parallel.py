@@ -14,6 +14,7 @@ import concurrent.futures
 import contextlib
 import json
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import time
@@ -21,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..errors import KumihanError
 from ..output import atomic_write
 
 #: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
@@ -155,47 +157,45 @@ def stylesheet_messages(css: Path, root: Path) -> list:
 class Workers:
     """Lay out documents in worker processes, or in this one."""
 
-    def __init__(self, pool: concurrent.futures.Future | None = None):
-        self._pool = pool
-
-    @property
-    def pool(self):
-        """The pool, once its workers are up (None: lay out in this process)."""
-        return None if self._pool is None else self._pool.result()
+    def __init__(self, pool: concurrent.futures.ProcessPoolExecutor | None = None):
+        self.pool = pool
 
     def map(self, tasks: list[Task]) -> list[Layout]:
         """Lay out ``tasks``; return their layouts in order."""
-        pool = self.pool
-        if pool is None:
+        if self.pool is None:
             return [run(t) for t in tasks]
-        if len(tasks) == 1:
-            return [pool.apply(run, (tasks[0],))]
-        return pool.map(run, tasks, chunksize=1) if tasks else []
+        return self._gather([self.pool.submit(run, t) for t in tasks])
 
     def stylesheet_messages(self, css: Path, root: Path) -> list:
-        pool = self.pool
-        return stylesheet_messages(css, root) if pool is None else pool.apply(stylesheet_messages, (css, root))
+        if self.pool is None:
+            return stylesheet_messages(css, root)
+        return self._gather([self.pool.submit(stylesheet_messages, css, root)])[0]
+
+    @staticmethod
+    def _gather(futures: list) -> list:
+        try:
+            return [f.result() for f in futures]
+        except concurrent.futures.process.BrokenProcessPool:
+            raise KumihanError("a worker process laying out the PDF stopped without a word (out of memory, or "
+                               "killed)", hint="build again with --jobs 1, or with fewer jobs") from None
 
 
 @contextlib.contextmanager
 def workers(jobs: int) -> Iterator[Workers]:
     """Yield :class:`Workers` with ``jobs`` processes (none for 1: this one lays out).  The workers are forked
-    from a server process that loads WeasyPrint once, while the caller goes on preparing the book."""
+    from a server process that loads WeasyPrint once: it starts now, and loads it while the caller goes on
+    preparing the book."""
     if jobs <= 1 or "weasyprint" in sys.modules:
         yield Workers()
         return
     context = multiprocessing.get_context("forkserver")
-    # The server loads WeasyPrint once; each worker is forked from it with WeasyPrint loaded.  Starting the
-    # pool waits for the server: a thread waits, this one goes on.
     context.set_forkserver_preload(["kumihan.pdf.preload"])
-    with concurrent.futures.ThreadPoolExecutor(1) as starter:
-        pending = starter.submit(context.Pool, jobs)
-        try:
-            yield Workers(pending)
-        finally:
-            pool = pending.result()
-            pool.terminate()
-            pool.join()
+    multiprocessing.forkserver.ensure_running()
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context)
+    try:
+        yield Workers(pool)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 #: Cache entries not used for this long are removed after a build.
