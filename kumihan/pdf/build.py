@@ -314,8 +314,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     *layouts, front = lay_out([(part.html, False) for part in plan.parts] + [(plan.front_part.html, False)])
     if any(layout.opens not in parts.FORCED for layout in layouts):
         raise parts.NotSplittable("a part does not open a page by itself")
-    content = [assemble.content_pages(layout.pages) for layout in layouts]
-    described = {i: parts.PartPages(layout.opens, [layout.pages[n].strings for n in content[i]])
+    described = {i: parts.PartPages(layout.opens, [layout.pages[n].strings for n in assemble.content_pages(layout.pages)])
                  for i, layout in enumerate(layouts)}
     _phase("parts", sum(layout.cpu for layout in layouts) + front.cpu)
     # The furniture: the skeleton, in pieces laid out side by side.
@@ -326,23 +325,9 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     if [len(pages) for _, pages, _ in skeleton] != [piece.pages for piece in pieces]:
         raise parts.NotSplittable("the skeleton's pieces did not take the pages the parts' count gives")
     book_pages = [info for _, pages, _ in skeleton for info in pages]
-    ghosts = assemble.ghost_pages(book_pages)
-    placed = {(part, content[part][n]): number for number, (part, n) in ghosts.items()}
-
-    starts, overflows, messages = [], [], [m for layout in laid for m in layout.messages]
-    for number, info in enumerate(book_pages, start=1):
-        where = ghosts.get(number - 1)
-        if where is not None:
-            info = layouts[where[0]].pages[content[where[0]][where[1]]]
-        if info.start is not None:
-            starts.append((number, *info.start))
-    overflows += laid[0].overflows  # the front matter's: the other pieces hold no text
-    for index, layout in enumerate(layouts):
-        messages += layout.messages
-        overflows += [dataclasses.replace(o, page=placed[(index, o.page - 1)] + 1)
-                      for o in layout.overflows if (index, o.page - 1) in placed]
+    starts, overflows, messages = _as_the_book(book_pages, layouts, laid)
     save_page_starts(book, starts)
-    _report_engine([EngineMessage(*m) for m in messages if m[1] not in css_texts], overflows, book, report)
+    _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     x1a = press and settings.press.pdf_standard == "x-1a"
     with atomic_output(out_path) as tmp:
@@ -359,6 +344,31 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     _phase("assembled")
     parallel.prune(store)
     return out_path
+
+
+def _as_the_book(book_pages: list, layouts: list, pieces: list) -> tuple[list, list, list]:
+    """What the layouts of the parts and of the skeleton's pieces found, numbered as the book's pages: where
+    each page's text begins (for the EPUB's page-list), what runs past the text area, and what the engine
+    logged."""
+    from .assemble import content_pages, ghost_pages
+
+    ghosts = ghost_pages(book_pages)
+    content = [content_pages(layout.pages) for layout in layouts]
+    placed = {(part, content[part][n]): number for number, (part, n) in ghosts.items()}
+    starts = []
+    for number, info in enumerate(book_pages, start=1):
+        where = ghosts.get(number - 1)
+        if where is not None:
+            info = layouts[where[0]].pages[content[where[0]][where[1]]]
+        if info.start is not None:
+            starts.append((number, *info.start))
+    # Of the skeleton, only the first piece holds text (the front matter); its pages are the book's first.
+    overflows, messages = list(pieces[0].overflows), [m for piece in pieces for m in piece.messages]
+    for index, layout in enumerate(layouts):
+        messages += layout.messages
+        overflows += [dataclasses.replace(o, page=placed[(index, o.page - 1)] + 1)
+                      for o in layout.overflows if (index, o.page - 1) in placed]
+    return starts, overflows, [EngineMessage(*m) for m in messages]
 
 
 _SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
