@@ -41,3 +41,28 @@ def edition_files() -> dict[str, str]:
     out["hashigaki.md"] = "---\ntitle: はしがき\ndate: 2024-01-01\nauthor: 編者\n---\n\n本書は六つの論考を収める。\n"
     out["atogaki.md"] = "---\ntitle: あとがき\ndate: 2024-01-01\nauthor: 編者\n---\n\n刊行に際して。\n"
     return out
+
+
+SMALL_TOML = """[book]
+title = "小さな論集"
+publisher = "試験社"
+identifier = "urn:uuid:00000000-0000-4000-8000-000000000023"
+
+[output]
+pdf = "book.pdf"
+epub = "book.epub"
+
+[page]
+page_multiple = 4
+"""
+
+
+def small_files(count: int = 3, paragraphs: int = 4) -> dict[str, str]:
+    """A book of ``count`` short articles (two or three pages each), each with a note and a link to the next."""
+    out = {}
+    for n in range(1, count + 1):
+        para = f"第{n}の論考について述べる本文の段落である。町の本屋は記憶を残す。" * 6
+        out[f"s{n}.md"] = (f"---\ntitle: 論考その{n}\ndate: 2024-01-01\nauthor: 筆者{n}\n---\n\n"
+                           + "\n\n".join([para] * (paragraphs + n)) + f"\n\n[次の論考](#s{n % count + 1})と注[^1]。\n\n"
+                           "[^1]: 注の本文。\n")
+    return out
