@@ -161,7 +161,7 @@ def main() -> int:
     py = sys.executable
     env = {"SOURCE_DATE_EPOCH": "1700000000"}
     rows = []
-    jobs = [("article", 1, "a5-book"), ("anthology-50", 50, "a5-book"), ("magazine", 24, "b5-magazine")]
+    jobs = [("article", 1, "a5-book"), ("anthology-50", 50, "a5-book"), ("magazine", 36, "b5-magazine")]
     for name, copies, preset in jobs:
         root = make_project(name, copies, preset)
         same = plain_html(root)
