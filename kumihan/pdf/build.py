@@ -32,7 +32,7 @@ from ..render import article_context, article_groups, build_time, environment, r
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
-from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
+from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, place_tables, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -131,6 +131,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     label_bookmarks(doc, {hid: text for a in book.articles for _, hid, text in a.headings})
     run_passes(doc, pdf_passes(settings.typesetting))
     _break_long_tokens(doc, book, report)
+    _place_tables(doc, book, report)
     # The engine's findings name the line of the block they are in: inline elements need not carry theirs
     # (WeasyPrint parses every attribute it is given).
     for el in doc.iter(*INLINE):
@@ -286,6 +287,23 @@ def _break_long_tokens(doc: Element, book: Book, report: Report) -> None:
                                 if len(m.group(0).replace("\u2060", "")) > column else m.group(0)))
 
 
+def _place_tables(doc: Element, book: Book, report: Report) -> None:
+    """Give each table the length it needs (:func:`.blocks.place_tables`); warn of each one set smaller."""
+    page = book.settings.page
+    sources = {a.slug: a.source for a in book.articles}
+    length = page.tiers * page.chars_per_column + (page.tiers - 1) * page.tier_gap_em
+
+    def warn(table: Element, scale: float) -> None:
+        article = next((a for a in table.iterancestors("article")), None)
+        where = "the whole column" if page.tiers > 1 else "the column"
+        report.warn(Finding(f"a table too long for {where} ({length:g} characters) with its headings whole is set at "
+                            f"{scale:.0%} of its size", file=sources.get(article.get("id")) if article is not None else None,
+                            line=line_of(table), rule="table-scaled",
+                            hint="shorten its headings or cells, or split it into two tables"))
+
+    place_tables(doc, page.chars_per_column, page.tiers, length, warn)
+
+
 def _derive_all(faces: list[Face], cache_dir: Path) -> list[VerticalFont]:
     return [derive_vertical_font(f.source, set(f.chars), cache_dir, f.tcy_max_digits) for f in faces]
 
@@ -339,12 +357,18 @@ INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB
 
 def _fit_image(image, page, file: Path | None = None) -> dict:
     """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
-    one tier's column length and nine tenths of the text area's width, upright once the page is turned."""
+    one tier's column length and three quarters of the text area's width (three fifths in tiers), upright once the
+    page is turned."""
     dpi = image.dpi or DEFAULT_DPI
     width = image.width / dpi * 25.4
     height = image.height / dpi * 25.4
     tier_length = page.chars_per_column * page.em_mm
-    scale = min(1.0, tier_length / height, 0.9 * page.text_width_mm / width)
+    # A figure takes at most three quarters of the page's columns, so that it fits on a page with its caption
+    # (a figure that fits on no page is carried on from page to page, leaving each one empty); in tiers three
+    # fifths: the tier beside it keeps text, and it fits beside an article's title block (a block too long for
+    # any column there would carry the whole flow to the next page).
+    across = (0.6 if page.tiers > 1 else 0.75) * page.text_width_mm
+    scale = min(1.0, tier_length / height, across / width)
     width, height = width * scale, height * scale
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width

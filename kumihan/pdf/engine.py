@@ -220,20 +220,26 @@ FIGURE_CLASS = "figure-block"
 
 
 def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tuple[int, int]]:
-    """Find the figures that left the page before them ``max_gap`` columns or more empty (JLREQ: every page but
-    an article's last is set full), and say for each (by its
-    place among the document's figures) where it should go so that the text runs on and fills that page, as
-    magazines set a figure that does not fit (at the top of the next page): past how many of the blocks that
-    follow it, and how many characters of the next block besides (0: none; the block is split there).  Lines
-    and their characters are counted in this layout: a column's length is the same on every page.  In ``tiers``
-    (段組) the text fills the tiers one after another: what a page can still take is what its last tier leaves
-    and the tiers it has not reached."""
+    """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
+    columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
+    among the document's figures) where it should go so that the text runs on and fills those columns, as
+    magazines set a figure that does not fit (at the head of the next page or tier): past how many of the blocks
+    that follow it, and how many characters of the next block besides (0: none; the block is split there).
+    Blocks are measured in this layout (their extent across the columns) and a paragraph's lines counted: a
+    column's length is the same on every page.  In ``tiers`` (段組) the text fills the tiers one after another:
+    before a figure at the head of a page's first tier (or across all tiers, 段抜き), what the page before can
+    still take is what its last tier leaves and the tiers it has not reached; before one at the head of a later
+    tier, what the tier before leaves."""
     pages = [shim.page_box(page) for page in document.pages]
-    lines: dict[int, list[str]] = {}  # id(block element) -> the text of each of its lines, over all pages
+    lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
+    extent: dict[int, float] = {}     # id(block element) -> how far its boxes reach across the columns, all told
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
-    figures: list = []                # (element, page index, top)
-    used: list[dict[float, float]] = []  # each page's tiers (by where their lines start): how far each reaches
+    figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
+    flow: list = []                   # every line in reading order: (page index, block element, its line number)
+    used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
+    heads: dict[int, float] = {}      # page index -> where the columns of the text begin on it
+    whole: dict[int, int] = {}        # characters of the lines beside no figure: the commonest is a full column's
 
     def text_of(box) -> str:
         if isinstance(box, boxes.TextBox):
@@ -242,66 +248,161 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
             return "".join(text_of(child) for child in box.children)
         return ""
 
-    def visit(box, page_no, block):
+    def tier_of(page_box, x: float) -> int:
+        width = page_box.width / max(tiers, 1)
+        return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
+
+    def visit(box, page_no, block, page_box, holder=None):
         if isinstance(box, boxes.MarginBox):
             return
         element = box.element
         if isinstance(box, boxes.BlockBox) and element is not None:
+            if "body" in (element.get("class") or "").split():
+                # Where the text's columns begin on this page: below an article's title block on its first.
+                heads[page_no] = min(heads.get(page_no, box.content_box_y()), box.content_box_y())
+            reach = box.position_y + box.margin_height()
             if FIGURE_CLASS in (element.get("class") or "").split() and box.element_tag == "div":
+                tier = tier_of(page_box, box.position_x)
+                spans = box.margin_width() > page_box.width / max(tiers, 1) * 1.5
                 if not any(f[0] is element for f in figures):
-                    figures.append((element, page_no, box.position_y))
+                    figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
+                for t in (range(tiers) if spans else (tier,)):
+                    used[page_no][t] = max(used[page_no][t], reach)
                 return
+            extent[id(element)] = extent.get(id(element), 0.0) + box.margin_height()
             block = element
         if isinstance(box, boxes.LineBox):
-            lines.setdefault(id(block), []).append(text_of(box))
+            flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
+            count = len(text_of(box))
+            if holder is not None and box.position_x > holder.content_box_x() + 1:
+                count = -1  # a line shortened by a figure beside it: it will take a whole column's characters
+            else:
+                whole[count] = whole.get(count, 0) + 1
+            lines.setdefault(id(block), []).append(count)
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
-            tier = next((x for x in used[page_no] if abs(x - box.position_x) < 5 * box.height), box.position_x)
-            used[page_no][tier] = max(used[page_no].get(tier, 0.0), box.position_y + box.height)
+            tier = tier_of(page_box, box.position_x)
+            used[page_no][tier] = max(used[page_no][tier], box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
             atomic.add(id(block))
         for child in getattr(box, "children", ()):
-            visit(child, page_no, block)
+            visit(child, page_no, block, page_box, box if isinstance(box, boxes.BlockBox) else holder)
 
     for page_no, page_box in enumerate(pages):
-        used.append({})
-        visit(page_box, page_no, None)
+        used.append([page_box.content_box_y()] * max(tiers, 1))
+        visit(page_box, page_no, None, page_box)
     root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
     if root is None or not figures or not heights:
         return {}
     pitch = max(heights, key=heights.get)
+    full = max(whole, key=whole.get) if whole else 0
+    for counts in lines.values():
+        # A line shortened by a figure counts as a full one; every line a character short, so that the part of a
+        # paragraph kept before a figure never needs one more line than measured (its last line is justified).
+        counts[:] = [max(0, (full if c < 0 else c) - 1) for c in counts]
     parents = {id(child): parent for parent in root.iter() for child in parent}
-    moves = {}
-    for index, (element, page_no, top) in enumerate(figures):
-        if page_no == 0:
+    moves: dict[int, tuple[int, int]] = {}
+    for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
+        page_box = pages[page_no]
+        if top - heads.get(page_no, page_box.content_box_y()) >= pitch:
+            continue  # not at the head of its columns: the text before it fills them
+        if spans:
+            if tiers > 1 and page_no > 0:
+                back = _span_at_foot(element, page_no - 1, size, pages[page_no - 1], tiers, pitch, flow, lines,
+                                     atomic, parents, used[page_no - 1])
+                if back is not None:
+                    moves[index] = back
             continue
-        previous = pages[page_no - 1]
-        area = previous.height
-        reached = used[page_no - 1]
-        last = reached[max(reached)] if reached else previous.content_box_y()
-        free = (previous.content_box_y() + area - last) + max(0, tiers - max(len(reached), 1)) * area
-        at_top = top - pages[page_no].content_box_y() < pitch
-        if not at_top or free < max_gap * pitch:
+        if tier > 0:
+            free = page_box.content_box_y() + page_box.height - used[page_no][tier - 1]
+        elif page_no > 0:
+            # The page before: its own foot (odd and even pages are laid out with their margins mirrored).
+            previous = pages[page_no - 1]
+            reached = used[page_no - 1]
+            last = max((t for t in range(len(reached)) if reached[t] > previous.content_box_y()), default=0)
+            free = (previous.content_box_y() + previous.height - reached[last]) + (len(reached) - 1 - last) * previous.height
+        else:
             continue
-        room = int(free // pitch)  # lines of text the page before can still take
+        if free < max_gap * pitch:
+            continue
+        room = free  # what the columns before can still take, across them
         siblings = list(parents.get(id(element), ()))
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
+        if int(element.get(MOVES, "0")) >= MAX_MOVES:
+            continue  # it has gone on as far as it may from where it is referred to
         count, chars = 0, 0
-        for sibling in after:
+        for n, sibling in enumerate(after):
             if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
                 break  # not past another figure, nor into the notes that end the text
             own = lines.get(id(sibling), [])
-            if len(own) <= room:
-                room -= len(own)
+            size = extent.get(id(sibling), len(own) * pitch)
+            heading = sibling.tag in _HEADINGS
+            if heading and n + 1 < len(after):
+                # A heading goes with two lines of what follows it (styles/pdf.css): both, or neither.
+                following = after[n + 1]
+                rest = extent.get(id(following), len(lines.get(id(following), [])) * pitch)
+                if size + min(rest, 2 * pitch) > room + 0.5:
+                    break
+            if size <= room + 0.5:
+                room -= size
                 count += 1
                 continue
-            if room and sibling.tag == "p" and id(sibling) not in atomic:
-                chars = sum(len(text) for text in own[:room])
+            # Split a paragraph a line short of the measure rather than a line past it: a line carried over would
+            # stand alone before the figure on the next page.
+            fit = int((room - 0.6 * pitch) // pitch)
+            if count and after[count - 1].tag in _HEADINGS and fit < 2:
+                fit = 0
+            if fit and sibling.tag == "p" and id(sibling) not in atomic:
+                chars = sum(own[:fit])
             break
         if count or chars:
             moves[index] = (count, chars)
     return moves
 
 
+#: The attribute that counts how often a figure has been moved on (:func:`kumihan.pdf.blocks.move_figures`).
+MOVES = "data-moves"
+#: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
+#: what the first move could not measure.
+MAX_MOVES = 2
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, atomic, parents, used):
+    """A block set across all tiers (段抜き) that went to the head of the next page leaves the page before it
+    short: the tiers before a spanning block are balanced (column-fill).  Bring it back to the foot of that page
+    (the final left): before the line of the page's text from which the balanced tiers and the block no longer
+    fit.  Return the move as (-siblings to go back past, characters of the block it is set into), or None."""
+    bottom = page_box.content_box_y() + page_box.height
+    if used[-1] > bottom - 2 * pitch:
+        return None  # the page is full: its last tier reaches the foot
+    parent = parents.get(id(element))
+    siblings = list(parent) if parent is not None else []
+    if element not in siblings:
+        return None
+    inside = set()  # the blocks of the flow the block is part of (a title block above the tiers is not)
+    for el in siblings:
+        inside.update(id(d) for d in el.iter())
+    own = [(block, n, y) for p, block, n, y in flow if p == page_no and id(block) in inside]
+    if not own:
+        return None
+    head = min(y for _, _, y in own)  # where the tiers begin on that page
+    columns = int((bottom - head - size) // pitch) - 1  # the tiers' columns beside the block, one to spare
+    if columns < 2 or len(own) <= columns * tiers:
+        return None  # the block takes the whole page (it stands at the head of the next), or the page is short
+    block, n, _ = own[columns * tiers]
+    sibling = block
+    while sibling is not None and sibling not in siblings:
+        sibling = parents.get(id(sibling))
+    if sibling is None:
+        return None
+    back = siblings.index(element) - siblings.index(sibling)
+    if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[siblings.index(sibling):
+                                                                                     siblings.index(element)]):
+        return None  # not before the text it follows, nor past another figure
+    chars = 0
+    if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
+        chars = sum(lines[id(block)][:n])
+    return (-back, chars)
 
 
 def page_starts(document) -> list[tuple[int, str, str]]:
