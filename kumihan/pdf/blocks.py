@@ -218,6 +218,11 @@ def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, 
         if tiers > 1 and widest > tier_ems:
             block.set("class", f"{FIGURE_CLASS} {TABLE_CLASS} {SPAN}")
             available = length_ems
+            previous = block.getprevious()
+            if previous is not None and FIGURE_CLASS in (previous.get("class") or "").split():
+                # WeasyPrint 70 drops the rest of the flow after a float followed at once by a spanning block:
+                # the figure before it is set as a block.
+                previous.set("class", previous.get("class") + " unfloated")
         if narrowest > available:
             scale = available / narrowest
             block.set("style", f"font-size: {scale:.3f}em")

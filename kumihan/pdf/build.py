@@ -373,7 +373,10 @@ def _fit_image(image, page, file: Path | None = None) -> dict:
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width
     uri = (file or image.path).as_uri()
-    return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height),
+    # A figure longer than three fifths of the column takes the column's whole length: the text beside it would
+    # run in columns of a few characters.
+    block = "100%" if height > 0.6 * tier_length else f"{_mm(height)}mm"
+    return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height), "block": block,
             "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
             "inline": {"uri": uri, "width_mm": _mm(width * inline), "height_mm": _mm(height * inline),
                        "left_mm": _mm((height - width) * inline / 2), "top_mm": _mm((width - height) * inline / 2),

@@ -10,6 +10,7 @@ measured (content beyond the text area or the page), so that :mod:`kumihan.pdf.b
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -162,7 +163,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
 
 
 #: How many times a document may be laid out again to place its figures.
-ARRANGE_PASSES = 3
+ARRANGE_PASSES = 6
 
 PT_PER_PX = 0.75
 
@@ -217,9 +218,12 @@ def _overflows(number: int, page_box) -> list[Overflow]:
 
 
 FIGURE_CLASS = "figure-block"
+#: A block across all tiers (段抜き).  No figure is moved to stand right before one: WeasyPrint 70 drops the rest of
+#: a multi-column flow in which a float is followed at once by a spanning block (the text after it is lost).
+SPAN_CLASS = "span-tiers"
 
 
-def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tuple[int, int]]:
+def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int]]:
     """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
     columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
     among the document's figures) where it should go so that the text runs on and fills those columns, as
@@ -232,7 +236,10 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
     tier, what the tier before leaves."""
     pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
-    extent: dict[int, float] = {}     # id(block element) -> how far its boxes reach across the columns, all told
+    beside: set[int] = set()          # blocks with lines shortened by a figure beside them
+    around: dict[int, float] = {}     # id(block element) -> the space around its boxes (margins, padding, rules)
+    kids: dict[int, dict[int, None]] = {}  # id(block element) -> the blocks inside it, in order
+    line_heights: dict[int, float] = {}    # id(block element) -> the height of its own lines, all told
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
@@ -252,7 +259,7 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
         width = page_box.width / max(tiers, 1)
         return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
 
-    def visit(box, page_no, block, page_box, holder=None):
+    def visit(box, page_no, block, page_box, holder=None, outer=None):
         if isinstance(box, boxes.MarginBox):
             return
         element = box.element
@@ -269,23 +276,30 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
                 for t in (range(tiers) if spans else (tier,)):
                     used[page_no][t] = max(used[page_no][t], reach)
                 return
-            extent[id(element)] = extent.get(id(element), 0.0) + box.margin_height()
+            # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
+            # beside it takes (a block set after a figure begins where the figure does).
+            around[id(element)] = around.get(id(element), 0.0) + box.margin_height() - box.height
+            if outer is not None and outer != id(element):
+                kids.setdefault(outer, {})[id(element)] = None
+            outer = id(element)
             block = element
         if isinstance(box, boxes.LineBox):
             flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
             count = len(text_of(box))
-            if holder is not None and box.position_x > holder.content_box_x() + 1:
-                count = -1  # a line shortened by a figure beside it: it will take a whole column's characters
+            if holder is not None and box.position_x > holder.content_box_x() + 1 and block.tag not in _HEADINGS:
+                beside.add(id(block))  # a line shortened by a figure beside it
             else:
                 whole[count] = whole.get(count, 0) + 1
             lines.setdefault(id(block), []).append(count)
+            line_heights[id(block)] = line_heights.get(id(block), 0.0) + box.height
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
             tier = tier_of(page_box, box.position_x)
             used[page_no][tier] = max(used[page_no][tier], box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
             atomic.add(id(block))
+            return  # its own lines (a ruby's base and reading) are inside the line that holds it
         for child in getattr(box, "children", ()):
-            visit(child, page_no, block, page_box, box if isinstance(box, boxes.BlockBox) else holder)
+            visit(child, page_no, block, page_box, box if isinstance(box, boxes.BlockBox) else holder, outer)
 
     for page_no, page_box in enumerate(pages):
         used.append([page_box.content_box_y()] * max(tiers, 1))
@@ -294,23 +308,38 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
     if root is None or not figures or not heights:
         return {}
     pitch = max(heights, key=heights.get)
-    full = max(whole, key=whole.get) if whole else 0
+    full = max(whole, key=whole.get) if whole else 1
+    for key in beside:
+        # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on.
+        total = sum(lines[key])
+        line_heights[key] = -(-total // full) * pitch
+        lines[key] = [full] * (total // full) + ([total % full] if total % full else [])
     for counts in lines.values():
-        # A line shortened by a figure counts as a full one; every line a character short, so that the part of a
-        # paragraph kept before a figure never needs one more line than measured (its last line is justified).
-        counts[:] = [max(0, (full if c < 0 else c) - 1) for c in counts]
+        # Every line a character short, so that the part of a paragraph kept before a figure never needs one more
+        # line than measured (its last line is justified).
+        counts[:] = [max(0, c - 1) for c in counts]
+
+    @functools.cache
+    def extent_of(key: int) -> float:
+        return around.get(key, 0.0) + line_heights.get(key, 0.0) + sum(extent_of(k) for k in kids.get(key, ()))
+
+    extent = {key: extent_of(key) for key in around}
     parents = {id(child): parent for parent in root.iter() for child in parent}
     moves: dict[int, tuple[int, int]] = {}
+    moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
     for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
+        if id(parents.get(id(element))) in moved:
+            continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
         if top - heads.get(page_no, page_box.content_box_y()) >= pitch:
             continue  # not at the head of its columns: the text before it fills them
         if spans:
             if tiers > 1 and page_no > 0:
                 back = _span_at_foot(element, page_no - 1, size, pages[page_no - 1], tiers, pitch, flow, lines,
-                                     atomic, parents, used[page_no - 1])
+                                     atomic, parents, used[page_no - 1], around)
                 if back is not None:
                     moves[index] = back
+                    moved.add(id(parents.get(id(element))))
             continue
         if tier > 0:
             free = page_box.content_box_y() + page_box.height - used[page_no][tier - 1]
@@ -348,14 +377,17 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
                 continue
             # Split a paragraph a line short of the measure rather than a line past it: a line carried over would
             # stand alone before the figure on the next page.
-            fit = int((room - 0.6 * pitch) // pitch)
+            fit = max(0, int((room - 0.6 * pitch) // pitch))
             if count and after[count - 1].tag in _HEADINGS and fit < 2:
                 fit = 0
             if fit and sibling.tag == "p" and id(sibling) not in atomic:
                 chars = sum(own[:fit])
             break
-        if count or chars:
+        if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
+            count -= 1  # never right before a block across the tiers (SPAN_CLASS)
+        if count > 0 or chars:
             moves[index] = (count, chars)
+            moved.add(id(parents.get(id(element))))
     return moves
 
 
@@ -363,11 +395,12 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
 MOVES = "data-moves"
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.
-MAX_MOVES = 2
+MAX_MOVES = 4
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
-def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, atomic, parents, used):
+
+def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, atomic, parents, used, around):
     """A block set across all tiers (段抜き) that went to the head of the next page leaves the page before it
     short: the tiers before a spanning block are balanced (column-fill).  Bring it back to the foot of that page
     (the final left): before the line of the page's text from which the balanced tiers and the block no longer
@@ -387,18 +420,29 @@ def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, a
         return None
     head = min(y for _, _, y in own)  # where the tiers begin on that page
     columns = int((bottom - head - size) // pitch) - 1  # the tiers' columns beside the block, one to spare
-    if columns < 2 or len(own) <= columns * tiers:
-        return None  # the block takes the whole page (it stands at the head of the next), or the page is short
-    block, n, _ = own[columns * tiers]
+    if columns < 2:
+        return None  # the block takes the whole page: it stands at the head of the next
+    # The page's text in reading order, each line with the space around its block (a heading's 行取り), until
+    # the balanced tiers beside the block are full.
+    room, seen, stop = columns * tiers * pitch, set(), None
+    for block, n, _ in own:
+        room -= pitch + (around.get(id(block), 0.0) if id(block) not in seen else 0.0)
+        seen.add(id(block))
+        if room < -0.5:
+            stop = (block, n)
+            break
+    if stop is None:
+        return None  # the page's text and the block fit: it is short for another reason
+    block, n = stop
     sibling = block
     while sibling is not None and sibling not in siblings:
         sibling = parents.get(id(sibling))
     if sibling is None:
         return None
     back = siblings.index(element) - siblings.index(sibling)
-    if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[siblings.index(sibling):
+    if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[max(0, siblings.index(sibling) - 1):
                                                                                      siblings.index(element)]):
-        return None  # not before the text it follows, nor past another figure
+        return None  # not before the text it follows, nor past or right after another figure (SPAN_CLASS)
     chars = 0
     if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
         chars = sum(lines[id(block)][:n])
