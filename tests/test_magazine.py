@@ -4,17 +4,18 @@ notes), built in the A5 preset and the B5 three-tier preset, and read from the P
 the glyphs of tables, the text in reading order."""
 
 import re
-import shutil
+import zipfile
 
 import pdfplumber
 import pytest
 
 from kumihan.settings import PRESETS
 
+from helpers.epub import epubcheck
 from helpers.magazine import ARTICLES, FIXTURES, authors, magazine_project
 from helpers.pagefill import report
 from helpers.pdfcheck import VerticalPDF, flat, pdftotext
-from helpers.project import BOOK_TOML, article, run_build
+from helpers.project import article, run_build
 
 PRESET_NAMES = ["a5-book", "b5-magazine"]
 
@@ -146,5 +147,57 @@ def test_a_table_too_long_for_the_column_is_set_smaller_and_said(project):
             for page in pdf.pages:
                 for c in page.chars:
                     assert 0 <= c["top"] and c["bottom"] <= page.height
+    finally:
+        doc.close()
+
+
+def _reading_start(doc: VerticalPDF, n: int, chars: int = 40) -> str:
+    """The first characters of page ``n`` (0-based) in reading order: its columns right to left, each top to
+    bottom, of text, headings and captions (not ruby, running heads or folios)."""
+    head, foot = doc.text_area()
+    glyphs = sorted((g for g in doc.pages[n] if g.size > 0.6 * doc.body_size and head - 2 < g.top
+                     and g.bottom < foot + 2), key=lambda g: -g.xc)
+    bands: list[list] = []
+    for g in glyphs:
+        if bands and abs(bands[-1][0].xc - g.xc) < 0.45 * g.size:
+            bands[-1].append(g)
+        else:
+            bands.append([g])
+    return "".join(g.text for band in bands for g in sorted(band, key=lambda g: g.top))[:chars]
+
+
+def test_the_epub_page_list_marks_where_each_pdf_page_begins_where_figures_moved(tmp_path):
+    """Each page-list marker of the EPUB stands before the text that begins the PDF page it names, also on the
+    pages that begin with a figure moved there (and the text run on under it) and those that follow them."""
+    root = magazine_project(tmp_path / "mag", "a5-book")
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    assert epubcheck(root / "dist" / "book.epub") == []
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        nav = z.read("item/navigation-documents.xhtml").decode()
+        docs = {n: z.read(n).decode() for n in z.namelist() if n.startswith("item/xhtml/")}
+    entries = [(f, a, re.sub(r"<[^>]+>", "", n)) for f, a, n in
+               re.findall(r'<li><a href="xhtml/([^"#]+)#(page-\d+)">(.*?)</a></li>', nav)]
+    assert len(entries) >= 20
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        # Pages that begin with a figure: an image at the head of the page's first column.
+        with pdfplumber.open(str(doc.path)) as pdf:
+            figure_pages = {n for n, page in enumerate(pdf.pages) for im in page.images
+                            if im["x1"] > page.width - 45 * 72 / 25.4 and im["top"] < 40 * 72 / 25.4 + 20}
+        assert figure_pages, "no page begins with a moved figure: the test measures nothing"
+        marked = set()
+        captions = [flat(c) for name in ARTICLES
+                    for c in re.findall(r"^図\d　.*$", (FIXTURES / name).read_text(encoding="utf-8"), re.M)]
+        for file, anchor, number in entries:
+            text = docs[f"item/xhtml/{file}"]
+            after = text[text.index(f'id="{anchor}"'):]
+            following = re.sub(r"<rt>.*?</rt>|<rp>.*?</rp>|<[^>]+>|\s|\u2060", "", after[after.index(">") + 1:])[:6]
+            start = re.sub(r"\s|\u2060", "", _reading_start(doc, int(number) - 1, 120))
+            for caption in captions:  # a figure moved to the head of the page: its text begins after it
+                start = start.removeprefix(caption)
+            assert following and following in start, (number, following, start)
+            marked.add(int(number) - 1)
+        assert figure_pages <= marked, (figure_pages, marked)
     finally:
         doc.close()
