@@ -245,8 +245,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
     used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
-    heads: dict[int, float] = {}      # page index -> where the columns of the text begin on it
     whole: dict[int, int] = {}        # characters of the lines beside no figure: the commonest is a full column's
+    first_line: dict[tuple[int, int], float] = {}  # (page, tier) -> where its first line stands
 
     def text_of(box) -> str:
         if isinstance(box, boxes.TextBox):
@@ -264,9 +264,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return
         element = box.element
         if isinstance(box, boxes.BlockBox) and element is not None:
-            if "body" in (element.get("class") or "").split():
-                # Where the text's columns begin on this page: below an article's title block on its first.
-                heads[page_no] = min(heads.get(page_no, box.content_box_y()), box.content_box_y())
             reach = box.position_y + box.margin_height()
             if FIGURE_CLASS in (element.get("class") or "").split() and box.element_tag == "div":
                 tier = tier_of(page_box, box.position_x)
@@ -285,6 +282,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             block = element
         if isinstance(box, boxes.LineBox):
             flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
+            key = (page_no, tier_of(page_box, box.position_x))
+            first_line[key] = min(first_line.get(key, box.position_y), box.position_y)
             count = len(text_of(box))
             if holder is not None and box.position_x > holder.content_box_x() + 1 and block.tag not in _HEADINGS:
                 beside.add(id(block))  # a line shortened by a figure beside it
@@ -331,12 +330,18 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
-        if top - heads.get(page_no, page_box.content_box_y()) >= pitch:
-            continue  # not at the head of its columns: the text before it fills them
+        if top > first_line.get((page_no, tier), top) + 1:
+            continue  # not at the head of its column (a line of it stands before): the text before fills it
         if spans:
             if tiers > 1 and page_no > 0:
-                back = _span_at_foot(element, page_no - 1, size, pages[page_no - 1], tiers, pitch, flow, lines,
-                                     atomic, parents, used[page_no - 1], around)
+                bottom = pages[page_no - 1].content_box_y() + pages[page_no - 1].height
+                if used[page_no - 1][-1] <= bottom - 2 * pitch:  # the page before is short (its tiers balanced)
+                    # To the foot of its own page, where it is referred to; else back to the foot of the one before.
+                    back = (_span_to_foot(element, page_no, tiers, flow, lines, atomic, parents)
+                            or _span_at_foot(element, page_no - 1, size, pages[page_no - 1], tiers, pitch, flow,
+                                             lines, atomic, parents, around))
+                else:
+                    back = None
                 if back is not None:
                     moves[index] = back
                     moved.add(id(parents.get(id(element))))
@@ -400,14 +405,46 @@ _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
 
-def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, atomic, parents, used, around):
+def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
+    """A block set across all tiers (段抜き) that went to the head of a page leaves the page before it short: the
+    tiers before a spanning block are balanced (column-fill).  Move it on past the text that stands beside it on
+    its page, a line of each tier to spare: the page before then takes its tiers full, and the block stands at
+    the head or the foot of the page where it is referred to.  Return the move (siblings passed, characters of
+    the block it is set into), or None when the flow ends on that page."""
+    parent = parents.get(id(element))
+    siblings = list(parent) if parent is not None else []
+    if element not in siblings:
+        return None
+    at = siblings.index(element)
+    inside: set[int] = set()  # the blocks after it in its flow
+    for el in siblings[at + 1:]:
+        inside.update(id(d) for d in el.iter())
+    own = [(block, n) for p, block, n, _ in flow if p == page_no and id(block) in inside]
+    if len(own) <= tiers or not any(p > page_no and id(block) in inside for p, block, _, _ in flow):
+        return None
+    block, n = own[len(own) - tiers]
+    sibling = block
+    while sibling is not None and sibling not in siblings:
+        sibling = parents.get(id(sibling))
+    if sibling is None:
+        return None
+    count = siblings.index(sibling) - at - 1
+    chars = 0
+    if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
+        chars = sum(lines[id(block)][:n])
+    elif FIGURE_CLASS in (siblings[siblings.index(sibling) - 1].get("class") or ""):
+        return None  # not right after a figure (SPAN_CLASS)
+    if any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[at + 1:siblings.index(sibling) + 1]):
+        return None  # not past another figure
+    return (count, chars) if count > 0 or chars else None
+
+
+def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, atomic, parents, around):
     """A block set across all tiers (段抜き) that went to the head of the next page leaves the page before it
     short: the tiers before a spanning block are balanced (column-fill).  Bring it back to the foot of that page
     (the final left): before the line of the page's text from which the balanced tiers and the block no longer
     fit.  Return the move as (-siblings to go back past, characters of the block it is set into), or None."""
     bottom = page_box.content_box_y() + page_box.height
-    if used[-1] > bottom - 2 * pitch:
-        return None  # the page is full: its last tier reaches the foot
     parent = parents.get(id(element))
     siblings = list(parent) if parent is not None else []
     if element not in siblings:
