@@ -218,8 +218,9 @@ def _overflows(number: int, page_box) -> list[Overflow]:
 
 
 FIGURE_CLASS = "figure-block"
-#: A block across all tiers (段抜き).  No figure is moved to stand right before one: WeasyPrint 70 drops the rest of
-#: a multi-column flow in which a float is followed at once by a spanning block (the text after it is lost).
+#: A block across all tiers (段抜き).  No figure is moved to stand right before or after one, nor one moved to
+#: stand next to a figure: WeasyPrint 70 can drop the rest of a multi-column flow where a figure meets a spanning
+#: block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
 SPAN_CLASS = "span-tiers"
 
 
@@ -330,6 +331,12 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
+        if spans and tiers > 1:
+            ahead = _span_to_head(element, page_no, tiers, flow, lines, atomic, parents)
+            if ahead is not None:
+                moves[index] = ahead
+                moved.add(id(parents.get(id(element))))
+                continue
         if top > first_line.get((page_no, tier), top) + 1:
             continue  # not at the head of its column (a line of it stands before): the text before fills it
         if spans:
@@ -404,6 +411,51 @@ MAX_MOVES = 4
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
+def _page_lines(element, page_no: int, flow, parents, which: str):
+    """The siblings of ``element`` (a block of a flow), its place among them, and the lines of page ``page_no``
+    (block, line number, y) of the blocks ``which`` ("before", "after" or "all") of it; None if it stands in no
+    flow."""
+    parent = parents.get(id(element))
+    siblings = list(parent) if parent is not None else []
+    if element not in siblings:
+        return None
+    at = siblings.index(element)
+    inside: set[int] = set()
+    for el in {"before": siblings[:at], "after": siblings[at + 1:], "all": siblings}[which]:
+        inside.update(id(d) for d in el.iter())
+    return siblings, at, [(block, n, y) for p, block, n, y in flow if p == page_no and id(block) in inside], inside
+
+
+def _sibling_of(block, siblings: list, parents):
+    """The one of ``siblings`` that holds ``block`` (itself, or an ancestor), or None."""
+    while block is not None and block not in siblings:
+        block = parents.get(id(block))
+    return block
+
+
+def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
+    """A block across all tiers (段抜き) after a few lines of its page: balanced before it, they would stand in
+    scraps of a column in each tier (a heading in one, a line in another).  Bring it back to the head of the page,
+    before those lines (or, where a figure stands there, on to the foot of the page).  Return the move (siblings
+    to go past, negative: back; characters of the block it is set into), or None."""
+    found = _page_lines(element, page_no, flow, parents, "before")
+    if found is None or not found[2] or len(found[2]) > 3 * tiers:
+        return None
+    siblings, at, own, _ = found
+    block, n, _ = own[0]
+    sibling = _sibling_of(block, siblings, parents)
+    if sibling is None or any(FIGURE_CLASS in (el.get("class") or "")
+                              for el in siblings[max(0, siblings.index(sibling) - 1):at]):
+        # Not past another figure, nor right after one (SPAN_CLASS): on to the page's foot instead, the text
+        # after it joining those lines before it.
+        return _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents)
+    chars = 0
+    if n > 0:  # the block began on the page before: the block is split where that page ends
+        if sibling is not block or block.tag != "p" or id(block) in atomic:
+            return None
+        chars = sum(lines[id(block)][:n])
+    return (siblings.index(sibling) - at, chars)
+
 
 def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
     """A block set across all tiers (段抜き) that went to the head of a page leaves the page before it short: the
@@ -411,21 +463,14 @@ def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
     its page, a line of each tier to spare: the page before then takes its tiers full, and the block stands at
     the head or the foot of the page where it is referred to.  Return the move (siblings passed, characters of
     the block it is set into), or None when the flow ends on that page."""
-    parent = parents.get(id(element))
-    siblings = list(parent) if parent is not None else []
-    if element not in siblings:
+    found = _page_lines(element, page_no, flow, parents, "after")
+    if found is None:
         return None
-    at = siblings.index(element)
-    inside: set[int] = set()  # the blocks after it in its flow
-    for el in siblings[at + 1:]:
-        inside.update(id(d) for d in el.iter())
-    own = [(block, n) for p, block, n, _ in flow if p == page_no and id(block) in inside]
+    siblings, at, own, inside = found
     if len(own) <= tiers or not any(p > page_no and id(block) in inside for p, block, _, _ in flow):
         return None
-    block, n = own[len(own) - tiers]
-    sibling = block
-    while sibling is not None and sibling not in siblings:
-        sibling = parents.get(id(sibling))
+    block, n, _ = own[len(own) - tiers]
+    sibling = _sibling_of(block, siblings, parents)
     if sibling is None:
         return None
     count = siblings.index(sibling) - at - 1
@@ -445,16 +490,11 @@ def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, a
     (the final left): before the line of the page's text from which the balanced tiers and the block no longer
     fit.  Return the move as (-siblings to go back past, characters of the block it is set into), or None."""
     bottom = page_box.content_box_y() + page_box.height
-    parent = parents.get(id(element))
-    siblings = list(parent) if parent is not None else []
-    if element not in siblings:
+    # The lines of the flow the block is part of (a title block above the tiers is not).
+    found = _page_lines(element, page_no, flow, parents, "all")
+    if found is None or not found[2]:
         return None
-    inside = set()  # the blocks of the flow the block is part of (a title block above the tiers is not)
-    for el in siblings:
-        inside.update(id(d) for d in el.iter())
-    own = [(block, n, y) for p, block, n, y in flow if p == page_no and id(block) in inside]
-    if not own:
-        return None
+    siblings, _, own, _ = found
     head = min(y for _, _, y in own)  # where the tiers begin on that page
     columns = int((bottom - head - size) // pitch) - 1  # the tiers' columns beside the block, one to spare
     if columns < 2:
@@ -471,9 +511,7 @@ def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, a
     if stop is None:
         return None  # the page's text and the block fit: it is short for another reason
     block, n = stop
-    sibling = block
-    while sibling is not None and sibling not in siblings:
-        sibling = parents.get(id(sibling))
+    sibling = _sibling_of(block, siblings, parents)
     if sibling is None:
         return None
     back = siblings.index(element) - siblings.index(sibling)
