@@ -327,6 +327,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     parents = {id(child): parent for parent in root.iter() for child in parent}
     moves: dict[int, tuple[int, int]] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
+    _rescue_lost_text(figures, parents, around, moves, moved)
     for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
@@ -403,6 +404,29 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     return moves
 
 
+def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
+    """WeasyPrint 70 can drop the rest of a multi-column flow where a figure stands in the tiers balanced before
+    a block across them (段抜き): the blocks after it are never laid out.  Where a flow lost its end that way,
+    move the last figure before the spanning block on past it (into the tiers after it, one block further)."""
+    flows = {id(parents.get(id(f[0]))): parents.get(id(f[0])) for f in figures}
+    index = {id(f[0]): n for n, f in enumerate(figures)}
+    for key, parent in flows.items():
+        if parent is None:
+            continue
+        siblings = list(parent)
+        lost = next((n for n, el in enumerate(siblings) if id(el) not in laid_out and id(el) not in index
+                     and "".join(el.itertext()).strip()), None)
+        if lost is None:
+            continue
+        span = next((n for n in range(lost, -1, -1) if SPAN_CLASS in (siblings[n].get("class") or "").split()),
+                    None)  # the spanning block itself (never laid out), or the last before the lost text
+        figure = next((n for n in range(span - 1, -1, -1) if id(siblings[n]) in index
+                       and SPAN_CLASS not in (siblings[n].get("class") or "").split()), None) if span else None
+        if figure is not None:
+            moves[index[id(siblings[figure])]] = (span - figure + 1, 0)
+            moved.add(key)
+
+
 #: The attribute that counts how often a figure has been moved on (:func:`kumihan.pdf.blocks.move_figures`).
 MOVES = "data-moves"
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
@@ -439,7 +463,7 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     before those lines (or, where a figure stands there, on to the foot of the page).  Return the move (siblings
     to go past, negative: back; characters of the block it is set into), or None."""
     found = _page_lines(element, page_no, flow, parents, "before")
-    if found is None or not found[2] or len(found[2]) > 3 * tiers:
+    if found is None or not found[2] or len(found[2]) > 6 * tiers:  # a few lines a tier
         return None
     siblings, at, own, _ = found
     block, n, _ = own[0]
