@@ -136,7 +136,7 @@ def test_a_table_too_long_for_the_column_is_set_smaller_and_said(project):
     assert result.returncode == 0, result.stderr
     found = [line for line in result.stderr.splitlines() if "table-scaled" in line or "set at" in line]
     # The line of the table itself (the front matter's five lines, the paragraph, the caption line, blanks).
-    assert found and re.search(r"content/a\.md:10: .*set at \d+% of its size; ", found[0]), result.stderr
+    assert found and re.search(r"content/a\.md:10: .*: it is set at \d+% of its size; ", found[0]), result.stderr
     assert "past the foot" not in result.stderr
     doc = VerticalPDF(root / "dist" / "book.pdf")
     try:
@@ -199,5 +199,24 @@ def test_the_epub_page_list_marks_where_each_pdf_page_begins_where_figures_moved
             assert following and following in start, (number, following, start)
             marked.add(int(number) - 1)
         assert figure_pages <= marked, (figure_pages, marked)
+    finally:
+        doc.close()
+
+
+def test_a_table_never_crushed_its_headings_break_before_it_is_set_below_seven_tenths(project):
+    columns = [f"{name}{n}" for n in range(4) for name in ("棚の本数", "年間冊数", "回転比率", "売上比率")]
+    table = ("| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n| " + " | ".join(["103%"] * 16) + " |\n")
+    root = project({"a.md": article("前の段落。\n\n" + table + "\n後の段落。\n")})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"content/a\.md:\d+: .*with its headings whole: .*its headings break", result.stderr), result.stderr
+    assert "past the foot" not in result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        cells = [g for page in doc.pages for g in page if g.text == "%"]
+        assert len(cells) == 16 and min(g.size for g in cells) >= 0.7 * 0.9 * 9 - 0.1
+        for word in ("103%",):
+            glyphs = _column_of(doc, word)
+            assert max(g.xc for g in glyphs) - min(g.xc for g in glyphs) < 3
     finally:
         doc.close()

@@ -130,13 +130,13 @@ def test_a_table_longer_than_a_tier_spans_the_tiers_and_one_too_long_for_all_is_
     root = tree(f'<div class="body"><table data-line="4"><tr>{cells}</tr><tr><td>1</td></tr></table>'
                 f'<table><tr><th>年</th><th>人数</th></tr></table></div>')
     said = []
-    place_tables(root, 22, 3, 70, lambda table, scale: said.append((table.get("data-line"), round(scale, 2))))
+    place_tables(root, 22, 3, 70, lambda table, scale, broken: said.append((table.get("data-line"), round(scale, 2))))
     blocks = [el for el in root.iter("div") if "table-block" in (el.get("class") or "")]
     assert blocks[0].get("class") == "figure-block table-block span-tiers" and blocks[0].get("data-line") == "4"
     assert blocks[1].get("class") == "figure-block table-block"  # short enough for one tier
     assert said == []
     one = tree(f'<div class="body"><table data-line="4"><tr>{cells}</tr></table></div>')
-    place_tables(one, 22, 1, 22, lambda table, scale: said.append((table.get("data-line"), round(scale, 2))))
+    place_tables(one, 22, 1, 22, lambda table, scale, broken: said.append((table.get("data-line"), round(scale, 2))))
     # Six headings of four characters, whole: (6 × 4 + 6 × 1.0 padding) × 0.9 = 27 ems in a 22-em column.
     assert said == [("4", round(22 / 27, 2))]
     assert "font-size: 0.815em" in inner(one)

@@ -170,6 +170,8 @@ CELL_PADDING = 1.0
 """A cell's padding at both ends and its rules, in the table's ems (styles/pdf.css: .body th, .body td)."""
 SPAN = "span-tiers"
 """The class of a table or figure set across all tiers (段抜き, ``column-span: all``)."""
+MIN_SCALE = 0.7
+"""The smallest size a table is set at to keep its headings whole (0.7 of 0.9 em: 5.7 pt on an 9 pt page)."""
 
 
 def _text_width(text: str) -> float:
@@ -178,16 +180,16 @@ def _text_width(text: str) -> float:
     return sum(1.0 if is_upright(ch) else 0.6 for ch in text if ch not in "\u200b\u2060")
 
 
-def _table_widths(table: Element) -> tuple[float, float]:
+def _table_widths(table: Element, headings_whole: bool = True) -> tuple[float, float]:
     """The table's length along the column (its width in the landscape frame), in body ems: with each cell on one
-    line (max-content), and with each data cell broken at every opportunity while header cells and number tokens
-    stay whole (min-content)."""
+    line (max-content), and with each data cell broken at every opportunity while header cells (unless not
+    ``headings_whole``) and number tokens stay whole (min-content)."""
     widest: dict[int, float] = {}
     narrowest: dict[int, float] = {}
     for row in table.iter("tr"):
         for n, cell in enumerate(c for c in row if local(c) in ("td", "th")):
             text = "".join(cell.itertext()).strip()
-            whole = [text] if local(cell) == "th" else (
+            whole = [text] if local(cell) == "th" and headings_whole else (
                 ["".join(num.itertext()) for num in cell.iter("span") if "number" in (num.get("class") or "")]
                 + [ch for ch in text if is_upright(ch)] + text.split())
             widest[n] = max(widest.get(n, 0.0), _text_width(text))
@@ -201,7 +203,8 @@ def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, 
     """Wrap each table of the text in ``<div class="table-block">`` (kept whole with its caption) and give it
     the length it needs along the column: a table longer than one tier (``tier_ems``) spans all ``tiers``
     (段抜き) when that gives it room; one that is too long even for the whole column (``length_ems``) with its
-    header cells whole is set smaller, and ``warn(table, scale)`` says so."""
+    header cells whole is set smaller, down to :data:`MIN_SCALE`, past which its headings break instead, and
+    ``warn(table, scale, headings_break)`` says so."""
     for table in list(root.iter("table")):
         body = table.getparent()
         if body is None or "body" not in (body.get("class") or "").split():
@@ -224,6 +227,11 @@ def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, 
                 # the figure before it is set as a block.
                 previous.set("class", previous.get("class") + " unfloated")
         if narrowest > available:
-            scale = available / narrowest
+            scale, broken = available / narrowest, False
+            if scale < MIN_SCALE:
+                # Set no smaller than this with whole headings: the headings break (between characters, as
+                # kinsoku allows) before the table is crushed.
+                scale, broken = min(1.0, max(MIN_SCALE, available / _table_widths(table, False)[1])), True
+                block.set("class", block.get("class") + " wrap-headings")
             block.set("style", f"font-size: {scale:.3f}em")
-            warn(table, scale)
+            warn(table, scale, broken)

@@ -293,11 +293,15 @@ def _place_tables(doc: Element, book: Book, report: Report) -> None:
     sources = {a.slug: a.source for a in book.articles}
     length = page.tiers * page.chars_per_column + (page.tiers - 1) * page.tier_gap_em
 
-    def warn(table: Element, scale: float) -> None:
+    def warn(table: Element, scale: float, headings_break: bool) -> None:
         article = next((a for a in table.iterancestors("article")), None)
         where = "the whole column" if page.tiers > 1 else "the column"
-        report.warn(Finding(f"a table too long for {where} ({length:g} characters) with its headings whole is set at "
-                            f"{scale:.0%} of its size", file=sources.get(article.get("id")) if article is not None else None,
+        if headings_break and scale > 0.999:
+            what = "its headings break"
+        else:
+            what = f"it is set at {scale:.0%} of its size" + (", and its headings break" if headings_break else "")
+        report.warn(Finding(f"a table too long for {where} ({length:g} characters) with its headings whole: {what}",
+                            file=sources.get(article.get("id")) if article is not None else None,
                             line=line_of(table), rule="table-scaled",
                             hint="shorten its headings or cells, or split it into two tables"))
 
