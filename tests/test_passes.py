@@ -112,7 +112,34 @@ def test_code_lines_wrap_at_the_foot_with_a_mark():
 def test_a_moved_figure_splits_the_paragraph_after_it():
     root = tree('<div class="figure-block">図</div><p>一二三四五</p><p>次</p>')
     move_figures(root, {0: (0, 3)})
-    assert inner(root) == '<p>一二三</p>\n<div class="figure-block">図</div>\n<p class="continued">四五</p><p>次</p>'
+    # The part before the figure ends flush (p.split); the figure counts its moves (at most two).
+    assert inner(root) == ('<p class="split">一二三</p>\n<div class="figure-block" data-moves="1">図</div>\n'
+                           '<p class="continued">四五</p><p>次</p>')
+
+
+def test_a_block_across_the_tiers_moves_back_into_the_text_before_it():
+    root = tree('<p>前</p><p>一二三四五</p><p>六</p><div class="figure-block">表</div><p>次</p>')
+    move_figures(root, {0: (-2, 3)})
+    assert inner(root) == ('<p>前</p><p class="split">一二三</p>\n<div class="figure-block" data-moves="1">表</div>\n'
+                           '<p class="continued">四五</p><p>六</p><p>次</p>')
+
+
+def test_a_table_longer_than_a_tier_spans_the_tiers_and_one_too_long_for_all_is_set_smaller():
+    from kumihan.pdf.blocks import place_tables
+    cells = "".join(f"<th>{name}</th>" for name in ("棚の本数", "年間冊数", "回転比率", "売上比率", "前年比較", "在庫冊数"))
+    root = tree(f'<div class="body"><table data-line="4"><tr>{cells}</tr><tr><td>1</td></tr></table>'
+                f'<table><tr><th>年</th><th>人数</th></tr></table></div>')
+    said = []
+    place_tables(root, 22, 3, 70, lambda table, scale, broken: said.append((table.get("data-line"), round(scale, 2))))
+    blocks = [el for el in root.iter("div") if "table-block" in (el.get("class") or "")]
+    assert blocks[0].get("class") == "figure-block table-block span-tiers" and blocks[0].get("data-line") == "4"
+    assert blocks[1].get("class") == "figure-block table-block"  # short enough for one tier
+    assert said == []
+    one = tree(f'<div class="body"><table data-line="4"><tr>{cells}</tr></table></div>')
+    place_tables(one, 22, 1, 22, lambda table, scale, broken: said.append((table.get("data-line"), round(scale, 2))))
+    # Six headings of four characters, whole: (6 × 4 + 6 × 1.0 padding) × 0.9 = 27 ems in a 22-em column.
+    assert said == [("4", round(22 / 27, 2))]
+    assert "font-size: 0.815em" in inner(one)
 
 
 def test_the_registries_run_in_their_order():

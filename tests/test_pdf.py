@@ -253,6 +253,32 @@ def test_ruby_sits_right_of_its_base_at_half_size(project):
     assert centre_ruby == pytest.approx(centre_base, abs=doc.body_size * 0.3)
 
 
+def test_a_reading_longer_than_its_base_at_a_columns_foot_is_moved_inward(project):
+    """JLREQ §3.3: 涙《なみだ》 (a reading of 1.5 em on a base of 1 em) at the foot of a column ends with its base
+    and overhangs the kana before it, never the foot (it ran 4.5 pt past it); at the head it starts with its
+    base."""
+    body = "あ" * 40 + "{涙|なみだ}がこぼれた。" + "う" * 60 + "\n\n" + "い" * 41 + "{涙|なみだ}がこぼれた。" + "え" * 60 + "\n"
+    root = project({"a.md": article(body)})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0 and "past the foot" not in result.stderr, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    glyphs = doc.pages[1]
+    doc.close()
+    bases = [g for g in glyphs if g.text == "涙"]
+    assert len(bases) == 2
+    foot, head = max(bases, key=lambda g: g.bottom), min(bases, key=lambda g: g.top)
+    for base in (foot, head):
+        reading = [g for g in glyphs if g.text in "なみだ" and g.size < 6 and abs(g.x0 - base.x1) < 1
+                   and g.top > base.top - 5 and g.bottom < base.bottom + 5]
+        assert "".join(g.text for g in reading) == "なみだ"
+        if base is foot:
+            # Its end flush with the base's, half an em over the あ before it.
+            assert reading[-1].bottom == pytest.approx(base.bottom, abs=0.3)
+            assert reading[0].top == pytest.approx(base.top - 4.5, abs=0.3)
+        else:
+            assert reading[0].top == pytest.approx(base.top, abs=0.3)
+
+
 def test_b5_magazine_in_three_tiers(project):
     root = project({"a.md": article("本文。" * 800 + "\n")}, book_toml=BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
     assert run_build(root, "pdf").returncode == 0

@@ -77,6 +77,8 @@ def label_bookmarks(root: Element, headings: dict[str, str]) -> None:
 
 
 FIGURE_CLASS = "figure-block"
+MOVES = "data-moves"
+"""How often a figure has been moved on (:data:`kumihan.pdf.engine.MAX_MOVES`)."""
 
 
 def _split_paragraph(p: Element, chars: int) -> Element | None:
@@ -89,6 +91,7 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
             if count + len(piece) >= chars:
                 cut = chars - count
                 rest = make("p", attrib={"class": "continued"})
+                p.set("class", " ".join(filter(None, [p.get("class"), "split"])))
                 if n == 0:
                     rest.text, p.text = piece[cut:], piece[:cut]
                     moved = list(p)
@@ -110,28 +113,42 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
 
 def move_figures(root: Element, moves: dict[int, tuple[int, int]]) -> None:
     """Move figure ``n`` (in document order) past the ``moves[n][0]`` sibling blocks that follow it, and
-    into the next block after its first ``moves[n][1]`` characters (the block is split there)."""
+    into the next block after its first ``moves[n][1]`` characters (the block is split there).  A negative count
+    moves it back: before the ``-count``-th block before it, or into that block after its first characters (a
+    block across the tiers brought back to the foot of the page before)."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n in sorted(moves, reverse=True):  # from the end, so that earlier places stay true
         count, chars = moves[n]
         figure = figures[n]
+        figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
+        step = Element.getnext if count >= 0 else Element.getprevious
         anchor = figure
-        for _ in range(count):
-            if anchor.getnext() is None:
-                break  # the parent ends: the figure goes last in it
-            anchor = anchor.getnext()
-        following = anchor.getnext()
-        rest = _split_paragraph(following, chars) if chars and following is not None and local(following) == "p" else None
-        if rest is None and anchor is figure:
-            continue
-        _detach(figure)
-        figure.tail = "\n"
-        if rest is not None:
-            rest.tail, following.tail = following.tail, "\n"
-            following.addnext(figure)
-            figure.addnext(rest)
+        for _ in range(abs(count)):
+            if step(anchor) is None:
+                break  # the parent ends: the figure goes last (or first) in it
+            anchor = step(anchor)
+        if count >= 0:
+            _set_into(figure, anchor.getnext(), chars, after=anchor)  # into the block after the last one passed
         else:
-            anchor.addnext(figure)
+            _set_into(figure, anchor, chars)  # into the block reached, or before it
+
+
+def _set_into(figure: Element, block: Element | None, chars: int, after: Element | None = None) -> None:
+    """Set ``figure`` into ``block`` after its first ``chars`` characters (the block split there), or, when it
+    is not split, after ``after`` (if given) or before ``block``."""
+    rest = _split_paragraph(block, chars) if chars and block is not None and local(block) == "p" else None
+    if rest is None and (after is figure or (after is None and block is figure)):
+        return
+    _detach(figure)
+    figure.tail = "\n"
+    if rest is not None:
+        rest.tail, block.tail = block.tail, "\n"
+        block.addnext(figure)
+        figure.addnext(rest)
+    elif after is not None:
+        after.addnext(figure)
+    else:
+        block.addprevious(figure)
 
 
 def _detach(el: Element) -> None:
@@ -144,3 +161,77 @@ def _detach(el: Element) -> None:
         previous.tail = (previous.tail or "") + tail
     else:
         parent.text = (parent.text or "") + tail
+
+
+TABLE_CLASS = "table-block"
+TABLE_SIZE = 0.9
+"""The size of a table's text in body ems (styles/pdf.css: .body table)."""
+CELL_PADDING = 1.0
+"""A cell's padding at both ends and its rules, in the table's ems (styles/pdf.css: .body th, .body td)."""
+SPAN = "span-tiers"
+"""The class of a table or figure set across all tiers (段抜き, ``column-span: all``)."""
+MIN_SCALE = 0.7
+"""The smallest size a table is set at to keep its headings whole (0.7 of 0.9 em: 5.7 pt on an 9 pt page)."""
+
+
+def _text_width(text: str) -> float:
+    """The advance of ``text`` in its ems: a full em for upright characters, 0.6 for digits and Latin (the text
+    face's proportional figures are narrower; 0.6 errs wide)."""
+    return sum(1.0 if is_upright(ch) else 0.6 for ch in text if ch not in "\u200b\u2060")
+
+
+def _table_widths(table: Element, headings_whole: bool = True) -> tuple[float, float]:
+    """The table's length along the column (its width in the landscape frame), in body ems: with each cell on one
+    line (max-content), and with each data cell broken at every opportunity while header cells (unless not
+    ``headings_whole``) and number tokens stay whole (min-content)."""
+    widest: dict[int, float] = {}
+    narrowest: dict[int, float] = {}
+    for row in table.iter("tr"):
+        for n, cell in enumerate(c for c in row if local(c) in ("td", "th")):
+            text = "".join(cell.itertext()).strip()
+            whole = [text] if local(cell) == "th" and headings_whole else (
+                ["".join(num.itertext()) for num in cell.iter("span") if "number" in (num.get("class") or "")]
+                + [ch for ch in text if is_upright(ch)] + text.split())
+            widest[n] = max(widest.get(n, 0.0), _text_width(text))
+            narrowest[n] = max(narrowest.get(n, 0.0), max((_text_width(w) for w in whole), default=0.0))
+    cells = len(widest)
+    return ((sum(widest.values()) + cells * CELL_PADDING) * TABLE_SIZE,
+            (sum(narrowest.values()) + cells * CELL_PADDING) * TABLE_SIZE)
+
+
+def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, warn) -> None:
+    """Wrap each table of the text in ``<div class="table-block">`` (kept whole with its caption) and give it
+    the length it needs along the column: a table longer than one tier (``tier_ems``) spans all ``tiers``
+    (段抜き) when that gives it room; one that is too long even for the whole column (``length_ems``) with its
+    header cells whole is set smaller, down to :data:`MIN_SCALE`, past which its headings break instead, and
+    ``warn(table, scale, headings_break)`` says so."""
+    for table in list(root.iter("table")):
+        body = table.getparent()
+        if body is None or "body" not in (body.get("class") or "").split():
+            continue
+        # A figure-block too: a table is moved as a figure is, with the text running on before it.
+        block = make("div", attrib={"class": f"{FIGURE_CLASS} {TABLE_CLASS}"})
+        if table.get("data-line"):
+            block.set("data-line", table.get("data-line"))
+        table.addprevious(block)
+        block.tail, table.tail = table.tail, None
+        block.append(table)
+        widest, narrowest = _table_widths(table)
+        available = tier_ems
+        if tiers > 1 and widest > tier_ems:
+            block.set("class", f"{FIGURE_CLASS} {TABLE_CLASS} {SPAN}")
+            available = length_ems
+            previous = block.getprevious()
+            if previous is not None and FIGURE_CLASS in (previous.get("class") or "").split():
+                # WeasyPrint 70 drops the rest of the flow after a float followed at once by a spanning block:
+                # the figure before it is set as a block.
+                previous.set("class", previous.get("class") + " unfloated")
+        if narrowest > available:
+            scale, broken = available / narrowest, False
+            if scale < MIN_SCALE:
+                # Set no smaller than this with whole headings: the headings break (between characters, as
+                # kinsoku allows) before the table is crushed.
+                scale, broken = min(1.0, max(MIN_SCALE, available / _table_widths(table, False)[1])), True
+                block.set("class", block.get("class") + " wrap-headings")
+            block.set("style", f"font-size: {scale:.3f}em")
+            warn(table, scale, broken)

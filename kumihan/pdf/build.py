@@ -38,7 +38,7 @@ from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whol
 from . import parallel, parts
 from .finish import finisher
 from .records import EngineMessage
-from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, wrap_code
+from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, place_tables, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -166,6 +166,7 @@ def _prepare(book: Book, report: Report, in_parts: bool = False) -> _Prepared:
     label_bookmarks(doc, {hid: text for a in book.articles for _, hid, text in a.headings})
     run_passes(doc, pdf_passes(settings.typesetting))
     _break_long_tokens(doc, book, report)
+    _place_tables(doc, book, report)
     # The engine's findings name the line of the block they are in: inline elements need not carry theirs
     # (WeasyPrint parses every attribute it is given).
     for el in doc.iter(*INLINE):
@@ -231,16 +232,10 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
         _check_glyphs(faces, fonts_ready(), book)
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
-    figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+    place = figure_placer(doc, page.tiers)
 
     def arrange(document, laid_out: str) -> str | None:
-        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
-        if figures:
-            moves = engine.figure_moves(document, tiers=page.tiers)
-            if moves:
-                move_figures(doc, moves)
-                return serialize(doc)
-        return pad(doc, len(document.pages), page.page_multiple)
+        return place(engine, document) or pad(doc, len(document.pages), page.page_multiple)
 
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
         css_texts = _report_css(_stylesheet_messages(engine.stylesheet_messages, css, settings), css, settings,
@@ -387,6 +382,22 @@ def _resources_stamp(html: str) -> str:
     return "\n".join(stamps)
 
 
+def figure_placer(doc: Element, tiers: int):
+    """Return ``place(engine, document)``: after a layout of ``doc``, move the figures and tables that did not
+    fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and
+    return ``doc`` to lay out again; None when every one stands where it should."""
+    figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+
+    def place(engine, document) -> str | None:
+        moves = engine.figure_moves(document, tiers=tiers) if figures else None
+        if not moves:
+            return None
+        move_figures(doc, moves)
+        return serialize(doc)
+
+    return place
+
+
 def pad(doc: Element, pages: int, multiple: int) -> str | None:
     """台割: put blank pages before the 奥付, so that the page count is the multiple the binding needs; return
     the document to lay out again, or None when the count is right (or there is no padding block)."""
@@ -470,6 +481,27 @@ def _break_long_tokens(doc: Element, book: Book, report: Report) -> None:
                                 if len(m.group(0).replace("\u2060", "")) > column else m.group(0)))
 
 
+def _place_tables(doc: Element, book: Book, report: Report) -> None:
+    """Give each table the length it needs (:func:`.blocks.place_tables`); warn of each one set smaller."""
+    page = book.settings.page
+    sources = {a.slug: a.source for a in book.articles}
+    length = page.tiers * page.chars_per_column + (page.tiers - 1) * page.tier_gap_em
+
+    def warn(table: Element, scale: float, headings_break: bool) -> None:
+        article = next((a for a in table.iterancestors("article")), None)
+        where = "the whole column" if page.tiers > 1 else "the column"
+        if headings_break and scale > 0.999:
+            what = "its headings break"
+        else:
+            what = f"it is set at {scale:.0%} of its size" + (", and its headings break" if headings_break else "")
+        report.warn(Finding(f"a table too long for {where} ({length:g} characters) with its headings whole: {what}",
+                            file=sources.get(article.get("id")) if article is not None else None,
+                            line=line_of(table), rule="table-scaled",
+                            hint="shorten its headings or cells, or split it into two tables"))
+
+    place_tables(doc, page.chars_per_column, page.tiers, length, warn)
+
+
 def _derive_all(faces: list[Face], cache_dir: Path) -> list[VerticalFont]:
     return [derive_vertical_font(f.source, set(f.chars), cache_dir, f.tcy_max_digits) for f in faces]
 
@@ -523,17 +555,26 @@ INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB
 
 def _fit_image(image, page, file: Path | None = None) -> dict:
     """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
-    one tier's column length and nine tenths of the text area's width, upright once the page is turned."""
+    one tier's column length and three quarters of the text area's width (three fifths in tiers), upright once the
+    page is turned."""
     dpi = image.dpi or DEFAULT_DPI
     width = image.width / dpi * 25.4
     height = image.height / dpi * 25.4
     tier_length = page.chars_per_column * page.em_mm
-    scale = min(1.0, tier_length / height, 0.9 * page.text_width_mm / width)
+    # A figure takes at most three quarters of the page's columns, so that it fits on a page with its caption
+    # (a figure that fits on no page is carried on from page to page, leaving each one empty); in tiers three
+    # fifths: the tier beside it keeps text, and it fits beside an article's title block (a block too long for
+    # any column there would carry the whole flow to the next page).
+    across = (0.6 if page.tiers > 1 else 0.75) * page.text_width_mm
+    scale = min(1.0, tier_length / height, across / width)
     width, height = width * scale, height * scale
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width
     uri = (file or image.path).as_uri()
-    return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height),
+    # A figure longer than three fifths of the column takes the column's whole length: the text beside it would
+    # run in columns of a few characters.
+    block = "100%" if height > 0.6 * tier_length else f"{_mm(height)}mm"
+    return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height), "block": block,
             "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
             "inline": {"uri": uri, "width_mm": _mm(width * inline), "height_mm": _mm(height * inline),
                        "left_mm": _mm((height - width) * inline / 2), "top_mm": _mm((width - height) * inline / 2),

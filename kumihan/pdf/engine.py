@@ -163,7 +163,7 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...]) -> dict:
 
 
 #: How many times a document may be laid out again to place its figures.
-ARRANGE_PASSES = 3
+ARRANGE_PASSES = 6
 
 PT_PER_PX = 0.75
 
@@ -218,23 +218,36 @@ def _overflows(number: int, page_box) -> list[Overflow]:
 
 
 FIGURE_CLASS = "figure-block"
+#: A block across all tiers (段抜き).  No figure is moved to stand right before or after one, nor one moved to
+#: stand next to a figure: WeasyPrint 70 can drop the rest of a multi-column flow where a figure meets a spanning
+#: block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
+SPAN_CLASS = "span-tiers"
 
 
-def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tuple[int, int]]:
-    """Find the figures that left the page before them ``max_gap`` columns or more empty (JLREQ: every page but
-    an article's last is set full), and say for each (by its
-    place among the document's figures) where it should go so that the text runs on and fills that page, as
-    magazines set a figure that does not fit (at the top of the next page): past how many of the blocks that
-    follow it, and how many characters of the next block besides (0: none; the block is split there).  Lines
-    and their characters are counted in this layout: a column's length is the same on every page.  In ``tiers``
-    (段組) the text fills the tiers one after another: what a page can still take is what its last tier leaves
-    and the tiers it has not reached."""
+def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int]]:
+    """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
+    columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
+    among the document's figures) where it should go so that the text runs on and fills those columns, as
+    magazines set a figure that does not fit (at the head of the next page or tier): past how many of the blocks
+    that follow it, and how many characters of the next block besides (0: none; the block is split there).
+    Blocks are measured in this layout (their extent across the columns) and a paragraph's lines counted: a
+    column's length is the same on every page.  In ``tiers`` (段組) the text fills the tiers one after another:
+    before a figure at the head of a page's first tier (or across all tiers, 段抜き), what the page before can
+    still take is what its last tier leaves and the tiers it has not reached; before one at the head of a later
+    tier, what the tier before leaves."""
     pages = [shim.page_box(page) for page in document.pages]
-    lines: dict[int, list[str]] = {}  # id(block element) -> the text of each of its lines, over all pages
+    lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
+    beside: set[int] = set()          # blocks with lines shortened by a figure beside them
+    around: dict[int, float] = {}     # id(block element) -> the space around its boxes (margins, padding, rules)
+    kids: dict[int, dict[int, None]] = {}  # id(block element) -> the blocks inside it, in order
+    line_heights: dict[int, float] = {}    # id(block element) -> the height of its own lines, all told
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
-    figures: list = []                # (element, page index, top)
-    used: list[dict[float, float]] = []  # each page's tiers (by where their lines start): how far each reaches
+    figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
+    flow: list = []                   # every line in reading order: (page index, block element, its line number)
+    used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
+    whole: dict[int, int] = {}        # characters of the lines beside no figure: the commonest is a full column's
+    first_line: dict[tuple[int, int], float] = {}  # (page, tier) -> where its first line stands
 
     def text_of(box) -> str:
         if isinstance(box, boxes.TextBox):
@@ -243,66 +256,296 @@ def figure_moves(document, max_gap: float = 2.0, tiers: int = 1) -> dict[int, tu
             return "".join(text_of(child) for child in box.children)
         return ""
 
-    def visit(box, page_no, block):
+    def tier_of(page_box, x: float) -> int:
+        width = page_box.width / max(tiers, 1)
+        return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
+
+    def visit(box, page_no, block, page_box, holder=None, outer=None):
         if isinstance(box, boxes.MarginBox):
             return
         element = box.element
         if isinstance(box, boxes.BlockBox) and element is not None:
+            reach = box.position_y + box.margin_height()
             if FIGURE_CLASS in (element.get("class") or "").split() and box.element_tag == "div":
+                tier = tier_of(page_box, box.position_x)
+                spans = box.margin_width() > page_box.width / max(tiers, 1) * 1.5
                 if not any(f[0] is element for f in figures):
-                    figures.append((element, page_no, box.position_y))
+                    figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
+                for t in (range(tiers) if spans else (tier,)):
+                    used[page_no][t] = max(used[page_no][t], reach)
                 return
+            # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
+            # beside it takes (a block set after a figure begins where the figure does).
+            around[id(element)] = around.get(id(element), 0.0) + box.margin_height() - box.height
+            if outer is not None and outer != id(element):
+                kids.setdefault(outer, {})[id(element)] = None
+            outer = id(element)
             block = element
         if isinstance(box, boxes.LineBox):
-            lines.setdefault(id(block), []).append(text_of(box))
+            flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
+            key = (page_no, tier_of(page_box, box.position_x))
+            first_line[key] = min(first_line.get(key, box.position_y), box.position_y)
+            count = len(text_of(box))
+            if holder is not None and box.position_x > holder.content_box_x() + 1 and block.tag not in _HEADINGS:
+                beside.add(id(block))  # a line shortened by a figure beside it
+            else:
+                whole[count] = whole.get(count, 0) + 1
+            lines.setdefault(id(block), []).append(count)
+            line_heights[id(block)] = line_heights.get(id(block), 0.0) + box.height
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
-            tier = next((x for x in used[page_no] if abs(x - box.position_x) < 5 * box.height), box.position_x)
-            used[page_no][tier] = max(used[page_no].get(tier, 0.0), box.position_y + box.height)
+            tier = tier_of(page_box, box.position_x)
+            used[page_no][tier] = max(used[page_no][tier], box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
             atomic.add(id(block))
+            return  # its own lines (a ruby's base and reading) are inside the line that holds it
         for child in getattr(box, "children", ()):
-            visit(child, page_no, block)
+            visit(child, page_no, block, page_box, box if isinstance(box, boxes.BlockBox) else holder, outer)
 
     for page_no, page_box in enumerate(pages):
-        used.append({})
-        visit(page_box, page_no, None)
+        used.append([page_box.content_box_y()] * max(tiers, 1))
+        visit(page_box, page_no, None, page_box)
     root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
     if root is None or not figures or not heights:
         return {}
     pitch = max(heights, key=heights.get)
+    full = max(whole, key=whole.get) if whole else 1
+    for key in beside:
+        # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on.
+        total = sum(lines[key])
+        line_heights[key] = -(-total // full) * pitch
+        lines[key] = [full] * (total // full) + ([total % full] if total % full else [])
+    for counts in lines.values():
+        # Every line a character short, so that the part of a paragraph kept before a figure never needs one more
+        # line than measured (its last line is justified).
+        counts[:] = [max(0, c - 1) for c in counts]
+
+    @functools.cache
+    def extent_of(key: int) -> float:
+        return around.get(key, 0.0) + line_heights.get(key, 0.0) + sum(extent_of(k) for k in kids.get(key, ()))
+
+    extent = {key: extent_of(key) for key in around}
     parents = {id(child): parent for parent in root.iter() for child in parent}
-    moves = {}
-    for index, (element, page_no, top) in enumerate(figures):
-        if page_no == 0:
+    moves: dict[int, tuple[int, int]] = {}
+    moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
+    _rescue_lost_text(figures, parents, around, moves, moved)
+    for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
+        if id(parents.get(id(element))) in moved:
+            continue  # a move changes the pages after it: the next figure of the flow is measured again after it
+        page_box = pages[page_no]
+        if spans and tiers > 1:
+            ahead = _span_to_head(element, page_no, tiers, flow, lines, atomic, parents)
+            if ahead is not None:
+                moves[index] = ahead
+                moved.add(id(parents.get(id(element))))
+                continue
+        if top > first_line.get((page_no, tier), top) + 1:
+            continue  # not at the head of its column (a line of it stands before): the text before fills it
+        if spans:
+            if tiers > 1 and page_no > 0:
+                bottom = pages[page_no - 1].content_box_y() + pages[page_no - 1].height
+                if used[page_no - 1][-1] <= bottom - 2 * pitch:  # the page before is short (its tiers balanced)
+                    # To the foot of its own page, where it is referred to; else back to the foot of the one before.
+                    back = (_span_to_foot(element, page_no, tiers, flow, lines, atomic, parents)
+                            or _span_at_foot(element, page_no - 1, size, pages[page_no - 1], tiers, pitch, flow,
+                                             lines, atomic, parents, around))
+                else:
+                    back = None
+                if back is not None:
+                    moves[index] = back
+                    moved.add(id(parents.get(id(element))))
             continue
-        previous = pages[page_no - 1]
-        area = previous.height
-        reached = used[page_no - 1]
-        last = reached[max(reached)] if reached else previous.content_box_y()
-        free = (previous.content_box_y() + area - last) + max(0, tiers - max(len(reached), 1)) * area
-        at_top = top - pages[page_no].content_box_y() < pitch
-        if not at_top or free < max_gap * pitch:
+        if tier > 0:
+            free = page_box.content_box_y() + page_box.height - used[page_no][tier - 1]
+        elif page_no > 0:
+            # The page before: its own foot (odd and even pages are laid out with their margins mirrored).
+            previous = pages[page_no - 1]
+            reached = used[page_no - 1]
+            last = max((t for t in range(len(reached)) if reached[t] > previous.content_box_y()), default=0)
+            free = (previous.content_box_y() + previous.height - reached[last]) + (len(reached) - 1 - last) * previous.height
+        else:
             continue
-        room = int(free // pitch)  # lines of text the page before can still take
+        if free < max_gap * pitch:
+            continue
+        room = free  # what the columns before can still take, across them
         siblings = list(parents.get(id(element), ()))
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
+        if int(element.get(MOVES, "0")) >= MAX_MOVES:
+            continue  # it has gone on as far as it may from where it is referred to
         count, chars = 0, 0
-        for sibling in after:
+        for n, sibling in enumerate(after):
             if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
                 break  # not past another figure, nor into the notes that end the text
             own = lines.get(id(sibling), [])
-            if len(own) <= room:
-                room -= len(own)
+            size = extent.get(id(sibling), len(own) * pitch)
+            heading = sibling.tag in _HEADINGS
+            if heading and n + 1 < len(after):
+                # A heading goes with two lines of what follows it (styles/pdf.css): both, or neither.
+                following = after[n + 1]
+                rest = extent.get(id(following), len(lines.get(id(following), [])) * pitch)
+                if size + min(rest, 2 * pitch) > room + 0.5:
+                    break
+            if size <= room + 0.5:
+                room -= size
                 count += 1
                 continue
-            if room and sibling.tag == "p" and id(sibling) not in atomic:
-                chars = sum(len(text) for text in own[:room])
+            # Split a paragraph a line short of the measure rather than a line past it: a line carried over would
+            # stand alone before the figure on the next page.
+            fit = max(0, int((room - 0.6 * pitch) // pitch))
+            if count and after[count - 1].tag in _HEADINGS and fit < 2:
+                fit = 0
+            if fit and sibling.tag == "p" and id(sibling) not in atomic:
+                chars = sum(own[:fit])
             break
-        if count or chars:
+        if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
+            count -= 1  # never right before a block across the tiers (SPAN_CLASS)
+        if count > 0 or chars:
             moves[index] = (count, chars)
+            moved.add(id(parents.get(id(element))))
     return moves
 
 
+def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
+    """WeasyPrint 70 can drop the rest of a multi-column flow where a figure stands in the tiers balanced before
+    a block across them (段抜き): the blocks after it are never laid out.  Where a flow lost its end that way,
+    move the last figure before the spanning block on past it (into the tiers after it, one block further)."""
+    flows = {id(parents.get(id(f[0]))): parents.get(id(f[0])) for f in figures}
+    index = {id(f[0]): n for n, f in enumerate(figures)}
+    for key, parent in flows.items():
+        if parent is None:
+            continue
+        siblings = list(parent)
+        lost = next((n for n, el in enumerate(siblings) if id(el) not in laid_out and id(el) not in index
+                     and "".join(el.itertext()).strip()), None)
+        if lost is None:
+            continue
+        span = next((n for n in range(lost, -1, -1) if SPAN_CLASS in (siblings[n].get("class") or "").split()),
+                    None)  # the spanning block itself (never laid out), or the last before the lost text
+        figure = next((n for n in range(span - 1, -1, -1) if id(siblings[n]) in index
+                       and SPAN_CLASS not in (siblings[n].get("class") or "").split()), None) if span else None
+        if figure is not None:
+            moves[index[id(siblings[figure])]] = (span - figure + 1, 0)
+            moved.add(key)
+
+
+#: The attribute that counts how often a figure has been moved on (:func:`kumihan.pdf.blocks.move_figures`).
+MOVES = "data-moves"
+#: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
+#: what the first move could not measure.
+MAX_MOVES = 4
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+
+
+def _page_lines(element, page_no: int, flow, parents, which: str):
+    """The siblings of ``element`` (a block of a flow), its place among them, and the lines of page ``page_no``
+    (block, line number, y) of the blocks ``which`` ("before", "after" or "all") of it; None if it stands in no
+    flow."""
+    parent = parents.get(id(element))
+    siblings = list(parent) if parent is not None else []
+    if element not in siblings:
+        return None
+    at = siblings.index(element)
+    inside: set[int] = set()
+    for el in {"before": siblings[:at], "after": siblings[at + 1:], "all": siblings}[which]:
+        inside.update(id(d) for d in el.iter())
+    return siblings, at, [(block, n, y) for p, block, n, y in flow if p == page_no and id(block) in inside], inside
+
+
+def _sibling_of(block, siblings: list, parents):
+    """The one of ``siblings`` that holds ``block`` (itself, or an ancestor), or None."""
+    while block is not None and block not in siblings:
+        block = parents.get(id(block))
+    return block
+
+
+def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
+    """A block across all tiers (段抜き) after a few lines of its page: balanced before it, they would stand in
+    scraps of a column in each tier (a heading in one, a line in another).  Bring it back to the head of the page,
+    before those lines (or, where a figure stands there, on to the foot of the page).  Return the move (siblings
+    to go past, negative: back; characters of the block it is set into), or None."""
+    found = _page_lines(element, page_no, flow, parents, "before")
+    if found is None or not found[2] or len(found[2]) > 6 * tiers:  # a few lines a tier
+        return None
+    siblings, at, own, _ = found
+    block, n, _ = own[0]
+    sibling = _sibling_of(block, siblings, parents)
+    if sibling is None or any(FIGURE_CLASS in (el.get("class") or "")
+                              for el in siblings[max(0, siblings.index(sibling) - 1):at]):
+        # Not past another figure, nor right after one (SPAN_CLASS): on to the page's foot instead, the text
+        # after it joining those lines before it.
+        return _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents)
+    chars = 0
+    if n > 0:  # the block began on the page before: the block is split where that page ends
+        if sibling is not block or block.tag != "p" or id(block) in atomic:
+            return None
+        chars = sum(lines[id(block)][:n])
+    return (siblings.index(sibling) - at, chars)
+
+
+def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
+    """A block set across all tiers (段抜き) that went to the head of a page leaves the page before it short: the
+    tiers before a spanning block are balanced (column-fill).  Move it on past the text that stands beside it on
+    its page, a line of each tier to spare: the page before then takes its tiers full, and the block stands at
+    the head or the foot of the page where it is referred to.  Return the move (siblings passed, characters of
+    the block it is set into), or None when the flow ends on that page."""
+    found = _page_lines(element, page_no, flow, parents, "after")
+    if found is None:
+        return None
+    siblings, at, own, inside = found
+    if len(own) <= tiers or not any(p > page_no and id(block) in inside for p, block, _, _ in flow):
+        return None
+    block, n, _ = own[len(own) - tiers]
+    sibling = _sibling_of(block, siblings, parents)
+    if sibling is None:
+        return None
+    count = siblings.index(sibling) - at - 1
+    chars = 0
+    if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
+        chars = sum(lines[id(block)][:n])
+    elif FIGURE_CLASS in (siblings[siblings.index(sibling) - 1].get("class") or ""):
+        return None  # not right after a figure (SPAN_CLASS)
+    if any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[at + 1:siblings.index(sibling) + 1]):
+        return None  # not past another figure
+    return (count, chars) if count > 0 or chars else None
+
+
+def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, atomic, parents, around):
+    """A block set across all tiers (段抜き) that went to the head of the next page leaves the page before it
+    short: the tiers before a spanning block are balanced (column-fill).  Bring it back to the foot of that page
+    (the final left): before the line of the page's text from which the balanced tiers and the block no longer
+    fit.  Return the move as (-siblings to go back past, characters of the block it is set into), or None."""
+    bottom = page_box.content_box_y() + page_box.height
+    # The lines of the flow the block is part of (a title block above the tiers is not).
+    found = _page_lines(element, page_no, flow, parents, "all")
+    if found is None or not found[2]:
+        return None
+    siblings, _, own, _ = found
+    head = min(y for _, _, y in own)  # where the tiers begin on that page
+    columns = int((bottom - head - size) // pitch) - 1  # the tiers' columns beside the block, one to spare
+    if columns < 2:
+        return None  # the block takes the whole page: it stands at the head of the next
+    # The page's text in reading order, each line with the space around its block (a heading's 行取り), until
+    # the balanced tiers beside the block are full.
+    room, seen, stop = columns * tiers * pitch, set(), None
+    for block, n, _ in own:
+        room -= pitch + (around.get(id(block), 0.0) if id(block) not in seen else 0.0)
+        seen.add(id(block))
+        if room < -0.5:
+            stop = (block, n)
+            break
+    if stop is None:
+        return None  # the page's text and the block fit: it is short for another reason
+    block, n = stop
+    sibling = _sibling_of(block, siblings, parents)
+    if sibling is None:
+        return None
+    back = siblings.index(element) - siblings.index(sibling)
+    if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[max(0, siblings.index(sibling) - 1):
+                                                                                     siblings.index(element)]):
+        return None  # not before the text it follows, nor past or right after another figure (SPAN_CLASS)
+    chars = 0
+    if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
+        chars = sum(lines[id(block)][:n])
+    return (-back, chars)
 
 
 def page_infos(document) -> list[PageInfo]:

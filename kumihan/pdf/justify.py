@@ -77,16 +77,39 @@ def _opportunities(line) -> dict[int, tuple[list[int], float]]:
 
 
 def justify_line(context, line, extra_width):
-    """Spread ``extra_width`` over the line's expansion opportunities (replaces WeasyPrint's)."""
+    """Spread ``extra_width`` over the line's expansion opportunities (replaces WeasyPrint's); keep ruby inside
+    the line."""
+    head, foot = line.position_x, line.position_x + line.width + extra_width
     # A full line of em-wide glyphs is already flush; what is left is floating-point noise, not worth a new
     # Pango layout per text box (most lines of a Japanese page are such).
-    if extra_width < 0.01:
-        return
-    found = _opportunities(line)
-    count = sum(shares for _, shares in found.values())
-    if count <= 0:
-        return
-    _add_spacing(line, extra_width / count, found, 0)
+    if extra_width >= 0.01:
+        found = _opportunities(line)
+        count = sum(shares for _, shares in found.values())
+        if count > 0:
+            _add_spacing(line, extra_width / count, found, 0)
+    _ruby_inside(line, head, foot)
+
+
+def _readings(box, inside: bool = False):
+    """The text boxes of the ruby readings inside ``box`` (kumihan/pdf/ruby.py: ``.rt`` boxes)."""
+    for child in getattr(box, "children", ()):
+        if isinstance(child, boxes.TextBox):
+            if inside:
+                yield child
+        else:
+            reading = child.element is not None and child.element_tag == "span" and child.element.get("class") == "rt"
+            yield from _readings(child, inside or reading)
+
+
+def _ruby_inside(line, head: float, foot: float) -> None:
+    """JLREQ §3.3.6: a reading longer than its base at a line's head or foot is moved inward, overhanging the
+    character before it (or after it) rather than the line's end: never past the foot of the column."""
+    for reading in _readings(line):
+        past = reading.position_x + reading.width - foot
+        if past > 0.01:
+            reading.translate(-past, 0)
+        elif reading.position_x < head - 0.01:
+            reading.translate(head - reading.position_x, 0)
 
 
 def _add_spacing(box, spacing, found, x_advance):

@@ -101,23 +101,16 @@ def run(task: Task) -> Layout:
     import lxml.html
 
     from . import build
-    from .blocks import FIGURE_CLASS, move_figures
     from .finish import finisher
 
     began = time.process_time()
     engine = build._load_engine()
     doc = lxml.html.document_fromstring(task.html)
-    figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+    place = build.figure_placer(doc, task.tiers)
     found: dict = {}
 
     def arrange(document, html):
-        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
-        if figures and not task.margins:
-            moves = engine.figure_moves(document, tiers=task.tiers)
-            if moves:
-                move_figures(doc, moves)
-                return build.serialize(doc)
-        return None
+        return place(engine, document)
 
     def inspect(messages, overflows, document):
         found.update(messages=[(m.level, m.text, _plain(m.args)) for m in messages], overflows=overflows,

@@ -1,0 +1,55 @@
+"""Magazine articles written for measuring pages (tests/fixtures/magazine): four articles by other hands than
+the repository's fixtures, with figures under 図N lines, tables under 表N lines, quotations with attributions,
+ruby and notes, laid out as a project with their pictures drawn here."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from .project import BOOK_TOML, ROOT, make_project
+
+FIXTURES = ROOT / "tests" / "fixtures" / "magazine"
+ARTICLES = ["honya.md", "tanada.md", "sento.md", "yako.md"]
+
+#: Each picture: (width, height) in pixels at 300 dpi, and what is drawn in it.
+PICTURES = {
+    "honya-front.png": (1800, 1200),   # a shop front, landscape
+    "tanada-wide.png": (3000, 1000),   # a panorama, wider than a B5 tier is long
+    "ishizumi.png": (900, 1400),       # a portrait
+    "sento-wall.png": (2400, 1000),    # a wide wall
+    "shindai.png": (1200, 1000),       # a section drawing
+}
+
+
+def draw(path: Path, size: tuple[int, int]) -> None:
+    """A picture of ``size`` with a frame, a hill line and a sun: ink over its whole area."""
+    from PIL import Image, ImageDraw
+    w, h = size
+    im = Image.new("RGB", size, (214, 226, 236))
+    d = ImageDraw.Draw(im)
+    d.polygon([(0, h), (w * 0.35, h * 0.3), (w * 0.6, h * 0.65), (w * 0.8, h * 0.45), (w, h)], fill=(90, 120, 90))
+    d.ellipse([w * 0.7, h * 0.1, w * 0.7 + h * 0.2, h * 0.3], fill=(200, 80, 60))
+    d.rectangle([0, 0, w - 1, h - 1], outline=(40, 40, 40), width=6)
+    im.save(path, dpi=(300, 300))
+
+
+def magazine_project(root: Path, preset: str = "a5-book") -> Path:
+    """Lay out the four articles as one edition in ``preset`` at ``root``."""
+    toml = BOOK_TOML.replace('title = "試験の本"', 'title = "月刊まちとくらし"') + f'\n[page]\npreset = "{preset}"\n'
+    make_project(root, {}, toml)
+    for name in ARTICLES:
+        shutil.copy(FIXTURES / name, root / "content" / name)
+    for name, size in PICTURES.items():
+        draw(root / "content" / name, size)
+    return root
+
+
+def authors() -> dict[str, str]:
+    """Each article's title → its author, from the front matter."""
+    out = {}
+    for name in ARTICLES:
+        meta = dict(line.split(": ", 1) for line in (FIXTURES / name).read_text(encoding="utf-8").split("---")[1].strip().splitlines()
+                    if ": " in line and not line.startswith(" "))
+        out[meta["title"]] = meta["author"].replace("{", "").split("|")[0]
+    return out
