@@ -232,12 +232,15 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+    moved = [0]
 
     def arrange(document, laid_out: str) -> str | None:
-        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
-        if figures:
+        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on (as
+        # many times as a part laid out alone moves its figures); the padding is counted on the pages after.
+        if figures and moved[0] < engine.FIGURE_PASSES:
             moves = engine.figure_moves(document, tiers=page.tiers)
             if moves:
+                moved[0] += 1
                 move_figures(doc, moves)
                 return serialize(doc)
         return pad(doc, len(document.pages), page.page_multiple)

@@ -162,8 +162,10 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...]) -> dict:
     return {**shared, "stylesheets": sheets}
 
 
-#: How many times a document may be laid out again to place its figures.
-ARRANGE_PASSES = 3
+#: How many times a document may be laid out again to place its figures; and once more, after them, for what
+#: follows from the page count (the 台割's padding), which figures that never settle must not take.
+FIGURE_PASSES = 3
+ARRANGE_PASSES = FIGURE_PASSES + 1
 
 PT_PER_PX = 0.75
 

@@ -109,12 +109,15 @@ def run(task: Task) -> Layout:
     doc = lxml.html.document_fromstring(task.html)
     figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
     found: dict = {}
+    moved = [0]
 
     def arrange(document, html):
-        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on.
-        if figures and not task.margins:
+        # A figure that does not fit the rest of a page goes to the top of the next while the text runs on (as
+        # many times as the book laid out whole moves them).
+        if figures and not task.margins and moved[0] < engine.FIGURE_PASSES:
             moves = engine.figure_moves(document, tiers=task.tiers)
             if moves:
+                moved[0] += 1
                 move_figures(doc, moves)
                 return build.serialize(doc)
         return None

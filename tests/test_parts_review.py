@@ -1,0 +1,49 @@
+"""Books an editor makes, laid out in parts and whole (the reference): the same pages, bookmarks, links and
+destinations (issue 22's review)."""
+
+from __future__ import annotations
+
+import subprocess
+
+from PIL import Image
+
+from helpers.project import make_project
+from helpers.sameness import both_ways, same_book
+
+BOOK = """[book]
+title = "小さな論集"
+publisher = "試験社"
+identifier = "urn:uuid:00000000-0000-4000-8000-000000000024"
+{book}
+[output]
+pdf = "book.pdf"
+epub = "book.epub"
+
+[page]
+{page}
+"""
+
+TEXT = "町の本屋は記憶を残す。商店街の人々は、1,842冊の本と103%の回転率を語る。"
+
+
+def doc(title: str, body: str) -> str:
+    return f"---\ntitle: {title}\ndate: 2024-01-01\nauthor: 筆者\n---\n\n{body}\n"
+
+
+def pages(pdf) -> int:
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
+
+
+def test_a_figure_that_keeps_moving_leaves_the_padding_to_the_multiple(tmp_path):
+    """A figure the layout moves on every pass (each move leaves room for more text before it) once took every
+    pass of the book laid out whole, which then skipped the 台割's padding: 27 pages for a multiple of 4, where
+    the parts (padded on the skeleton) gave 28."""
+    articles = {"r1.md": doc("図のある記事", "\n\n".join([TEXT * 5] * 5) + "\n\n![大きな図](big.png \"図1　大きな図\")\n\n"
+                             + "\n\n".join([TEXT * 4] * 6)),
+                "r2.md": doc("短い記事", "一段落だけの記事である。")}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page="page_multiple = 4"))
+    Image.new("RGB", (1800, 2400), (200, 30, 30)).save(root / "content" / "big.png", dpi=(300, 300))
+    parts, whole = both_ways(root)
+    assert pages(whole) % 4 == 0
+    same_book(parts, whole)
