@@ -8,7 +8,7 @@ import subprocess
 from PIL import Image
 
 from helpers.project import make_project
-from helpers.sameness import both_ways, same_book
+from helpers.sameness import both_ways, same_book, structure
 
 BOOK = """[book]
 title = "小さな論集"
@@ -47,3 +47,29 @@ def test_a_figure_that_keeps_moving_leaves_the_padding_to_the_multiple(tmp_path)
     parts, whole = both_ways(root)
     assert pages(whole) % 4 == 0
     same_book(parts, whole)
+
+
+def test_the_front_matter_links_into_the_parts(tmp_path):
+    """The 目次's entry for a part without a 扉 and a はしがき's link to a section lead where they lead in the
+    book laid out whole.  The skeleton's front matter once had no anchor for them (WeasyPrint: 'No anchor
+    #part-2', the links lost); and laid out whole, the part's anchor stood at the foot of the article before
+    it, not on the page the part opens with."""
+    articles = {"f.md": doc("はしがき", "第二部の[統計の節](s2.md#統計)を見よ。"),
+                "s1.md": doc("第一の記事", "\n\n".join([TEXT * 4] * 3)),
+                "s2.md": doc("第二の記事", "\n\n".join([TEXT * 4] * 3) + "\n\n## 統計\n\n" + TEXT * 3)}
+    toml = BOOK.format(book='front = ["f.md"]', page='opening = "odd"') + """
+[[parts]]
+title = "第一部"
+articles = ["s1.md"]
+
+[[parts]]
+title = "第二部"
+articles = ["s2.md"]
+door = false
+"""
+    root = make_project(tmp_path / "proj", articles, toml)
+    parts, whole = both_ways(root)
+    same_book(parts, whole)
+    found = structure(whole)
+    assert found["destinations"]["part-2"][0] == found["destinations"]["s2"][0]
+    assert found["links"][found["destinations"]["f"][0]]  # the はしがき's link (same_book: in the parts' too)

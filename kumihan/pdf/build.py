@@ -317,8 +317,11 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     *layouts, front = lay_out([(part.html, False) for part in plan.parts] + [(plan.front_part.html, False)])
     if any(layout.opens not in parts.FORCED for layout in layouts):
         raise parts.NotSplittable("a part does not open a page by itself")
-    described = {i: parts.PartPages(layout.opens, [layout.pages[n].strings for n in assemble.content_pages(layout.pages)])
-                 for i, layout in enumerate(layouts)}
+    described = {}
+    for i, (part, layout) in enumerate(zip(plan.parts, layouts)):
+        content = [layout.pages[n] for n in assemble.content_pages(layout.pages)]
+        described[i] = parts.PartPages(layout.opens, [info.strings for info in content],
+                                       [frozenset(name for name, _, _ in info.anchors) & part.ids for info in content])
     _phase("parts", sum(layout.cpu for layout in layouts) + front.cpu)
     # The furniture: the skeleton, in pieces laid out side by side.
     pieces, targets = parts.pieces(plan, described, [p.strings for p in front.pages], page.page_multiple)

@@ -53,6 +53,8 @@ class Part:
     """The ids its blocks hold."""
     opener: tuple[str, tuple[tuple[str, str], ...]]
     """The tag and attributes of the block it opens with."""
+    far: frozenset[str] = frozenset()
+    """The ids its links lead to in other parts (it holds an anchor for each, out of the flow)."""
 
 
 @dataclass(frozen=True)
@@ -185,7 +187,7 @@ def _part(head: Element, index: int, blocks: list[Element], mark: bool = True) -
             aside.tail, el.text = el.text, None
         body.append(el)
     return Part(index, lxml.html.tostring(html, encoding="unicode", doctype="<!DOCTYPE html>"), frozenset(ids),
-                (blocks[0].tag, tuple(blocks[0].attrib.items())))
+                (blocks[0].tag, tuple(blocks[0].attrib.items())), frozenset(far))
 
 
 def _doc_attrib(head: Element) -> dict:
@@ -209,6 +211,8 @@ class PartPages:
     opens: str | None
     """The forced break before its first block (``page``, ``right``…), as laid out."""
     strings: list[tuple[tuple[str, str], ...]]
+    anchors: list[frozenset[str]] = ()
+    """The ids of its own that each page holds."""
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,8 @@ PIECE_PAGES, MAX_PIECES = 48, 16
 def pieces(plan: Plan, parts: dict[int, PartPages], front: list, multiple: int) -> tuple[list[Piece], dict[str, int]]:
     """Cut the skeleton into pieces of even length (:data:`PIECE_PAGES`), at parts' beginnings.  ``front`` are
     the front matter's pages' strings.  Return the pieces, and the page each id of the 目次's targets stands for
-    (a part's opening page; for an empty block, the page of the part after it)."""
+    (a part's opening page; for an empty block, the page of the part after it), and each other id the front
+    matter refers to (the page it is on)."""
     rows, padding = number(plan, len(front), parts, multiple)
     total = rows[-1][0] + rows[-1][1] + rows[-1][2] - 1
     count = max(1, min(MAX_PIECES, total // PIECE_PAGES))
@@ -287,6 +292,13 @@ def pieces(plan: Plan, parts: dict[int, PartPages], front: list, multiple: int) 
         waiting = []
     for name in waiting:
         targets[name] = total
+    # The front matter's links into the parts (a 目次 entry for a part without a 扉, a はしがき's reference to a
+    # section): each id stands in the skeleton's front matter too, on the page it is on.
+    for (kind, value), (at, blank, _) in zip(plan.slots, rows):
+        if kind == "part":
+            for n, ids in enumerate(parts[value.index].anchors):
+                for name in sorted(ids & plan.front_part.far):
+                    targets.setdefault(name, at + blank + n)
     result = []
     for start, end in zip(cuts, cuts[1:]):
         first = 1 if start == 0 else rows[start][0]
