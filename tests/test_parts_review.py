@@ -3,11 +3,13 @@ destinations (issue 22's review)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 from PIL import Image
 
-from helpers.project import make_project
+from helpers.project import make_project, run_build
+from kumihan.theme import PACKAGED
 from helpers.sameness import both_ways, same_book, structure
 
 BOOK = """[book]
@@ -73,3 +75,27 @@ door = false
     found = structure(whole)
     assert found["destinations"]["part-2"][0] == found["destinations"]["s2"][0]
     assert found["links"][found["destinations"]["f"][0]]  # the はしがき's link (same_book: in the parts' too)
+
+
+def test_an_edit_to_what_the_style_sheet_refers_to_lays_the_parts_out_again(tmp_path):
+    """The parts' cache key had the style sheet's text but not the sheets it imports nor the images its rules
+    show: an edit to either left the old layouts in the book."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 3] * n)) for n in (1, 2)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    (root / "styles").mkdir()
+    (root / "styles" / "house.css").write_text(".author { letter-spacing: 0; }\n", encoding="utf-8")
+    Image.new("RGB", (60, 60), (0, 0, 0)).save(root / "styles" / "mark.png", dpi=(300, 300))
+    css = (PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8")
+    (root / "styles" / "pdf.css").write_text('@import url("house.css");\n' + css
+                                             + '\n.article-title { background: url("mark.png") no-repeat; }\n',
+                                             encoding="utf-8")
+    pdf = root / "dist" / "book.pdf"
+    assert run_build(root, "pdf").returncode == 0
+    for edit in (lambda: (root / "styles" / "house.css").write_text(".author { letter-spacing: 1em; }\n", encoding="utf-8"),
+                 lambda: Image.new("RGB", (120, 60), (0, 0, 0)).save(root / "styles" / "mark.png", dpi=(300, 300))):
+        edit()
+        assert run_build(root, "pdf").returncode == 0
+        incremental = pdf.read_bytes()
+        shutil.rmtree(root / ".kumihan-cache" / "pages")
+        assert run_build(root, "pdf").returncode == 0
+        assert pdf.read_bytes() == incremental

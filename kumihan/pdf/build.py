@@ -287,7 +287,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
     common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
-                       "\n".join(styles[1]), _resources_stamp(" ".join(f'href="{h}"' for h in styles[1])),
+                       "\n".join(styles[1]), _stylesheets_stamp(styles[0], settings.root, styles[1]),
                        settings.identifier, variant or "", str(page.tiers))
 
     def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:
@@ -382,15 +382,52 @@ _SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
 
 def _resources_stamp(html: str) -> str:
     """The size and time of each file a document refers to (images, the stylesheet), for its cache key."""
-    stamps = []
-    for uri in sorted(set(_SRC.findall(html))):
-        path = Path(unquote(urlparse(uri).path))
-        try:
-            stat = path.stat()
-            stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-        except OSError:
-            stamps.append(f"{path}\0-")
-    return "\n".join(stamps)
+    return "\n".join(_file_stamp(Path(unquote(urlparse(uri).path))) for uri in sorted(set(_SRC.findall(html))))
+
+
+def _file_stamp(path: Path) -> str:
+    """A file's path, size and time (``-`` for a file that is not there)."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path}\0-"
+    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+
+
+_CSS_REFERENCE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""", re.I)
+
+
+def _stylesheets_stamp(page_css: str, root: Path, links: tuple[str, ...]) -> str:
+    """The size and time of each style sheet a document links to and of every file the style sheets refer to
+    (``@import`` and ``url()``, followed through imported sheets), for the cache key: an imported sheet or an
+    image a rule shows changes the layout as the style sheet does."""
+    seen: set[Path] = set()
+    stamps: list[str] = []
+
+    def stamp(path: Path) -> None:
+        path = path.resolve()
+        if path in seen:
+            return
+        seen.add(path)
+        stamps.append(_file_stamp(path))
+        if path.suffix.lower() == ".css":
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                refer(path.read_text(encoding="utf-8"), path.parent)
+
+    def refer(text: str, folder: Path) -> None:
+        for imported, url in _CSS_REFERENCE.findall(text):
+            parsed = urlparse(imported or url)
+            if parsed.scheme == "file":
+                stamp(Path(unquote(parsed.path)))
+            elif not parsed.scheme and parsed.path:
+                stamp(folder / unquote(parsed.path))
+
+    refer(page_css, root)
+    for link in links:
+        parsed = urlparse(link)
+        if parsed.scheme == "file":
+            stamp(Path(unquote(parsed.path)))
+    return "\n".join(sorted(stamps))
 
 
 def pad(doc: Element, pages: int, multiple: int) -> str | None:
@@ -411,8 +448,8 @@ CSS_CHECK_VERSION = "1"
 
 def _stylesheet_messages(check, css: Path, settings) -> list:
     """What WeasyPrint says of the project's stylesheet, parsed alone (a twentieth of a warm one-article build),
-    kept in the cache by the stylesheet's content: it changes only when the stylesheet does."""
-    text = css.read_bytes()
+    kept in the cache by the stylesheet's content and the files it refers to: it changes only when they do."""
+    text = css.read_bytes() + b"\0" + _stylesheets_stamp("", settings.root, (css.as_uri(),)).encode()
     key = hashlib.sha256(CSS_CHECK_VERSION.encode() + b"\0" + text).hexdigest()[:16]
     cached = settings.cache_dir / f"css-{key}.json"
     try:
