@@ -129,14 +129,16 @@ def test_jobs_must_be_a_number_of_processes(tmp_path):
 
 def test_a_style_sheet_that_runs_articles_on_is_laid_out_whole(tmp_path):
     """Articles that do not open a page cannot be laid out apart: the book is laid out whole, and says nothing
-    of it (the pages are right)."""
+    of it (the pages are right), nor says twice what the style sheet's check found."""
     root = make_project(tmp_path / "proj", small_files(), SMALL_TOML)
     (root / "styles").mkdir()
     css = (Path(__file__).resolve().parents[1] / "kumihan" / "theme" / "styles" / "pdf.css").read_text(encoding="utf-8")
     (root / "styles" / "pdf.css").write_text(css + "\n.article, .open-odd, .open-even, .front.article, .back.article "
-                                             "{ break-before: auto !important; }\n", encoding="utf-8")
+                                             "{ break-before: auto !important; }\n.author { frobnicate: 3; }\n",
+                                             encoding="utf-8")
     result = run_build(root, "pdf")
     assert result.returncode == 0, result.stderr
+    assert result.stderr.count("frobnicate") == 1, result.stderr
     shutil.copy(root / "dist" / "book.pdf", tmp_path / "first.pdf")
     assert run_build(root, "pdf", env=WHOLE).returncode == 0
     same_book(tmp_path / "first.pdf", root / "dist" / "book.pdf")

@@ -129,10 +129,13 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     with parallel.workers(jobs if splittable else 1) as pool:
         prepared = _prepare(book, report, in_parts=splittable)
         if splittable:
+            found = len(report.warnings)
             try:
                 return _write_in_parts(book, prepared, out_path, report, pool)
             except parts.NotSplittable:
-                pass  # the parts would not come out as the whole does: lay it out whole
+                # The parts would not come out as the whole does: lay it out whole, which finds again what
+                # the parts found (the style sheet's warnings, what runs past the foot).
+                del report.warnings[found:]
         return _write_whole(book, prepared, out_path, report)
 
 
