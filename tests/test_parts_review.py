@@ -3,12 +3,17 @@ destinations (issue 22's review)."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import subprocess
+import sys
+import time
 
+import pytest
 from PIL import Image
 
-from helpers.project import make_project, run_build
+from helpers.project import ROOT, make_project, run_build
 from kumihan.theme import PACKAGED
 from helpers.sameness import both_ways, same_book, structure
 
@@ -99,3 +104,26 @@ def test_an_edit_to_what_the_style_sheet_refers_to_lays_the_parts_out_again(tmp_
         shutil.rmtree(root / ".kumihan-cache" / "pages")
         assert run_build(root, "pdf").returncode == 0
         assert pdf.read_bytes() == incremental
+
+
+def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
+    """Ctrl-C reaches the whole process group: the workers stopped with a KeyboardInterrupt traceback each,
+    around the build's one line."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    # The style sheet checked (by a worker, which now waits for work while the faces are derived).
+    while time.monotonic() < deadline and build.poll() is None and not list(root.glob(".kumihan-cache/css-*.json")):
+        time.sleep(0.01)
+    if build.poll() is not None:
+        pytest.skip("the build ended before it could be interrupted")
+    os.killpg(build.pid, signal.SIGINT)
+    _, err = build.communicate(timeout=60)
+    if build.returncode == 0:
+        pytest.skip("the build ended before it could be interrupted")
+    assert build.returncode == 1, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    assert not (root / "dist" / "book.pdf").exists()

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -178,6 +179,8 @@ class Workers:
     def _gather(futures: list) -> list:
         try:
             return [f.result() for f in futures]
+        except SystemExit:  # a worker was interrupted (_quiet_interrupt): so is the build
+            raise KeyboardInterrupt from None
         except concurrent.futures.process.BrokenProcessPool:
             raise KumihanError("a worker process laying out the PDF stopped without a word (out of memory, or "
                                "killed)", hint="build again with --jobs 1, or with fewer jobs") from None
@@ -194,11 +197,21 @@ def workers(jobs: int) -> Iterator[Workers]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kumihan.pdf.preload"])
     multiprocessing.forkserver.ensure_running()
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_quiet_interrupt)
     try:
         yield Workers(pool)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _quiet_interrupt() -> None:
+    """In a worker: Ctrl-C (which the terminal sends to the whole process group) ends it without a traceback;
+    the build's own process says that the build was interrupted."""
+    signal.signal(signal.SIGINT, _interrupted)
+
+
+def _interrupted(signum, frame):
+    raise SystemExit(128 + signum)
 
 
 #: Cache entries not used for this long are removed after a build.
