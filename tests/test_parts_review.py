@@ -127,3 +127,14 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
     assert build.returncode == 1, err
     assert "interrupted" in err and "Traceback" not in err, err
     assert not (root / "dist" / "book.pdf").exists()
+
+
+def test_emphasis_dots_stay_beside_an_article_laid_out_on_the_other_side(tmp_path):
+    """The second article opens on a left page but was laid out from a right one: its content is moved by the
+    difference of the text areas, and the patterns that draw the emphasis dots (圏点, a background) stayed
+    where they were, anchored to the page: the dots were gone."""
+    articles = {"s1.md": doc("第一の記事", TEXT * 2),
+                "s2.md": doc("第二の記事", "*強調*の段落。" * 20 + "\n\n" + TEXT * 3)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    parts, whole = both_ways(root)
+    same_book(parts, whole)

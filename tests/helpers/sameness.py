@@ -54,11 +54,29 @@ def structure(pdf: Path) -> dict:
                 "preferences": str(doc.Root.get("/ViewerPreferences"))}
 
 
+def unlike_pages(a: Path, b: Path, dpi: int = 40) -> list[int]:
+    """The pages (from 1) of two PDFs that do not look alike at ``dpi`` (what the words do not show: rules,
+    images, emphasis dots, backgrounds)."""
+    import tempfile
+
+    from PIL import Image, ImageChops
+
+    with tempfile.TemporaryDirectory() as folder:
+        shown = []
+        for n, pdf in enumerate((a, b)):
+            subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", str(pdf), f"{folder}/{n}"], check=True)
+            shown.append(sorted(Path(folder).glob(f"{n}-*")))
+        return [n for n, (x, y) in enumerate(zip(*shown), start=1)
+                if ImageChops.difference(Image.open(x), Image.open(y)).point(lambda v: 255 if v > 40 else 0).getbbox()]
+
+
 def same_book(parts_pdf: Path, whole_pdf: Path) -> None:
     a, b = words(parts_pdf), words(whole_pdf)
     assert len(a) == len(b)
     differing = [n + 1 for n, (x, y) in enumerate(zip(a, b)) if x != y]
     assert not differing, f"pages {differing[:10]} differ"
+    unlike = unlike_pages(parts_pdf, whole_pdf)
+    assert not unlike, f"pages {unlike[:10]} look different"
     sa, sb = structure(parts_pdf), structure(whole_pdf)
     for key in ("bookmarks", "links", "boxes", "preferences"):
         assert sa[key] == sb[key], key
