@@ -138,3 +138,18 @@ def test_emphasis_dots_stay_beside_an_article_laid_out_on_the_other_side(tmp_pat
     root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
     parts, whole = both_ways(root)
     same_book(parts, whole)
+
+
+def test_an_image_the_style_sheet_misses_is_reported_once(tmp_path):
+    """Each part that shows it said so: three warnings for one missing file, where the book laid out whole
+    gives one; the same from the cache."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", TEXT * 2) for n in (1, 2, 3)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    (root / "styles").mkdir()
+    css = (PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8")
+    (root / "styles" / "pdf.css").write_text(css + '\n.article-title { background: url("nai.png") no-repeat; }\n',
+                                             encoding="utf-8")
+    for _ in range(2):
+        result = run_build(root, "pdf")
+        assert result.returncode == 0, result.stderr
+        assert result.stderr.count("Failed to load image") == 1, result.stderr

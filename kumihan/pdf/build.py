@@ -9,6 +9,7 @@ any content laid out past the text area or off the page, becomes a finding with 
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -372,12 +373,17 @@ def _as_the_book(book_pages: list, layouts: list, pieces: list) -> tuple[list, l
         if info.start is not None:
             starts.append((number, *info.start))
     # Of the skeleton, only the first piece holds text (the front matter); its pages are the book's first.
-    overflows, messages = list(pieces[0].overflows), [m for piece in pieces for m in piece.messages]
+    overflows = list(pieces[0].overflows)
     for index, layout in enumerate(layouts):
-        messages += layout.messages
         overflows += [dataclasses.replace(o, page=placed[(index, o.page - 1)] + 1)
                       for o in layout.overflows if (index, o.page - 1) in placed]
-    return starts, overflows, [EngineMessage(*m) for m in messages]
+    # What every document that uses a resource says of it (an image a style sheet shows and that fails to
+    # load), the book laid out whole says once: each message as often as one document said it, at most.
+    said: dict[tuple, int] = {}
+    for layout in [*pieces, *layouts]:
+        for message, count in collections.Counter((level, text, tuple(args)) for level, text, args in layout.messages).items():
+            said[message] = max(said.get(message, 0), count)
+    return starts, overflows, [EngineMessage(*m) for m, count in said.items() for _ in range(count)]
 
 
 _SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
