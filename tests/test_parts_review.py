@@ -153,3 +153,22 @@ def test_an_image_the_style_sheet_misses_is_reported_once(tmp_path):
         result = run_build(root, "pdf")
         assert result.returncode == 0, result.stderr
         assert result.stderr.count("Failed to load image") == 1, result.stderr
+
+
+def test_a_process_that_builds_again_reads_the_edited_style_sheet(tmp_path, cli):
+    """A process that lays parts out itself (--jobs 1, the live preview) kept the style sheets it parsed by
+    their addresses: an edit to pdf.css was not seen by the next build in it, whose stale layouts then went
+    into the cache under the new style sheet's key."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", TEXT * 3) for n in (1, 2)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    (root / "styles").mkdir()
+    css = root / "styles" / "pdf.css"
+    css.write_text((PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8"), encoding="utf-8")
+    pdf = root / "dist" / "book.pdf"
+    assert cli(root, "pdf", "--jobs", "1")[0] == 0
+    css.write_text(css.read_text(encoding="utf-8") + "\n.author { letter-spacing: 1em; }\n", encoding="utf-8")
+    assert cli(root, "pdf", "--jobs", "1")[0] == 0
+    edited = pdf.read_bytes()
+    shutil.rmtree(root / ".kumihan-cache" / "pages")
+    assert run_build(root, "pdf", "--jobs", "1").returncode == 0
+    assert pdf.read_bytes() == edited

@@ -290,8 +290,10 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
+    # The style sheets' files as they are now: the key of the layouts, and of the sheets a worker has parsed.
+    styles = (*styles, _stylesheets_stamp(styles[0], settings.root, styles[1]))
     common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
-                       "\n".join(styles[1]), _stylesheets_stamp(styles[0], settings.root, styles[1]),
+                       "\n".join(styles[1]), styles[2],
                        settings.identifier, variant or "", str(page.tiers))
 
     def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:

@@ -45,8 +45,9 @@ class Task:
     margins: bool
     """Lay out the margin boxes (the skeleton) or not (a part)."""
     tiers: int = 1
-    styles: tuple[str, tuple[str, ...]] | None = None
-    """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document."""
+    styles: tuple[str, tuple[str, ...], str] | None = None
+    """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document, and
+    a stamp of their files (a worker parses them again when it changes)."""
 
 
 @dataclass(frozen=True)
