@@ -172,3 +172,26 @@ def test_a_process_that_builds_again_reads_the_edited_style_sheet(tmp_path, cli)
     shutil.rmtree(root / ".kumihan-cache" / "pages")
     assert run_build(root, "pdf", "--jobs", "1").returncode == 0
     assert pdf.read_bytes() == edited
+
+
+@pytest.mark.parametrize("house, css", [
+    ("", "body { counter-reset: sec; } .body > h2 { counter-increment: sec; }\n"
+         '.body > h2::before { content: "第" counter(sec) "節　"; }\n'),
+    ('@media print { .body > h2::after { content: "（" counter(page) "）"; } }\n', '@import url("house.css");\n'),
+], ids=["a-counter-of-its-own", "page-numbers-in-an-imported-sheet"])
+def test_what_a_part_laid_out_apart_would_count_again_keeps_the_book_whole(tmp_path, house, css):
+    """A counter that runs through the book (節 numbered 1 to 6 over two articles) started again in each part;
+    and counter(page) was looked for in pdf.css alone, outside @media."""
+    articles = {f"c{n}.md": doc(f"章その{n}", "\n\n".join(f"## 節\n\n{TEXT * 3}" for _ in range(3))) for n in (1, 2)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    (root / "styles").mkdir()
+    (root / "styles" / "house.css").write_text(house, encoding="utf-8")
+    packaged = (PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8")
+    (root / "styles" / "pdf.css").write_text(css + packaged if css.startswith("@import") else packaged + css,
+                                             encoding="utf-8")
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert not list((root / ".kumihan-cache" / "pages").glob("*.json"))  # laid out whole
+    if not house:
+        text = subprocess.run(["pdftotext", str(root / "dist" / "book.pdf"), "-"], capture_output=True, text=True).stdout
+        assert "第6節" in text

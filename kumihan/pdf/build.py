@@ -286,7 +286,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     _phase("start")
     styles = parts.shared_styles(doc.find("head"))
     # Before the fonts: a book that cannot be split has lost nothing.
-    plan = parts.plan(doc, [styles[0]] + [css.read_text(encoding="utf-8")])
+    plan = parts.plan(doc, _stylesheet_texts(styles[0], settings.root, styles[1]))
     _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
@@ -408,19 +408,16 @@ def _file_stamp(path: Path) -> str:
 _CSS_REFERENCE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""", re.I)
 
 
-def _stylesheets_stamp(page_css: str, root: Path, links: tuple[str, ...]) -> str:
-    """The size and time of each style sheet a document links to and of every file the style sheets refer to
-    (``@import`` and ``url()``, followed through imported sheets), for the cache key: an imported sheet or an
-    image a rule shows changes the layout as the style sheet does."""
-    seen: set[Path] = set()
-    stamps: list[str] = []
+def _stylesheet_files(page_css: str, root: Path, links: tuple[str, ...]) -> list[Path]:
+    """The style sheets a document links to and every file the style sheets refer to (``@import`` and
+    ``url()``, followed through imported sheets), in the order they are found."""
+    found: dict[Path, None] = {}
 
-    def stamp(path: Path) -> None:
+    def add(path: Path) -> None:
         path = path.resolve()
-        if path in seen:
+        if path in found:
             return
-        seen.add(path)
-        stamps.append(_file_stamp(path))
+        found[path] = None
         if path.suffix.lower() == ".css":
             with contextlib.suppress(OSError, UnicodeDecodeError):
                 refer(path.read_text(encoding="utf-8"), path.parent)
@@ -429,16 +426,32 @@ def _stylesheets_stamp(page_css: str, root: Path, links: tuple[str, ...]) -> str
         for imported, url in _CSS_REFERENCE.findall(text):
             parsed = urlparse(imported or url)
             if parsed.scheme == "file":
-                stamp(Path(unquote(parsed.path)))
+                add(Path(unquote(parsed.path)))
             elif not parsed.scheme and parsed.path:
-                stamp(folder / unquote(parsed.path))
+                add(folder / unquote(parsed.path))
 
     refer(page_css, root)
     for link in links:
         parsed = urlparse(link)
         if parsed.scheme == "file":
-            stamp(Path(unquote(parsed.path)))
-    return "\n".join(sorted(stamps))
+            add(Path(unquote(parsed.path)))
+    return list(found)
+
+
+def _stylesheets_stamp(page_css: str, root: Path, links: tuple[str, ...]) -> str:
+    """The size and time of each file :func:`_stylesheet_files` finds, for the cache key: an imported sheet or
+    an image a rule shows changes the layout as the style sheet does."""
+    return "\n".join(sorted(_file_stamp(path) for path in _stylesheet_files(page_css, root, links)))
+
+
+def _stylesheet_texts(page_css: str, root: Path, links: tuple[str, ...]) -> list[str]:
+    """The page CSS and the text of every style sheet the document links to or they import."""
+    texts = [page_css]
+    for path in _stylesheet_files(page_css, root, links):
+        if path.suffix.lower() == ".css":
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                texts.append(path.read_text(encoding="utf-8"))
+    return texts
 
 
 def pad(doc: Element, pages: int, multiple: int) -> str | None:

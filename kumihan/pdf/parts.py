@@ -79,20 +79,30 @@ def _empty(el: Element) -> bool:
 
 
 #: What in a style sheet reads page numbers, or the page's furniture from the text: the skeleton has the page
-#: numbers and the furniture, the parts neither.
-_PAGE_DEPENDENT = re.compile(r"\b(target-counters?|target-text|element|running)\(|\bcounters?\(\s*pages?\b")
+#: numbers and the furniture, the parts neither; and any counter but a list's (``counter(sec)`` reset on the
+#: body runs from one article into the next, where a part laid out apart starts it again).
+_PAGE_DEPENDENT = re.compile(r"\b(target-counters?|target-text|element|running)\(|\bcounters?\(\s*(?!list-item\b)[-\w]")
 
 
 def page_dependent(css: list[str], doc: Element, front: list[Element]) -> str | None:
-    """The first rule of ``css`` (outside ``@page``) that sets what depends on page numbers or feeds the
-    margins (``target-counter()``, ``counter(page)``, ``running()``…) on an element outside the front matter,
+    """The first rule of ``css`` (outside ``@page``; inside ``@media`` too) that sets what depends on page numbers
+    or feeds the margins (``target-counter()``, ``counter(page)``, ``running()``…), or shows a counter of its
+    own (``counter(sec)``), on an element outside the front matter,
     as ``selector``; None if there is none.  The front matter is laid out in the skeleton, which has the page
     numbers; a part laid out apart has not."""
     import cssselect2
     import tinycss2
 
-    rules = [rule for text in css for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
-             if rule.type == "qualified-rule" and _PAGE_DEPENDENT.search(tinycss2.serialize(rule.content))]
+    def qualified(rules):
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                yield rule
+            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+                yield from qualified(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+
+    rules = [rule for text in css
+             for rule in qualified(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+             if _PAGE_DEPENDENT.search(tinycss2.serialize(rule.content))]
     if not rules:
         return None
     # lxml hands out the same proxy for a node while one is alive: the front's blocks are held in ``front``.
@@ -126,7 +136,7 @@ def plan(doc: Element, css: list[str] = ()) -> Plan:
     front, rest = children[:start], children[start:]
     reads = page_dependent(list(css), doc, front)
     if reads:
-        raise NotSplittable(f"{reads} reads page numbers or feeds the margins")
+        raise NotSplittable(f"{reads} reads page numbers or a counter, or feeds the margins")
     runs: list[list[Element]] = []
     slots: list[tuple[str, object]] = []
     for el in rest:
