@@ -195,3 +195,23 @@ def test_what_a_part_laid_out_apart_would_count_again_keeps_the_book_whole(tmp_p
     if not house:
         text = subprocess.run(["pdftotext", str(root / "dist" / "book.pdf"), "-"], capture_output=True, text=True).stdout
         assert "第6節" in text
+
+
+def test_a_fresh_checkout_lays_nothing_out_again(tmp_path):
+    """A CI job keeps the cache between runs, but its checkout gives every file a new time: the key held the
+    time of the images and style sheets, and every part that shows an image (every part, with a style sheet
+    of the book's own) was laid out again."""
+    articles = {"s1.md": doc("図のある記事", TEXT * 3 + "\n\n![図](fig.png)\n\n" + TEXT * 2),
+                "s2.md": doc("短い記事", TEXT * 2)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    Image.new("RGB", (600, 400), (200, 30, 30)).save(root / "content" / "fig.png", dpi=(300, 300))
+    (root / "styles").mkdir()
+    shutil.copy(PACKAGED / "styles" / "pdf.css", root / "styles" / "pdf.css")
+    assert run_build(root, "pdf").returncode == 0
+    store = root / ".kumihan-cache" / "pages"
+    before = {p.name for p in store.iterdir()}
+    later = time.time() + 60
+    for path in [*(root / "content").iterdir(), *(root / "styles").iterdir()]:
+        os.utime(path, (later, later))
+    assert run_build(root, "pdf").returncode == 0
+    assert {p.name for p in store.iterdir()} == before

@@ -290,6 +290,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
+    known = _load_digests(settings.cache_dir)
     # The style sheets' files as they are now: the key of the layouts, and of the sheets a worker has parsed.
     styles = (*styles, _stylesheets_stamp(styles[0], settings.root, styles[1]))
     common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
@@ -354,6 +355,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
             if x1a:
                 written.unlink(missing_ok=True)
     _phase("assembled")
+    _save_digests(settings.cache_dir, known)
     parallel.prune(store)
     return out_path
 
@@ -397,12 +399,57 @@ def _resources_stamp(html: str) -> str:
 
 
 def _file_stamp(path: Path) -> str:
-    """A file's path, size and time (``-`` for a file that is not there)."""
+    """A file's path and a digest of its content (``-`` for a file that is not there).  By content, not by size
+    and time: a fresh checkout (a CI job with the cache kept between runs) gives every file a new time, and
+    would lay every part that shows an image out again.  The digests are remembered by size and time
+    (:data:`_DIGESTS`), so that a file is read again only when it changed."""
     try:
         stat = path.stat()
     except OSError:
         return f"{path}\0-"
-    return f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    seen = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    digest = _DIGESTS.get(seen)
+    if digest is None:
+        content = hashlib.sha256()
+        try:
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    content.update(chunk)
+        except OSError:
+            return f"{path}\0-"
+        digest = _DIGESTS[seen] = content.hexdigest()[:32]
+    return f"{path}\0{digest}"
+
+
+#: The digest of each file's content, by its path, size and time; kept in the cache between builds.
+_DIGESTS: dict[str, str] = {}
+_DIGESTS_FILE = "digests.json"
+
+
+def _load_digests(cache_dir: Path) -> int:
+    """Remember the digests the last builds kept; return how many there are."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        _DIGESTS.update({k: v for k, v in json.loads((cache_dir / _DIGESTS_FILE).read_text("utf-8")).items()
+                         if isinstance(v, str)})
+    return len(_DIGESTS)
+
+
+def _save_digests(cache_dir: Path, known: int) -> None:
+    """Keep the digests for the next build, when this one found new ones (those of the files as they are)."""
+    if len(_DIGESTS) == known:
+        return
+    def current(seen: str) -> bool:
+        path, size, time = seen.split("\0")
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return False
+        return f"{stat.st_size}\0{stat.st_mtime_ns}" == f"{size}\0{time}"
+
+    kept = {k: v for k, v in _DIGESTS.items() if current(k)}
+    with contextlib.suppress(OSError):  # a read-only cache: the next build reads the files again
+        with atomic_write(cache_dir / _DIGESTS_FILE) as tmp:
+            tmp.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
 
 
 _CSS_REFERENCE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""", re.I)
