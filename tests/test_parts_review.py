@@ -215,3 +215,23 @@ def test_a_fresh_checkout_lays_nothing_out_again(tmp_path):
         os.utime(path, (later, later))
     assert run_build(root, "pdf").returncode == 0
     assert {p.name for p in store.iterdir()} == before
+
+
+@pytest.mark.parametrize("layout", ["parts", "whole"])
+def test_a_build_stopped_by_strict_leaves_the_page_record_of_the_pdf_there_is(tmp_path, layout):
+    """The page record the EPUB's page-list is made from was written before the layout's findings were
+    reported: a build that --strict stopped left the old PDF with a record of pages it never wrote."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", TEXT * 3) for n in (1, 2)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    env = {"KUMIHAN_LAYOUT": "whole"} if layout == "whole" else {}
+    assert run_build(root, "pdf", env=env).returncode == 0
+    record = root / ".kumihan-cache" / "print-pages.json"
+    kept = record.read_bytes()
+    (root / "styles").mkdir()
+    css = (PACKAGED / "styles" / "pdf.css").read_text(encoding="utf-8")
+    (root / "styles" / "pdf.css").write_text(css + '\n.article-title { background: url("nai.png"); }\n', encoding="utf-8")
+    source = root / "content" / "s2.md"
+    source.write_text(source.read_text(encoding="utf-8") + "\n" + TEXT * 30 + "\n", encoding="utf-8")
+    result = run_build(root, "pdf", "--strict", env=env)
+    assert result.returncode == 1 and "nai.png" in result.stderr, result.stderr
+    assert record.read_bytes() == kept

@@ -228,10 +228,12 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
     doc, faces, css, profile = prepared.doc, prepared.faces, prepared.css, prepared.profile
     press = book.options.print_ready
 
+    starts: list = []
+
     def inspect(messages, overflows, document=None):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
         if document is not None:
-            save_page_starts(book, engine.page_starts(document))
+            starts[:] = engine.page_starts(document)
         _check_glyphs(faces, fonts_ready(), book)
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
@@ -262,6 +264,8 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
         with atomic_output(out_path) as tmp:
             convert_to_x1a(written, tmp, profile, settings.title)
         written.unlink(missing_ok=True)
+    # Once the PDF is written: a build stopped before (--strict) leaves the record of the PDF there is.
+    save_page_starts(book, starts)
     return out_path
 
 
@@ -339,7 +343,6 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
         raise parts.NotSplittable("the skeleton's pieces did not take the pages the parts' count gives")
     book_pages = [info for _, pages, _ in skeleton for info in pages]
     starts, overflows, messages = _as_the_book(book_pages, layouts, laid)
-    save_page_starts(book, starts)
     _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     x1a = press and settings.press.pdf_standard == "x-1a"
@@ -354,6 +357,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
         finally:
             if x1a:
                 written.unlink(missing_ok=True)
+    save_page_starts(book, starts)  # once the PDF is written (see _write_whole)
     _phase("assembled")
     _save_digests(settings.cache_dir, known)
     parallel.prune(store)
