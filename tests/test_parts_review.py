@@ -3,6 +3,7 @@ destinations (issue 22's review)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -108,7 +109,8 @@ def test_an_edit_to_what_the_style_sheet_refers_to_lays_the_parts_out_again(tmp_
 
 def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
     """Ctrl-C reaches the whole process group: the workers stopped with a KeyboardInterrupt traceback each,
-    around the build's one line."""
+    around the build's one line; and one stopped halfway through reading a document from the pool's queue
+    left the next reading the rest, and the build waiting for ever (one time in four here)."""
     articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
     root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
     build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
@@ -121,12 +123,43 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
     if build.poll() is not None:
         pytest.skip("the build ended before it could be interrupted")
     os.killpg(build.pid, signal.SIGINT)
-    _, err = build.communicate(timeout=60)
+    try:
+        _, err = build.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(build.pid, signal.SIGKILL)
+        build.communicate()
+        pytest.fail("the build, or a process it started, did not end after Ctrl-C")
     if build.returncode == 0:
         pytest.skip("the build ended before it could be interrupted")
     assert build.returncode == 1, err
     assert "interrupted" in err and "Traceback" not in err, err
     assert not (root / "dist" / "book.pdf").exists()
+
+
+def test_the_workers_end_with_the_build(tmp_path):
+    """The build's process killed (the OOM killer, a runner's time limit): its workers, and the server they are
+    forked from, waited for work for ever."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and build.poll() is None and not list(root.glob(".kumihan-cache/pages/*.pdf")):
+        time.sleep(0.01)
+    if build.poll() is not None:
+        pytest.skip("the build ended before it could be killed")
+    os.kill(build.pid, signal.SIGKILL)
+    build.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        left = subprocess.run(["ps", "-o", "pid=", "-g", str(build.pid)], capture_output=True, text=True).stdout.split()
+        if not left:
+            break
+        time.sleep(0.2)
+    for pid in left:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(int(pid), signal.SIGKILL)
+    assert not left, "processes of the build were left"
 
 
 def test_emphasis_dots_stay_beside_an_article_laid_out_on_the_other_side(tmp_path):
