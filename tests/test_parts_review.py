@@ -107,21 +107,29 @@ def test_an_edit_to_what_the_style_sheet_refers_to_lays_the_parts_out_again(tmp_
         assert pdf.read_bytes() == incremental
 
 
+def _long_build_until(tmp_path, appears: str, **popen):
+    """Start building a book of four long articles in worker processes (a process group of its own); return
+    its folder and process once a file matching ``appears`` is there in it."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
+                             start_new_session=True, **popen)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and build.poll() is None and not list(root.glob(appears)):
+        time.sleep(0.01)
+    if build.poll() is not None:
+        pytest.skip("the build ended before it could be stopped")
+    return root, build
+
+
 def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
     """Ctrl-C reaches the whole process group: the workers stopped with a KeyboardInterrupt traceback each,
     around the build's one line; and one stopped halfway through reading a document from the pool's queue
     left the next reading the rest, and the build waiting for ever (one time in four here)."""
-    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
-    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
-    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    deadline = time.monotonic() + 60
     # The style sheet checked (by a worker, which now waits for work while the faces are derived).
-    while time.monotonic() < deadline and build.poll() is None and not list(root.glob(".kumihan-cache/css-*.json")):
-        time.sleep(0.01)
-    if build.poll() is not None:
-        pytest.skip("the build ended before it could be interrupted")
+    root, build = _long_build_until(tmp_path, ".kumihan-cache/css-*.json", stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True,
+                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.killpg(build.pid, signal.SIGINT)
     try:
         _, err = build.communicate(timeout=60)
@@ -139,15 +147,8 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
 def test_the_workers_end_with_the_build(tmp_path):
     """The build's process killed (the OOM killer, a runner's time limit): its workers, and the server they are
     forked from, waited for work for ever."""
-    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
-    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
-    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and build.poll() is None and not list(root.glob(".kumihan-cache/pages/*.pdf")):
-        time.sleep(0.01)
-    if build.poll() is not None:
-        pytest.skip("the build ended before it could be killed")
+    _, build = _long_build_until(tmp_path, ".kumihan-cache/pages/*.pdf", stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL)
     os.kill(build.pid, signal.SIGKILL)
     build.wait()
     deadline = time.monotonic() + 20
