@@ -43,18 +43,35 @@ def pages(pdf) -> int:
     return int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
 
 
+#: A figure that does not fit the rest of its page: it moves to the next while the text runs on.
+MOVING_FIGURE = ("\n\n".join([TEXT * 5] * 5) + "\n\n![大きな図](big.png \"図1　大きな図\")\n\n"
+                 + "\n\n".join([TEXT * 4] * 6))
+
+
+def big_picture(root):
+    Image.new("RGB", (1800, 2400), (200, 30, 30)).save(root / "content" / "big.png", dpi=(300, 300))
+
+
 def test_a_figure_that_keeps_moving_leaves_the_padding_to_the_multiple(tmp_path):
     """A figure the layout moves on every pass (each move leaves room for more text before it) once took every
     pass of the book laid out whole, which then skipped the 台割's padding: 27 pages for a multiple of 4, where
     the parts (padded on the skeleton) gave 28."""
-    articles = {"r1.md": doc("図のある記事", "\n\n".join([TEXT * 5] * 5) + "\n\n![大きな図](big.png \"図1　大きな図\")\n\n"
-                             + "\n\n".join([TEXT * 4] * 6)),
-                "r2.md": doc("短い記事", "一段落だけの記事である。")}
+    articles = {"r1.md": doc("図のある記事", MOVING_FIGURE), "r2.md": doc("短い記事", "一段落だけの記事である。")}
     root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page="page_multiple = 4"))
-    Image.new("RGB", (1800, 2400), (200, 30, 30)).save(root / "content" / "big.png", dpi=(300, 300))
+    big_picture(root)
     parts, whole = both_ways(root)
     assert pages(whole) % 4 == 0
     same_book(parts, whole)
+
+
+def test_a_figure_in_the_front_matter_moves_as_in_the_whole_book(tmp_path):
+    """The front matter is laid out in the skeleton, which did not move figures: a はしがき's figure stood where
+    the book laid out whole had moved it from, with the text around it."""
+    articles = {"f.md": doc("はしがき", MOVING_FIGURE), "s1.md": doc("第一の記事", TEXT * 3),
+                "s2.md": doc("第二の記事", TEXT * 3)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book='front = ["f.md"]', page=""))
+    big_picture(root)
+    same_book(*both_ways(root))
 
 
 def test_the_front_matter_links_into_the_parts(tmp_path):

@@ -27,7 +27,7 @@ from ..errors import KumihanError
 from ..output import atomic_write
 
 #: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,9 @@ def run(task: Task) -> Layout:
 
     def arrange(document, html):
         # A figure that does not fit the rest of a page goes to the top of the next while the text runs on (as
-        # many times as the book laid out whole moves them).
-        if figures and not task.margins and moved[0] < engine.FIGURE_PASSES:
+        # many times as the book laid out whole moves them): in a part, and in the front matter the skeleton
+        # lays out (its other pieces have no figure).
+        if figures and moved[0] < engine.FIGURE_PASSES:
             moves = engine.figure_moves(document, tiers=task.tiers)
             if moves:
                 moved[0] += 1
