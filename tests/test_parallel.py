@@ -5,7 +5,6 @@ destinations and links — and an edit lays out only the part it touches."""
 from __future__ import annotations
 
 import concurrent.futures
-import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,59 +14,7 @@ import pytest
 
 from helpers.books import EDITION_TOML, SMALL_TOML, edition_files, small_files
 from helpers.project import make_project, run_build
-
-WHOLE = {"KUMIHAN_LAYOUT": "whole"}
-
-
-def words(pdf: Path) -> list[list[tuple[float, float, str]]]:
-    """Each page's words with where they stand, as pdftotext reads them (rounded to 0.1 pt)."""
-    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    return [[(round(float(x), 1), round(float(y), 1), w) for x, y, w in
-             re.findall(r'<word xMin="([\d.]+)" yMin="([\d.]+)"[^>]*>([^<]*)</word>', page)]
-            for page in html.split("<page ")[1:]]
-
-
-def structure(pdf: Path) -> dict:
-    """What a reader's viewer shows besides the text: bookmarks (depth, title, page, place), named
-    destinations (page, place), links per page, page boxes and turns, fonts per face, viewer preferences."""
-    with pikepdf.open(pdf) as doc:
-        index = {page.objgen: n for n, page in enumerate(doc.pages)}
-
-        def dest(array):
-            return (index[array[0].objgen], round(float(array[2]), 1), round(float(array[3]), 1))
-
-        marks = []
-        with doc.open_outline() as outline:
-            def walk(items, depth):
-                for item in items:
-                    marks.append((depth, str(item.title), dest(item.destination)))
-                    walk(item.children, depth + 1)
-            walk(outline.root, 0)
-        names = {str(k): dest(v) for k, v in pikepdf.NameTree(doc.Root.Names.Dests).items()}
-        links = [sorted((str(a.get("/Dest", "")), str(a.get("/A", {}).get("/URI", ""))) for a in page.obj.get("/Annots", []))
-                 for page in doc.pages]
-        boxes = [(tuple(round(float(v), 2) for v in page.obj.MediaBox), tuple(round(float(v), 2) for v in page.obj.TrimBox),
-                  int(page.obj.get("/Rotate", 0))) for page in doc.pages]
-        programs = {}
-        for page in doc.pages:
-            for font in page.obj.Resources.get("/Font", {}).values():
-                descriptor = font.DescendantFonts[0].FontDescriptor
-                programs.setdefault(str(descriptor.get("/FontFamily")), set()).add(descriptor.get("/FontFile3", descriptor.get("/FontFile2")).objgen)
-        return {"bookmarks": marks, "destinations": names, "links": links, "boxes": boxes,
-                "programs": {family: len(found) for family, found in programs.items()},
-                "preferences": str(doc.Root.get("/ViewerPreferences"))}
-
-
-def same_book(parts_pdf: Path, whole_pdf: Path) -> None:
-    a, b = words(parts_pdf), words(whole_pdf)
-    assert len(a) == len(b)
-    differing = [n + 1 for n, (x, y) in enumerate(zip(a, b)) if x != y]
-    assert not differing, f"pages {differing[:10]} differ"
-    sa, sb = structure(parts_pdf), structure(whole_pdf)
-    for key in ("bookmarks", "links", "boxes", "preferences", "destinations"):
-        assert sa[key] == sb[key], key
-    assert all(count == 1 for count in sa["programs"].values()), sa["programs"]
-
+from helpers.sameness import WHOLE, same_book, words
 
 MAGAZINE = """[book]
 title = "試験の雑誌"
@@ -182,14 +129,16 @@ def test_jobs_must_be_a_number_of_processes(tmp_path):
 
 def test_a_style_sheet_that_runs_articles_on_is_laid_out_whole(tmp_path):
     """Articles that do not open a page cannot be laid out apart: the book is laid out whole, and says nothing
-    of it (the pages are right)."""
+    of it (the pages are right), nor says twice what the style sheet's check found."""
     root = make_project(tmp_path / "proj", small_files(), SMALL_TOML)
     (root / "styles").mkdir()
     css = (Path(__file__).resolve().parents[1] / "kumihan" / "theme" / "styles" / "pdf.css").read_text(encoding="utf-8")
     (root / "styles" / "pdf.css").write_text(css + "\n.article, .open-odd, .open-even, .front.article, .back.article "
-                                             "{ break-before: auto !important; }\n", encoding="utf-8")
+                                             "{ break-before: auto !important; }\n.author { frobnicate: 3; }\n",
+                                             encoding="utf-8")
     result = run_build(root, "pdf")
     assert result.returncode == 0, result.stderr
+    assert result.stderr.count("frobnicate") == 1, result.stderr
     shutil.copy(root / "dist" / "book.pdf", tmp_path / "first.pdf")
     assert run_build(root, "pdf", env=WHOLE).returncode == 0
     same_book(tmp_path / "first.pdf", root / "dist" / "book.pdf")

@@ -85,6 +85,7 @@ def assemble(skeleton: list[tuple[Path, list[PageInfo], int]], book_pages: list[
         raise Mismatch("the skeleton does not stand for every page of the parts")
 
     resources_by_part: dict[int, Dictionary] = {}
+    moved_patterns: dict = {}
     for number, where in placed.items():
         page = book.pages[number]
         source_page = sources[where.part].pages[where.pdf_page]
@@ -93,6 +94,8 @@ def assemble(skeleton: list[tuple[Path, list[PageInfo], int]], book_pages: list[
             resources_by_part[where.part] = book.copy_foreign(source_page.obj.Resources)
         furniture = _as_form(book, page)
         resources = Dictionary({k: v for k, v in resources_by_part[where.part].items()})
+        if "/Pattern" in resources and (dx or dy):
+            resources[Name.Pattern] = _moved_patterns(book, resources.Pattern, dx, dy, moved_patterns)
         xobjects = Dictionary({k: v for k, v in resources.get("/XObject", Dictionary()).items()})
         xobjects[Name("/KumihanFurniture")] = furniture
         resources[Name.XObject] = xobjects
@@ -133,6 +136,28 @@ def _move(skeleton: PageInfo, part: PageInfo) -> tuple[float, float]:
     if abs(sw - pw) > 0.01 or abs(sh - ph) > 0.01 or abs(skeleton.height - part.height) > 0.01:
         raise Mismatch("a part's page has another text area than the book's page it stands for")
     return (sx - px) * PT_PER_PX, -(sy - py) * PT_PER_PX
+
+
+def _moved_patterns(book: pikepdf.Pdf, patterns: Dictionary, dx: float, dy: float, made: dict) -> Dictionary:
+    """The page's patterns (background images, gradients) moved with its content: a pattern is anchored to the
+    page's default space, which the ``cm`` that moves the content leaves where it was.  Each pattern moved by
+    the same distance is made once (``made``)."""
+    moved = Dictionary()
+    for key, pattern in patterns.items():
+        slot = (pattern.objgen, round(dx, 4), round(dy, 4))
+        if slot not in made:
+            a, b, c, d, e, f = (float(v) for v in pattern.get("/Matrix", Array([1, 0, 0, 1, 0, 0])))
+            if isinstance(pattern, Stream):
+                copy = book.make_stream(pattern.read_raw_bytes())
+                for name, value in pattern.items():
+                    if name != "/Length":
+                        copy[name] = value
+            else:
+                copy = book.make_indirect(Dictionary({name: value for name, value in pattern.items()}))
+            copy.Matrix = Array([a, b, c, d, e + dx, f + dy])
+            made[slot] = copy
+        moved[key] = made[slot]
+    return moved
 
 
 def _as_form(book: pikepdf.Pdf, page: pikepdf.Page) -> Stream:

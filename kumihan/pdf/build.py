@@ -9,6 +9,7 @@ any content laid out past the text area or off the page, becomes a finding with 
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures
 import contextlib
 import dataclasses
@@ -129,10 +130,13 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     with parallel.workers(jobs if splittable else 1) as pool:
         prepared = _prepare(book, report, in_parts=splittable)
         if splittable:
+            found = len(report.warnings)
             try:
                 return _write_in_parts(book, prepared, out_path, report, pool)
             except parts.NotSplittable:
-                pass  # the parts would not come out as the whole does: lay it out whole
+                # The parts would not come out as the whole does: lay it out whole, which finds again what
+                # the parts found (the style sheet's warnings, what runs past the foot).
+                del report.warnings[found:]
         return _write_whole(book, prepared, out_path, report)
 
 
@@ -225,16 +229,19 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
     doc, faces, css, profile = prepared.doc, prepared.faces, prepared.css, prepared.profile
     press = book.options.print_ready
 
+    starts: list = []
+
     def inspect(messages, overflows, document=None):
         # Called between layout and writing: under --strict, a finding stops the build before the PDF is replaced.
         if document is not None:
-            save_page_starts(book, engine.page_starts(document))
+            starts[:] = engine.page_starts(document)
         _check_glyphs(faces, fonts_ready(), book)
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     place = figure_placer(doc, page.tiers)
 
     def arrange(document, laid_out: str) -> str | None:
+        # The padding is counted on the pages the figures leave.
         return place(engine, document) or pad(doc, len(document.pages), page.page_multiple)
 
     with _fonts_and_engine(faces, settings.cache_dir) as (engine, fonts_ready):
@@ -250,6 +257,8 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
         with atomic_output(out_path) as tmp:
             convert_to_x1a(written, tmp, profile, settings.title)
         written.unlink(missing_ok=True)
+    # Once the PDF is written: a build stopped before (--strict) leaves the record of the PDF there is.
+    save_page_starts(book, starts)
     return out_path
 
 
@@ -274,12 +283,15 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     _phase("start")
     styles = parts.shared_styles(doc.find("head"))
     # Before the fonts: a book that cannot be split has lost nothing.
-    plan = parts.plan(doc, [styles[0]] + [css.read_text(encoding="utf-8")])
+    plan = parts.plan(doc, _stylesheet_texts(styles[0], settings.root, styles[1]))
     _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
+    known = _load_digests(settings.cache_dir)
+    # The style sheets' files as they are now: the key of the layouts, and of the sheets a worker has parsed.
+    styles = (*styles, _stylesheets_stamp(styles[0], settings.root, styles[1]))
     common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
-                       "\n".join(styles[1]), _resources_stamp(" ".join(f'href="{h}"' for h in styles[1])),
+                       "\n".join(styles[1]), styles[2],
                        settings.identifier, variant or "", str(page.tiers))
 
     def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:
@@ -309,8 +321,11 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     *layouts, front = lay_out([(part.html, False) for part in plan.parts] + [(plan.front_part.html, False)])
     if any(layout.opens not in parts.FORCED for layout in layouts):
         raise parts.NotSplittable("a part does not open a page by itself")
-    described = {i: parts.PartPages(layout.opens, [layout.pages[n].strings for n in assemble.content_pages(layout.pages)])
-                 for i, layout in enumerate(layouts)}
+    described = {}
+    for i, (part, layout) in enumerate(zip(plan.parts, layouts)):
+        content = [layout.pages[n] for n in assemble.content_pages(layout.pages)]
+        described[i] = parts.PartPages(layout.opens, [info.strings for info in content],
+                                       [frozenset(name for name, _, _ in info.anchors) & part.ids for info in content])
     _phase("parts", sum(layout.cpu for layout in layouts) + front.cpu)
     # The furniture: the skeleton, in pieces laid out side by side.
     pieces, targets = parts.pieces(plan, described, [p.strings for p in front.pages], page.page_multiple)
@@ -321,7 +336,6 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
         raise parts.NotSplittable("the skeleton's pieces did not take the pages the parts' count gives")
     book_pages = [info for _, pages, _ in skeleton for info in pages]
     starts, overflows, messages = _as_the_book(book_pages, layouts, laid)
-    save_page_starts(book, starts)
     _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     x1a = press and settings.press.pdf_standard == "x-1a"
@@ -336,7 +350,9 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
         finally:
             if x1a:
                 written.unlink(missing_ok=True)
+    save_page_starts(book, starts)  # once the PDF is written (see _write_whole)
     _phase("assembled")
+    _save_digests(settings.cache_dir, known)
     parallel.prune(store)
     return out_path
 
@@ -358,12 +374,17 @@ def _as_the_book(book_pages: list, layouts: list, pieces: list) -> tuple[list, l
         if info.start is not None:
             starts.append((number, *info.start))
     # Of the skeleton, only the first piece holds text (the front matter); its pages are the book's first.
-    overflows, messages = list(pieces[0].overflows), [m for piece in pieces for m in piece.messages]
+    overflows = list(pieces[0].overflows)
     for index, layout in enumerate(layouts):
-        messages += layout.messages
         overflows += [dataclasses.replace(o, page=placed[(index, o.page - 1)] + 1)
                       for o in layout.overflows if (index, o.page - 1) in placed]
-    return starts, overflows, [EngineMessage(*m) for m in messages]
+    # What every document that uses a resource says of it (an image a style sheet shows and that fails to
+    # load), the book laid out whole says once: each message as often as one document said it, at most.
+    said: dict[tuple, int] = {}
+    for layout in [*pieces, *layouts]:
+        for message, count in collections.Counter((level, text, tuple(args)) for level, text, args in layout.messages).items():
+            said[message] = max(said.get(message, 0), count)
+    return starts, overflows, [EngineMessage(*m) for m, count in said.items() for _ in range(count)]
 
 
 _SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
@@ -371,15 +392,110 @@ _SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
 
 def _resources_stamp(html: str) -> str:
     """The size and time of each file a document refers to (images, the stylesheet), for its cache key."""
-    stamps = []
-    for uri in sorted(set(_SRC.findall(html))):
-        path = Path(unquote(urlparse(uri).path))
+    return "\n".join(_file_stamp(Path(unquote(urlparse(uri).path))) for uri in sorted(set(_SRC.findall(html))))
+
+
+def _file_stamp(path: Path) -> str:
+    """A file's path and a digest of its content (``-`` for a file that is not there).  By content, not by size
+    and time: a fresh checkout (a CI job with the cache kept between runs) gives every file a new time, and
+    would lay every part that shows an image out again.  The digests are remembered by size and time
+    (:data:`_DIGESTS`), so that a file is read again only when it changed."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return f"{path}\0-"
+    seen = f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    digest = _DIGESTS.get(seen)
+    if digest is None:
+        content = hashlib.sha256()
         try:
-            stat = path.stat()
-            stamps.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+            with path.open("rb") as file:
+                while chunk := file.read(1 << 20):
+                    content.update(chunk)
         except OSError:
-            stamps.append(f"{path}\0-")
-    return "\n".join(stamps)
+            return f"{path}\0-"
+        digest = _DIGESTS[seen] = content.hexdigest()[:32]
+    return f"{path}\0{digest}"
+
+
+#: The digest of each file's content, by its path, size and time; kept in the cache between builds.
+_DIGESTS: dict[str, str] = {}
+_DIGESTS_FILE = "digests.json"
+
+
+def _load_digests(cache_dir: Path) -> int:
+    """Remember the digests the last builds kept; return how many there are."""
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        _DIGESTS.update({k: v for k, v in json.loads((cache_dir / _DIGESTS_FILE).read_text("utf-8")).items()
+                         if isinstance(v, str)})
+    return len(_DIGESTS)
+
+
+def _save_digests(cache_dir: Path, known: int) -> None:
+    """Keep the digests for the next build, when this one found new ones (those of the files as they are)."""
+    if len(_DIGESTS) == known:
+        return
+    def current(seen: str) -> bool:
+        path, size, time = seen.split("\0")
+        try:
+            stat = Path(path).stat()
+        except OSError:
+            return False
+        return f"{stat.st_size}\0{stat.st_mtime_ns}" == f"{size}\0{time}"
+
+    kept = {k: v for k, v in _DIGESTS.items() if current(k)}
+    with contextlib.suppress(OSError):  # a read-only cache: the next build reads the files again
+        with atomic_write(cache_dir / _DIGESTS_FILE) as tmp:
+            tmp.write_text(json.dumps(kept, sort_keys=True), encoding="utf-8")
+
+
+_CSS_REFERENCE = re.compile(r"""@import\s+(?:url\(\s*)?["']?([^"')\s;]+)|url\(\s*["']?([^"')\s]+)""", re.I)
+
+
+def _stylesheet_files(page_css: str, root: Path, links: tuple[str, ...]) -> list[Path]:
+    """The style sheets a document links to and every file the style sheets refer to (``@import`` and
+    ``url()``, followed through imported sheets), in the order they are found."""
+    found: dict[Path, None] = {}
+
+    def add(path: Path) -> None:
+        path = path.resolve()
+        if path in found:
+            return
+        found[path] = None
+        if path.suffix.lower() == ".css":
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                refer(path.read_text(encoding="utf-8"), path.parent)
+
+    def refer(text: str, folder: Path) -> None:
+        for imported, url in _CSS_REFERENCE.findall(text):
+            parsed = urlparse(imported or url)
+            if parsed.scheme == "file":
+                add(Path(unquote(parsed.path)))
+            elif not parsed.scheme and parsed.path:
+                add(folder / unquote(parsed.path))
+
+    refer(page_css, root)
+    for link in links:
+        parsed = urlparse(link)
+        if parsed.scheme == "file":
+            add(Path(unquote(parsed.path)))
+    return list(found)
+
+
+def _stylesheets_stamp(page_css: str, root: Path, links: tuple[str, ...]) -> str:
+    """The size and time of each file :func:`_stylesheet_files` finds, for the cache key: an imported sheet or
+    an image a rule shows changes the layout as the style sheet does."""
+    return "\n".join(sorted(_file_stamp(path) for path in _stylesheet_files(page_css, root, links)))
+
+
+def _stylesheet_texts(page_css: str, root: Path, links: tuple[str, ...]) -> list[str]:
+    """The page CSS and the text of every style sheet the document links to or they import."""
+    texts = [page_css]
+    for path in _stylesheet_files(page_css, root, links):
+        if path.suffix.lower() == ".css":
+            with contextlib.suppress(OSError, UnicodeDecodeError):
+                texts.append(path.read_text(encoding="utf-8"))
+    return texts
 
 
 def figure_placer(doc: Element, tiers: int):
@@ -387,11 +503,16 @@ def figure_placer(doc: Element, tiers: int):
     fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and
     return ``doc`` to lay out again; None when every one stands where it should."""
     figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
+    moved = [0]
 
     def place(engine, document) -> str | None:
-        moves = engine.figure_moves(document, tiers=tiers) if figures else None
+        # As many times in a part laid out alone as in the book laid out whole (engine.FIGURE_PASSES).
+        if not figures or moved[0] >= engine.FIGURE_PASSES:
+            return None
+        moves = engine.figure_moves(document, tiers=tiers)
         if not moves:
             return None
+        moved[0] += 1
         move_figures(doc, moves)
         return serialize(doc)
 
@@ -416,8 +537,8 @@ CSS_CHECK_VERSION = "1"
 
 def _stylesheet_messages(check, css: Path, settings) -> list:
     """What WeasyPrint says of the project's stylesheet, parsed alone (a twentieth of a warm one-article build),
-    kept in the cache by the stylesheet's content: it changes only when the stylesheet does."""
-    text = css.read_bytes()
+    kept in the cache by the stylesheet's content and the files it refers to: it changes only when they do."""
+    text = css.read_bytes() + b"\0" + _stylesheets_stamp("", settings.root, (css.as_uri(),)).encode()
     key = hashlib.sha256(CSS_CHECK_VERSION.encode() + b"\0" + text).hexdigest()[:16]
     cached = settings.cache_dir / f"css-{key}.json"
     try:

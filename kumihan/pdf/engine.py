@@ -105,7 +105,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               inspect: Callable[..., None] = lambda m, o, d: None,
               arrange: Callable[[object, str], str | None] = lambda document, html: None,
               pdf_variant: str | None = None, margins: bool = True,
-              styles: tuple[str, tuple[str, ...]] | None = None, compress: bool = True) -> list[EngineMessage]:
+              styles: tuple[str, tuple[str, ...], str] | None = None, compress: bool = True) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
@@ -116,7 +116,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     (at most :data:`ARRANGE_PASSES` times).  Without ``margins``, the pages' margin boxes (running heads,
     folios) are not laid out: the text areas of a part of a book, whose furniture the book's skeleton lays
     out (:mod:`.assemble`).  ``styles`` are style sheets the document shares with others laid out in this
-    process (its page CSS and linked style sheets' addresses), parsed once for all of them.  Without
+    process (its page CSS, the linked style sheets' addresses and a stamp of their files), parsed once for
+    all of them.  Without
     ``compress``, the PDF's streams are left uncompressed (for a PDF that is put together with others and
     compressed then).  Return what
     WeasyPrint logged while writing."""
@@ -148,10 +149,11 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     return messages[written:]
 
 
-@functools.cache
-def _parsed(root: Path, page_css: str, links: tuple[str, ...]) -> dict:
+@functools.lru_cache(maxsize=2)  # a long-running process (serve) lays out books whose page CSS changes
+def _parsed(root: Path, page_css: str, links: tuple[str, ...], files: str = "") -> dict:
     """The style sheets that documents laid out in this process share, parsed, with the fonts, counter styles
-    and colour profiles they declare: the keyword arguments of ``HTML.render``."""
+    and colour profiles they declare: the keyword arguments of ``HTML.render``.  ``files`` stamps the files
+    the sheets are read from (size and time): an edited sheet is parsed again."""
     from weasyprint.css.counters import CounterStyle
     from weasyprint.text.fonts import FontConfiguration
 
@@ -162,8 +164,10 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...]) -> dict:
     return {**shared, "stylesheets": sheets}
 
 
-#: How many times a document may be laid out again to place its figures.
-ARRANGE_PASSES = 6
+#: How many times a document may be laid out again to place its figures and tables; and once more, after them,
+#: for what follows from the page count (the 台割's padding), which figures that never settle must not take.
+FIGURE_PASSES = 6
+ARRANGE_PASSES = FIGURE_PASSES + 1
 
 PT_PER_PX = 0.75
 

@@ -16,6 +16,7 @@ import json
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import signal
 import sys
 import time
 from collections.abc import Iterator
@@ -26,7 +27,7 @@ from ..errors import KumihanError
 from ..output import atomic_write
 
 #: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
-LAYOUT_VERSION = "1"
+LAYOUT_VERSION = "2"
 
 
 @dataclass(frozen=True)
@@ -44,8 +45,9 @@ class Task:
     margins: bool
     """Lay out the margin boxes (the skeleton) or not (a part)."""
     tiers: int = 1
-    styles: tuple[str, tuple[str, ...]] | None = None
-    """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document."""
+    styles: tuple[str, tuple[str, ...], str] | None = None
+    """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document, and
+    a stamp of their files (a worker parses them again when it changes)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ def run(task: Task) -> Layout:
     found: dict = {}
 
     def arrange(document, html):
+        # In a part, and in the front matter the skeleton lays out (its other pieces have no figure).
         return place(engine, document)
 
     def inspect(messages, overflows, document):
@@ -184,11 +187,55 @@ def workers(jobs: int) -> Iterator[Workers]:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kumihan.pdf.preload"])
     multiprocessing.forkserver.ensure_running()
-    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context)
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                                  initargs=(os.getpid(), _started(os.getpid())))
     try:
         yield Workers(pool)
+    except BaseException:
+        # Ctrl-C, or an error: what the workers are laying out is not wanted.  Stopped, rather than waited for
+        # (they hold the documents already sent to them); the pool then finds them gone and winds up.
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()
+        raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(build: int, started: str | None) -> None:
+    """In a worker: Ctrl-C, which the terminal sends to the whole process group, is the build's own process's
+    to handle (it stops the workers).  An exception raised in a worker at any moment could leave it halfway
+    through reading a document from the pool's queue, and the next worker reading the rest as a message of
+    its own: the pool then waited for ever.  And a worker ends when the build's process has ended (killed,
+    or stopped as the worker was being started): nothing else would tell it, and it would wait for work, with
+    the server it was forked from, for ever."""
+    import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch():
+        while _started(build) == started:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kumihan-watch-build", daemon=True).start()
+
+
+def _started(pid: int) -> str | None:
+    """When process ``pid`` started (another process may take its number later), or None when it has ended
+    (a zombie has ended)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        if not Path("/proc/self/stat").exists():  # no /proc: alive or not is all there is to know
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return None
+            except OSError:
+                pass
+            return "alive"
+        return None
+    return None if stat[0] in "ZX" else stat[19]
 
 
 #: Cache entries not used for this long are removed after a build.

@@ -53,6 +53,8 @@ class Part:
     """The ids its blocks hold."""
     opener: tuple[str, tuple[tuple[str, str], ...]]
     """The tag and attributes of the block it opens with."""
+    far: frozenset[str] = frozenset()
+    """The ids its links lead to in other parts (it holds an anchor for each, out of the flow)."""
 
 
 @dataclass(frozen=True)
@@ -77,20 +79,30 @@ def _empty(el: Element) -> bool:
 
 
 #: What in a style sheet reads page numbers, or the page's furniture from the text: the skeleton has the page
-#: numbers and the furniture, the parts neither.
-_PAGE_DEPENDENT = re.compile(r"\b(target-counters?|target-text|element|running)\(|\bcounters?\(\s*pages?\b")
+#: numbers and the furniture, the parts neither; and any counter but a list's (``counter(sec)`` reset on the
+#: body runs from one article into the next, where a part laid out apart starts it again).
+_PAGE_DEPENDENT = re.compile(r"\b(target-counters?|target-text|element|running)\(|\bcounters?\(\s*(?!list-item\b)[-\w]")
 
 
 def page_dependent(css: list[str], doc: Element, front: list[Element]) -> str | None:
-    """The first rule of ``css`` (outside ``@page``) that sets what depends on page numbers or feeds the
-    margins (``target-counter()``, ``counter(page)``, ``running()``…) on an element outside the front matter,
+    """The first rule of ``css`` (outside ``@page``; inside ``@media`` too) that sets what depends on page numbers
+    or feeds the margins (``target-counter()``, ``counter(page)``, ``running()``…), or shows a counter of its
+    own (``counter(sec)``), on an element outside the front matter,
     as ``selector``; None if there is none.  The front matter is laid out in the skeleton, which has the page
     numbers; a part laid out apart has not."""
     import cssselect2
     import tinycss2
 
-    rules = [rule for text in css for rule in tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True)
-             if rule.type == "qualified-rule" and _PAGE_DEPENDENT.search(tinycss2.serialize(rule.content))]
+    def qualified(rules):
+        for rule in rules:
+            if rule.type == "qualified-rule":
+                yield rule
+            elif rule.type == "at-rule" and rule.lower_at_keyword in ("media", "supports") and rule.content:
+                yield from qualified(tinycss2.parse_rule_list(rule.content, skip_comments=True, skip_whitespace=True))
+
+    rules = [rule for text in css
+             for rule in qualified(tinycss2.parse_stylesheet(text, skip_comments=True, skip_whitespace=True))
+             if _PAGE_DEPENDENT.search(tinycss2.serialize(rule.content))]
     if not rules:
         return None
     # lxml hands out the same proxy for a node while one is alive: the front's blocks are held in ``front``.
@@ -124,7 +136,7 @@ def plan(doc: Element, css: list[str] = ()) -> Plan:
     front, rest = children[:start], children[start:]
     reads = page_dependent(list(css), doc, front)
     if reads:
-        raise NotSplittable(f"{reads} reads page numbers or feeds the margins")
+        raise NotSplittable(f"{reads} reads page numbers or a counter, or feeds the margins")
     runs: list[list[Element]] = []
     slots: list[tuple[str, object]] = []
     for el in rest:
@@ -185,7 +197,7 @@ def _part(head: Element, index: int, blocks: list[Element], mark: bool = True) -
             aside.tail, el.text = el.text, None
         body.append(el)
     return Part(index, lxml.html.tostring(html, encoding="unicode", doctype="<!DOCTYPE html>"), frozenset(ids),
-                (blocks[0].tag, tuple(blocks[0].attrib.items())))
+                (blocks[0].tag, tuple(blocks[0].attrib.items())), frozenset(far))
 
 
 def _doc_attrib(head: Element) -> dict:
@@ -209,6 +221,8 @@ class PartPages:
     opens: str | None
     """The forced break before its first block (``page``, ``right``…), as laid out."""
     strings: list[tuple[tuple[str, str], ...]]
+    anchors: list[frozenset[str]] = ()
+    """The ids of its own that each page holds."""
 
 
 @dataclass(frozen=True)
@@ -259,7 +273,8 @@ PIECE_PAGES, MAX_PIECES = 48, 16
 def pieces(plan: Plan, parts: dict[int, PartPages], front: list, multiple: int) -> tuple[list[Piece], dict[str, int]]:
     """Cut the skeleton into pieces of even length (:data:`PIECE_PAGES`), at parts' beginnings.  ``front`` are
     the front matter's pages' strings.  Return the pieces, and the page each id of the 目次's targets stands for
-    (a part's opening page; for an empty block, the page of the part after it)."""
+    (a part's opening page; for an empty block, the page of the part after it), and each other id the front
+    matter refers to (the page it is on)."""
     rows, padding = number(plan, len(front), parts, multiple)
     total = rows[-1][0] + rows[-1][1] + rows[-1][2] - 1
     count = max(1, min(MAX_PIECES, total // PIECE_PAGES))
@@ -287,6 +302,13 @@ def pieces(plan: Plan, parts: dict[int, PartPages], front: list, multiple: int) 
         waiting = []
     for name in waiting:
         targets[name] = total
+    # The front matter's links into the parts (a 目次 entry for a part without a 扉, a はしがき's reference to a
+    # section): each id stands in the skeleton's front matter too, on the page it is on.
+    for (kind, value), (at, blank, _) in zip(plan.slots, rows):
+        if kind == "part":
+            for n, ids in enumerate(parts[value.index].anchors):
+                for name in sorted(ids & plan.front_part.far):
+                    targets.setdefault(name, at + blank + n)
     result = []
     for start, end in zip(cuts, cuts[1:]):
         first = 1 if start == 0 else rows[start][0]
