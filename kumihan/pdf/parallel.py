@@ -176,6 +176,16 @@ class Workers:
                                "killed)", hint="build again with --jobs 1, or with fewer jobs") from None
 
 
+def start_server():
+    """Start the server the workers are forked from (if it is not running), which loads WeasyPrint while this
+    process goes on; return the multiprocessing context that forks from it.  The build calls it as soon as it
+    knows it will lay a book out in parts, before it reads the articles."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["kumihan.pdf.preload"])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 @contextlib.contextmanager
 def workers(jobs: int) -> Iterator[Workers]:
     """Yield :class:`Workers` with ``jobs`` processes (none for 1: this one lays out).  The workers are forked
@@ -184,9 +194,7 @@ def workers(jobs: int) -> Iterator[Workers]:
     if jobs <= 1 or "weasyprint" in sys.modules:
         yield Workers()
         return
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["kumihan.pdf.preload"])
-    multiprocessing.forkserver.ensure_running()
+    context = start_server()
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                                   initargs=(os.getpid(), _started(os.getpid())))
     try:
