@@ -43,11 +43,12 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
         return result
 
     settings = stage("settings", load_settings, root, report)
-    if "pdf" in targets and jobs != 1 and len(article_paths(settings)) > 1:
-        # A book of several articles is laid out in parts by workers forked from a server that loads WeasyPrint:
-        # started now, it is ready by the time the articles are read.
-        from .pdf.parallel import start_server
-        start_server()
+    if "pdf" in targets and len(article_paths(settings)) > 1:
+        from .pdf import parallel
+        if parallel.jobs(jobs) > 1:
+            # A book of several articles is laid out in parts by workers forked from a server that loads
+            # WeasyPrint: started now, it is ready by the time the articles are read.
+            parallel.start_server()
     options = BuildOptions(print_ready=settings.press.print_ready if print_ready is None else print_ready,
                            placeholders=placeholders, jobs=jobs)
     book = Book(settings, stage("articles", read_articles, settings, report, placeholders, live.advance,

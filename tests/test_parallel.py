@@ -182,3 +182,11 @@ def test_page_numbers_in_the_text_keep_the_book_whole(tmp_path):
     for n in range(1, 4):
         at = next(i for i, page in enumerate(pages, start=1) if f"見出し{n}" in page)
         assert f"p.{at}" in pages[at - 1].replace("\n", ""), (n, at)
+
+
+def test_kumihan_jobs_must_be_a_number_of_processes(tmp_path):
+    root = make_project(tmp_path / "proj", small_files(), SMALL_TOML)
+    result = run_build(root, "pdf", env={"KUMIHAN_JOBS": "many"})
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("error: KUMIHAN_JOBS='many' is not a number of processes")
+    assert "Traceback" not in result.stderr and not (root / "dist").exists()

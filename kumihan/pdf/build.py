@@ -124,7 +124,7 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     """Render ``book`` as a vertical PDF at ``out_path``: laid out in parts (:mod:`.parts`), in worker processes
     and from the cache, when it has several; else, or when its style sheets make the parts differ from the
     whole, laid out whole."""
-    jobs = book.options.jobs or parallel.cores()
+    jobs = parallel.jobs(book.options.jobs)
     # The workers are forked before anything loads WeasyPrint here, and load it while the book is prepared.
     splittable = len(book.articles) > 1 and os.environ.get("KUMIHAN_LAYOUT") != "whole"
     with parallel.workers(jobs if splittable else 1) as pool:

@@ -130,6 +130,20 @@ def _plain(args) -> tuple:
     return tuple(a if isinstance(a, (str, int, float)) else str(a) for a in args)
 
 
+def jobs(requested: int | None) -> int:
+    """How many worker processes lay a book's parts out: as the command line asks, else as KUMIHAN_JOBS says
+    (a runner that gives each book one core), else one per core."""
+    if requested:
+        return requested
+    given = os.environ.get("KUMIHAN_JOBS", "").strip()
+    if given:
+        if not given.isdigit() or int(given) < 1:
+            raise KumihanError(f"KUMIHAN_JOBS={given!r} is not a number of processes",
+                               hint="set it to 1 or more, or unset it for one per core")
+        return int(given)
+    return cores()
+
+
 def cores() -> int:
     """The cores this process may run on."""
     try:

@@ -51,9 +51,12 @@ def make_project(root: Path, articles: dict[str, str | bytes], book_toml: str = 
 
 
 def run_build(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    """Run ``python build.py`` as the editor does, in a separate process."""
+    """Run ``python build.py`` as the editor does, in a separate process.  Its parts are laid out in that
+    process (KUMIHAN_JOBS=1) unless the test asks for workers (--jobs, or KUMIHAN_JOBS in ``env``): the suite
+    runs a test per core already."""
     return subprocess.run([sys.executable, str(ROOT / "build.py"), *args, "-C", str(root)], capture_output=True,
-                          text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, **(env or {})}, timeout=600)
+                          text=True, env={**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "KUMIHAN_JOBS": "1", **(env or {})},
+                          timeout=600)
 
 
 def overflowing(project, articles):
