@@ -171,9 +171,10 @@ def test_version_guard_names_the_supported_version(project, cli, monkeypatch):
 
 def test_version_guard_stops_before_weasyprint_loads(tmp_path):
     # Another WeasyPrint is refused from its metadata alone, before any of its layout modules is imported.
-    probe = ("import importlib.metadata, sys\n"
-             "real = importlib.metadata.version\n"
-             "importlib.metadata.version = lambda name: '71.0' if name == 'weasyprint' else real(name)\n"
+    probe = ("import sys\n"
+             "from kumihan.pdf import shim\n"
+             "real = shim._installed_version\n"
+             "shim._installed_version = lambda name: '71.0' if name == 'weasyprint' else real(name)\n"
              "from kumihan.errors import KumihanError\n"
              "try:\n"
              "    import kumihan.pdf.engine\n"

@@ -36,7 +36,6 @@ from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
-from . import parallel, parts
 from .finish import finisher
 from .records import EngineMessage
 from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, place_tables, wrap_code
@@ -124,19 +123,20 @@ def build_pdf(book: Book, out_path: Path, report: Report) -> Path:
     """Render ``book`` as a vertical PDF at ``out_path``: laid out in parts (:mod:`.parts`), in worker processes
     and from the cache, when it has several; else, or when its style sheets make the parts differ from the
     whole, laid out whole."""
-    jobs = parallel.jobs(book.options.jobs)
-    # The workers are forked before anything loads WeasyPrint here, and load it while the book is prepared.
-    splittable = len(book.articles) > 1 and os.environ.get("KUMIHAN_LAYOUT") != "whole"
-    with parallel.workers(jobs if splittable else 1) as pool:
-        prepared = _prepare(book, report, in_parts=splittable)
-        if splittable:
-            found = len(report.warnings)
-            try:
-                return _write_in_parts(book, prepared, out_path, report, pool)
-            except parts.NotSplittable:
-                # The parts would not come out as the whole does: lay it out whole, which finds again what
-                # the parts found (the style sheet's warnings, what runs past the foot).
-                del report.warnings[found:]
+    if len(book.articles) < 2 or os.environ.get("KUMIHAN_LAYOUT") == "whole":
+        return _write_whole(book, _prepare(book, report), out_path, report)
+    from . import parallel, parts  # a book of several articles only
+
+    # The workers are forked from a server that loads WeasyPrint while the book is prepared.
+    with parallel.workers(parallel.jobs(book.options.jobs)) as pool:
+        prepared = _prepare(book, report, in_parts=True)
+        found = len(report.warnings)
+        try:
+            return _write_in_parts(book, prepared, out_path, report, pool)
+        except parts.NotSplittable:
+            # The parts would not come out as the whole does: lay it out whole, which finds again what the
+            # parts found (the style sheet's warnings, what runs past the foot).
+            del report.warnings[found:]
         return _write_whole(book, prepared, out_path, report)
 
 
@@ -274,7 +274,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     """Lay the book out in parts (from the cache, or in the workers), its skeleton in pieces after them, and
     put them together; raise :class:`parts.NotSplittable` when that would not give the pages of the book laid
     out whole."""
-    from . import assemble  # pikepdf: only when a book is put together
+    from . import assemble, parallel, parts  # pikepdf: only when a book is put together
 
     settings, page = book.settings, book.settings.page
     doc, faces, css = prepared.doc, prepared.faces, prepared.css

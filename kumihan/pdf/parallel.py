@@ -154,8 +154,8 @@ def cores() -> int:
 
 def engine_version() -> str:
     """The WeasyPrint a layout was made with, without importing it."""
-    import importlib.metadata
-    return importlib.metadata.version("weasyprint")
+    from .shim import _installed_version
+    return _installed_version("weasyprint")
 
 
 def stylesheet_messages(css: Path, root: Path) -> list:
