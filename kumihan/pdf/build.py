@@ -311,9 +311,8 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
                                                      tiers=page.tiers, styles=styles)))
         # The longest first, so that no worker is left with a long one at the end while the others wait.
         tasks.sort(key=lambda task: -len(task[2].html))
-        for (n, name, _), layout in zip(tasks, pool.map([t for _, _, t in tasks])):
-            layout.save(store / f"{name}.json")
-            found[n] = layout
+        for (n, _, _), layout in zip(tasks, pool.map([t for _, _, t in tasks])):
+            found[n] = layout  # its record written beside its PDF by the worker
         return [found[n] for n in range(len(documents))]
 
     _phase("prepared")

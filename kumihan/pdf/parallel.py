@@ -122,8 +122,11 @@ def run(task: Task) -> Layout:
     late = engine.write_pdf(task.html, task.root, task.pdf, finisher(**task.finisher), task.identifier,
                             inspect=inspect, arrange=arrange, pdf_variant=task.pdf_variant, margins=task.margins,
                             styles=task.styles, compress=False)
-    return Layout(task.pdf, found["pages"], found["messages"] + [(m.level, m.text, _plain(m.args)) for m in late],
-                  found["overflows"], found["opens"], time.process_time() - began)
+    layout = Layout(task.pdf, found["pages"], found["messages"] + [(m.level, m.text, _plain(m.args)) for m in late],
+                    found["overflows"], found["opens"], time.process_time() - began)
+    # Recorded here, beside its PDF, while the build's own process waits for the other workers.
+    layout.save(task.pdf.with_suffix(".json"))
+    return layout
 
 
 def _plain(args) -> tuple:
