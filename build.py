@@ -9,7 +9,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from kumihan.cli import main  # noqa: E402
+from kumihan.cli import run  # noqa: E402
 
 if __name__ == "__main__":
-    sys.exit(main(default_root=Path(__file__).resolve().parent))
+    run(default_root=Path(__file__).resolve().parent)

@@ -37,7 +37,7 @@ def test_the_wheel_holds_every_subpackage_the_theme_and_the_starter(tmp_path):
     assert "kumihan/theme/templates/pdf/book.html" in wanted and "kumihan/starter/gitignore" in wanted
     assert wanted - names == set()
     entry = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("entry_points.txt"))).decode()
-    assert "kumihan = kumihan.cli:main" in entry
+    assert "kumihan = kumihan.cli:run" in entry
 
 
 def test_new_writes_a_book_that_builds_clean_and_names_every_key(tmp_path, cli):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import multiprocessing.util
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -146,6 +147,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
             document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
                                uncompressed_pdf=not compress,
                                **({"pdf_variant": pdf_variant} if pdf_variant else {}))
+        if styles is None:
+            shim.release_fonts(document.font_config)  # the shared configuration is released at exit
     return messages[written:]
 
 
@@ -159,6 +162,8 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...], files: str = "") 
 
     fetcher = ConfinedFetcher(root)
     shared = {"font_config": FontConfiguration(), "counter_style": CounterStyle(), "color_profiles": {}}
+    # Released when the process ends: a worker's end runs multiprocessing's finalizers, not atexit's.
+    multiprocessing.util.Finalize(None, shim.release_fonts, args=(shared["font_config"],), exitpriority=10)
     sheets = [CSS(string=page_css, base_url=root.as_uri() + "/", url_fetcher=fetcher, **shared)]
     sheets += [CSS(url=link, url_fetcher=fetcher, **shared) for link in links]
     return {**shared, "stylesheets": sheets}

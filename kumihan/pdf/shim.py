@@ -53,7 +53,9 @@ TOUCHED = {
 """Every attribute of WeasyPrint and pydyf that kumihan reads or replaces, by module."""
 
 SET_BY = {
-    "weasyprint.document": {"Page.__init__": ("_page_box", "height", "bookmarks", "anchors")},
+    "weasyprint.document": {"Page.__init__": ("_page_box", "height", "bookmarks", "anchors"),
+                            "Document.__init__": ("font_config",)},
+    "weasyprint.text.fonts": {"FontConfiguration.add_font_face": ("_folder",)},
     "weasyprint.formatting_structure.boxes": {"PageBox.__init__": ("page_type",)},
     "weasyprint.text.line_break": {"Layout.__init__": ("justification_spacing", "max_width"),
                                    "Layout.setup": ("first_line_direction", "layout", "style"),
@@ -200,6 +202,18 @@ def no_margin_boxes() -> Iterator[None]:
 def page_side(page_box) -> tuple[str, bool]:
     """The side (``left``/``right``) a laid-out page was made as, and whether it was left blank."""
     return page_box.page_type.side, bool(page_box.page_type.blank)
+
+
+def release_fonts(font_config) -> None:
+    """Remove the temporary folder where WeasyPrint copied a font configuration's @font-face files (its
+    ``__del__`` does, when the object is collected, which a process that ends without tearing down never
+    does)."""
+    import shutil
+
+    folder = getattr(font_config, "_folder", None)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        font_config._folder = None
 
 
 def page_box(page):
