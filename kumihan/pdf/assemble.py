@@ -58,31 +58,37 @@ def ghost_pages(skeleton: list[PageInfo]) -> dict[int, tuple[int, int]]:
     return found
 
 
+def placement(book_pages: list[PageInfo], parts: list[list[PageInfo]]) -> dict[int, Placed]:
+    """For each of the book's pages (the skeleton's, in order) that stands for a part's page, the part's page
+    put on it; ``parts`` are each part's pages.  Raise :class:`Mismatch` unless every content page of every
+    part has exactly one."""
+    contents = [content_pages(pages) for pages in parts]
+    placed: dict[int, Placed] = {}
+    for number, (part, index) in ghost_pages(book_pages).items():
+        try:
+            pdf_page = contents[part][index]
+        except IndexError:
+            raise Mismatch(f"the skeleton has more pages for part {part} than it laid out") from None
+        placed[number] = Placed(part, pdf_page, parts[part][pdf_page])
+    if sorted((p.part, p.pdf_page) for p in placed.values()) != sorted(
+            (n, i) for n, pages in enumerate(contents) for i in pages):
+        raise Mismatch("the skeleton does not stand for every page of the parts")
+    return placed
+
+
 def assemble(skeleton: list[tuple[Path, list[PageInfo], int]], book_pages: list[PageInfo],
-             parts: list[tuple[Path, list[PageInfo], frozenset]], faces: dict[str, Path],
-             targets: dict[str, int], out: Path) -> None:
+             placed: dict[int, Placed], parts: list[tuple[Path, list[PageInfo], frozenset]],
+             faces: dict[str, Path], targets: dict[str, int], out: Path) -> None:
     """Write the book at ``out``: the skeleton's pieces (PDF, its pages after the lead pages, how many lead pages)
-    with each part's pages put on the pages that stand for them.  ``book_pages`` are the skeleton's pages in
-    order; ``parts`` are (PDF, its pages, the ids it owns); ``faces`` maps a derived font's family to its file;
-    ``targets`` gives the page an id that no part holds stands for."""
+    with each part's pages put on the pages that stand for them (``placed``, :func:`placement`).  ``book_pages``
+    are the skeleton's pages in order; ``parts`` are (PDF, its pages, the ids it owns); ``faces`` maps a derived
+    font's family to its file; ``targets`` gives the page an id that no part holds stands for."""
     book = pikepdf.open(skeleton[0][0])
     for pdf, _, leads in skeleton[1:]:
         piece = pikepdf.open(pdf)
         book.pages.extend(piece.pages[leads:])
     sources = [pikepdf.open(pdf) for pdf, _, _ in parts]
-    contents = [content_pages(pages) for _, pages, _ in parts]
-    ghosts = ghost_pages(book_pages)
     owned = {name: n for n, (_, _, ids) in enumerate(parts) for name in ids}
-    placed: dict[int, Placed] = {}
-    for number, (part, index) in ghosts.items():
-        try:
-            pdf_page = contents[part][index]
-        except IndexError:
-            raise Mismatch(f"the skeleton has more pages for part {part} than it laid out") from None
-        placed[number] = Placed(part, pdf_page, parts[part][1][pdf_page])
-    if sorted((p.part, p.pdf_page) for p in placed.values()) != sorted(
-            (n, i) for n, pages in enumerate(contents) for i in pages):
-        raise Mismatch("the skeleton does not stand for every page of the parts")
 
     resources_by_part: dict[int, Dictionary] = {}
     moved_patterns: dict = {}

@@ -282,17 +282,18 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     variant = "pdf/x-4" if press else None
     _phase("start")
     styles = parts.shared_styles(doc.find("head"))
+    sheets = _stylesheet_files(styles[0], settings.root, styles[1])
     # Before the fonts: a book that cannot be split has lost nothing.
-    plan = parts.plan(doc, _stylesheet_texts(styles[0], settings.root, styles[1]))
+    plan = parts.plan(doc, _stylesheet_texts(styles[0], sheets))
     _check_glyphs(faces, _derive_all(faces, settings.cache_dir), book)
     css_texts = _report_css(_stylesheet_messages(pool.stylesheet_messages, css, settings), css, settings, report)
     store = settings.cache_dir / "pages"
     known = _load_digests(settings.cache_dir)
-    # The style sheets' files as they are now: the key of the layouts, and of the sheets a worker has parsed.
-    styles = (*styles, _stylesheets_stamp(styles[0], settings.root, styles[1]))
-    common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), css.read_bytes(), styles[0],
-                       "\n".join(styles[1]), styles[2],
-                       settings.identifier, variant or "", str(page.tiers))
+    # The style sheets' files as they are now (pdf.css among them): the key of the layouts, and of the sheets a
+    # worker has parsed.
+    styles = (*styles, _stylesheets_stamp(sheets))
+    common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), styles[0], "\n".join(styles[1]),
+                       styles[2], settings.identifier, variant or "", str(page.tiers))
 
     def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:
         """Lay out each (html, with margins) from the cache or in the workers, in order."""
@@ -334,14 +335,15 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     if [len(pages) for _, pages, _ in skeleton] != [piece.pages for piece in pieces]:
         raise parts.NotSplittable("the skeleton's pieces did not take the pages the parts' count gives")
     book_pages = [info for _, pages, _ in skeleton for info in pages]
-    starts, overflows, messages = _as_the_book(book_pages, layouts, laid)
+    placed = assemble.placement(book_pages, [layout.pages for layout in layouts])
+    starts, overflows, messages = _as_the_book(book_pages, placed, layouts, laid)
     _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
     x1a = press and settings.press.pdf_standard == "x-1a"
     with atomic_output(out_path) as tmp:
         written = tmp.with_name(tmp.name + ".x4.pdf") if x1a else tmp
         try:
-            assemble.assemble(skeleton, book_pages,
+            assemble.assemble(skeleton, book_pages, placed,
                               [(layout.pdf, layout.pages, part.ids) for part, layout in zip(plan.parts, layouts)],
                               {f["family"]: f["path"] for f in prepared.fonts}, targets, written)
             if x1a:
@@ -356,27 +358,22 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     return out_path
 
 
-def _as_the_book(book_pages: list, layouts: list, pieces: list) -> tuple[list, list, list]:
-    """What the layouts of the parts and of the skeleton's pieces found, numbered as the book's pages: where
-    each page's text begins (for the EPUB's page-list), what runs past the text area, and what the engine
-    logged."""
-    from .assemble import content_pages, ghost_pages
-
-    ghosts = ghost_pages(book_pages)
-    content = [content_pages(layout.pages) for layout in layouts]
-    placed = {(part, content[part][n]): number for number, (part, n) in ghosts.items()}
+def _as_the_book(book_pages: list, placed: dict, layouts: list, pieces: list) -> tuple[list, list, list]:
+    """What the layouts of the parts and of the skeleton's pieces found, numbered as the book's pages
+    (``placed``: :func:`.assemble.placement`): where each page's text begins (for the EPUB's page-list), what
+    runs past the text area, and what the engine logged."""
     starts = []
     for number, info in enumerate(book_pages, start=1):
-        where = ghosts.get(number - 1)
-        if where is not None:
-            info = layouts[where[0]].pages[content[where[0]][where[1]]]
+        where = placed.get(number - 1)
+        info = where.info if where is not None else info
         if info.start is not None:
             starts.append((number, *info.start))
+    at = {(where.part, where.pdf_page): number for number, where in placed.items()}
     # Of the skeleton, only the first piece holds text (the front matter); its pages are the book's first.
     overflows = list(pieces[0].overflows)
     for index, layout in enumerate(layouts):
-        overflows += [dataclasses.replace(o, page=placed[(index, o.page - 1)] + 1)
-                      for o in layout.overflows if (index, o.page - 1) in placed]
+        overflows += [dataclasses.replace(o, page=at[(index, o.page - 1)] + 1)
+                      for o in layout.overflows if (index, o.page - 1) in at]
     # What every document that uses a resource says of it (an image a style sheet shows and that fails to
     # load), the book laid out whole says once: each message as often as one document said it, at most.
     said: dict[tuple, int] = {}
@@ -390,7 +387,8 @@ _SRC = re.compile(r'(?:src|href)="(file://[^"]+)"')
 
 
 def _resources_stamp(html: str) -> str:
-    """The size and time of each file a document refers to (images, the stylesheet), for its cache key."""
+    """Each file a document refers to (images) and a digest of its content (:func:`_file_stamp`), for its cache
+    key."""
     return "\n".join(_file_stamp(Path(unquote(urlparse(uri).path))) for uri in sorted(set(_SRC.findall(html))))
 
 
@@ -481,16 +479,16 @@ def _stylesheet_files(page_css: str, root: Path, links: tuple[str, ...]) -> list
     return list(found)
 
 
-def _stylesheets_stamp(page_css: str, root: Path, links: tuple[str, ...]) -> str:
-    """The size and time of each file :func:`_stylesheet_files` finds, for the cache key: an imported sheet or
-    an image a rule shows changes the layout as the style sheet does."""
-    return "\n".join(sorted(_file_stamp(path) for path in _stylesheet_files(page_css, root, links)))
+def _stylesheets_stamp(files: list[Path]) -> str:
+    """Each of ``files`` (:func:`_stylesheet_files`) and a digest of its content, for a cache key: an imported
+    sheet or an image a rule shows changes the layout as the style sheet does."""
+    return "\n".join(sorted(_file_stamp(path) for path in files))
 
 
-def _stylesheet_texts(page_css: str, root: Path, links: tuple[str, ...]) -> list[str]:
-    """The page CSS and the text of every style sheet the document links to or they import."""
+def _stylesheet_texts(page_css: str, files: list[Path]) -> list[str]:
+    """The page CSS and the text of every style sheet among ``files`` (:func:`_stylesheet_files`)."""
     texts = [page_css]
-    for path in _stylesheet_files(page_css, root, links):
+    for path in files:
         if path.suffix.lower() == ".css":
             with contextlib.suppress(OSError, UnicodeDecodeError):
                 texts.append(path.read_text(encoding="utf-8"))
@@ -537,7 +535,8 @@ CSS_CHECK_VERSION = "1"
 def _stylesheet_messages(check, css: Path, settings) -> list:
     """What WeasyPrint says of the project's stylesheet, parsed alone (a twentieth of a warm one-article build),
     kept in the cache by the stylesheet's content and the files it refers to: it changes only when they do."""
-    text = css.read_bytes() + b"\0" + _stylesheets_stamp("", settings.root, (css.as_uri(),)).encode()
+    referred = _stylesheets_stamp(_stylesheet_files("", settings.root, (css.as_uri(),)))
+    text = css.read_bytes() + b"\0" + referred.encode()
     key = hashlib.sha256(CSS_CHECK_VERSION.encode() + b"\0" + text).hexdigest()[:16]
     cached = settings.cache_dir / f"css-{key}.json"
     try:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from ..errors import KumihanError
 from ..output import atomic_write
+from .records import Overflow, PageInfo
 
 #: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
 LAYOUT_VERSION = "2"
@@ -76,7 +77,6 @@ class Layout:
     @classmethod
     def load(cls, path: Path) -> Layout | None:
         """The layout recorded at ``path``, if there is a whole one of this version (and its PDF)."""
-        from .records import Overflow, PageInfo
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             pdf = path.with_name(data["pdf"])
@@ -268,8 +268,8 @@ KEEP_DAYS = 30
 
 
 def prune(store: Path) -> None:
-    """Remove the layouts no build has used for :data:`KEEP_DAYS`; mark the ones used now (by their time)."""
-    import time
+    """Remove the layouts no build has used for :data:`KEEP_DAYS` (:meth:`Layout.load` marks the ones it reads
+    by their time)."""
     now = time.time()
     with contextlib.suppress(OSError):
         for entry in store.iterdir():

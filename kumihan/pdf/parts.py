@@ -162,9 +162,9 @@ def shared_styles(head: Element) -> tuple[str, tuple[str, ...]]:
     return (style.text or "") if style is not None else "", links
 
 
-def _document(head: Element, css: str) -> tuple[Element, Element]:
-    """A document with the book's head, without the shared style sheets (the engine is given them parsed), with
-    ``css`` of its own; return it and its body."""
+def _document(head: Element) -> tuple[Element, Element]:
+    """A document with the book's head, without the shared style sheets (the engine is given them parsed);
+    return it and its body."""
     html = etree.Element("html", _doc_attrib(head))
     own = copy.deepcopy(head)
     first = own.find("style")
@@ -173,13 +173,11 @@ def _document(head: Element, css: str) -> tuple[Element, Element]:
     for link in [link for link in own.iter("link") if link.get("rel") == "stylesheet"]:
         own.remove(link)
     html.append(own)
-    if css:
-        etree.SubElement(own, "style").text = css
     return html, etree.SubElement(html, "body")
 
 
 def _part(head: Element, index: int, blocks: list[Element], mark: bool = True) -> Part:
-    html, body = _document(head, "")
+    html, body = _document(head)
     ids = {el.get("id") for block in blocks for el in block.iter() if el.get("id")}
     # Links to other parts find an anchor here, out of the flow: the link keeps its name, and the book's
     # destination of that name is the part's that holds it.
@@ -325,7 +323,7 @@ def _carriers(parent: Element, strings) -> None:
 def _piece(plan: Plan, start: int, end: int, first: int, last: int, strings, padding: int,
            parts: dict[int, PartPages], targets: dict[str, int]) -> Piece:
     css = SKELETON_CSS
-    html, body = _document(plan.head, "")
+    html, body = _document(plan.head)
     leads = 0
     if start == 0:
         for el in plan.front:
