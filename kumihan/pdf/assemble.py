@@ -211,7 +211,8 @@ def _one_font_per_face(book: pikepdf.Pdf, faces: dict[str, Path]) -> None:
                     group.append(font)
     for group_key, fonts in by_face.items():
         family = group_key.split("\0", 1)[1]
-        merged = fonts[0] if len(fonts) == 1 else _merge_fonts(book, fonts, faces[family])
+        # Merged even when one part alone uses the face: the parts' PDFs hold no program (see parallel.Task).
+        merged = _merge_fonts(book, fonts, faces[family])
         for fonts_dict in dictionaries:
             for key, font in list(fonts_dict.items()):
                 if any(font.objgen == f.objgen for f in fonts):

@@ -292,7 +292,9 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     # The style sheets' files as they are now (pdf.css among them): the key of the layouts, and of the sheets a
     # worker has parsed.
     styles = (*styles, _stylesheets_stamp(sheets))
-    common = parts.key(parallel.LAYOUT_VERSION, parallel.engine_version(), styles[0], "\n".join(styles[1]),
+    # The derived faces: each part's PDF holds them without their programs, which the assembly embeds once.
+    families = frozenset(f["family"] for f in prepared.fonts)
+    common = parts.key(" ".join(sorted(families)), parallel.LAYOUT_VERSION, parallel.engine_version(), styles[0], "\n".join(styles[1]),
                        styles[2], settings.identifier, variant or "", str(page.tiers))
 
     def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:
@@ -309,7 +311,7 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
             else:
                 tasks.append((n, name, parallel.Task(html, settings.root, store / f"{name}.pdf", finish,
                                                      settings.identifier, variant, margins=margins,
-                                                     tiers=page.tiers, styles=styles)))
+                                                     tiers=page.tiers, styles=styles, left_out=families)))
         # The longest first, so that no worker is left with a long one at the end while the others wait.
         tasks.sort(key=lambda task: -len(task[2].html))
         for (n, _, _), layout in zip(tasks, pool.map([t for _, _, t in tasks])):

@@ -106,7 +106,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
               inspect: Callable[..., None] = lambda m, o, d: None,
               arrange: Callable[[object, str], str | None] = lambda document, html: None,
               pdf_variant: str | None = None, margins: bool = True,
-              styles: tuple[str, tuple[str, ...], str] | None = None, compress: bool = True) -> list[EngineMessage]:
+              styles: tuple[str, tuple[str, ...], str] | None = None, compress: bool = True,
+              left_out: frozenset[str] = frozenset()) -> list[EngineMessage]:
     """Lay out ``html`` (resources confined to ``root``) and write it to ``out_path`` through ``finisher``.
 
     ``font_ready`` is called once the document is parsed and before its stylesheets are read: it returns when
@@ -120,14 +121,15 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     process (its page CSS, the linked style sheets' addresses and a stamp of their files), parsed once for
     all of them.  Without
     ``compress``, the PDF's streams are left uncompressed (for a PDF that is put together with others and
-    compressed then).  Return what
+    compressed then).  The fonts of the families ``left_out`` are written without their programs (the book's
+    assembly embeds them).  Return what
     WeasyPrint logged while writing."""
     shim.check()
     with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line), \
-            (contextlib.nullcontext() if margins else shim.no_margin_boxes()):
+            (shim.empty_margin_boxes_unmeasured() if margins else shim.no_margin_boxes()):
         try:
             shared = {} if styles is None else _parsed(root, *styles)
-            document = HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+            document = _html(html, root)
             font_ready()
             document = document.render(**shared)
             for _ in range(ARRANGE_PASSES):
@@ -136,20 +138,51 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
                     break
                 html = rearranged
                 del messages[:]  # a layout's messages come again from the next
-                document = HTML(string=html, base_url=root.as_uri() + "/",
-                                url_fetcher=ConfinedFetcher(root)).render(**shared)
+                document = _html(html, root).render(**shared)
         except _Refused as refused:
             raise refused.error from None
         inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
                                  for o in _overflows(number, shim.page_box(page))], document)
         written = len(messages)
-        with atomic_output(out_path) as tmp:
+        with atomic_output(out_path) as tmp, shim.programs_left_out(left_out):
             document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
                                uncompressed_pdf=not compress,
                                **({"pdf_variant": pdf_variant} if pdf_variant else {}))
         if styles is None:
             shim.release_fonts(document.font_config)  # the shared configuration is released at exit
     return messages[written:]
+
+
+def _html(html: str, root: Path) -> HTML:
+    """WeasyPrint's document of ``html``, parsed by libxml2 rather than by WeasyPrint's HTML5 parser, which is
+    written in Python (a twentieth of a part's layout): the HTML is kumihan's own, serialized from a tree, and
+    parses to that tree either way.  HTML with inline SVG or MathML goes to WeasyPrint's parser, which puts their
+    elements in their namespaces."""
+    if "<svg" in html or "<math" in html:
+        return HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+    import xml.etree.ElementTree as ElementTree
+
+    import cssselect2
+    import lxml.etree
+    import lxml.html
+
+    document = HTML(string="<html></html>", base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+    tree = lxml.html.document_fromstring(html)
+    for table in tree.iter("table"):  # rows straight in a table go in a tbody, as the HTML5 parser puts them
+        group = None
+        for child in list(table):
+            if child.tag != "tr":
+                group = None
+                continue
+            if group is None:
+                group = lxml.etree.Element("tbody")
+                child.addprevious(group)
+            group.append(child)
+    # ElementTree leaves comments out, joining the text around them, as WeasyPrint does.
+    element = ElementTree.fromstring(lxml.etree.tostring(tree, method="xml", encoding="utf-8"))
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(element, content_language=None)
+    document.etree_element = document.wrapper_element.etree_element
+    return document
 
 
 @functools.lru_cache(maxsize=2)  # a long-running process (serve) lays out books whose page CSS changes

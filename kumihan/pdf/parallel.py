@@ -28,7 +28,7 @@ from ..output import atomic_write
 from .records import Overflow, PageInfo
 
 #: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
-LAYOUT_VERSION = "2"
+LAYOUT_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Task:
     styles: tuple[str, tuple[str, ...], str] | None = None
     """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document, and
     a stamp of their files (a worker parses them again when it changes)."""
+    left_out: frozenset[str] = frozenset()
+    """The font families written without their programs: the book's assembly embeds them, subset once."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +123,7 @@ def run(task: Task) -> Layout:
 
     late = engine.write_pdf(task.html, task.root, task.pdf, finisher(**task.finisher), task.identifier,
                             inspect=inspect, arrange=arrange, pdf_variant=task.pdf_variant, margins=task.margins,
-                            styles=task.styles, compress=False)
+                            styles=task.styles, compress=False, left_out=task.left_out)
     layout = Layout(task.pdf, found["pages"], found["messages"] + [(m.level, m.text, _plain(m.args)) for m in late],
                     found["overflows"], found["opens"], time.process_time() - began)
     # Recorded here, beside its PDF, while the build's own process waits for the other workers.

@@ -32,7 +32,9 @@ TOUCHED = {
     "weasyprint": ("HTML", "CSS", "__version__"),
     "weasyprint.urls": ("URLFetcher", "URLFetcher.fetch", "FatalURLFetchingError"),
     "weasyprint.layout": ("make_margin_boxes",),
+    "weasyprint.layout.page": ("resolve_percentages", "make_margin_boxes"),
     "weasyprint.text.fonts": ("FontConfiguration",),
+    "weasyprint.pdf.fonts": ("Font.subset",),
     "weasyprint.css.counters": ("CounterStyle",),
     "weasyprint.layout.inline": ("justify_line",),
     "weasyprint.formatting_structure.boxes": (
@@ -56,6 +58,7 @@ SET_BY = {
     "weasyprint.document": {"Page.__init__": ("_page_box", "height", "bookmarks", "anchors"),
                             "Document.__init__": ("font_config",)},
     "weasyprint.text.fonts": {"FontConfiguration.add_font_face": ("_folder",)},
+    "weasyprint.pdf.fonts": {"Font.__init__": ("file_content", "family")},
     "weasyprint.formatting_structure.boxes": {"PageBox.__init__": ("page_type",)},
     "weasyprint.text.line_break": {"Layout.__init__": ("justification_spacing", "max_width"),
                                    "Layout.setup": ("first_line_direction", "layout", "style"),
@@ -186,6 +189,27 @@ def justification(justify_line: Callable) -> Iterator[None]:
 
 
 @contextlib.contextmanager
+def empty_margin_boxes_unmeasured() -> Iterator[None]:
+    """Leave the percentages of the margin boxes that are not generated (``content: none``) unresolved for the
+    length of the block: WeasyPrint makes all sixteen of a page's margin boxes, resolves every length of each,
+    then sets the empty ones' sizes and spacing to 0 (a third of a book's furniture, skeleton, time)."""
+    from weasyprint.formatting_structure.boxes import MarginBox
+    from weasyprint.layout import page
+
+    original = page.resolve_percentages
+
+    def resolve_percentages(box, containing_block):
+        if type(box) is not MarginBox or getattr(box, "is_generated", True):
+            original(box, containing_block)
+
+    page.resolve_percentages = resolve_percentages
+    try:
+        yield
+    finally:
+        page.resolve_percentages = original
+
+
+@contextlib.contextmanager
 def no_margin_boxes() -> Iterator[None]:
     """Lay out pages without their margin boxes (running heads, folios) for the length of the block."""
     # layout_document adds each page's margin boxes through the name it imported from layout.page.
@@ -197,6 +221,28 @@ def no_margin_boxes() -> Iterator[None]:
         yield
     finally:
         layout.make_margin_boxes = original
+
+
+@contextlib.contextmanager
+def programs_left_out(families: frozenset[str]) -> Iterator[None]:
+    """Write the fonts of ``families`` without their programs (a stub of four bytes that keeps the program's
+    kind) for the length of the block: a part's PDF whose faces the book's assembly embeds once, subset to the
+    glyphs of all the parts (:func:`.assemble.assemble`), need not subset them itself."""
+    from weasyprint.pdf import fonts
+
+    original = fonts.Font.subset
+
+    def subset(font, to_unicode, hinting):
+        if to_unicode and font.family in families:
+            font.file_content = font.file_content[:4]  # OTTO or a TrueType version: FontFile3 or FontFile2
+        else:
+            original(font, to_unicode, hinting)
+
+    fonts.Font.subset = subset
+    try:
+        yield
+    finally:
+        fonts.Font.subset = original
 
 
 def page_side(page_box) -> tuple[str, bool]:
