@@ -220,3 +220,25 @@ def test_a_table_never_crushed_its_headings_break_before_it_is_set_below_seven_t
             assert max(g.xc for g in glyphs) - min(g.xc for g in glyphs) < 3
     finally:
         doc.close()
+
+
+@pytest.mark.parametrize("preset", ["a5-book"])  # B5: a tier ends two short before a page of plain text (open)
+def test_a_heading_carried_over_ends_the_page_before_it_with_a_tighter_space(preset, tmp_path):
+    """The articles' text alone (no figure, no table): a heading that, with the two lines kept with it, does not
+    fit the lines left at a page's foot no longer leaves them empty: its 行取り is set tighter (down to two lines),
+    or it keeps one line, so that every page but an article's last is full (before this, two A5 pages ended four
+    columns short and one three)."""
+    root = magazine_project(tmp_path / "mag", preset)
+    for md in (root / "content").glob("*.md"):
+        text = md.read_text(encoding="utf-8")
+        text = re.sub(r"^(!\[.*|[図表]\d.*|\|.*)\n", "", text, flags=re.M)
+        md.write_text(text, encoding="utf-8")
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    page = PRESETS[preset]
+    rows = report(root / "dist" / "book.pdf", page, authors())
+    # Two lines left before a heading are left: a heading set in them would stand alone at the foot.
+    opens_with_heading = {f.page for _, f, _ in rows if f.heading_first}
+    bad = [f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short" for title, f, last in rows
+           if not last and (f.fill < 0.85 or f.short >= 2 and not (f.short == 2 and f.page + 1 in opens_with_heading))]
+    assert not bad, "\n".join(bad)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import collections
 import concurrent.futures
 import contextlib
+import copy
 import dataclasses
 import functools
 import gc
@@ -38,7 +39,7 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import EngineMessage
-from .blocks import FIGURE_CLASS, label_bookmarks, move_figures, place_tables, wrap_code
+from .blocks import fit_headings, FIGURE_CLASS, label_bookmarks, move_figures, place_tables, wrap_code
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -499,23 +500,63 @@ def _stylesheet_texts(page_css: str, files: list[Path]) -> list[str]:
 
 def figure_placer(doc: Element, tiers: int):
     """Return ``place(engine, document)``: after a layout of ``doc``, move the figures and tables that did not
-    fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and
-    return ``doc`` to lay out again; None when every one stands where it should."""
+    fit the rest of their page (to the head of the next, or across the tiers) while the text runs on; once they
+    stand, let the headings carried to the next column end the column before them, and place the figures again;
+    return ``doc`` to lay out again, or None when every one stands where it should."""
     figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
-    moved = [0]
+    state = {"moved": 0, "fitted": 0, "done": False, "before": {}, "kept": {}}
 
     def place(engine, document) -> str | None:
         # As many times in a part laid out alone as in the book laid out whole (engine.FIGURE_PASSES).
-        if not figures or moved[0] >= engine.FIGURE_PASSES:
+        if figures and state["moved"] < engine.FIGURE_PASSES:
+            moves = engine.figure_moves(document, tiers=tiers)
+            if moves:
+                state["moved"] += 1
+                move_figures(doc, moves)
+                return serialize(doc)
+        if state["done"]:
             return None
-        moves = engine.figure_moves(document, tiers=tiers)
-        if not moves:
-            return None
-        moved[0] += 1
-        move_figures(doc, moves)
-        return serialize(doc)
+        if state["fitted"] < engine.HEADING_PASSES:
+            gaps = engine.heading_gaps(document, tiers=tiers)
+            if gaps and not state["fitted"]:
+                # The pages as the figures left them, to come back to where fitting the headings made an
+                # article's pages worse (a figure carried on that its text can no longer fill the page before).
+                state["before"] = _page_ends(engine.page_ends(document, tiers=tiers))
+                state["kept"] = {n: copy.deepcopy(body) for n, body in enumerate(_bodies(doc))}
+            if gaps and fit_headings(doc, gaps, engine.TIGHT):
+                state["fitted"] += 1
+                state["moved"] = 0  # the figures after a heading set tighter are placed again
+                return serialize(doc)
+        state["done"] = True
+        if state["fitted"]:
+            after = _page_ends(engine.page_ends(document, tiers=tiers))
+            worse = [n for n, ends in after.items() if ends > state["before"].get(n, ends)]
+            bodies = _bodies(doc)
+            for n in worse:
+                bodies[n].getparent().replace(bodies[n], state["kept"][n])
+            if worse:
+                return serialize(doc)
+        return None
 
     return place
+
+
+def _bodies(doc: Element) -> list[Element]:
+    """The articles' texts (``.body``), in order."""
+    return [el for el in doc.iter() if "body" in (el.get("class") or "").split()]
+
+
+def _page_ends(ends) -> dict[int, tuple[int, int]]:
+    """For each article's text: how many of its pages (but its last) end two or more lines short and do not come
+    before a heading (none should: JLREQ, every page set full), and the lines all its short pages leave."""
+    found: dict[int, tuple[int, int]] = {}
+    for end in ends:
+        bad, left = found.get(end.body, (0, 0))
+        if end.free >= 2:
+            found[end.body] = (bad + (not end.before_heading), left + end.free)
+        else:
+            found.setdefault(end.body, (bad, left))
+    return found
 
 
 def pad(doc: Element, pages: int, multiple: int) -> str | None:

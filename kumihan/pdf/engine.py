@@ -10,6 +10,7 @@ measured (content beyond the text area or the page), so that :mod:`kumihan.pdf.b
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import multiprocessing.util
 import logging
@@ -205,7 +206,10 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...], files: str = "") 
 #: How many times a document may be laid out again to place its figures and tables; and once more, after them,
 #: for what follows from the page count (the 台割's padding), which figures that never settle must not take.
 FIGURE_PASSES = 6
-ARRANGE_PASSES = FIGURE_PASSES + 1
+HEADING_PASSES = 4
+# Figures placed, then headings fitted and the figures placed again after each, then at most one return to the
+# layout before the headings were fitted (build.figure_placer).
+ARRANGE_PASSES = FIGURE_PASSES * (HEADING_PASSES + 1) + HEADING_PASSES + 2
 
 PT_PER_PX = 0.75
 
@@ -651,3 +655,135 @@ def opening_break(document, attribute: str = "data-kumihan-part") -> str | None:
             if box.element is not None and box.element.get(attribute) is not None:
                 return str(box.style["break_before"])
     return None
+
+
+@dataclasses.dataclass(frozen=True)
+class HeadingGap:
+    """A heading carried to the head of the next column (tier or page) that left the column before it ``free``
+    whole lines empty: the heading's place among the document's headings (``.body > h1``…), the lines its text
+    takes, the lines it takes in all (行取り and text), and the line pitch (CSS px)."""
+
+    index: int
+    free: int
+    text_lines: int
+    taken: int
+    pitch: float
+
+
+@dataclasses.dataclass(frozen=True)
+class PageEnd:
+    """Where a page of an article's text (not its last) ends: the lines left empty at its foot, and whether the
+    next page opens with a heading; ``body`` is the article's text (its place among the document's)."""
+
+    body: int
+    free: int
+    before_heading: bool
+
+
+def _columns(document, tiers: int):
+    """The laid-out pages, the document's root, its parent map, its headings by id, each column's lines
+    ((page, tier) → [(top, bottom, block element)], figures and tables as one line), each heading's height and
+    lines, and the commonest line pitch of the text."""
+    pages = [shim.page_box(page) for page in document.pages]
+    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
+    if root is None:
+        return None
+    parents = {id(child): parent for parent in root.iter() for child in parent}
+    headings = [child for body in root.iter() if "body" in (body.get("class") or "").split()
+                for child in body if child.tag in _HEADINGS]
+    index = {id(h): n for n, h in enumerate(headings)}
+    columns: dict[tuple[int, int], list] = {}
+    heights: dict[float, int] = {}
+    extents: dict[int, float] = {}
+    lines_of: dict[int, int] = {}
+
+    def visit(box, page_no, page_box, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        if isinstance(box, boxes.BlockBox) and box.element is not None:
+            block = box.element
+            if id(block) in index:
+                extents[id(block)] = extents.get(id(block), 0.0) + box.margin_height()
+            if FIGURE_CLASS in (block.get("class") or "").split() or block.tag == "table":
+                column = columns.setdefault((page_no, _tier(page_box, box.position_x, tiers)), [])
+                column.append((box.position_y, box.position_y + box.margin_height(), block))
+                return
+        if isinstance(box, boxes.LineBox):
+            column = columns.setdefault((page_no, _tier(page_box, box.position_x, tiers)), [])
+            column.append((box.position_y, box.position_y + box.height, block))
+            if id(block) in index:
+                lines_of[id(block)] = lines_of.get(id(block), 0) + 1
+            else:
+                heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, page_box, block)
+
+    for page_no, page_box in enumerate(pages):
+        visit(page_box, page_no, page_box, None)
+    if not heights:
+        return None
+    return pages, root, parents, index, columns, extents, lines_of, max(heights, key=heights.get)
+
+
+def _body_of(element, parents):
+    while element is not None and "body" not in (element.get("class") or "").split():
+        element = parents.get(id(element))
+    return element
+
+
+def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap]:
+    """Find the headings that open a column (a tier, or a page) of their article's text while the column before
+    it ends ``min_free`` or more whole lines short: the heading and the lines kept with it did not fit there
+    (JLREQ: a heading never ends a page; every page but an article's last is set full)."""
+    laid = _columns(document, tiers)
+    if laid is None:
+        return []
+    pages, root, parents, index, columns, extents, lines_of, pitch = laid
+    found = []
+    order = sorted(columns)
+    for before, after in zip(order, order[1:]):
+        first = min(columns[after], key=lambda line: line[0])[2]
+        if id(first) not in index:
+            continue
+        last = max(columns[before], key=lambda line: line[1])
+        page_box = pages[before[0]]
+        if _body_of(last[2], parents) is not _body_of(first, parents):
+            continue  # the column before holds another article's text, or none
+        free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
+        if free >= min_free:
+            found.append(HeadingGap(index[id(first)], free, lines_of.get(id(first), 1),
+                                    round(extents.get(id(first), pitch) / pitch), pitch))
+    return found
+
+
+def page_ends(document, tiers: int = 1) -> list[PageEnd]:
+    """How each page of an article's text but its last ends (:class:`PageEnd`)."""
+    laid = _columns(document, tiers)
+    if laid is None:
+        return []
+    pages, root, parents, index, columns, extents, lines_of, pitch = laid
+    bodies = {id(b): n for n, b in enumerate(b for b in root.iter() if "body" in (b.get("class") or "").split())}
+    ends = []
+    numbers = sorted({page for page, _ in columns})
+    for page, following in zip(numbers, numbers[1:]):
+        last = max((line for (p, _), lines in columns.items() if p == page for line in lines), key=lambda l: l[1])
+        first_tier = min(t for (p, t) in columns if p == following)
+        first = min(columns[(following, first_tier)], key=lambda line: line[0])[2]
+        body = _body_of(last[2], parents)
+        if body is None or _body_of(first, parents) is not body:
+            continue
+        page_box = pages[page]
+        free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
+        ends.append(PageEnd(bodies[id(body)], free, id(first) in index))
+    return ends
+
+
+TIGHT = "data-kumihan-tight"
+"""Marks a heading whose 行取り was reduced, or the lines kept with it, so that it ends a column."""
+
+
+def _tier(page_box, x: float, tiers: int) -> int:
+    """The tier (WeasyPrint's column) a box at ``x`` stands in."""
+    width = page_box.width / max(tiers, 1)
+    return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
