@@ -15,7 +15,7 @@ from helpers.epub import epubcheck
 from helpers.magazine import ARTICLES, FIXTURES, authors, magazine_project
 from helpers.pagefill import report
 from helpers.pdfcheck import VerticalPDF, flat, pdftotext
-from helpers.project import article, run_build
+from helpers.project import BOOK_TOML, article, run_build
 
 PRESET_NAMES = ["a5-book", "b5-magazine"]
 
@@ -225,8 +225,8 @@ def test_a_table_never_crushed_its_headings_break_before_it_is_set_below_seven_t
 @pytest.mark.parametrize("preset", ["a5-book"])  # B5: a tier ends two short before a page of plain text (open)
 def test_a_heading_carried_over_ends_the_page_before_it_with_a_tighter_space(preset, tmp_path):
     """The articles' text alone (no figure, no table): a heading that, with the two lines kept with it, does not
-    fit the lines left at a page's foot no longer leaves them empty: its 行取り is set tighter (down to two lines),
-    or it keeps one line, so that every page but an article's last is full (before this, two A5 pages ended four
+    fit the lines left at a page's foot no longer leaves them empty: its 行取り is set tighter (down to its text's
+    line), so that every page but an article's last is full (before this, two A5 pages ended four
     columns short and one three)."""
     root = magazine_project(tmp_path / "mag", preset)
     for md in (root / "content").glob("*.md"):
@@ -242,3 +242,44 @@ def test_a_heading_carried_over_ends_the_page_before_it_with_a_tighter_space(pre
     bad = [f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short" for title, f, last in rows
            if not last and (f.fill < 0.85 or f.short >= 2 and not (f.short == 2 and f.page + 1 in opens_with_heading))]
     assert not bad, "\n".join(bad)
+
+
+def test_a_figure_longer_than_a_tier_spans_the_upper_and_middle_tiers_at_the_head_of_a_page(project, tmp_path):
+    """段抜き over two tiers: in the B5 preset a picture longer down the page (110 mm) than a tier (66 mm) and
+    shorter than two stands at the head of a page across the upper and middle tiers, its caption beside it; the
+    text of both tiers starts past it (to its left), none of it over the picture, and the lower tier runs full
+    under it."""
+    from helpers.magazine import draw
+
+    para = "夜行列車の窓から見える町の灯りは、ひとつずつ遠ざかっていく。車掌は通路を歩き、眠る客の切符を確かめた。" * 4
+    body = "\n\n".join([para] * 14 + ["![路線図](map.png)", "図1　東京から西へ向かう寝台特急の路線図"] + [para] * 16)
+    root = project({"a.md": article(body + "\n")}, BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
+    draw(root / "content" / "map.png", (900, 1300))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    page = PRESETS["b5-magazine"]
+    pt = 72 / 25.4
+    em = page.font_size_pt
+    head = page.margin_top_mm * pt
+    tier = page.chars_per_column * em
+    tops = [head + k * (page.chars_per_column + page.tier_gap_em) * em for k in range(page.tiers)]
+    with pdfplumber.open(str(root / "dist" / "book.pdf")) as pdf:
+        pages = [p for p in pdf.pages if p.images]
+        assert len(pages) == 1
+        p = pages[0]
+        im = p.images[0]
+        assert im["bottom"] - im["top"] > tier + em  # longer than a tier: set at its size, not shrunk into one
+        assert abs(im["top"] - head) < em and tops[1] + em < im["bottom"] < tops[1] + tier + 1
+        body_chars = [c for c in p.chars if abs(c["size"] - em) < 0.05 and c["text"].strip()]
+        overlapping = [c["text"] for c in body_chars if c["x0"] < im["x1"] - 1 and c["x1"] > im["x0"] + 1
+                       and c["top"] < im["bottom"] - 1 and c["bottom"] > im["top"] + 1]
+        assert not overlapping, overlapping
+        right = max(c["x1"] for c in p.chars if c["text"].strip() and c["top"] > head - 2)
+        first = [max(c["x1"] for c in body_chars if tops[k] - 2 < c["top"] < tops[k] + tier) for k in range(page.tiers)]
+        # The upper and middle tiers' text starts past the picture and its caption (a column of smaller type),
+        # both at the same column; the lower tier runs full under it.
+        assert im["x0"] - 4 * em < first[0] < im["x0"], (first, im["x0"])
+        assert abs(first[1] - first[0]) < 1, first
+        assert first[2] > im["x1"] - em and first[2] > right - 2 * em, (first, right)
+    assert flat(pdftotext(root / "dist" / "book.pdf", "-raw")).count(flat("図1　東京から西へ")) == 1
+    assert "past the foot" not in result.stderr

@@ -115,11 +115,15 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int]]) -> None:
     """Move figure ``n`` (in document order) past the ``moves[n][0]`` sibling blocks that follow it, and
     into the next block after its first ``moves[n][1]`` characters (the block is split there).  A negative count
     moves it back: before the ``-count``-th block before it, or into that block after its first characters (a
-    block across the tiers brought back to the foot of the page before)."""
+    block across the tiers brought back to the foot of the page before).  A move of None sets a figure across
+    two tiers in one (:func:`one_tier`), where it stands."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n in sorted(moves, reverse=True):  # from the end, so that earlier places stay true
-        count, chars = moves[n]
         figure = figures[n]
+        if moves[n] is None:
+            one_tier(figure)
+            continue
+        count, chars = moves[n]
         figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
         step = Element.getnext if count >= 0 else Element.getprevious
         anchor = figure
@@ -161,6 +165,131 @@ def _detach(el: Element) -> None:
         previous.tail = (previous.tail or "") + tail
     else:
         parent.text = (parent.text or "") + tail
+
+
+TWO_TIERS = "two-tiers"
+"""The class of a figure set across two tiers (段抜き over the upper and middle tiers, at the head of a page)."""
+SPACER_CLASS = "tier-spacer"
+"""The class of the empty block at the head of the tier after a :data:`TWO_TIERS` figure's, as long as it: the
+figure stands in the first tier and overflows into the second (WeasyPrint spans one tier or all of them), and
+the spacer keeps the second tier's text clear of it."""
+
+
+ONE_TIER = "data-one-tier"
+"""A figure's sizes in one tier (mm: the image's width and height, the block's length, the image's offsets), for
+a figure across two tiers that finds no page's head (kumihan/theme/templates/pdf/macros.html)."""
+
+
+def one_tier(figure: Element) -> None:
+    """Set a figure across two tiers in one tier, at the size :data:`ONE_TIER` records."""
+    sizes = figure.attrib.pop(ONE_TIER, None)
+    figure.set("class", " ".join(c for c in figure.get("class", "").split() if c != TWO_TIERS))
+    if sizes is None:
+        return
+    width, height, block, left, top = sizes.split()
+    figure.set("style", f"width: {block}")
+    box = next((el for el in figure.iter("span") if "figure" in (el.get("class") or "").split()), None)
+    if box is not None:
+        box.set("style", f"width: {height}mm; height: {width}mm")
+        for img in box.iter("img"):
+            img.set("style", f"width: {width}mm; height: {height}mm; left: {left}mm; top: {top}mm")
+
+
+def _two_tier_figures(root: Element) -> list[tuple[int, Element]]:
+    """The figures set across two tiers, each with its place among all the document's figures."""
+    figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    return [(n, el) for n, el in enumerate(figures) if TWO_TIERS in (el.get("class") or "").split()]
+
+
+def spacer_of(figure: Element) -> Element | None:
+    """The spacer that stands beside ``figure`` (a :data:`TWO_TIERS` figure): the first one after it among its
+    siblings, before any other figure."""
+    for el in figure.itersiblings():
+        classes = (el.get("class") or "").split()
+        if SPACER_CLASS in classes:
+            return el
+        if FIGURE_CLASS in classes:
+            return None
+    return None
+
+
+def remove_spacer(spacer: Element) -> tuple[Element, Element, int] | None:
+    """Take ``spacer`` out and join the paragraph it split (:func:`_split_paragraph`) again; return (the joined
+    paragraph, the one after the spacer that went into it, where its text begins in the joined one), or None
+    when it split none."""
+    before, after = spacer.getprevious(), spacer.getnext()
+    _detach(spacer)
+    if (before is None or after is None or local(before) != "p" or local(after) != "p"
+            or "split" not in (before.get("class") or "").split()
+            or "continued" not in (after.get("class") or "").split()):
+        return None
+    offset = len("".join(before.itertext()))
+    classes = [c for c in (before.get("class") or "").split() if c != "split"]
+    if "split" in (after.get("class") or "").split():
+        classes.append("split")  # its rest was split again (a figure set into it): the join's end is
+    if classes:
+        before.set("class", " ".join(classes))
+    else:
+        before.attrib.pop("class")
+    if len(before):
+        before[-1].tail = (before[-1].tail or "") + (after.text or "")
+    else:
+        before.text = (before.text or "") + (after.text or "")
+    for child in list(after):
+        before.append(child)
+    before.tail = after.tail
+    after.getparent().remove(after)
+    return before, after, offset
+
+
+def remove_spacers_after(root: Element, figures: set[int]) -> bool:
+    """Remove the spacers that follow any of ``figures`` (places among the document's figures) in its flow:
+    a figure moved changes the tiers after it.  Return whether any was removed."""
+    every = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    stale = []
+    for n in figures:
+        stale += [el for el in every[n].itersiblings() if SPACER_CLASS in (el.get("class") or "").split()]
+    for spacer in dict.fromkeys(stale):
+        remove_spacer(spacer)
+    return bool(stale)
+
+
+def set_spacers(root: Element, wanted: dict[int, tuple[int, int, float] | None]) -> bool:
+    """Put each :data:`TWO_TIERS` figure's spacer where the layout says its second tier begins: ``wanted[n]``
+    for the ``n``-th figure is (siblings after the figure to the block the tier begins in, characters of that
+    block before it, the figure's length in CSS px), None when no spacer belongs beside it (it stands at no
+    page's head, or no text runs beside it); a figure missing from ``wanted`` keeps its spacer where it is.
+    Return whether anything changed."""
+    changed = False
+    for n, figure in reversed(_two_tier_figures(root)):  # from the end: places before stay true
+        if n not in wanted:
+            continue
+        want, spacer = wanted[n], spacer_of(figure)
+        if want is None:
+            if spacer is not None:
+                remove_spacer(spacer)
+                changed = True
+            continue
+        count, chars, height = want
+        siblings = list(figure.itersiblings())
+        if count - 1 >= len(siblings):
+            continue
+        target = siblings[count - 1]
+        if spacer is not None:
+            joined = remove_spacer(spacer)
+            if joined is not None and joined[1] is target:
+                target, chars = joined[0], chars + joined[2]
+        new = make("div", attrib={"class": SPACER_CLASS, "style": f"height: {height:.3f}px"})
+        new.tail = "\n"
+        rest = _split_paragraph(target, chars) if chars and local(target) == "p" else None
+        if rest is not None:
+            rest.tail, target.tail = target.tail, "\n"
+            target.addnext(new)
+            new.addnext(rest)
+        else:
+            target.addprevious(new)  # before the block (a part of it left in the tier before, at worst)
+        changed = True
+    return changed
 
 
 TABLE_CLASS = "table-block"

@@ -39,7 +39,8 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import EngineMessage
-from .blocks import fit_headings, FIGURE_CLASS, label_bookmarks, move_figures, place_tables, wrap_code
+from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, fit_headings, label_bookmarks, move_figures, one_tier,
+                     place_tables, remove_spacers_after, set_spacers, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -500,19 +501,44 @@ def _stylesheet_texts(page_css: str, files: list[Path]) -> list[str]:
 
 def figure_placer(doc: Element, tiers: int):
     """Return ``place(engine, document)``: after a layout of ``doc``, move the figures and tables that did not
-    fit the rest of their page (to the head of the next, or across the tiers) while the text runs on; once they
-    stand, let the headings carried to the next column end the column before them, and place the figures again;
-    return ``doc`` to lay out again, or None when every one stands where it should."""
-    figures = any(FIGURE_CLASS in (el.get("class") or "").split() for el in doc.iter("div"))
-    state = {"moved": 0, "fitted": 0, "done": False, "before": {}, "kept": {}}
+    fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and put
+    a spacer beside each figure set across two tiers (:data:`.blocks.SPACER_CLASS`); once they stand, let the
+    headings carried to the next column end the column before them, and place the figures again; return ``doc``
+    to lay out again, or None when every one stands where it should."""
+    figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
+    # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
+    pristine = copy.deepcopy(doc.find("body")) if any(TWO_TIERS in (f.get("class") or "").split()
+                                                       for f in figures) else None
+    state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}}
 
     def place(engine, document) -> str | None:
+        # Never all of the engine's passes: the last is the padding's (pad).
+        if state["passes"] >= engine.ARRANGE_PASSES - 1:
+            return None
+        state["passes"] += 1
         # As many times in a part laid out alone as in the book laid out whole (engine.FIGURE_PASSES).
         if figures and state["moved"] < engine.FIGURE_PASSES:
             moves = engine.figure_moves(document, tiers=tiers)
+            demoted = {n for n, move in moves.items() if move is None}
+            if demoted and pristine is not None:
+                # Figures are never moved past one another: their order is the order written.
+                written = [el for el in pristine.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+                for n in demoted:
+                    one_tier(written[n])
+                body = doc.find("body")
+                body.getparent().replace(body, copy.deepcopy(pristine))
+                state.update(moved=0, fitted=0, done=False, before={}, kept={})  # the headings as written too
+                return serialize(doc)
             if moves:
                 state["moved"] += 1
-                move_figures(doc, moves)
+                # A figure moved changes the tiers after it: the spacers there are measured again, without them
+                # (a spacer left where its figure no longer stands would leave a hole in a tier).
+                if not remove_spacers_after(doc, set(moves)):
+                    move_figures(doc, moves)
+                return serialize(doc)
+            if set_spacers(doc, engine.tier_spacers(document, tiers)):
+                state["moved"] += 1
                 return serialize(doc)
         if state["done"]:
             return None
@@ -717,31 +743,62 @@ INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB
 
 def _fit_image(image, page, file: Path | None = None) -> dict:
     """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
-    one tier's column length and three quarters of the text area's width (three fifths in tiers), upright once the
-    page is turned."""
+    the column length it is given (one tier, or in tiers two or all of them: :func:`_tiers_for`) and three
+    quarters of the text area's width (three fifths in tiers), upright once the page is turned."""
     dpi = image.dpi or DEFAULT_DPI
     width = image.width / dpi * 25.4
     height = image.height / dpi * 25.4
-    tier_length = page.chars_per_column * page.em_mm
     # A figure takes at most three quarters of the page's columns, so that it fits on a page with its caption
     # (a figure that fits on no page is carried on from page to page, leaving each one empty); in tiers three
     # fifths: the tier beside it keeps text, and it fits beside an article's title block (a block too long for
     # any column there would carry the whole flow to the next page).
     across = (0.6 if page.tiers > 1 else 0.75) * page.text_width_mm
+    tiers = _tiers_for(height * min(1.0, across / width), page)
+    tier_length = _tiers_length(tiers, page)
+    one = min(1.0, _tiers_length(1, page) / height, across / width)
     scale = min(1.0, tier_length / height, across / width)
+    # In one tier, for a figure across two that finds no page's head (kumihan/pdf/blocks.py one_tier).
+    one_tier = " ".join([_mm(width * one), _mm(height * one), "100%" if height * one > 0.6 * _tiers_length(1, page)
+                         else f"{_mm(height * one)}mm", _mm((height - width) * one / 2), _mm((width - height) * one / 2)])
     width, height = width * scale, height * scale
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width
     uri = (file or image.path).as_uri()
     # A figure longer than three fifths of the column takes the column's whole length: the text beside it would
-    # run in columns of a few characters.
-    block = "100%" if height > 0.6 * tier_length else f"{_mm(height)}mm"
+    # run in columns of a few characters.  Across two tiers it takes both and the gap between them
+    # (blocks.TWO_TIERS); across all, the whole column (column-span: all, as a table's 段抜き).
+    if tiers == 1:
+        block = "100%" if height > 0.6 * tier_length else f"{_mm(height)}mm"
+    else:
+        block = f"{_mm(tier_length)}mm" if tiers == 2 else "100%"
     return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height), "block": block,
+            "tiers": {1: "", 2: TWO_TIERS}.get(tiers, SPAN), "one_tier": one_tier if tiers == 2 else "",
             "left_mm": _mm((height - width) / 2), "top_mm": _mm((width - height) / 2),
             "inline": {"uri": uri, "width_mm": _mm(width * inline), "height_mm": _mm(height * inline),
                        "left_mm": _mm((height - width) * inline / 2), "top_mm": _mm((width - height) * inline / 2),
                        "placeholder": False},
             "ppi": image.width / (width / 25.4), "placeholder": image.placeholder, "name": image.src}
+
+
+#: A picture longer than a tier is shrunk into one tier rather than set across two when that keeps at least this
+#: share of its size (and into two rather than all): across more tiers it stands in a band as long as those
+#: tiers, whose text starts past it, so that a picture a little longer than a tier would leave most of the band
+#: beside it empty (a picture is never enlarged to fill it).
+KEEP_FEWER_TIERS = 0.8
+
+
+def _tiers_for(height: float, page) -> int:
+    """How many tiers a picture ``height`` mm long (as it would be set across) is set in: one, or in tiers two
+    (段抜き across the upper and middle tiers) or all."""
+    tiers = 1
+    while tiers < page.tiers and height * KEEP_FEWER_TIERS > _tiers_length(tiers, page):
+        tiers += 1
+    return tiers
+
+
+def _tiers_length(tiers: int, page) -> float:
+    """The length in mm of ``tiers`` tiers and the gaps between them."""
+    return (tiers * page.chars_per_column + (tiers - 1) * page.tier_gap_em) * page.em_mm
 
 
 def _check_resolution(book: Book, report: Report) -> None:

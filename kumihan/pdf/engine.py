@@ -205,11 +205,13 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...], files: str = "") 
 
 #: How many times a document may be laid out again to place its figures and tables; and once more, after them,
 #: for what follows from the page count (the 台割's padding), which figures that never settle must not take.
+#: A document whose figure across two tiers finds no page's head is placed once more from the start (with it in
+#: one tier: kumihan/pdf/build.py figure_placer), within twice as many.
 FIGURE_PASSES = 6
+#: Then the headings carried to the next page fitted at most HEADING_PASSES times, the figures placed again
+#: after each, and at most one return to the pages before the headings were fitted (build.figure_placer).
 HEADING_PASSES = 4
-# Figures placed, then headings fitted and the figures placed again after each, then at most one return to the
-# layout before the headings were fitted (build.figure_placer).
-ARRANGE_PASSES = FIGURE_PASSES * (HEADING_PASSES + 1) + HEADING_PASSES + 2
+ARRANGE_PASSES = 2 * FIGURE_PASSES + 2 * HEADING_PASSES + 2
 
 PT_PER_PX = 0.75
 
@@ -268,9 +270,12 @@ FIGURE_CLASS = "figure-block"
 #: stand next to a figure: WeasyPrint 70 can drop the rest of a multi-column flow where a figure meets a spanning
 #: block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
 SPAN_CLASS = "span-tiers"
+#: A figure across two tiers, at the head of a page, and the spacer beside it (:mod:`.blocks`).
+TWO_CLASS = "two-tiers"
+SPACER_CLASS = "tier-spacer"
 
 
-def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int]]:
+def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int] | None]:
     """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
     columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
     among the document's figures) where it should go so that the text runs on and fills those columns, as
@@ -280,7 +285,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     column's length is the same on every page.  In ``tiers`` (段組) the text fills the tiers one after another:
     before a figure at the head of a page's first tier (or across all tiers, 段抜き), what the page before can
     still take is what its last tier leaves and the tiers it has not reached; before one at the head of a later
-    tier, what the tier before leaves."""
+    tier, what the tier before leaves.  A figure across two tiers goes to the head of a page (back to its own, or
+    on to the next); None for one that can go to neither: it is set in one tier instead."""
     pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
     beside: set[int] = set()          # blocks with lines shortened by a figure beside them
@@ -294,6 +300,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
     whole: dict[int, int] = {}        # characters of the lines beside no figure: the commonest is a full column's
     first_line: dict[tuple[int, int], float] = {}  # (page, tier) -> where its first line stands
+    exact: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, as in its text
 
     def text_of(box) -> str:
         if isinstance(box, boxes.TextBox):
@@ -314,10 +321,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             reach = box.position_y + box.margin_height()
             if FIGURE_CLASS in (element.get("class") or "").split() and box.element_tag == "div":
                 tier = tier_of(page_box, box.position_x)
-                spans = box.margin_width() > page_box.width / max(tiers, 1) * 1.5
+                two = TWO_CLASS in (element.get("class") or "").split()
+                spans = not two and box.margin_width() > page_box.width / max(tiers, 1) * 1.5
                 if not any(f[0] is element for f in figures):
                     figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
-                for t in (range(tiers) if spans else (tier,)):
+                for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
                 return
             # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
@@ -337,6 +345,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             else:
                 whole[count] = whole.get(count, 0) + 1
             lines.setdefault(id(block), []).append(count)
+            exact.setdefault(id(block), []).append(_chars(box))
             line_heights[id(block)] = line_heights.get(id(block), 0.0) + box.height
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
             tier = tier_of(page_box, box.position_x)
@@ -384,7 +393,38 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 moves[index] = ahead
                 moved.add(id(parents.get(id(element))))
                 continue
-        if top > first_line.get((page_no, tier), top) + 1:
+        free = None
+        if TWO_CLASS in (element.get("class") or "").split() and tiers > 1:
+            if any(f[5] and f[1] == page_no for f in figures):
+                # A block across all the tiers on its page balances the tiers before it (column-fill): the text of
+                # the middle tier would no longer start beside the figure's end.  Set in one tier.
+                moves[index] = None
+                moved.add(id(parents.get(id(element))))
+                continue
+            if tier > 0 or top > first_line.get((page_no, 0), top) + 1:
+                if int(element.get(MOVES, "0")) >= MAX_MOVES:
+                    moves[index] = None  # it found no page's head: set in one tier
+                    moved.add(id(parents.get(id(element))))
+                    continue
+                # Not at the head of its page: back to the head of this page, where it is referred to (the text
+                # of the page before it then follows it), or else on to the head of the next, the text after it
+                # filling the rest of this one.
+                back = _to_page_head(element, page_no, flow, exact, parents)
+                if back is not None:
+                    moves[index] = back
+                    moved.add(id(parents.get(id(element))))
+                    continue
+                bottom = page_box.content_box_y() + page_box.height
+                if top > first_line.get((page_no, tier), top) + 1:
+                    free = bottom - top + (tiers - 1 - tier) * page_box.height
+                else:
+                    free = bottom - used[page_no][tier - 1] + (tiers - tier) * page_box.height
+            elif page_no == 0 or not any(p == page_no - 1 and id(parents.get(id(b))) == id(parents.get(id(element)))
+                                         for p, b, _, _ in flow):
+                continue  # at the head of its flow's first page
+            elif used[page_no - 1][0] < pages[page_no - 1].content_box_y() + pages[page_no - 1].height - 2 * pitch:
+                continue  # the page before ends short in every tier (balanced before a block across them): not for it
+        elif top > first_line.get((page_no, tier), top) + 1:
             continue  # not at the head of its column (a line of it stands before): the text before fills it
         if spans:
             if tiers > 1 and page_no > 0:
@@ -400,7 +440,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     moves[index] = back
                     moved.add(id(parents.get(id(element))))
             continue
-        if tier > 0:
+        if free is not None:
+            pass
+        elif tier > 0:
             free = page_box.content_box_y() + page_box.height - used[page_no][tier - 1]
         elif page_no > 0:
             # The page before: its own foot (odd and even pages are laid out with their margins mirrored).
@@ -446,6 +488,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             count -= 1  # never right before a block across the tiers (SPAN_CLASS)
         if count > 0 or chars:
             moves[index] = (count, chars)
+            moved.add(id(parents.get(id(element))))
+        elif TWO_CLASS in (element.get("class") or "").split() and (tier > 0 or top > first_line.get((page_no, 0), top) + 1):
+            # Neither back to the head of its page nor on to the next (it ends its text, after a block across the
+            # tiers): set in one tier, where it overflows no text.
+            moves[index] = None
             moved.add(id(parents.get(id(element))))
     return moves
 
@@ -525,6 +572,112 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
             return None
         chars = sum(lines[id(block)][:n])
     return (siblings.index(sibling) - at, chars)
+
+
+def _to_page_head(element, page_no, flow, exact, parents):
+    """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
+    block it is set into split where the page begins).  Return the move (-siblings to go back past, characters
+    of the block it is set into), or None where another figure or spacer stands before it on the page or the
+    page begins inside a block that cannot be split."""
+    found = _page_lines(element, page_no, flow, parents, "before")
+    if found is None or not found[2]:
+        return None
+    siblings, at, own, _ = found
+    block, n, _ = own[0]
+    sibling = _sibling_of(block, siblings, parents)
+    if sibling is None or any({FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
+                              for el in siblings[max(0, siblings.index(sibling) - 1):at]):
+        return None  # not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break)
+    chars = 0
+    if n > 0:
+        if sibling is not block or block.tag != "p":
+            return None
+        chars = sum(exact[id(block)][:n])
+    return (siblings.index(sibling) - at, chars)
+
+
+def _chars(box) -> int:
+    """The characters of a line as its element's text counts them: its text boxes', those inside inline blocks
+    (ruby's base and reading) too."""
+    if isinstance(box, boxes.TextBox):
+        return len(box.text)
+    return sum(_chars(child) for child in getattr(box, "children", ()))
+
+
+def _tier_of(page_box, x: float, tiers: int) -> int:
+    """The tier (段, 0: the upper) a box at ``x`` on its page stands in."""
+    width = page_box.width / max(tiers, 1)
+    return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
+
+
+def tier_spacers(document, tiers: int) -> dict[int, tuple[int, int, float] | None]:
+    """Where each figure across two tiers wants its spacer (:data:`kumihan.pdf.blocks.SPACER_CLASS`), by the
+    figure's place among the document's figures: (siblings after the figure to the block its second tier begins
+    in, characters of that block before the place, the figure's length), or None when the figure stands at no
+    page's head or no text runs beside it; a figure whose spacer stands first in its second tier is left out."""
+    if tiers < 2:
+        return {}
+    heads: dict[tuple[int, int], tuple] = {}  # (page, tier) -> (top, element, line number or None)
+    seen: dict[int, tuple] = {}               # id(figure element) -> (element, page, its box)
+    order: list = []
+    counts: dict[int, list[int]] = {}         # id(block element) -> its lines' characters so far
+
+    def head(key, top, element, n=None):
+        if key not in heads or top < heads[key][0] - 0.5:
+            heads[key] = (top, element, n)
+
+    def visit(box, page_no, page_box, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        element = box.element
+        if isinstance(box, boxes.BlockBox) and element is not None and box.element_tag == "div":
+            classes = (element.get("class") or "").split()
+            if FIGURE_CLASS in classes or SPACER_CLASS in classes:
+                head((page_no, _tier_of(page_box, box.position_x, tiers)), box.position_y, element)
+                if FIGURE_CLASS in classes and id(element) not in seen:
+                    seen[id(element)] = (element, page_no, box)
+                    order.append(element)
+                return
+        if isinstance(box, boxes.BlockBox) and element is not None:
+            block = element
+        if isinstance(box, boxes.LineBox):
+            n = len(counts.setdefault(id(block), []))
+            counts[id(block)].append(_chars(box))
+            head((page_no, _tier_of(page_box, box.position_x, tiers)), box.position_y, block, n)
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, page_box, block)
+
+    pages = [shim.page_box(page) for page in document.pages]
+    for page_no, page_box in enumerate(pages):
+        visit(page_box, page_no, page_box, None)
+    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
+    if root is None:
+        return {}
+    parents = {id(child): parent for parent in root.iter() for child in parent}
+    wanted: dict[int, tuple[int, int, float] | None] = {}
+    for index, element in enumerate(order):
+        if TWO_CLASS not in (element.get("class") or "").split():
+            continue
+        _, page_no, box = seen[id(element)]
+        tier = _tier_of(pages[page_no], box.position_x, tiers)
+        first = heads.get((page_no, tier))
+        beside = heads.get((page_no, tier + 1))
+        if tier != 0 or first is None or first[1] is not element or beside is None:
+            wanted[index] = None  # at no page's head (it is moved there), or no text beside it
+            continue
+        _, block, n = beside
+        if SPACER_CLASS in (block.get("class") or "").split():
+            continue  # its spacer stands first in the second tier
+        parent = parents.get(id(element))
+        siblings = list(parent) if parent is not None else []
+        sibling = _sibling_of(block, siblings, parents)
+        if sibling is None or siblings.index(sibling) <= siblings.index(element):
+            wanted[index] = None
+            continue
+        chars = sum(counts[id(block)][:n]) if n and sibling is block and block.tag == "p" else 0
+        wanted[index] = (siblings.index(sibling) - siblings.index(element), chars, box.margin_height())
+    return wanted
 
 
 def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
