@@ -4,6 +4,7 @@ ruby and notes, laid out as a project with their pictures drawn here."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -52,4 +53,43 @@ def authors() -> dict[str, str]:
         meta = dict(line.split(": ", 1) for line in (FIXTURES / name).read_text(encoding="utf-8").split("---")[1].strip().splitlines()
                     if ": " in line and not line.startswith(" "))
         out[meta["title"]] = meta["author"].replace("{", "").split("|")[0]
+    return out
+
+
+# Four more articles (tests/fixtures/magazine2), of other shapes than the first four: an interview (――
+# questions, bold speakers' names, long answers), a travel essay in many short sections with pictures of every
+# shape, a report with a wide table of figures, a narrow one and lists, a column of quotations attributed in
+# the ways writers write them, with ruby, long notes with addresses and a long Latin word.
+FIXTURES2 = ROOT / "tests" / "fixtures" / "magazine2"
+ARTICLES2 = ["utsuwa.md", "shima.md", "bus.md", "inyo.md"]
+
+#: Each picture of the second set: (width, height) in pixels at 300 dpi.
+PICTURES2 = {
+    "utsuwa-tana.png": (2000, 1300),   # a workshop shelf, landscape
+    "utsuwa-rokuro.png": (1000, 1500), # the potter at the wheel, portrait
+    "shima-neko.png": (1200, 1200),    # a cat under a bench, square
+    "shima-pano.png": (3600, 800),     # the islands from the lighthouse, a panorama
+    "shima-ishi.png": (900, 1600),     # a quarry wall, a tall portrait
+    "shima-yuhi.png": (1600, 1000),    # a sunset, landscape
+}
+
+
+def magazine2_project(root: Path, preset: str = "a5-book") -> Path:
+    """Lay out the second four articles as one edition in ``preset`` at ``root``."""
+    toml = BOOK_TOML.replace('title = "試験の本"', 'title = "季刊ひとと土地"') + f'\n[page]\npreset = "{preset}"\n'
+    make_project(root, {}, toml)
+    for name in ARTICLES2:
+        shutil.copy(FIXTURES2 / name, root / "content" / name)
+    for name, size in PICTURES2.items():
+        draw(root / "content" / name, size)
+    return root
+
+
+def authors2() -> dict[str, str]:
+    """Each of the second articles' title → its author, from the front matter."""
+    out = {}
+    for name in ARTICLES2:
+        meta = dict(line.split(": ", 1) for line in (FIXTURES2 / name).read_text(encoding="utf-8").split("---")[1].strip().splitlines()
+                    if ": " in line and not line.startswith(" "))
+        out[meta["title"]] = re.sub(r"\{([^|}]+)\|[^}]*\}", r"\1", meta["author"])
     return out
