@@ -224,7 +224,7 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
     by_slug = {a["slug"]: a for a in articles}
     cursor: dict[str, int] = {}
     marks = []
-    for number, slug, text in starts:
+    for number, slug, text, kind in starts:
         ctx = by_slug.get(slug)
         if ctx is None:
             continue
@@ -234,22 +234,21 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
                                         "id": f"page-{number}", "aria-label": str(number)})
 
         mark = (number, ctx["file"], f"page-{number}")
-        first = slug not in cursor
-        found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0))
-        if found is not None:
-            cursor[slug] = found
-            marks.append(mark)
-            continue
-        cursor.setdefault(slug, 0)
-        if first:
+        if kind == "title":
             # The page the article opens on begins with its title block: the template marks it there.
             ctx["opening_page"] = number
             marks.append(mark)
             continue
+        if kind == "body":
+            found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0))
+            if found is not None:
+                cursor[slug] = found
+                marks.append(mark)
+            continue
         notes = [note["content"] for note in ctx["notes"]]
         if any(mark_page(content, text, marker()) is not None for content in notes):
             marks.append(mark)  # a page that begins in the notes
-        elif notes and text.startswith("注"):
+        elif notes:
             # A page that begins with the heading of the notes: the mark goes before the first note.
             mark_page(notes[0], "", marker())
             marks.append(mark)

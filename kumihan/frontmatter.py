@@ -10,6 +10,7 @@ import yaml
 from .errors import Finding, KumihanError, Report
 from .model import ArticleMeta, Correction, Publication, Query
 from .schema import Errors, Key, check_table
+from .syntax import base_text
 
 # libyaml's loader when PyYAML was built with it: ten times faster on an anthology's front matter.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -128,9 +129,20 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
         errors.add("author must be a name or a list of names", file=path, line=lines.get("author"),
                    hint="write author: 山田太郎, or author: [山田太郎, 佐藤花子]")
     errors.raise_any()
+    # Ruby in the title, the subtitle or a name is shown on the page (ArticleMeta.shown); elsewhere (metadata,
+    # bookmarks, the 柱) the base text stands alone.
+    authors = [a.strip() for a in authors if isinstance(a, str)]
+    fields = [("title", top["title"]), ("subtitle", top.get("subtitle"))] + [
+        (f"author-{n}", name) for n, name in enumerate(authors)]
+    written = tuple((k, v) for k, v in fields if isinstance(v, str) and base_text(v) != v)
     return ArticleMeta(
-        title=top["title"], date=top["date"], subtitle=top.get("subtitle"),
-        authors=tuple(a.strip() for a in authors if isinstance(a, str)),
+        title=_base(top["title"]), date=top["date"], subtitle=_base(top.get("subtitle")),
+        authors=tuple(base_text(a) for a in authors), written=written,
         category=top.get("category"), tags=tuple(str(t) for t in tags), original=original, lead=top.get("lead"),
         corrections=corrections, queries=queries,
     )
+
+
+def _base(value):
+    """A front matter text without its ruby markup (:func:`.syntax.base_text`); anything else as it is."""
+    return base_text(value) if isinstance(value, str) else value

@@ -67,11 +67,28 @@ class ArticleMeta:
     lead: str | None = None
     corrections: tuple[Correction, ...] = ()
     queries: tuple[Query, ...] = ()
+    written: tuple[tuple[str, str], ...] = ()
+    """The title, subtitle and authors as written, where they hold ruby (``{漢字|かんじ}``): (key, text) pairs,
+    ``author-0``, ``author-1``… for the authors.  The fields above hold their base text alone."""
 
     @property
     def author(self) -> str | None:
         """The authors as a Japanese book names them together (山田太郎、佐藤花子), or None."""
         return "、".join(self.authors) or None
+
+    def shown(self, key: str):
+        """The title, subtitle or author (``key``) as the page shows it: HTML, with its ruby (a template's
+        ``{{ a.meta.shown("author") }}``)."""
+        from markupsafe import Markup
+
+        from .syntax import ruby_html
+
+        written = [text for k, text in self.written if k == key]
+        if key == "author":
+            names = [dict(self.written).get(f"author-{n}", name) for n, name in enumerate(self.authors)]
+            return Markup("、".join(ruby_html(name) for name in names)) if names else None
+        value = written[0] if written else getattr(self, key)
+        return Markup(ruby_html(value)) if value else None
 
 
 @dataclass(frozen=True)

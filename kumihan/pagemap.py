@@ -1,7 +1,7 @@
 """The print pages, for the e-book: where each PDF page begins → page-break markers and a page-list in the EPUB.
 
-The PDF build records, for each page whose text belongs to an article, the page number, the article and the
-text its first line begins with.  The EPUB build reads that record back, if it was made from the same sources,
+The PDF build records, for each page whose text belongs to an article, the page number, the article, the
+text its first line begins with and where that line stands (the title block, the text or the notes).  The EPUB build reads that record back, if it was made from the same sources,
 and marks each place (``epub:type="pagebreak"``, ``role="doc-pagebreak"``), so that a citation of a printed
 page finds its place in the e-book (EPUB Accessibility 1.1).
 """
@@ -17,6 +17,8 @@ from .output import atomic_write
 from .tree import HIDE, INVISIBLE, Element, get_text, splice, text_slots
 
 RECORD = "print-pages.json"
+VERSION = 2
+"""Of the record: each page's entry names where its first line stands since 2."""
 
 
 def sources_key(book: Book) -> str:
@@ -35,24 +37,27 @@ def sources_key(book: Book) -> str:
     return digest.hexdigest()
 
 
-def save_page_starts(book: Book, starts: list[tuple[int, str, str]]) -> None:
+def save_page_starts(book: Book, starts: list[tuple[int, str, str, str]]) -> None:
     """Keep where the PDF's pages begin, for the EPUB built next."""
     path = book.settings.state_dir / RECORD
     try:
         with atomic_write(path) as tmp:
-            tmp.write_text(json.dumps({"key": sources_key(book), "pages": starts}, ensure_ascii=False),
+            tmp.write_text(json.dumps({"version": VERSION, "key": sources_key(book), "pages": starts},
+                                      ensure_ascii=False),
                            encoding="utf-8")
     except OSError:
         pass  # a read-only project: the EPUB will say that its page-list needs the PDF
 
 
-def load_page_starts(book: Book) -> list[tuple[int, str, str]] | None:
+def load_page_starts(book: Book) -> list[tuple[int, str, str, str]] | None:
     """Where the PDF's pages begin, if the last PDF was built from these sources; else None."""
     try:
         record = json.loads((book.settings.state_dir / RECORD).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     if record.get("key") != sources_key(book):
+        return None
+    if record.get("version") != VERSION:
         return None
     return [tuple(entry) for entry in record.get("pages", [])]
 
@@ -61,7 +66,8 @@ def mark_page(root: Element, text: str, marker: Element, after: int = 0) -> int 
     """Put ``marker`` before the first place, at or after visible character ``after`` of ``root``'s text, where
     ``text`` begins (invisible joiners left out of the comparison); return the position just past it, or None
     when the text is not found."""
-    slots = text_slots(root, skip=frozenset())
+    # Ruby's readings left out, as the PDF's record leaves them (the base text is what a page begins with).
+    slots = text_slots(root, skip=frozenset({"rt", "rp"}))
     visible: list[tuple[int, int]] = []  # (slot, offset) of each visible character
     chars: list[str] = []
     for n, slot in enumerate(slots):

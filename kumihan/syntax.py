@@ -15,9 +15,34 @@ NOTE_REFERENCE = r"\[\^([^\]\s]+)\]"
 """A note reference, as a pattern string for Python-Markdown's inline processors."""
 NOTE_REFERENCE_RE = re.compile(NOTE_REFERENCE + r"(?!:)")
 RUBY = r"\{([^{}|\n]+)\|([^{}\n]+)\}"
+RUBY_RE = re.compile(RUBY)
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
+
+
+def base_text(text: str) -> str:
+    """``text`` with each VFM ruby ``{漢字|かんじ}`` as its base alone (a name where markup cannot go: metadata,
+    bookmarks, running heads)."""
+    return RUBY_RE.sub(r"\1", text)
+
+
+def ruby_html(text: str) -> str:
+    """``text`` as HTML with each VFM ruby ``{漢字|かんじ}`` (or ``{漢字|かん|じ}``, one reading per character)
+    as ``<ruby>``, as the article's Markdown makes it; the rest escaped."""
+    from html import escape
+
+    out, at = [], 0
+    for m in RUBY_RE.finditer(text):
+        out.append(escape(text[at:m.start()], quote=False))
+        base, readings = m.group(1), m.group(2).split("|")
+        pairs = list(zip(base, readings)) if len(readings) > 1 and len(readings) == len(base) else [
+            (base, "".join(readings))]
+        out.append("<ruby>" + "".join(f"{escape(b, quote=False)}<rt>{escape(r, quote=False)}</rt>"
+                                      for b, r in pairs) + "</ruby>")
+        at = m.end()
+    out.append(escape(text[at:], quote=False))
+    return "".join(out)
 
 
 def fenced_lines(lines: list[str]) -> Iterator[tuple[int, str, bool]]:

@@ -210,6 +210,7 @@ def built_epub_text(root):
     assert epubcheck(epub) == []
     with zipfile.ZipFile(epub) as z:
         xhtml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if re.search(r"xhtml/p-\d+\.xhtml$", n))
+    xhtml = re.sub(r'<span epub:type="pagebreak"[^>]*></span>', "", xhtml)  # the print pages' markers aside
     return xhtml, html.unescape(re.sub(r"<[^>]+>", "", xhtml))
 
 

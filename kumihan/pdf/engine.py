@@ -273,6 +273,8 @@ SPAN_CLASS = "span-tiers"
 #: A figure across two tiers, at the head of a page, and the spacer beside it (:mod:`.blocks`).
 TWO_CLASS = "two-tiers"
 SPACER_CLASS = "tier-spacer"
+TABLE_CLASS = "table-block"
+"""A table kept whole with its caption (kumihan/pdf/blocks.py), moved as a figure is."""
 
 
 def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int] | None]:
@@ -391,6 +393,16 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             ahead = _span_to_head(element, page_no, tiers, flow, lines, atomic, parents)
             if ahead is not None:
                 moves[index] = ahead
+                moved.add(id(parents.get(id(element))))
+                continue
+        if page_no > 0 and int(element.get(MOVES, "0")) < MAX_MOVES and _after_the_text(element, page_no, flow,
+                                                                                           parents):
+            # Carried past the end of its article's text onto a page of its own (nothing but the notes after
+            # it): back to the head of the page before, whose text then runs on after it.
+            back = (_to_page_head(element, page_no - 1, flow, exact, parents)
+                    or _before_last_line(element, page_no - 1, flow, exact, parents))
+            if back is not None:
+                moves[index] = back
                 moved.add(id(parents.get(id(element))))
                 continue
         free = None
@@ -574,6 +586,39 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     return (siblings.index(sibling) - at, chars)
 
 
+def _after_the_text(element, page_no, flow, parents) -> bool:
+    """Whether no line of the text of ``element``'s flow stands on page ``page_no`` (the notes that end an
+    article aside) while some stands on the page before: a figure carried past the end of the text."""
+    found = _page_lines(element, page_no, flow, parents, "all")
+    if found is None:
+        return False
+    siblings, at, own, inside = found
+    text = {id(d) for el in siblings if el.tag != "section" and el is not element for d in el.iter()}
+    return (not any(id(block) in text for block, _, _ in own)
+            and any(p == page_no - 1 and id(block) in text for p, block, _, _ in flow))
+
+
+def _before_last_line(element, page_no, flow, exact, parents):
+    """A figure that cannot go back to the head of page ``page_no`` (another figure stands there): bring it back
+    before the last line of text of that page instead (the block split there), so that it takes at least that
+    line on with it.  Return the move, or None."""
+    found = _page_lines(element, page_no, flow, parents, "before")
+    if found is None or not found[2]:
+        return None
+    siblings, at, own, _ = found
+    block, n, _ = own[-1]
+    sibling = _sibling_of(block, siblings, parents)
+    if sibling is None or sibling.tag == "section" or any(
+            {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split()) for el in siblings[siblings.index(sibling):at]):
+        return None
+    chars = 0
+    if n > 0:
+        if sibling is not block or block.tag != "p":
+            return None
+        chars = sum(exact[id(block)][:n])
+    return (siblings.index(sibling) - at, chars)
+
+
 def _to_page_head(element, page_no, flow, exact, parents):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
     block it is set into split where the page begins).  Return the move (-siblings to go back past, characters
@@ -754,48 +799,63 @@ def page_infos(document) -> list[PageInfo]:
         box = shim.page_box(page)
         strings = tuple((name, text) for child in box.descendants()
                         for name, text in (child.string_set if child.string_set not in (None, "none") else ()))
-        start = _first_line(box, None)
+        start = _first_line(box, None, "body")
         side, blank = shim.page_side(box)
         infos.append(PageInfo(
             side, blank, (box.content_box_x(), box.content_box_y(), box.width, box.height), page.height, strings,
             tuple((level, label, x, y, state) for level, label, (x, y), state in page.bookmarks),
             tuple((name, x, y) for name, (x, y, _, _) in page.anchors.items()),
-            (start[0], start[1].strip()[:12]) if start is not None and start[1].strip() else None))
+            (start[0], start[1].strip()[:12], start[2]) if start is not None and start[1].strip() else None))
     return infos
 
 
-def page_starts(document) -> list[tuple[int, str, str]]:
+def page_starts(document) -> list[tuple[int, str, str, str]]:
     """For each page whose text belongs to an article: (page number, the article's id, the text its first line
-    begins with), so that the EPUB can mark where each printed page begins."""
+    begins with, where that line stands: ``title`` (the title block), ``body`` or ``notes``), so that the EPUB
+    can mark where each printed page begins.  A figure at a page's head is passed over: the page begins with the
+    text after it."""
     found = []
     for number, page in enumerate(document.pages, start=1):
-        start = _first_line(shim.page_box(page), None)
+        start = _first_line(shim.page_box(page), None, "body")
         if start is not None and start[1].strip():
-            found.append((number, start[0], start[1].strip()[:12]))
+            found.append((number, start[0], start[1].strip()[:12], start[2]))
     return found
 
 
-def _first_line(box, article):
+def _first_line(box, article, kind):
     if isinstance(box, boxes.MarginBox):
         return None
-    if box.element is not None and box.element_tag == "article":
-        article = box.element.get("id", article)
+    element = box.element
+    if element is not None and isinstance(box, boxes.BlockBox):
+        classes = (element.get("class") or "").split()
+        if FIGURE_CLASS in classes and TABLE_CLASS not in classes or SPACER_CLASS in classes:
+            return None  # a table's caption and cells are text the e-book holds where the page begins
+        if box.element_tag == "article":
+            article = element.get("id", article)
+        elif "title-block" in classes:
+            kind = "title"
+        elif box.element_tag == "section" and "notes" in classes:
+            kind = "notes"
     if isinstance(box, boxes.LineBox) and article is not None:
         text = "".join(_line_text(child) for child in box.children).translate(HIDE)
         if text.strip():
-            return article, text
+            return article, text, kind
         return None
     for child in getattr(box, "children", ()):
-        found = _first_line(child, article)
+        found = _first_line(child, article, kind)
         if found is not None:
             return found
     return None
 
 
 def _line_text(box) -> str:
+    """The text of a line as the e-book holds it: ruby's bases without their readings (kumihan/pdf/ruby.py), a
+    note without its number."""
     if isinstance(box, boxes.TextBox):
         return box.text
-    if isinstance(box, boxes.InlineBox):
+    if box.element is not None and (box.element.get("class") or "") in ("rt", "rt-run", "note-number"):
+        return ""  # a reading; a note's number, which the e-book sets apart from the note's text
+    if isinstance(box, (boxes.InlineBox, boxes.InlineBlockBox, boxes.BlockBox, boxes.LineBox)):
         return "".join(_line_text(child) for child in box.children)
     return ""
 

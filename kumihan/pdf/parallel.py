@@ -28,7 +28,7 @@ from ..output import atomic_write
 from .records import Overflow, PageInfo
 
 #: Bump when what a part's layout records, or how it is laid out, changes: older entries are then not read.
-LAYOUT_VERSION = "4"
+LAYOUT_VERSION = "5"
 
 
 @dataclass(frozen=True)

@@ -55,5 +55,6 @@ class PageInfo:
     """Level, label, x, y and state of each bookmark the page holds."""
     anchors: tuple[tuple[str, float, float], ...] = ()
     """Each element id the page holds, where it stands."""
-    start: tuple[str, str] | None = None
-    """The article its text belongs to and the text its first line begins with (see :func:`page_starts`)."""
+    start: tuple[str, str, str] | None = None
+    """The article its text belongs to, the text its first line begins with and where that line stands (see
+    :func:`page_starts`)."""
