@@ -602,21 +602,7 @@ def _before_last_line(element, page_no, flow, exact, parents):
     """A figure that cannot go back to the head of page ``page_no`` (another figure stands there): bring it back
     before the last line of text of that page instead (the block split there), so that it takes at least that
     line on with it.  Return the move, or None."""
-    found = _page_lines(element, page_no, flow, parents, "before")
-    if found is None or not found[2]:
-        return None
-    siblings, at, own, _ = found
-    block, n, _ = own[-1]
-    sibling = _sibling_of(block, siblings, parents)
-    if sibling is None or sibling.tag == "section" or any(
-            {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split()) for el in siblings[siblings.index(sibling):at]):
-        return None
-    chars = 0
-    if n > 0:
-        if sibling is not block or block.tag != "p":
-            return None
-        chars = sum(exact[id(block)][:n])
-    return (siblings.index(sibling) - at, chars)
+    return _back_before(element, page_no, flow, exact, parents, last=True)
 
 
 def _to_page_head(element, page_no, flow, exact, parents):
@@ -624,15 +610,23 @@ def _to_page_head(element, page_no, flow, exact, parents):
     block it is set into split where the page begins).  Return the move (-siblings to go back past, characters
     of the block it is set into), or None where another figure or spacer stands before it on the page or the
     page begins inside a block that cannot be split."""
+    return _back_before(element, page_no, flow, exact, parents, last=False)
+
+
+def _back_before(element, page_no, flow, exact, parents, last: bool):
+    """The move that brings ``element`` back before the first (or ``last``) line of page ``page_no`` of the
+    blocks before it (:func:`_to_page_head`, :func:`_before_last_line`)."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
     siblings, at, own, _ = found
-    block, n, _ = own[0]
+    block, n, _ = own[-1 if last else 0]
     sibling = _sibling_of(block, siblings, parents)
-    if sibling is None or any({FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
-                              for el in siblings[max(0, siblings.index(sibling) - 1):at]):
-        return None  # not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break)
+    # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break); not into the notes.
+    if sibling is None or sibling.tag == "section" or any(
+            {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
+            for el in siblings[siblings.index(sibling) if last else max(0, siblings.index(sibling) - 1):at]):
+        return None
     chars = 0
     if n > 0:
         if sibling is not block or block.tag != "p":
