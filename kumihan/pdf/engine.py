@@ -395,16 +395,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 moves[index] = ahead
                 moved.add(id(parents.get(id(element))))
                 continue
-        if page_no > 0 and int(element.get(MOVES, "0")) < MAX_MOVES and _after_the_text(element, page_no, flow,
-                                                                                           parents):
-            # Carried past the end of its article's text onto a page of its own (nothing but the notes after
-            # it): back to the head of the page before, whose text then runs on after it.
-            back = (_to_page_head(element, page_no - 1, flow, exact, parents)
-                    or _before_last_line(element, page_no - 1, flow, exact, parents))
-            if back is not None:
-                moves[index] = back
-                moved.add(id(parents.get(id(element))))
-                continue
         free = None
         if TWO_CLASS in (element.get("class") or "").split() and tiers > 1:
             if any(f[5] and f[1] == page_no for f in figures):
@@ -586,46 +576,21 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     return (siblings.index(sibling) - at, chars)
 
 
-def _after_the_text(element, page_no, flow, parents) -> bool:
-    """Whether no line of the text of ``element``'s flow stands on page ``page_no`` (the notes that end an
-    article aside) while some stands on the page before: a figure carried past the end of the text."""
-    found = _page_lines(element, page_no, flow, parents, "all")
-    if found is None:
-        return False
-    siblings, at, own, inside = found
-    text = {id(d) for el in siblings if el.tag != "section" and el is not element for d in el.iter()}
-    return (not any(id(block) in text for block, _, _ in own)
-            and any(p == page_no - 1 and id(block) in text for p, block, _, _ in flow))
-
-
-def _before_last_line(element, page_no, flow, exact, parents):
-    """A figure that cannot go back to the head of page ``page_no`` (another figure stands there): bring it back
-    before the last line of text of that page instead (the block split there), so that it takes at least that
-    line on with it.  Return the move, or None."""
-    return _back_before(element, page_no, flow, exact, parents, last=True)
-
-
 def _to_page_head(element, page_no, flow, exact, parents):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
     block it is set into split where the page begins).  Return the move (-siblings to go back past, characters
     of the block it is set into), or None where another figure or spacer stands before it on the page or the
     page begins inside a block that cannot be split."""
-    return _back_before(element, page_no, flow, exact, parents, last=False)
-
-
-def _back_before(element, page_no, flow, exact, parents, last: bool):
-    """The move that brings ``element`` back before the first (or ``last``) line of page ``page_no`` of the
-    blocks before it (:func:`_to_page_head`, :func:`_before_last_line`)."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
     siblings, at, own, _ = found
-    block, n, _ = own[-1 if last else 0]
+    block, n, _ = own[0]
     sibling = _sibling_of(block, siblings, parents)
     # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break); not into the notes.
     if sibling is None or sibling.tag == "section" or any(
             {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
-            for el in siblings[siblings.index(sibling) if last else max(0, siblings.index(sibling) - 1):at]):
+            for el in siblings[max(0, siblings.index(sibling) - 1):at]):
         return None
     chars = 0
     if n > 0:
