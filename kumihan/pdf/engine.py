@@ -483,8 +483,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             fit = max(0, int((room - 0.6 * pitch) // pitch))
             if count and after[count - 1].tag in _HEADINGS and fit < 2:
                 fit = 0
-            if fit and sibling.tag == "p" and id(sibling) not in atomic:
-                chars = sum(own[:fit])
+            if fit and sibling.tag == "p":
+                # A paragraph with ruby (inline blocks) counted by its text as the element holds it, a character
+                # short a line like the others; a place inside a ruby is not split (blocks._split_paragraph).
+                chars = sum(max(0, c - 1) for c in exact.get(id(sibling), [])[:fit]) if id(sibling) in atomic \
+                    else sum(own[:fit])
             break
         if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
             count -= 1  # never right before a block across the tiers (SPAN_CLASS)
