@@ -111,7 +111,9 @@ def build_epub(book: Book, out_path: Path, report: Report) -> Path:
 
     authors = list(dict.fromkeys(name for a in book.articles for name in a.meta.authors))
     dates = sorted(a.meta.date for a in book.articles)
-    uses_ruby = any(True for a in book.articles for tree in a.trees() for _ in tree.iter("ruby"))
+    # Ruby in the text, or in a title, subtitle or author's name (set as ruby on the article's first page).
+    uses_ruby = any(True for a in book.articles for tree in a.trees() for _ in tree.iter("ruby")) or any(
+        a.meta.written for a in book.articles)
     groups = article_groups(book, articles)
     for n, group in enumerate(groups, start=1):
         if group["part"]:

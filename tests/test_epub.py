@@ -125,6 +125,21 @@ def test_repeated_reference_fixture(project):
     assert "rubyAnnotations" in opf.xpath("//opf:meta/text()", namespaces=NS)
 
 
+def test_ruby_in_the_front_matter_alone_is_declared_in_the_accessibility_metadata(project):
+    """A book whose only ruby is in an author's name sets ruby all the same (the article's title block): its
+    package says so (schema:accessibilityFeature rubyAnnotations), and names the author by the base alone."""
+    root = project({"a.md": article("本文です。\n", author='["{東海林|しょうじ}太郎", "佐藤花子"]')})
+    result = run_build(root, "epub")
+    assert result.returncode == 0, result.stderr
+    path = root / "dist" / "book.epub"
+    assert epubcheck(path) == []
+    doc = xml(parts(path)["item/xhtml/p-001.xhtml"])
+    assert doc.xpath("//x:ruby/x:rt/text()", namespaces=NS) == ["しょうじ"]
+    opf = xml(parts(path)["item/content.opf"])
+    assert opf.xpath("//dc:creator/text()", namespaces=NS) == ["東海林太郎", "佐藤花子"]
+    assert "rubyAnnotations" in opf.xpath("//opf:meta/text()", namespaces=NS)
+
+
 def test_two_articles_make_two_documents(project):
     root = project({"01.md": article("一[^a]。\n\n[^a]: A\n", title="一"),
                     "02.md": article("二[^a]。\n\n[^a]: B\n", title="二")})

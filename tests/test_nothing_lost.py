@@ -291,3 +291,23 @@ def test_the_old_pdf_table_still_works_with_a_warning_for_each_key(project):
     assert [w.hint for w in report.warnings][1] == "move emphasis under [typesetting]"
     # The shipped book.toml uses the tables of today: no warning.
     assert load_settings(ROOT, report := Report()) and report.warnings == []
+
+
+def test_a_template_in_the_xhtml_namespace_keeps_its_figures(project, cli):
+    """kumihan's HTML is parsed by libxml2 for speed (engine._html); a template of the book's own that writes
+    ``<html xmlns="http://www.w3.org/1999/xhtml">`` (as the EPUB's do) put every element in that namespace
+    there, and WeasyPrint drew no image: the figure vanished without a word.  An attribute that XML refuses
+    (``x-on:click``) stopped the build."""
+    root = project({"a.md": article("本文です。\n\n![図](fig.png \"図の説明\")\n\n続きの段落。\n")})
+    png(root / "content" / "fig.png")
+    packaged = (PACKAGED / "templates" / "pdf" / "book.html").read_text(encoding="utf-8")
+    (root / "templates" / "pdf").mkdir(parents=True)
+    for attribute in ('xmlns="http://www.w3.org/1999/xhtml"', 'x-on:click="open"'):
+        own = packaged.replace("<html lang=", f"<html {attribute} lang=", 1)
+        assert own != packaged
+        (root / "templates" / "pdf" / "book.html").write_text(own, encoding="utf-8")
+        code, _, err = cli(root, "pdf")
+        assert code == 0, err
+        drawn = subprocess.run(["pdfimages", "-list", str(root / "dist" / "book.pdf")], capture_output=True,
+                               text=True, check=True).stdout.splitlines()[2:]
+        assert len(drawn) == 1, (attribute, drawn)

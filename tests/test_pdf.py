@@ -411,3 +411,40 @@ def test_consecutive_punctuation_is_compressed(project):
         assert advance[pair] == 0.5, pair
     for pair in ("う」", "。か", "「く", "す。"):
         assert advance[pair] == 1.0, pair
+
+
+def _outline(pdf):
+    import pikepdf
+    with pikepdf.open(pdf) as doc, doc.open_outline() as outline:
+        return [str(item.title) for item in outline.root]
+
+
+def test_a_title_with_ruby_is_bookmarked_by_its_base_text_whatever_the_running_head(project, cli):
+    """The bookmark of a title written with ruby names its base alone: with the 柱 of the book, or none, too (the
+    rule that gave the bookmark the base text came only with the article's 柱)."""
+    text = article("本文です。\n", title='"{東亜|とうあ}の記事"')
+    for head in ("book", "none", "article"):
+        root = project({"a.md": text}, BOOK_TOML + f'\n[page]\nrunning_head = "{head}"\n', name=head)
+        code, _, err = cli(root, "pdf")
+        assert code == 0, err
+        assert _outline(root / "dist" / "book.pdf") == ["東亜の記事"], head
+
+
+def test_a_book_template_written_before_titles_took_ruby_keeps_its_running_heads(project, cli):
+    """A pdf/book.html of the book's own, exported before the title block set ruby, gives the title no
+    ``data-head``: its 柱 and its bookmark are still the title."""
+    from kumihan.theme import PACKAGED
+    root = project({"a.md": article("本文の段落です。" * 200 + "\n", title="東亜の記事")})
+    own = (PACKAGED / "templates" / "pdf" / "book.html").read_text(encoding="utf-8")
+    own = own.replace(' data-head="{{ a.meta.title }}"', "").replace('a.meta.shown("title")', "a.meta.title")
+    assert "data-head" not in own
+    (root / "templates" / "pdf").mkdir(parents=True)
+    (root / "templates" / "pdf" / "book.html").write_text(own, encoding="utf-8")
+    code, _, err = cli(root, "pdf")
+    assert code == 0, err
+    pdf = root / "dist" / "book.pdf"
+    assert _outline(pdf) == ["東亜の記事"]
+    pages = pdftotext(pdf, "-raw").split("\f")
+    # Every page of the text after the one it opens on carries the 柱.
+    text_pages = [p for p in pages[2:] if "本文の段落です" in p]
+    assert text_pages and all("東亜の記事" in p for p in text_pages)

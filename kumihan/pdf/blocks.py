@@ -9,7 +9,7 @@ that nothing is cut; the mark is a character of its own, outside the copied text
 from __future__ import annotations
 
 from ..jlreq import is_upright
-from ..tree import Element, local, make
+from ..tree import Element, get_text, local, make, text_slots
 
 CONTINUATION = "→"
 """The mark at the foot of a wrapped code line (sideways in vertical text, it points down the column)."""
@@ -69,11 +69,15 @@ def wrap_code(root: Element, column_ems: float) -> None:
 
 
 def label_bookmarks(root: Element, headings: dict[str, str]) -> None:
-    """Give each heading its plain text (no ruby readings, no note marks) for the PDF's bookmarks."""
+    """Give each heading its plain text (no ruby readings, no note marks) for the PDF's bookmarks; and each
+    article's title (``data-head``, its 柱 and bookmark: templates/pdf/page.css) where the template gave none, as
+    a book's own template written before titles took ruby does."""
     for el in root.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         text = headings.get(el.get("id", ""))
         if text is not None:
             el.set("data-bookmark", text)
+        elif "article-title" in (el.get("class") or "").split() and el.get("data-head") is None:
+            el.set("data-head", "".join(get_text(s) for s in text_slots(el, frozenset({"rt", "rp"}))).strip())
 
 
 FIGURE_CLASS = "figure-block"

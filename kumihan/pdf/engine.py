@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import multiprocessing.util
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -154,21 +155,31 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     return messages[written:]
 
 
+#: An attribute name XML reads as HTML does: no namespace prefix, nothing XML refuses.
+_XML_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+
+
 def _html(html: str, root: Path) -> HTML:
     """WeasyPrint's document of ``html``, parsed by libxml2 rather than by WeasyPrint's HTML5 parser, which is
     written in Python (a twentieth of a part's layout): the HTML is kumihan's own, serialized from a tree, and
     parses to that tree either way.  HTML with inline SVG or MathML goes to WeasyPrint's parser, which puts their
-    elements in their namespaces."""
-    if "<svg" in html or "<math" in html:
+    elements in their namespaces; so does HTML whose attributes XML would read otherwise or not at all (a
+    template's ``xmlns``, which would put every element in a namespace, ``epub:type``, ``x-on:click``)."""
+    def html5() -> HTML:
         return HTML(string=html, base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
+
+    if "<svg" in html or "<math" in html:
+        return html5()
     import xml.etree.ElementTree as ElementTree
 
     import cssselect2
     import lxml.etree
     import lxml.html
 
-    document = HTML(string="<html></html>", base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
     tree = lxml.html.document_fromstring(html)
+    if any(name == "xmlns" or not _XML_NAME.fullmatch(name) for el in tree.iter() for name in el.attrib):
+        return html5()
+    document = HTML(string="<html></html>", base_url=root.as_uri() + "/", url_fetcher=ConfinedFetcher(root))
     for table in tree.iter("table"):  # rows straight in a table go in a tbody, as the HTML5 parser puts them
         group = None
         for child in list(table):
