@@ -16,17 +16,23 @@ from helpers.magazine import ARTICLES, FIXTURES, authors, magazine_project
 from helpers.pagefill import report
 from helpers.pdfcheck import VerticalPDF, flat, pdftotext
 from helpers.project import BOOK_TOML, article, run_build
+from helpers.shared import built_once
 
 PRESET_NAMES = ["a5-book", "b5-magazine"]
 
 
 @pytest.fixture(scope="module", params=PRESET_NAMES)
 def built(request, tmp_path_factory):
-    """(preset, pdf path, what the build said), one build per preset."""
-    root = magazine_project(tmp_path_factory.mktemp(request.param) / "mag", request.param)
-    result = run_build(root, "pdf")
-    assert result.returncode == 0, result.stderr
-    return request.param, root / "dist" / "book.pdf", result.stderr
+    """(preset, pdf path, what the build said), one build per preset in the session (whichever worker)."""
+
+    def build(folder):
+        root = magazine_project(folder / "mag", request.param)
+        result = run_build(root, "pdf")
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    folder, said = built_once(tmp_path_factory, f"magazine-{request.param}", build)
+    return request.param, folder / "mag" / "dist" / "book.pdf", said
 
 
 def test_every_page_but_an_articles_last_is_set_full(built):

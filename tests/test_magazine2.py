@@ -21,6 +21,7 @@ from helpers.magazine import ARTICLES2, FIXTURES2, authors2, magazine2_project
 from helpers.pagefill import article_pages, report
 from helpers.pdfcheck import VerticalPDF, flat, pdftotext
 from helpers.project import run_build
+from helpers.shared import built_once
 from test_magazine import _reading_start
 
 
@@ -45,11 +46,20 @@ def _preset(name, *xfail):
 
 @pytest.fixture(scope="module", params=["a5-book", "b5-magazine"])
 def built(request, tmp_path_factory):
-    """(preset, project root, pdf path, what the build said), one build per preset."""
-    root = magazine2_project(tmp_path_factory.mktemp(request.param) / "mag2", request.param)
-    result = run_build(root, "pdf")
-    assert result.returncode == 0, result.stderr
-    return request.param, root, root / "dist" / "book.pdf", result.stderr
+    """(preset, project root, pdf path, what the PDF's build said), one build per preset in the session
+    (whichever worker): the PDF, then the EPUB (whose page-list is made from the PDF's layout)."""
+
+    def build(folder):
+        root = magazine2_project(folder / "mag2", request.param)
+        result = run_build(root, "pdf")
+        assert result.returncode == 0, result.stderr
+        epub = run_build(root, "epub")
+        assert epub.returncode == 0, epub.stderr
+        return result.stderr
+
+    folder, said = built_once(tmp_path_factory, f"magazine2-{request.param}", build)
+    root = folder / "mag2"
+    return request.param, root, root / "dist" / "book.pdf", said
 
 
 def _fill_failures(built):
@@ -177,11 +187,9 @@ def test_the_wide_table_spans_the_tiers_with_the_text_beside_it(built):
 
 @pytest.fixture(scope="module")
 def epub(built):
-    """``build.py epub`` on the project the PDF was built from: (preset, root, pdf, the page-list's entries
+    """The EPUB built after the PDF (``built``): (preset, root, pdf, the page-list's entries
     (file, anchor, page number), the EPUB's XHTML documents by name)."""
     preset, root, pdf, _ = built
-    result = run_build(root, "epub")
-    assert result.returncode == 0, result.stderr
     with zipfile.ZipFile(root / "dist" / "book.epub") as z:
         nav = z.read("item/navigation-documents.xhtml").decode()
         docs = {n: z.read(n).decode() for n in z.namelist() if n.startswith("item/xhtml/")}
