@@ -396,6 +396,50 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     moves: dict[int, tuple[int, int]] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
     _rescue_lost_text(figures, parents, around, moves, moved)
+    def forward(index, element, free) -> bool:
+        """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
+        (across the columns or tiers before); return whether it moves."""
+        room = free  # what the columns before can still take, across them
+        siblings = list(parents.get(id(element), ()))
+        after = siblings[siblings.index(element) + 1:] if element in siblings else []
+        if int(element.get(MOVES, "0")) >= MAX_MOVES:
+            return False  # it has gone on as far as it may from where it is referred to
+        count, chars = 0, 0
+        for n, sibling in enumerate(after):
+            if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
+                break  # not past another figure, nor into the notes that end the text
+            own = lines.get(id(sibling), [])
+            size = extent.get(id(sibling), len(own) * pitch)
+            heading = sibling.tag in _HEADINGS
+            if heading and n + 1 < len(after):
+                # A heading goes with two lines of what follows it (styles/pdf.css): both, or neither.
+                following = after[n + 1]
+                rest = extent.get(id(following), len(lines.get(id(following), [])) * pitch)
+                if size + min(rest, 2 * pitch) > room + 0.5:
+                    break
+            if size <= room + 0.5:
+                room -= size
+                count += 1
+                continue
+            # Split a paragraph a line short of the measure rather than a line past it: a line carried over would
+            # stand alone before the figure on the next page.
+            fit = max(0, int((room - 0.6 * pitch) // pitch))
+            if count and after[count - 1].tag in _HEADINGS and fit < 2:
+                fit = 0
+            if fit and sibling.tag == "p":
+                # A paragraph with ruby (inline blocks) counted by its text as the element holds it, a character
+                # short a line like the others; a place inside a ruby is not split (blocks._split_paragraph).
+                chars = sum(max(0, c - 1) for c in exact.get(id(sibling), [])[:fit]) if id(sibling) in atomic \
+                    else sum(own[:fit])
+            break
+        if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
+            count -= 1  # never right before a block across the tiers (SPAN_CLASS)
+        if count > 0 or chars:
+            moves[index] = (count, chars)
+            moved.add(id(parents.get(id(element))))
+            return True
+        return False
+
     for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
@@ -449,9 +493,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                                              lines, atomic, parents, around))
                 else:
                     back = None
-                if back is not None:
+                if back is not None and int(element.get(MOVES, "0")) < 2:
                     moves[index] = back
                     moved.add(id(parents.get(id(element))))
+                elif used[page_no - 1][-1] <= bottom - 2 * pitch:
+                    # It fits at no foot, or has been moved back and forth already: the text before it, balanced
+                    # across the tiers, leaves them short wherever it stands.  The text after it comes before it
+                    # instead, as much as the tiers of the page before can still take, and it opens the page after.
+                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]))
             continue
         if free is not None:
             pass
@@ -467,45 +516,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             continue
         if free < max_gap * pitch:
             continue
-        room = free  # what the columns before can still take, across them
-        siblings = list(parents.get(id(element), ()))
-        after = siblings[siblings.index(element) + 1:] if element in siblings else []
-        if int(element.get(MOVES, "0")) >= MAX_MOVES:
-            continue  # it has gone on as far as it may from where it is referred to
-        count, chars = 0, 0
-        for n, sibling in enumerate(after):
-            if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
-                break  # not past another figure, nor into the notes that end the text
-            own = lines.get(id(sibling), [])
-            size = extent.get(id(sibling), len(own) * pitch)
-            heading = sibling.tag in _HEADINGS
-            if heading and n + 1 < len(after):
-                # A heading goes with two lines of what follows it (styles/pdf.css): both, or neither.
-                following = after[n + 1]
-                rest = extent.get(id(following), len(lines.get(id(following), [])) * pitch)
-                if size + min(rest, 2 * pitch) > room + 0.5:
-                    break
-            if size <= room + 0.5:
-                room -= size
-                count += 1
-                continue
-            # Split a paragraph a line short of the measure rather than a line past it: a line carried over would
-            # stand alone before the figure on the next page.
-            fit = max(0, int((room - 0.6 * pitch) // pitch))
-            if count and after[count - 1].tag in _HEADINGS and fit < 2:
-                fit = 0
-            if fit and sibling.tag == "p":
-                # A paragraph with ruby (inline blocks) counted by its text as the element holds it, a character
-                # short a line like the others; a place inside a ruby is not split (blocks._split_paragraph).
-                chars = sum(max(0, c - 1) for c in exact.get(id(sibling), [])[:fit]) if id(sibling) in atomic \
-                    else sum(own[:fit])
-            break
-        if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
-            count -= 1  # never right before a block across the tiers (SPAN_CLASS)
-        if count > 0 or chars:
-            moves[index] = (count, chars)
-            moved.add(id(parents.get(id(element))))
-        elif TWO_CLASS in (element.get("class") or "").split() and (tier > 0 or top > first_line.get((page_no, 0), top) + 1):
+        if forward(index, element, free):
+            continue
+        if TWO_CLASS in (element.get("class") or "").split() and (tier > 0 or top > first_line.get((page_no, 0), top) + 1):
             # Neither back to the head of its page nor on to the next (it ends its text, after a block across the
             # tiers): set in one tier, where it overflows no text.
             moves[index] = None
