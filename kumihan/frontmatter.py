@@ -10,7 +10,7 @@ import yaml
 from .errors import Finding, KumihanError, Report
 from .model import ArticleMeta, Correction, Publication, Query
 from .schema import Errors, Key, check_table
-from .syntax import base_text
+from .syntax import RUBY_RE, base_text
 
 # libyaml's loader when PyYAML was built with it: ten times faster on an anthology's front matter.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -66,8 +66,10 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
-        raise KumihanError(f"broken YAML in the front matter: {problem}", file=path, line=line,
-                           hint="check the quoting and indentation on that line") from None
+        lines = yaml_text.splitlines()
+        source = lines[line - 2] if line is not None and 0 <= line - 2 < len(lines) else ""
+        hint = _quote_ruby(source) or "check the quoting and indentation on that line"
+        raise KumihanError(f"broken YAML in the front matter: {problem}", file=path, line=line, hint=hint) from None
     if not isinstance(data, dict):
         raise KumihanError("the front matter must be a mapping of keys (title: …)", file=path, line=2,
                            hint="write one 'key: value' per line between the --- lines")
@@ -146,3 +148,13 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
 def _base(value):
     """A front matter text without its ruby markup (:func:`.syntax.base_text`); anything else as it is."""
     return base_text(value) if isinstance(value, str) else value
+
+
+def _quote_ruby(source: str) -> str | None:
+    """The remedy for a front matter line whose value opens with ruby ({東亜|とうあ}の記事), which YAML reads as
+    the start of a mapping; None for any other line."""
+    key, _, value = source.partition(":")
+    value = value.strip()
+    if value.startswith("{") and RUBY_RE.match(value):
+        return f'put the value in quotes: {key.strip()}: "{value}"'
+    return None

@@ -41,6 +41,10 @@ class Key:
             if converted is not _WRONG:
                 break
         else:
+            if str in types and isinstance(value, dict) and len(value) == 1 and "|" in str(next(iter(value))):
+                # title: {東亜|とうあ} unquoted: YAML reads the ruby as a mapping of one key.
+                raise ValueError(f"must be text, but YAML read the ruby {{{next(iter(value))}}} as a mapping: "
+                                 "put the value in quotes")
             raise ValueError(f"must be {self.type_name}, not {type(value).__name__} {value!r}")
         if self.choices and converted not in self.choices:
             raise ValueError(f"must be {' or '.join(repr(c) for c in self.choices)}, not {converted!r}")

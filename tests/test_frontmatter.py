@@ -83,3 +83,16 @@ corrections:
 1113日に。
 """)
     assert [w.rule for w in report.warnings] == ["correction-missing"]
+
+
+def test_ruby_opening_an_unquoted_value_says_to_quote_it(tmp_path):
+    """title: {東亜|とうあ}の記事 is broken YAML (a mapping opened), title: {東亜|とうあ} a mapping of one key: both
+    errors name the line and say to put the value in quotes."""
+    with pytest.raises(KumihanError, match="broken YAML") as err:
+        read(tmp_path, "---\ntitle: {東亜|とうあ}の記事\ndate: 2024-01-01\n---\n本文\n")
+    assert err.value.line == 2 and 'put the value in quotes: title: "{東亜|とうあ}の記事"' in str(err.value)
+    with pytest.raises(KumihanError, match="YAML read the ruby") as err:
+        read(tmp_path, "---\ntitle: {東亜|とうあ}\ndate: 2024-01-01\n---\n本文\n")
+    assert err.value.line == 2 and "put the value in quotes" in str(err.value)
+    meta = read(tmp_path, '---\ntitle: "{東亜|とうあ}の記事"\ndate: 2024-01-01\nauthor: 試験\n---\n本文\n')[0].meta
+    assert meta.title == "東亜の記事" and "<rt>とうあ</rt>" in meta.shown("title")
