@@ -13,6 +13,8 @@ from kumihan.settings import PRESETS
 
 from helpers.epub import epubcheck
 from helpers.magazine import ARTICLES, FIXTURES, authors, magazine_project
+from helpers.pagechecks import (assert_nothing_lost, assert_spans_the_tiers, assert_whole_in_one_column,
+                                column_of, fill_failures, reading_start)
 from helpers.pagefill import report
 from helpers.pdfcheck import VerticalPDF, flat, pdftotext
 from helpers.project import BOOK_TOML, article, run_build
@@ -40,19 +42,7 @@ def test_every_page_but_an_articles_last_is_set_full(built):
     columns short; a page before one that opens with a heading may end short by the heading's lines and the two
     lines kept with it (a heading never ends a page), and by no more."""
     preset, pdf, _ = built
-    page = PRESETS[preset]
-    rows = report(pdf, page, authors())
-    assert len({title for title, *_ in rows}) == len(ARTICLES)
-    opens_with_heading = {f.page for _, f, _ in rows if f.heading_first}
-    bad = []
-    for title, f, last in rows:
-        if last:
-            continue
-        if f.page + 1 in opens_with_heading:
-            if f.short > max(page.heading_lines) + 1:
-                bad.append(f"page {f.page} ({title}) ends {f.short} columns short before a heading")
-        elif f.fill < 0.85 or f.short >= 2:
-            bad.append(f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short")
+    bad = fill_failures(pdf, PRESETS[preset], authors())
     assert not bad, "\n".join(bad)
 
 
@@ -60,31 +50,7 @@ def test_nothing_is_lost_and_each_caption_is_printed_once(built):
     """Every paragraph of every article reaches the PDF (WeasyPrint drops the rest of a flow where a float
     meets a block across the tiers), and each 図N/表N caption stands once."""
     _, pdf, _ = built
-    text = flat(pdftotext(pdf, "-raw"))
-    for name in ARTICLES:
-        source = (FIXTURES / name).read_text(encoding="utf-8").split("---", 2)[2]
-        body = re.sub(r"\[\^\d+\]:.*", "", source)
-        for line in body.splitlines():
-            if not line.strip() or line.startswith(("#", "|", "!", ">")):
-                continue
-            # Ruby reads base then reading in the PDF's text; a note mark is （N）.
-            plain = re.sub(r"\{([^|}]+)\|([^}]+)\}", r"\1\2", re.sub(r"\[\^\d+\]", "", line))
-            probe = flat(plain)[:12]
-            assert probe in text.replace("⁠", ""), f"{name}: {probe!r} is not in the PDF"
-        for caption in re.findall(r"^([図表]\d)　(.{8})", body, re.M):
-            assert text.count(flat(caption[0] + caption[1])) == 1, caption
-
-
-def _column_of(doc: VerticalPDF, text: str, page: int | None = None):
-    """The glyphs that read ``text`` (in the PDF's drawing order), on ``page`` or any."""
-    for n, glyphs in enumerate(doc.pages):
-        if page is not None and n != page:
-            continue
-        chars = "".join(g.text for g in glyphs)
-        at = chars.find(text)
-        if at >= 0:
-            return glyphs[at:at + len(text)]
-    raise AssertionError(f"{text!r} is not in the PDF")
+    assert_nothing_lost(pdf, [FIXTURES / name for name in ARTICLES])
 
 
 @pytest.mark.parametrize("words", [["棚の本数", "年間販売冊数", "回転率", "売上比"],
@@ -94,16 +60,7 @@ def test_table_headings_and_numbers_stand_whole_in_one_column(built, words):
     """A heading cell is never cut between its characters (棚の本|数), nor a number token (103|%): each one's
     glyphs share one column (the same x band), one after another down it."""
     _, pdf, _ = built
-    doc = VerticalPDF(pdf)
-    try:
-        for word in words:
-            glyphs = _column_of(doc, word)
-            xs = [g.xc for g in glyphs]
-            assert max(xs) - min(xs) < 0.5 * glyphs[0].size + 2, (word, xs)
-            tops = [g.top for g in glyphs]
-            assert tops == sorted(tops) or len(set(round(t) for t in tops)) == 1, (word, tops)
-    finally:
-        doc.close()
+    assert_whole_in_one_column(pdf, words)
 
 
 @pytest.mark.parametrize("built", ["b5-magazine"], indirect=True)
@@ -111,25 +68,8 @@ def test_a_table_longer_than_a_tier_spans_the_tiers_at_the_foot_or_head_of_a_pag
     """段抜き: in the B5 preset a table too long for one tier (22 characters) is set across the tiers, its
     caption before it, and the tiers' text runs on beside it on its page."""
     preset, pdf, stderr = built
-    page = PRESETS[preset]
-    tier = page.chars_per_column * page.font_size_pt
-    doc = VerticalPDF(pdf)
-    try:
-        first = _column_of(doc, "年間販売冊数")  # the table's third heading (no sentence says it)
-        n = next(i for i, glyphs in enumerate(doc.pages) if first[0] in glyphs)
-        # The table's length down the page: from its third heading to its last, more than a tier.
-        last = _column_of(doc, "売上比", n)
-        assert last[-1].bottom - first[0].top > tier
-        # Its caption stands right before it (to its right), in the text face a size smaller.
-        caption = _column_of(doc, "小野寺書店の棚と売上", n)
-        assert caption[0].xc > first[0].xc and caption[0].size < page.font_size_pt
-        # The text runs on beside it through the tiers, to the last (the page's fill is measured above).
-        body = [g for g in doc.pages[n] if abs(g.size - page.font_size_pt) < 0.05 and not g.text.isdigit()]
-        head = min(g.top for g in body)
-        assert {0, 2} <= {min(2, int((g.top - head) // ((page.chars_per_column + page.tier_gap_em) * page.font_size_pt)))
-                          for g in body}
-    finally:
-        doc.close()
+    # From the table's third heading (no sentence says it) to its last.
+    assert_spans_the_tiers(pdf, PRESETS[preset], "年間販売冊数", "売上比", "小野寺書店の棚と売上")
     assert "past the foot" not in stderr and "table-scaled" not in stderr
 
 
@@ -147,7 +87,7 @@ def test_a_table_too_long_for_the_column_is_set_smaller_and_said(project):
     doc = VerticalPDF(root / "dist" / "book.pdf")
     try:
         for word in ("年間販売冊数", "来店客数", "45,210"):
-            glyphs = _column_of(doc, word)
+            glyphs = column_of(doc, word)
             assert max(g.xc for g in glyphs) - min(g.xc for g in glyphs) < 3, word
         with pdfplumber.open(str(doc.path)) as pdf:
             for page in pdf.pages:
@@ -155,21 +95,6 @@ def test_a_table_too_long_for_the_column_is_set_smaller_and_said(project):
                     assert 0 <= c["top"] and c["bottom"] <= page.height
     finally:
         doc.close()
-
-
-def _reading_start(doc: VerticalPDF, n: int, chars: int = 40) -> str:
-    """The first characters of page ``n`` (0-based) in reading order: its columns right to left, each top to
-    bottom, of text, headings and captions (not ruby, running heads or folios)."""
-    head, foot = doc.text_area()
-    glyphs = sorted((g for g in doc.pages[n] if g.size > 0.6 * doc.body_size and head - 2 < g.top
-                     and g.bottom < foot + 2), key=lambda g: -g.xc)
-    bands: list[list] = []
-    for g in glyphs:
-        if bands and abs(bands[-1][0].xc - g.xc) < 0.45 * g.size:
-            bands[-1].append(g)
-        else:
-            bands.append([g])
-    return "".join(g.text for band in bands for g in sorted(band, key=lambda g: g.top))[:chars]
 
 
 @pytest.mark.parametrize("built", ["a5-book"], indirect=True)
@@ -198,7 +123,7 @@ def test_the_epub_page_list_marks_where_each_pdf_page_begins_where_figures_moved
             text = docs[f"item/xhtml/{file}"]
             after = text[text.index(f'id="{anchor}"'):]
             following = re.sub(r"<rt>.*?</rt>|<rp>.*?</rp>|<[^>]+>|\s|\u2060", "", after[after.index(">") + 1:])[:6]
-            start = re.sub(r"\s|\u2060", "", _reading_start(doc, int(number) - 1, 120))
+            start = reading_start(doc, int(number) - 1, PRESETS["a5-book"])
             for caption in captions:  # a figure moved to the head of the page: its text begins after it
                 start = start.removeprefix(caption)
             assert following and following in start, (number, following, start)
@@ -221,7 +146,7 @@ def test_a_table_never_crushed_its_headings_break_before_it_is_set_below_seven_t
         cells = [g for page in doc.pages for g in page if g.text == "%"]
         assert len(cells) == 16 and min(g.size for g in cells) >= 0.7 * 0.9 * 9 - 0.1
         for word in ("103%",):
-            glyphs = _column_of(doc, word)
+            glyphs = column_of(doc, word)
             assert max(g.xc for g in glyphs) - min(g.xc for g in glyphs) < 3
     finally:
         doc.close()

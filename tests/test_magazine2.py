@@ -18,25 +18,13 @@ from kumihan.settings import PRESETS
 
 from helpers.epub import epubcheck
 from helpers.magazine import ARTICLES2, FIXTURES2, authors2, magazine2_project
-from helpers.pagefill import article_pages, report
+from helpers.pagechecks import assert_nothing_lost, assert_spans_the_tiers, assert_whole_in_one_column, fill_failures
+from helpers.pagechecks import plain as plain_line
+from helpers.pagechecks import reading_start
+from helpers.pagefill import article_pages
 from helpers.pdfcheck import VerticalPDF, flat, pdftotext
 from helpers.project import run_build
 from helpers.shared import built_once
-from test_magazine import _reading_start
-
-
-def _column_of(doc: VerticalPDF, text: str, page: int | None = None):
-    """The glyphs that read ``text`` (in the PDF's drawing order), on ``page`` or any.  A glyph may read more
-    than one character (a tate-chu-yoko number, 62): the characters are mapped back to their glyphs (test_magazine's
-    ``_column_of`` takes the n-th glyph for the n-th character, which misses after a 2-digit cell)."""
-    for n, glyphs in enumerate(doc.pages):
-        if page is not None and n != page:
-            continue
-        owner = [i for i, g in enumerate(glyphs) for _ in g.text]
-        at = "".join(g.text for g in glyphs).find(text)
-        if at >= 0:
-            return [glyphs[i] for i in sorted(set(owner[at:at + len(text)]))]
-    raise AssertionError(f"{text!r} is not in the PDF")
 
 
 def _preset(name, *xfail):
@@ -62,24 +50,6 @@ def built(request, tmp_path_factory):
     return request.param, root, root / "dist" / "book.pdf", said
 
 
-def _fill_failures(built):
-    preset, _, pdf, _ = built
-    page = PRESETS[preset]
-    rows = report(pdf, page, authors2())
-    assert len({title for title, *_ in rows}) == len(ARTICLES2)
-    opens_with_heading = {f.page for _, f, _ in rows if f.heading_first}
-    bad = []
-    for title, f, last in rows:
-        if last:
-            continue
-        if f.page + 1 in opens_with_heading:
-            if f.short > max(page.heading_lines) + 1:
-                bad.append(f"page {f.page} ({title}) ends {f.short} columns short before a heading")
-        elif f.fill < 0.85 or f.short >= 2:
-            bad.append(f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short")
-    return bad
-
-
 @pytest.mark.parametrize("built", [
     _preset("a5-book", "p19 (88%, 2 short): the tall 図3 carried to p20 and the heading after it (渡し船) does not "
                        "fit the two columns left; p20 (88%, 2 short): that heading then ends p20 alone, its text on "
@@ -93,32 +63,15 @@ def test_every_page_but_an_articles_last_is_set_full(built):
     """Each page of an article but its last is at least 85 % full from the ink, and none ends two or more whole
     columns short; a page before one that opens with a heading may end short by the heading's lines and the two
     lines kept with it, and by no more."""
-    bad = _fill_failures(built)
+    preset, _, pdf, _ = built
+    bad = fill_failures(pdf, PRESETS[preset], authors2())
     assert not bad, "\n".join(bad)
-
-
-def _plain(line: str) -> str:
-    """A source line as the PDF's text reads it: no list marker, emphasis marks or note marks; ruby as base and
-    reading."""
-    line = re.sub(r"^(\s*[-*+]|\s*\d+\.)\s+", "", line)
-    line = re.sub(r"\[\^\d+\]|\*\*", "", line)
-    return re.sub(r"\{([^|}]+)\|([^}]+)\}", r"\1\2", line)
 
 
 def test_nothing_is_lost_and_each_caption_is_printed_once(built):
     """Every paragraph and list item of every article reaches the PDF, and each 図N/表N caption stands once."""
     _, _, pdf, _ = built
-    text = flat(pdftotext(pdf, "-raw")).replace("⁠", "")
-    for name in ARTICLES2:
-        source = (FIXTURES2 / name).read_text(encoding="utf-8").split("---", 2)[2]
-        body = re.sub(r"\[\^\d+\]:.*", "", source)
-        for line in body.splitlines():
-            if not line.strip() or line.startswith(("#", "|", "!", ">")):
-                continue
-            probe = flat(_plain(line))[:12]
-            assert probe in text, f"{name}: {probe!r} is not in the PDF"
-        for caption in re.findall(r"^([図表]\d)　(.{8})", body, re.M):
-            assert text.count(flat(caption[0] + caption[1])) == 1, caption
+    assert_nothing_lost(pdf, [FIXTURES2 / name for name in ARTICLES2])
 
 
 def test_the_quotations_and_their_attributions_reach_the_pdf(built):
@@ -129,7 +82,7 @@ def test_the_quotations_and_their_attributions_reach_the_pdf(built):
     quotes = re.findall(r"^> (.+)$", source, re.M)
     assert len(quotes) >= 5
     for quote in quotes:
-        plain = flat(_plain(quote))
+        plain = flat(plain_line(quote))
         for probe in {plain[:12], plain[-8:]}:
             assert probe in text, probe
 
@@ -149,16 +102,7 @@ def test_table_headings_and_numbers_stand_whole_in_one_column(built, words):
     """A heading cell is never cut between its characters, nor a number token: each one's glyphs share one
     column (the same x band), one after another down it."""
     _, _, pdf, _ = built
-    doc = VerticalPDF(pdf)
-    try:
-        for word in words:
-            glyphs = _column_of(doc, word)
-            xs = [g.xc for g in glyphs]
-            assert max(xs) - min(xs) < 0.5 * glyphs[0].size + 2, (word, xs)
-            tops = [g.top for g in glyphs]
-            assert tops == sorted(tops) or len(set(round(t) for t in tops)) == 1, (word, tops)
-    finally:
-        doc.close()
+    assert_whole_in_one_column(pdf, words)
 
 
 @pytest.mark.parametrize("built", ["b5-magazine"], indirect=True)
@@ -166,22 +110,7 @@ def test_the_wide_table_spans_the_tiers_with_the_text_beside_it(built):
     """段抜き: in B5 the report's eight-column table, too long for a tier, is set across the tiers with its caption
     before it, and the tiers' text runs on beside it on its page."""
     preset, _, pdf, stderr = built
-    page = PRESETS[preset]
-    tier = page.chars_per_column * page.font_size_pt
-    doc = VerticalPDF(pdf)
-    try:
-        first = _column_of(doc, "年間輸送人員")
-        n = next(i for i, glyphs in enumerate(doc.pages) if first[0] in glyphs)
-        last = _column_of(doc, "補助金額", n)
-        assert last[-1].bottom - first[0].top > tier
-        caption = _column_of(doc, "県内の主な路線バスの利用と収支", n)
-        assert caption[0].xc > first[0].xc and caption[0].size < page.font_size_pt
-        body = [g for g in doc.pages[n] if abs(g.size - page.font_size_pt) < 0.05 and not g.text.isdigit()]
-        head = min(g.top for g in body)
-        assert {0, 2} <= {min(2, int((g.top - head) // ((page.chars_per_column + page.tier_gap_em) * page.font_size_pt)))
-                          for g in body}
-    finally:
-        doc.close()
+    assert_spans_the_tiers(pdf, PRESETS[preset], "年間輸送人員", "補助金額", "県内の主な路線バスの利用と収支")
     assert "past the foot" not in stderr and "table-scaled" not in stderr
 
 
@@ -206,30 +135,6 @@ def test_the_epub_passes_epubcheck_and_its_page_list_lists_every_page_an_article
     assert opening <= {number for *_, number in entries}, (opening, entries)
 
 
-def _page_start(doc: VerticalPDF, n: int, page, chars: int = 120) -> str:
-    """The first characters of page ``n`` (0-based) in reading order, tier by tier, each tier's columns right to
-    left and each column top to bottom: the glyphs inside the text area (not the running head or folio in the
-    margins), not ruby."""
-    pt = 72 / 25.4
-    number = n + 1
-    right = page.width_mm - page.margin_gutter_mm if number % 2 else page.margin_gutter_mm + page.text_width_mm
-    left = right - page.text_width_mm
-    out = []
-    for tier in range(page.tiers):
-        head = page.margin_top_mm + tier * (page.chars_per_column + page.tier_gap_em) * page.em_mm
-        foot = head + page.chars_per_column * page.em_mm
-        glyphs = sorted((g for g in doc.pages[n] if g.size > 0.6 * doc.body_size and left * pt - 2 < g.xc < right * pt + 2
-                         and head * pt - 2 < (g.top + g.bottom) / 2 < foot * pt + 2), key=lambda g: -g.xc)
-        bands: list[list] = []
-        for g in glyphs:
-            if bands and abs(bands[-1][0].xc - g.xc) < 0.45 * g.size:
-                bands[-1].append(g)
-            else:
-                bands.append([g])
-        out += [g.text for band in bands for g in sorted(band, key=lambda g: g.top)]
-    return re.sub(r"\s|\u2060", "", "".join(out))[:chars]
-
-
 @pytest.mark.parametrize("built", ["a5-book", "b5-magazine"], indirect=True)
 def test_every_page_list_marker_stands_where_the_pdf_page_it_names_begins(epub):
     """Each page-list marker stands before the text that begins the PDF page it names (after the caption of a
@@ -245,7 +150,7 @@ def test_every_page_list_marker_stands_where_the_pdf_page_it_names_begins(epub):
             text = docs[f"item/xhtml/{file}"]
             after = text[text.index(f'id="{anchor}"'):]
             following = re.sub(r"<rt>.*?</rt>|<rp>.*?</rp>|<[^>]+>|\s|\u2060", "", after[after.index(">") + 1:])[:6]
-            start = _page_start(doc, number - 1, page)
+            start = reading_start(doc, number - 1, page)
             for caption in captions:  # a figure moved to the head of the page: its text begins after it
                 start = start.removeprefix(caption)
             if not following or not (following in start or len(start) < len(following) and following.startswith(start)):

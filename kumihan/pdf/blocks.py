@@ -373,7 +373,11 @@ def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
-def fit_headings(root: Element, gaps: list, mark: str) -> bool:
+TIGHT = "data-kumihan-tight"
+"""Marks a heading whose 行取り :func:`fit_headings` made smaller (its 行取り), or tried to (``tried``)."""
+
+
+def fit_headings(root: Element, gaps: list) -> bool:
     """End the column before each heading of ``gaps`` (:func:`.engine.heading_gaps`) with it: its 行取り made
     smaller, down to the line its text takes, so that it and the two lines kept with it (styles/pdf.css) fill
     the lines left there: set apart by its face, size and indent, it ends the page rather than leave three lines
@@ -384,20 +388,20 @@ def fit_headings(root: Element, gaps: list, mark: str) -> bool:
     changed = False
     for gap in gaps:
         heading = headings[gap.index]
-        if heading.get(mark) is not None:
-            if heading.get(mark) != "tried":
+        if heading.get(TIGHT) is not None:
+            if heading.get(TIGHT) != "tried":
                 heading.attrib.pop("style", None)  # set tighter, it did not fit all the same
-                heading.set(mark, "tried")
+                heading.set(TIGHT, "tried")
                 changed = True
             continue
         n, lines = gap.text_lines, gap.taken - gap.text_lines + 1  # the text's lines, the 行取り
         spaced = gap.free - 2 - n + 1  # the 行取り that leaves room for the text and the two lines kept with it
         if not 1 <= spaced < lines:
-            heading.set(mark, "tried")
+            heading.set(TIGHT, "tried")
             continue
         # A hair under the lines' measure, so that rounding never carries the heading over all the same.
         margin = max(0.0, (spaced - 1) / 2 * gap.pitch - 0.05)
         heading.set("style", f"margin-top: {margin:.3f}px; margin-bottom: {margin:.3f}px")
-        heading.set(mark, str(spaced))
+        heading.set(TIGHT, str(spaced))
         changed = True
     return changed

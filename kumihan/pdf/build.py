@@ -549,7 +549,7 @@ def figure_placer(doc: Element, tiers: int):
                 # article's pages worse (a figure carried on that its text can no longer fill the page before).
                 state["before"] = _page_ends(engine.page_ends(document, tiers=tiers))
                 state["kept"] = {n: copy.deepcopy(body) for n, body in enumerate(_bodies(doc))}
-            if gaps and fit_headings(doc, gaps, engine.TIGHT):
+            if gaps and fit_headings(doc, gaps):
                 state["fitted"] += 1
                 state["moved"] = 0  # the figures after a heading set tighter are placed again
                 return serialize(doc)

@@ -20,6 +20,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
+from .blocks import FIGURE_CLASS, MOVES, SPACER_CLASS, TABLE_CLASS
+from .blocks import SPAN as SPAN_CLASS
+from .blocks import TWO_TIERS as TWO_CLASS
 from .records import EngineMessage, Overflow, PageInfo
 
 # The versions, and every attribute reached into, before WeasyPrint's layout modules are imported.
@@ -276,16 +279,9 @@ def _overflows(number: int, page_box) -> list[Overflow]:
     return [Overflow(number, a, t, round(p * PT_PER_PX, 2), o, n) for a, t, p, o, n in found.values()]
 
 
-FIGURE_CLASS = "figure-block"
-#: A block across all tiers (段抜き).  No figure is moved to stand right before or after one, nor one moved to
-#: stand next to a figure: WeasyPrint 70 can drop the rest of a multi-column flow where a figure meets a spanning
-#: block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
-SPAN_CLASS = "span-tiers"
-#: A figure across two tiers, at the head of a page, and the spacer beside it (:mod:`.blocks`).
-TWO_CLASS = "two-tiers"
-SPACER_CLASS = "tier-spacer"
-TABLE_CLASS = "table-block"
-"""A table kept whole with its caption (kumihan/pdf/blocks.py), moved as a figure is."""
+# A block across all tiers (SPAN_CLASS, 段抜き): no figure is moved to stand right before or after one, nor one
+# moved to stand next to a figure: WeasyPrint 70 can drop the rest of a multi-column flow where a figure meets a
+# spanning block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
 
 
 def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int] | None]:
@@ -322,10 +318,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return "".join(text_of(child) for child in box.children)
         return ""
 
-    def tier_of(page_box, x: float) -> int:
-        width = page_box.width / max(tiers, 1)
-        return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
-
     def visit(box, page_no, block, page_box, holder=None, outer=None):
         if isinstance(box, boxes.MarginBox):
             return
@@ -333,7 +325,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if isinstance(box, boxes.BlockBox) and element is not None:
             reach = box.position_y + box.margin_height()
             if FIGURE_CLASS in (element.get("class") or "").split() and box.element_tag == "div":
-                tier = tier_of(page_box, box.position_x)
+                tier = _tier_of(page_box, box.position_x, tiers)
                 two = TWO_CLASS in (element.get("class") or "").split()
                 spans = not two and box.margin_width() > page_box.width / max(tiers, 1) * 1.5
                 if not any(f[0] is element for f in figures):
@@ -350,7 +342,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             block = element
         if isinstance(box, boxes.LineBox):
             flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
-            key = (page_no, tier_of(page_box, box.position_x))
+            key = (page_no, _tier_of(page_box, box.position_x, tiers))
             first_line[key] = min(first_line.get(key, box.position_y), box.position_y)
             count = len(text_of(box))
             if holder is not None and box.position_x > holder.content_box_x() + 1 and block.tag not in _HEADINGS:
@@ -361,7 +353,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             exact.setdefault(id(block), []).append(_chars(box))
             line_heights[id(block)] = line_heights.get(id(block), 0.0) + box.height
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
-            tier = tier_of(page_box, box.position_x)
+            tier = _tier_of(page_box, box.position_x, tiers)
             used[page_no][tier] = max(used[page_no][tier], box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
             atomic.add(id(block))
@@ -549,8 +541,6 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
             moved.add(key)
 
 
-#: The attribute that counts how often a figure has been moved on (:func:`kumihan.pdf.blocks.move_figures`).
-MOVES = "data-moves"
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.
 MAX_MOVES = 4
@@ -904,11 +894,11 @@ def _columns(document, tiers: int):
             if id(block) in index:
                 extents[id(block)] = extents.get(id(block), 0.0) + box.margin_height()
             if FIGURE_CLASS in (block.get("class") or "").split() or block.tag == "table":
-                column = columns.setdefault((page_no, _tier(page_box, box.position_x, tiers)), [])
+                column = columns.setdefault((page_no, _tier_of(page_box, box.position_x, tiers)), [])
                 column.append((box.position_y, box.position_y + box.margin_height(), block))
                 return
         if isinstance(box, boxes.LineBox):
-            column = columns.setdefault((page_no, _tier(page_box, box.position_x, tiers)), [])
+            column = columns.setdefault((page_no, _tier_of(page_box, box.position_x, tiers)), [])
             column.append((box.position_y, box.position_y + box.height, block))
             if id(block) in index:
                 lines_of[id(block)] = lines_of.get(id(block), 0) + 1
@@ -978,11 +968,3 @@ def page_ends(document, tiers: int = 1) -> list[PageEnd]:
     return ends
 
 
-TIGHT = "data-kumihan-tight"
-"""Marks a heading whose 行取り was reduced, or the lines kept with it, so that it ends a column."""
-
-
-def _tier(page_box, x: float, tiers: int) -> int:
-    """The tier (WeasyPrint's column) a box at ``x`` stands in."""
-    width = page_box.width / max(tiers, 1)
-    return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))

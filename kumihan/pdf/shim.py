@@ -175,21 +175,25 @@ def few_collections() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def justification(justify_line: Callable) -> Iterator[None]:
+def _replaced(owner, name: str, value) -> Iterator[None]:
+    """Put ``value`` in place of ``owner.name`` for the block, and the original back after it."""
+    original = getattr(owner, name)
+    setattr(owner, name, value)
+    try:
+        yield
+    finally:
+        setattr(owner, name, original)
+
+
+def justification(justify_line: Callable):
     """Put ``justify_line`` in place of WeasyPrint's for the block, and WeasyPrint's own back after it."""
     # WeasyPrint justifies by widening spaces only; its line layout calls the module's justify_line by name.
     from weasyprint.layout import inline
 
-    original = inline.justify_line
-    inline.justify_line = justify_line
-    try:
-        yield
-    finally:
-        inline.justify_line = original
+    return _replaced(inline, "justify_line", justify_line)
 
 
-@contextlib.contextmanager
-def empty_margin_boxes_unmeasured() -> Iterator[None]:
+def empty_margin_boxes_unmeasured():
     """Leave the percentages of the margin boxes that are not generated (``content: none``) unresolved for the
     length of the block: WeasyPrint makes all sixteen of a page's margin boxes, resolves every length of each,
     then sets the empty ones' sizes and spacing to 0 (a third of a book's furniture, skeleton, time)."""
@@ -202,29 +206,18 @@ def empty_margin_boxes_unmeasured() -> Iterator[None]:
         if type(box) is not MarginBox or getattr(box, "is_generated", True):
             original(box, containing_block)
 
-    page.resolve_percentages = resolve_percentages
-    try:
-        yield
-    finally:
-        page.resolve_percentages = original
+    return _replaced(page, "resolve_percentages", resolve_percentages)
 
 
-@contextlib.contextmanager
-def no_margin_boxes() -> Iterator[None]:
+def no_margin_boxes():
     """Lay out pages without their margin boxes (running heads, folios) for the length of the block."""
     # layout_document adds each page's margin boxes through the name it imported from layout.page.
     from weasyprint import layout
 
-    original = layout.make_margin_boxes
-    layout.make_margin_boxes = lambda context, page, state: []
-    try:
-        yield
-    finally:
-        layout.make_margin_boxes = original
+    return _replaced(layout, "make_margin_boxes", lambda context, page, state: [])
 
 
-@contextlib.contextmanager
-def programs_left_out(families: frozenset[str]) -> Iterator[None]:
+def programs_left_out(families: frozenset[str]):
     """Write the fonts of ``families`` without their programs (a stub of four bytes that keeps the program's
     kind) for the length of the block: a part's PDF whose faces the book's assembly embeds once, subset to the
     glyphs of all the parts (:func:`.assemble.assemble`), need not subset them itself."""
@@ -238,11 +231,7 @@ def programs_left_out(families: frozenset[str]) -> Iterator[None]:
         else:
             original(font, to_unicode, hinting)
 
-    fonts.Font.subset = subset
-    try:
-        yield
-    finally:
-        fonts.Font.subset = original
+    return _replaced(fonts.Font, "subset", subset)
 
 
 def page_side(page_box) -> tuple[str, bool]:

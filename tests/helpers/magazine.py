@@ -4,9 +4,12 @@ ruby and notes, laid out as a project with their pictures drawn here."""
 
 from __future__ import annotations
 
-import re
 import shutil
 from pathlib import Path
+
+import yaml
+
+from kumihan.syntax import base_text
 
 from .project import BOOK_TOML, ROOT, make_project
 
@@ -37,23 +40,12 @@ def draw(path: Path, size: tuple[int, int]) -> None:
 
 def magazine_project(root: Path, preset: str = "a5-book") -> Path:
     """Lay out the four articles as one edition in ``preset`` at ``root``."""
-    toml = BOOK_TOML.replace('title = "試験の本"', 'title = "月刊まちとくらし"') + f'\n[page]\npreset = "{preset}"\n'
-    make_project(root, {}, toml)
-    for name in ARTICLES:
-        shutil.copy(FIXTURES / name, root / "content" / name)
-    for name, size in PICTURES.items():
-        draw(root / "content" / name, size)
-    return root
+    return _project(root, preset, "月刊まちとくらし", FIXTURES, ARTICLES, PICTURES)
 
 
 def authors() -> dict[str, str]:
     """Each article's title → its author, from the front matter."""
-    out = {}
-    for name in ARTICLES:
-        meta = dict(line.split(": ", 1) for line in (FIXTURES / name).read_text(encoding="utf-8").split("---")[1].strip().splitlines()
-                    if ": " in line and not line.startswith(" "))
-        out[meta["title"]] = meta["author"].replace("{", "").split("|")[0]
-    return out
+    return _authors(FIXTURES, ARTICLES)
 
 
 # Four more articles (tests/fixtures/magazine2), of other shapes than the first four: an interview (――
@@ -76,20 +68,28 @@ PICTURES2 = {
 
 def magazine2_project(root: Path, preset: str = "a5-book") -> Path:
     """Lay out the second four articles as one edition in ``preset`` at ``root``."""
-    toml = BOOK_TOML.replace('title = "試験の本"', 'title = "季刊ひとと土地"') + f'\n[page]\npreset = "{preset}"\n'
-    make_project(root, {}, toml)
-    for name in ARTICLES2:
-        shutil.copy(FIXTURES2 / name, root / "content" / name)
-    for name, size in PICTURES2.items():
-        draw(root / "content" / name, size)
-    return root
+    return _project(root, preset, "季刊ひとと土地", FIXTURES2, ARTICLES2, PICTURES2)
 
 
 def authors2() -> dict[str, str]:
     """Each of the second articles' title → its author, from the front matter."""
+    return _authors(FIXTURES2, ARTICLES2)
+
+
+def _project(root: Path, preset: str, title: str, fixtures: Path, articles: list[str], pictures: dict) -> Path:
+    toml = BOOK_TOML.replace('title = "試験の本"', f'title = "{title}"') + f'\n[page]\npreset = "{preset}"\n'
+    make_project(root, {}, toml)
+    for name in articles:
+        shutil.copy(fixtures / name, root / "content" / name)
+    for name, size in pictures.items():
+        draw(root / "content" / name, size)
+    return root
+
+
+def _authors(fixtures: Path, articles: list[str]) -> dict[str, str]:
+    """Each article's title → its author as printed (ruby's base alone), from the front matter."""
     out = {}
-    for name in ARTICLES2:
-        meta = dict(line.split(": ", 1) for line in (FIXTURES2 / name).read_text(encoding="utf-8").split("---")[1].strip().splitlines()
-                    if ": " in line and not line.startswith(" "))
-        out[meta["title"]] = re.sub(r"\{([^|}]+)\|[^}]*\}", r"\1", meta["author"])
+    for name in articles:
+        meta = yaml.safe_load((fixtures / name).read_text(encoding="utf-8").split("---")[1])
+        out[meta["title"]] = base_text(meta["author"])
     return out

@@ -1,0 +1,125 @@
+"""Issue 20's checks on a magazine edition, read from its PDF alone: page fill, nothing lost, captions once,
+table cells whole in one column, a table across the tiers (tests/test_magazine.py, tests/test_magazine2.py)."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from kumihan.settings import PageFormat
+
+from .pagefill import report
+from .pdfcheck import VerticalPDF, flat, pdftotext
+
+
+def column_of(doc: VerticalPDF, text: str, page: int | None = None):
+    """The glyphs that read ``text`` (in the PDF's drawing order), on ``page`` or any.  A glyph may read more
+    than one character (a tate-chu-yoko number, 62): the characters are mapped back to their glyphs."""
+    for n, glyphs in enumerate(doc.pages):
+        if page is not None and n != page:
+            continue
+        owner = [i for i, g in enumerate(glyphs) for _ in g.text]
+        at = "".join(g.text for g in glyphs).find(text)
+        if at >= 0:
+            return [glyphs[i] for i in sorted(set(owner[at:at + len(text)]))]
+    raise AssertionError(f"{text!r} is not in the PDF")
+
+
+def fill_failures(pdf: Path, page: PageFormat, authors: dict[str, str]) -> list[str]:
+    """Each page of an article but its last that is less than 85 % full from the ink or ends two or more whole
+    columns short; a page before one that opens with a heading may end short by the heading's lines and the two
+    lines kept with it, and by no more."""
+    rows = report(pdf, page, authors)
+    assert len({title for title, *_ in rows}) == len(authors)
+    opens_with_heading = {f.page for _, f, _ in rows if f.heading_first}
+    bad = []
+    for title, f, last in rows:
+        if last:
+            continue
+        if f.page + 1 in opens_with_heading:
+            if f.short > max(page.heading_lines) + 1:
+                bad.append(f"page {f.page} ({title}) ends {f.short} columns short before a heading")
+        elif f.fill < 0.85 or f.short >= 2:
+            bad.append(f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short")
+    return bad
+
+
+def plain(line: str) -> str:
+    """A source line as the PDF's text reads it: no list marker, emphasis marks or note marks; ruby as base and
+    reading."""
+    line = re.sub(r"^(\s*[-*+]|\s*\d+\.)\s+", "", line)
+    line = re.sub(r"\[\^\d+\]|\*\*", "", line)
+    return re.sub(r"\{([^|}]+)\|([^}]+)\}", r"\1\2", line)
+
+
+def assert_nothing_lost(pdf: Path, sources: list[Path]) -> None:
+    """Every paragraph and list item of every source reaches the PDF, and each 図N/表N caption stands once."""
+    text = flat(pdftotext(pdf, "-raw")).replace("⁠", "")
+    for source in sources:
+        body = re.sub(r"\[\^\d+\]:.*", "", source.read_text(encoding="utf-8").split("---", 2)[2])
+        for line in body.splitlines():
+            if not line.strip() or line.startswith(("#", "|", "!", ">")):
+                continue
+            probe = flat(plain(line))[:12]
+            assert probe in text, f"{source.name}: {probe!r} is not in the PDF"
+        for caption in re.findall(r"^([図表]\d)　(.{8})", body, re.M):
+            assert text.count(flat(caption[0] + caption[1])) == 1, caption
+
+
+def assert_whole_in_one_column(pdf: Path, words: list[str]) -> None:
+    """A heading cell is never cut between its characters, nor a number token: each one's glyphs share one
+    column (the same x band), one after another down it."""
+    doc = VerticalPDF(pdf)
+    try:
+        for word in words:
+            glyphs = column_of(doc, word)
+            xs = [g.xc for g in glyphs]
+            assert max(xs) - min(xs) < 0.5 * glyphs[0].size + 2, (word, xs)
+            tops = [g.top for g in glyphs]
+            assert tops == sorted(tops) or len(set(round(t) for t in tops)) == 1, (word, tops)
+    finally:
+        doc.close()
+
+
+def assert_spans_the_tiers(pdf: Path, page: PageFormat, first: str, last: str, caption: str) -> None:
+    """段抜き: the table whose headings run from ``first`` to ``last`` is longer than a tier, its caption stands
+    right before it (to its right) in the text face a size smaller, and the tiers' text runs on beside it on its
+    page, through the tiers to the last."""
+    tier = page.chars_per_column * page.font_size_pt
+    doc = VerticalPDF(pdf)
+    try:
+        head_cell = column_of(doc, first)
+        n = next(i for i, glyphs in enumerate(doc.pages) if head_cell[0] in glyphs)
+        assert column_of(doc, last, n)[-1].bottom - head_cell[0].top > tier
+        above = column_of(doc, caption, n)
+        assert above[0].xc > head_cell[0].xc and above[0].size < page.font_size_pt
+        body = [g for g in doc.pages[n] if abs(g.size - page.font_size_pt) < 0.05 and not g.text.isdigit()]
+        top = min(g.top for g in body)
+        step = (page.chars_per_column + page.tier_gap_em) * page.font_size_pt
+        assert {0, 2} <= {min(2, int((g.top - top) // step)) for g in body}
+    finally:
+        doc.close()
+
+
+def reading_start(doc: VerticalPDF, n: int, page: PageFormat, chars: int = 120) -> str:
+    """The first characters of page ``n`` (0-based) in reading order, tier by tier, each tier's columns right to
+    left and each column top to bottom: the glyphs inside the text area (not the running head or folio in the
+    margins), not ruby."""
+    pt = 72 / 25.4
+    number = n + 1
+    right = page.width_mm - page.margin_gutter_mm if number % 2 else page.margin_gutter_mm + page.text_width_mm
+    left = right - page.text_width_mm
+    out = []
+    for tier in range(page.tiers):
+        head = page.margin_top_mm + tier * (page.chars_per_column + page.tier_gap_em) * page.em_mm
+        foot = head + page.chars_per_column * page.em_mm
+        glyphs = sorted((g for g in doc.pages[n] if g.size > 0.6 * doc.body_size and left * pt - 2 < g.xc < right * pt + 2
+                         and head * pt - 2 < (g.top + g.bottom) / 2 < foot * pt + 2), key=lambda g: -g.xc)
+        bands: list[list] = []
+        for g in glyphs:
+            if bands and abs(bands[-1][0].xc - g.xc) < 0.45 * g.size:
+                bands[-1].append(g)
+            else:
+                bands.append([g])
+        out += [g.text for band in bands for g in sorted(band, key=lambda g: g.top)]
+    return re.sub(r"\s|\u2060", "", "".join(out))[:chars]
