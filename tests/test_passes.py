@@ -6,7 +6,7 @@ import lxml.html
 from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
-from kumihan.pdf.blocks import label_bookmarks, move_figures, wrap_code
+from kumihan.pdf.blocks import Shrink, label_bookmarks, move_figures, wrap_code
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
@@ -115,6 +115,20 @@ def test_a_moved_figure_splits_the_paragraph_after_it():
     # The part before the figure ends flush (p.split); the figure counts its moves (at most two).
     assert inner(root) == ('<p class="split">一二三</p>\n<div class="figure-block" data-moves="1">図</div>\n'
                            '<p class="continued">四五</p><p>次</p>')
+
+
+def test_a_figure_set_smaller_keeps_its_place_and_its_caption_size():
+    root = tree('<p>前</p><div class="figure-block" style="width: 100%"><div class="figure-unit">'
+                '<span class="figure" style="width: 120.000mm; height: 60.000mm"><img src="a.png" '
+                'style="width: 60.000mm; height: 120.000mm; left: 30.000mm; top: -30.000mm"></span>'
+                '<p class="caption" style="margin-top: 1.000mm">図1　キャプション</p></div></div><p>次</p>')
+    move_figures(root, {0: Shrink(0.9)})
+    out = inner(root)
+    assert out.startswith("<p>前</p>") and out.endswith("<p>次</p>")
+    assert 'style="width: 100%" data-scaled="0.9000"' in out
+    assert 'style="width: 108.000mm; height: 54.000mm"' in out
+    assert 'style="width: 54.000mm; height: 108.000mm; left: 27.000mm; top: -27.000mm"' in out
+    assert 'style="margin-top: 1.000mm"' in out  # the caption is not a picture
 
 
 def test_a_block_across_the_tiers_moves_back_into_the_text_before_it():

@@ -8,6 +8,9 @@ that nothing is cut; the mark is a character of its own, outside the copied text
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+
 from ..jlreq import is_upright
 from ..tree import Element, get_text, local, make, text_slots
 
@@ -115,17 +118,20 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
     return None
 
 
-def move_figures(root: Element, moves: dict[int, tuple[int, int]]) -> None:
+def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None]) -> None:
     """Move figure ``n`` (in document order) past the ``moves[n][0]`` sibling blocks that follow it, and
     into the next block after its first ``moves[n][1]`` characters (the block is split there).  A negative count
     moves it back: before the ``-count``-th block before it, or into that block after its first characters (a
     block across the tiers brought back to the foot of the page before).  A move of None sets a figure across
-    two tiers in one (:func:`one_tier`), where it stands."""
+    two tiers in one (:func:`one_tier`), where it stands; a :class:`Shrink` sets it smaller, where it stands."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n in sorted(moves, reverse=True):  # from the end, so that earlier places stay true
         figure = figures[n]
         if moves[n] is None:
             one_tier(figure)
+            continue
+        if isinstance(moves[n], Shrink):
+            shrink_figure(figure, moves[n].scale)
             continue
         count, chars = moves[n]
         figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
@@ -182,6 +188,30 @@ the spacer keeps the second tier's text clear of it."""
 ONE_TIER = "data-one-tier"
 """A figure's sizes in one tier (mm: the image's width and height, the block's length, the image's offsets), for
 a figure across two tiers that finds no page's head (kumihan/theme/templates/pdf/macros.html)."""
+
+
+@dataclass(frozen=True)
+class Shrink:
+    """A figure's move that sets it smaller instead, by ``scale`` (what an editor does to a picture that leaves
+    the heading after it on its page without room for the heading's lines)."""
+
+    scale: float
+
+
+#: How small a figure may be set to make room: four fifths of the size it was given.
+SMALLEST = 0.8
+SCALED = "data-scaled"
+_MM = re.compile(r"(-?\d+(?:\.\d+)?)mm")
+
+
+def shrink_figure(figure: Element, scale: float) -> None:
+    """Set ``figure`` (a :data:`FIGURE_CLASS` block) ``scale`` times as large: its picture, the box that holds
+    it, and the block's length when given in millimetres (its caption keeps its size)."""
+    figure.set(SCALED, f"{float(figure.get(SCALED, '1')) * scale:.4f}")
+    for el in figure.iter():
+        style = el.get("style")
+        if style and (el is figure or local(el) in ("span", "img")):
+            el.set("style", _MM.sub(lambda m: f"{float(m.group(1)) * scale:.3f}mm", style))
 
 
 def one_tier(figure: Element) -> None:

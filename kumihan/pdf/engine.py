@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import FIGURE_CLASS, MOVES, SPACER_CLASS, TABLE_CLASS
+from .blocks import FIGURE_CLASS, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, Shrink
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import EngineMessage, Overflow, PageInfo
@@ -304,6 +304,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     line_heights: dict[int, float] = {}    # id(block element) -> the height of its own lines, all told
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
+    floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
+    text_reach: dict[int, float] = {}  # page index -> how far its lines reach
+    pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
     used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
@@ -332,6 +335,12 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
                 for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
+                if box.is_floated():
+                    floated.setdefault(page_no, []).append((box.position_y, reach, box.margin_width()))
+                    picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
+                                    and "figure" in (b.element.get("class") or "").split()), None)
+                    if picture is not None:
+                        pictures[id(element)] = picture.margin_height()
                 return
             # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
             # beside it takes (a block set after a figure begins where the figure does).
@@ -355,6 +364,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
             tier = _tier_of(page_box, box.position_x, tiers)
             used[page_no][tier] = max(used[page_no][tier], box.position_y + box.height)
+            text_reach[page_no] = max(text_reach.get(page_no, 0.0), box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
             atomic.add(id(block))
             return  # its own lines (a ruby's base and reading) are inside the line that holds it
@@ -384,6 +394,19 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         return around.get(key, 0.0) + line_heights.get(key, 0.0) + sum(extent_of(k) for k in kids.get(key, ()))
 
     extent = {key: extent_of(key) for key in around}
+
+    def stranded_heading(page_no: int, element):
+        """The heading that ends page ``page_no`` in ``element``'s flow without the two lines kept with it
+        (they begin the next page): (the heading, where its first line on the page stands), or None."""
+        parent = id(parents.get(id(element)))
+        ours = [(b, y) for p, b, n, y in flow if p == page_no and id(parents.get(id(b))) == parent]
+        if not ours or ours[-1][0].tag not in _HEADINGS:
+            return None
+        if not any(p == page_no + 1 and id(parents.get(id(b))) == parent for p, b, _, _ in flow):
+            return None
+        heading = ours[-1][0]
+        return heading, next(y for b, y in ours if b is heading)
+
     parents = {id(child): parent for parent in root.iter() for child in parent}
     moves: dict[int, tuple[int, int]] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
@@ -442,6 +465,20 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 moves[index] = ahead
                 moved.add(id(parents.get(id(element))))
                 continue
+        if tiers == 1 and top <= first_line.get((page_no, 0), top) + 1:
+            stranded = stranded_heading(page_no, element)
+            if stranded is not None and id(element) in pictures:
+                # The figure at the head of its page leaves the heading after it no room for its two lines: set
+                # smaller by what they lack (JLREQ: a heading never ends a page without the text it heads).
+                heading, y = stranded
+                bottom = page_box.content_box_y() + page_box.height
+                lack = y + extent.get(id(heading), pitch) + 2.25 * pitch - bottom
+                picture = pictures[id(element)]
+                scale = (picture - lack) / picture
+                if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
+                    moves[index] = Shrink(scale)
+                    moved.add(id(parents.get(id(element))))
+                    continue
         free = None
         if TWO_CLASS in (element.get("class") or "").split() and tiers > 1:
             if any(f[5] and f[1] == page_no for f in figures):
@@ -504,6 +541,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             reached = used[page_no - 1]
             last = max((t for t in range(len(reached)) if reached[t] > previous.content_box_y()), default=0)
             free = (previous.content_box_y() + previous.height - reached[last]) + (len(reached) - 1 - last) * previous.height
+            free += _beside_floats(floated.get(page_no - 1, ()), text_reach.get(page_no - 1, 0.0), previous.width, pitch)
         else:
             continue
         if free < max_gap * pitch:
@@ -516,6 +554,20 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             moves[index] = None
             moved.add(id(parents.get(id(element))))
     return moves
+
+
+def _beside_floats(floated, text_reach: float, width: float, pitch: float) -> float:
+    """What the columns under the figures floated at the head of a page can still take, as a length of whole
+    columns, where no line of the page stands beside a figure (the page ends with its figures: WeasyPrint
+    carries everything after a figure that does not fit on to the next page).  JLREQ 4.3: the text runs on
+    under a figure at the head.  Counted at four fifths: the lines there are short, and each ends where kinsoku
+    and the paragraph leave it."""
+    room = 0.0
+    for top, bottom, extent in floated:
+        rest = width - extent  # the length left to each column under the figure
+        if rest >= 4 * pitch and text_reach <= top:  # a few characters at least, and no line there yet
+            room += (bottom - top) * rest / width
+    return 0.8 * room
 
 
 def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
