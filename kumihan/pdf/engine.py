@@ -307,6 +307,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
+    line_tier: dict[tuple[int, int], int] = {}  # (id(block element), line number) -> the tier the line stands in
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
     used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
@@ -351,6 +352,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             block = element
         if isinstance(box, boxes.LineBox):
             flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
+            line_tier[(id(block), flow[-1][2])] = _tier_of(page_box, box.position_x, tiers)
             key = (page_no, _tier_of(page_box, box.position_x, tiers))
             first_line[key] = min(first_line.get(key, box.position_y), box.position_y)
             count = len(text_of(box))
@@ -449,6 +451,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             break
         if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
             count -= 1  # never right before a block across the tiers (SPAN_CLASS)
+        if not chars and count > 0 and not any(lines.get(id(el)) for el in after[count:]
+                                               if el.tag != "section" and FIGURE_CLASS not in (el.get("class") or "")):
+            # Never past the last of its text: a figure that did not fit after it would stand alone on a page.
+            count -= 1
         if count > 0 or chars:
             moves[index] = (count, chars)
             moved.add(id(parents.get(id(element))))
@@ -478,6 +484,23 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
                     moves[index] = Shrink(scale)
                     moved.add(id(parents.get(id(element))))
+                    continue
+        if tiers > 1 and not spans and tier == 0 and page_no > 0 and TWO_CLASS not in (element.get("class") or "").split() \
+                and top <= first_line.get((page_no, 0), top) + 1 and int(element.get(MOVES, "0")) < MAX_MOVES:
+            parent = id(parents.get(id(element)))
+            ours = [(p, b, n) for p, b, n, _ in flow if id(parents.get(id(b))) == parent]
+            before = [line_tier[(id(b), n)] for p, b, n in ours if p == page_no - 1]
+            previous = pages[page_no - 1]
+            short = used[page_no - 1][-1] < previous.content_box_y() + previous.height - 2 * pitch
+            if before and short and sum(p >= page_no for p, _, _ in ours) <= 2 * tiers:
+                # A figure carried onto the last page of its text with a few lines at most after it, the page before
+                # left short in every tier (balanced as the end of its text, which the figure then did not fit
+                # after): back to the head of the last tier its text reaches on the page before, where it is
+                # referred to (JLREQ 4.3), the lines of that tier following it on to the next page.
+                back = _to_page_head(element, page_no - 1, flow, exact, parents, (max(before), line_tier))
+                if back is not None:
+                    moves[index] = back
+                    moved.add(parent)
                     continue
         free = None
         if TWO_CLASS in (element.get("class") or "").split() and tiers > 1:
@@ -645,15 +668,20 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     return (siblings.index(sibling) - at, chars)
 
 
-def _to_page_head(element, page_no, flow, exact, parents):
+def _to_page_head(element, page_no, flow, exact, parents, tier=None):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
-    block it is set into split where the page begins).  Return the move (-siblings to go back past, characters
-    of the block it is set into), or None where another figure or spacer stands before it on the page or the
-    page begins inside a block that cannot be split."""
+    block it is set into split where the page begins); with ``tier`` (the tier, and the tier of each line by
+    its block and number), to the head of that tier of the page.  Return the move (-siblings to go back past,
+    characters of the block it is set into), or None where another figure or spacer stands before it on the
+    page or the page begins inside a block that cannot be split."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
     siblings, at, own, _ = found
+    if tier is not None:
+        own = [(block, n, y) for block, n, y in own if tier[1].get((id(block), n)) == tier[0]]
+        if not own:
+            return None
     block, n, _ = own[0]
     sibling = _sibling_of(block, siblings, parents)
     # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break); not into the notes.
