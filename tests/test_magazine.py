@@ -174,17 +174,28 @@ def test_a_heading_carried_over_ends_the_page_before_it_with_a_tighter_space(pre
     assert not bad, "\n".join(bad)
 
 
-def test_a_figure_longer_than_a_tier_spans_the_upper_and_middle_tiers_at_the_head_of_a_page(project, tmp_path):
+@pytest.mark.parametrize("macros", ["theme", "copied before figures spanned tiers"])
+def test_a_figure_longer_than_a_tier_spans_the_upper_and_middle_tiers_at_the_head_of_a_page(project, tmp_path,
+                                                                                           macros):
     """段抜き over two tiers: in the B5 preset a picture longer down the page (110 mm) than a tier (66 mm) and
     shorter than two stands at the head of a page across the upper and middle tiers, its caption beside it; the
     text of both tiers starts past it (to its left), none of it over the picture, and the lower tier runs full
-    under it."""
+    under it.  Also with a book's own templates/pdf/macros.html copied before figures spanned tiers (no class
+    for the tiers): the picture ran past the tier's foot and off the page."""
     from helpers.magazine import draw
+    from kumihan import theme
 
     para = "夜行列車の窓から見える町の灯りは、ひとつずつ遠ざかっていく。車掌は通路を歩き、眠る客の切符を確かめた。" * 4
     body = "\n\n".join([para] * 14 + ["![路線図](map.png)", "図1　東京から西へ向かう寝台特急の路線図"] + [para] * 16)
     root = project({"a.md": article(body + "\n")}, BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
     draw(root / "content" / "map.png", (900, 1300))
+    if macros != "theme":
+        text = (theme.PACKAGED / "templates" / "pdf" / "macros.html").read_text(encoding="utf-8")
+        older = text.replace("{% if image.tiers %} {{ image.tiers }}{% endif %}", "").replace(
+            '{% if image.one_tier %} data-one-tier="{{ image.one_tier }}"{% endif %}', "")
+        assert older != text and "image.tiers" not in older
+        (root / "templates" / "pdf").mkdir(parents=True, exist_ok=True)
+        (root / "templates" / "pdf" / "macros.html").write_text(older, encoding="utf-8")
     result = run_build(root, "pdf")
     assert result.returncode == 0, result.stderr
     page = PRESETS["b5-magazine"]

@@ -229,6 +229,23 @@ def one_tier(figure: Element) -> None:
             img.set("style", f"width: {width}mm; height: {height}mm; left: {left}mm; top: {top}mm")
 
 
+def complete_figures(root: Element, fitted: dict[str, dict]) -> None:
+    """Give each figure the tiers its picture was fitted across (:data:`TWO_TIERS` and its size in one tier,
+    :data:`SPAN`), by the picture's address in ``fitted``, where the template gave none: a book's own
+    ``pdf/macros.html`` written before figures spanned tiers sets a picture longer than a tier in one, and it
+    runs past the tier's foot and off the page."""
+    for figure in root.iter("div"):
+        classes = (figure.get("class") or "").split()
+        if FIGURE_CLASS not in classes or TWO_TIERS in classes or SPAN in classes:
+            continue
+        img = next(figure.iter("img"), None)
+        size = fitted.get(img.get("src", "")) if img is not None else None
+        if size and size["tiers"]:
+            figure.set("class", " ".join(classes + [size["tiers"]]))
+            if size["one_tier"] and figure.get(ONE_TIER) is None:
+                figure.set(ONE_TIER, size["one_tier"])
+
+
 def _two_tier_figures(root: Element) -> list[tuple[int, Element]]:
     """The figures set across two tiers, each with its place among all the document's figures."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]

@@ -39,7 +39,8 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import EngineMessage
-from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, fit_headings, label_bookmarks, move_figures, one_tier,
+from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, complete_figures, fit_headings, label_bookmarks, move_figures,
+                     one_tier,
                      place_tables, remove_spacers_after, set_spacers, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
@@ -91,9 +92,14 @@ def book_document(book: Book, env=None, image_file=lambda image: image.path) -> 
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
     slots: list = []
-    articles = [dict(article_context(a, macros.noteref, macros.figure,
-                                     lambda im: _fit_image(im, page, image_file(im)), list_style=settings.typesetting.list_style,
-                                     slots=slots),
+    fitted: dict[str, dict] = {}  # each picture's size for the page, by its address
+
+    def fit(image) -> dict:
+        size = fitted[image.path.as_uri()] = _fit_image(image, page, image_file(image))
+        return size
+
+    articles = [dict(article_context(a, macros.noteref, macros.figure, fit,
+                                     list_style=settings.typesetting.list_style, slots=slots),
                      role=a.role)
                 for a in book.articles]
     groups = article_groups(book, articles)
@@ -108,6 +114,7 @@ def book_document(book: Book, env=None, image_file=lambda image: image.path) -> 
                     keywords=sorted({t for a in book.articles for t in a.meta.tags}))
     doc = lxml.html.document_fromstring(markup)
     graft(doc, slots)
+    complete_figures(doc, {size["uri"]: size for size in fitted.values()})
     return doc
 
 
