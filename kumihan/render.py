@@ -15,7 +15,8 @@ from .errors import KumihanError
 from .model import Article
 from . import theme
 from .settings import Settings
-from .tree import NOTEREF, Element, Slot, children_of, fragment, local, make, replace_element
+from .tree import (NOTEREF, Element, Slot, children_of, fragment, get_text, graft, local, make, replace_element,
+                   text_slots)
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -89,9 +90,13 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
         line = next((p for p in (parent.getnext(), parent.getprevious()) if alone and _is_caption(p, "図写イF")),
                     None)
         title = img.get("title")
-        caption = line.text.strip() if line is not None else title or ""
+        # The caption line's own content (ruby, emphasis) goes into the macro's caption through a slot.
+        lines: list[Element] = []
+        caption = Slot(lines, _stripped(line)) if line is not None else title or ""
         alt = img.get("alt", "") or (title if line is not None and title else "")
-        made = children_of(fragment(_called(macro, images[img.get("src")], alt, alone, caption), xml=xml))
+        holder = fragment(_called(macro, images[img.get("src")], alt, alone, caption), xml=xml)
+        graft(holder, lines)
+        made = children_of(holder)
         if alone:
             replace_element(parent, made)
             if line is not None:
@@ -101,9 +106,30 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
 
 
 def _is_caption(el: Element | None, starts: str) -> bool:
-    """Whether ``el`` is a caption line (a short paragraph of text alone: 図1　…, 写真2 …, 表3 …)."""
-    return (el is not None and local(el) == "p" and len(el) == 0 and (el.text or "")[:1] in starts
-            and _CAPTION.fullmatch(el.text.strip()) is not None)
+    """Whether ``el`` is a caption line (a short paragraph of text alone, with ruby or emphasis in it at most:
+    図1　…, 写真2 …, 表3 …)."""
+    if el is None or local(el) != "p" or (el.text or "").lstrip()[:1] not in starts:
+        return False
+    if any(local(d) not in _CAPTION_INLINE for d in el.iterdescendants()):
+        return False
+    text = "".join(get_text(slot) for slot in text_slots(el, frozenset({"rt", "rp"}))).strip()
+    return _CAPTION.fullmatch(text) is not None
+
+
+#: What a caption line may hold besides its text: ruby (as written, and as the passes set it), emphasis.
+_CAPTION_INLINE = frozenset({"ruby", "rb", "rt", "rp", "span", "em", "strong", "b", "i", "sub", "sup", "code"})
+
+
+def _stripped(line: Element) -> Element:
+    """A copy of the caption ``line`` without the space around its content."""
+    copied = copy.deepcopy(line)
+    copied.text = (copied.text or "").lstrip()
+    last = copied[-1] if len(copied) else None
+    if last is None:
+        copied.text = copied.text.rstrip()
+    else:
+        last.tail = (last.tail or "").rstrip() or None
+    return copied
 
 
 def caption_tables(root: Element) -> None:
@@ -114,7 +140,10 @@ def caption_tables(root: Element) -> None:
         line = next((p for p in (table.getprevious(), table.getnext()) if _is_caption(p, "表")), None)
         if line is None:
             continue
-        caption = make("caption", line.text.strip(), like=table)
+        caption = make("caption", like=table)
+        content = _stripped(line)
+        caption.text = content.text
+        caption.extend(list(content))
         replace_element(line, [])
         table.insert(0, caption)
 

@@ -313,3 +313,48 @@ def test_epub_for_reading_systems(a5):
     cover = files["item/xhtml/p-cover.xhtml"].decode()
     assert 'class="vrtl cover"' in cover  # the book's writing mode (a horizontal page sits in one column) and 'preserveAspectRatio="xMidYMid meet"' in cover
     assert "html.cover { height: 100%" in css and ".p-cover .main { writing-mode: horizontal-tb;" in css
+
+
+def test_a_figure_that_ends_the_text_its_caption_with_ruby_and_notes_with_an_address(project):
+    """Found on a column written apart from the code: a 図N line with ruby in it is the figure's caption (it was
+    set as a paragraph, the picture left without one, in the PDF and the EPUB); the notes after a figure that
+    ends the text stand clear of it (their hanging numbers were drawn under the picture); and the words before
+    an address of percent-escapes stay set solid (the address broke nowhere, and the line before it was spread
+    out a character at a time across the column)."""
+    from helpers.magazine import draw
+
+    para = "校庭の隅に、白い百葉箱が立っている。四本の脚の上に、よろい戸に囲まれた小さな箱が載っている。" * 3
+    body = "\n\n".join([para] * 6 + [
+        "百葉箱の記録は六十年続いている[^1]。",
+        "![百葉箱](box.png)",
+        "図1　創立の翌年に据えられた{百葉箱|ひゃくようばこ}。扉の{蝶番|ちょうつがい}だけが当時のまま残る",
+        "[^1]: 百葉箱の規格や歴史については、https://ja.wikipedia.org/wiki/%E7%99%BE%E8%91%89%E7%AE%B1%E3%81%AE%E8"
+        "%A6%8F%E6%A0%BC に概要がある。"])
+    root = project({"a.md": article(body + "\n")})
+    draw(root / "content" / "box.png", (1600, 1200))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        text = "".join(g.text for page in doc.pages for g in page)
+        assert text.count("図1") == 1 and "{" not in text and "ひゃくようばこ" in text
+        with pdfplumber.open(str(root / "dist" / "book.pdf")) as pdf:
+            for n, page in enumerate(pdf.pages):
+                for im in page.images:
+                    under = [g.text for g in doc.pages[n] if g.x0 < im["x1"] - 1 and g.x1 > im["x0"] + 1
+                             and g.top < im["bottom"] - 1 and g.bottom > im["top"] + 1]
+                    assert not under, (n + 1, under)
+        # Set solid: each character of the words before the address one em after the one before it.
+        words = glyphs_of(doc, "規格や歴史については")
+        steps = [b.top - a.top for a, b in zip(words, words[1:])]
+        assert max(steps) < 1.2 * words[0].size, steps
+    finally:
+        doc.close()
+    epub = run_build(root, "epub")
+    assert epub.returncode == 0, epub.stderr
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        xhtml = "".join(z.read(n).decode() for n in z.namelist() if n.endswith(".xhtml"))
+    caption = re.search(r"<figcaption>(.*?)</figcaption>", xhtml, re.S).group(1)
+    assert "<ruby>百葉箱<rt>ひゃくようばこ</rt></ruby>" in caption and "蝶番" in caption
+    assert "図1" not in re.sub(r"<figcaption>.*?</figcaption>", "", xhtml, flags=re.S)
+    assert epubcheck(root / "dist" / "book.epub") == []

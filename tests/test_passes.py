@@ -178,3 +178,13 @@ def test_passes_never_make_markup_from_text():
                      ("latin", "Donaudampfschiffahrtsgesellschaftskapitän")]
     assert "".join(root.itertext()) == text
     assert etree.fromstring(etree.tostring(root)) is not None  # well-formed, whatever the text
+
+
+def test_an_address_in_a_sentence_breaks_after_its_slashes_and_before_each_percent_escape():
+    from kumihan.pdf.build import _break_url
+
+    zw = "\u200b"
+    out = _break_url("概要は、https://ja.wikipedia.org/wiki/%E7%99%BE?a=1 にある。")[0]
+    assert out.replace(zw, "") == "概要は、https://ja.wikipedia.org/wiki/%E7%99%BE?a=1 にある。"
+    assert f"wiki/{zw}%E7{zw}%99{zw}%BE?{zw}a={zw}1 にある。" in out and zw * 2 not in out
+    assert _break_url("住所のない文。") is None

@@ -49,14 +49,19 @@ from .shim import libraries_by_soname
 from ..fonts.emphasis import emphasis_mark
 from ..fonts.vertical import VerticalFont, cached_vertical_font, derive_vertical_font, vertical_font_name
 
-_URL = re.compile(r"https?://.+", re.DOTALL)
+_URL = re.compile(r"https?://[!-~]+")
 _URL_BREAK = re.compile(r"([/?&=_-])(?=[^/])")
+_PERCENT = re.compile(r"(?<=[^\u200b])(?=%[0-9A-Fa-f]{2})")
 
 
 def _break_url(text: str):
-    """Let a long URL (a text node of its own, as a link's text is) break after / ? & = (zero-width spaces draw
-    and extract as nothing)."""
-    return [_URL_BREAK.sub("\\1\u200b", text)] if _URL.fullmatch(text) else None
+    """Let each URL in the text (a link's, or one written in a sentence) break after / ? & = _ - and before each
+    percent-escape (%E7%99%BE…: a Japanese page's address is one long run of them), so that a line is never left
+    letter-spaced before an address that would not fit on it (zero-width spaces draw and extract as nothing)."""
+    if "://" not in text:
+        return None
+    broken = _URL.sub(lambda m: _PERCENT.sub("\u200b", _URL_BREAK.sub("\\1\u200b", m.group(0))), text)
+    return [broken] if broken != text else None
 
 
 def pdf_passes(typesetting) -> Registry:
@@ -748,6 +753,10 @@ PRINT_PPI = 300  # below this, a placed image prints soft (print.md: printers as
 INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB black, or K100 for the press
 
 
+#: The shortest line of a figure's caption, in ems: a picture shorter down the column takes this length.
+CAPTION_EMS = 12
+
+
 def _fit_image(image, page, file: Path | None = None) -> dict:
     """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
     the column length it is given (one tier, or in tiers two or all of them: :func:`_tiers_for`) and three
@@ -774,8 +783,11 @@ def _fit_image(image, page, file: Path | None = None) -> dict:
     # A figure longer than three fifths of the column takes the column's whole length: the text beside it would
     # run in columns of a few characters.  Across two tiers it takes both and the gap between them
     # (blocks.TWO_TIERS); across all, the whole column (column-span: all, as a table's 段抜き).
+    # A figure shorter down the column than a caption's line (a panorama) is as long as one, its picture at the
+    # head: its caption would run in columns of a few characters, across most of the page (and a block too
+    # broad for the columns beside an article's title block carries the whole flow to the next page).
     if tiers == 1:
-        block = "100%" if height > 0.6 * tier_length else f"{_mm(height)}mm"
+        block = "100%" if height > 0.6 * tier_length else f"{_mm(max(height, min(tier_length, CAPTION_EMS * page.em_mm)))}mm"
     else:
         block = f"{_mm(tier_length)}mm" if tiers == 2 else "100%"
     return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height), "block": block,

@@ -451,9 +451,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             break
         if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
             count -= 1  # never right before a block across the tiers (SPAN_CLASS)
-        if not chars and count > 0 and not any(lines.get(id(el)) for el in after[count:]
-                                               if el.tag != "section" and FIGURE_CLASS not in (el.get("class") or "")):
-            # Never past the last of its text: a figure that did not fit after it would stand alone on a page.
+        if not chars and count > 0 and not any(lines.get(id(d)) for el in after[count:]
+                                               if FIGURE_CLASS not in (el.get("class") or "") for d in el.iter()):
+            # Never past the last of its text and notes: a figure that did not fit after it would stand alone on
+            # a page.
             count -= 1
         if count > 0 or chars:
             moves[index] = (count, chars)
