@@ -224,3 +224,30 @@ def test_a_figure_longer_than_a_tier_spans_the_upper_and_middle_tiers_at_the_hea
         assert first[2] > im["x1"] - em and first[2] > right - 2 * em, (first, right)
     assert flat(pdftotext(root / "dist" / "book.pdf", "-raw")).count(flat("図1　東京から西へ")) == 1
     assert "past the foot" not in result.stderr
+
+
+def test_a_panorama_right_after_the_lead_leaves_the_opening_page_its_text(project):
+    """Found on a feature written apart from the code: in B5 a panorama (long across the page, short down the
+    column) as the first block after the lead set its caption in columns of five characters, which made the
+    figure broader than the tiers beside the title block: WeasyPrint then carried the whole text to the next page,
+    and the opening page held the title alone.  Its caption now runs in columns of twelve characters at least."""
+    from helpers.magazine import draw
+
+    para = "十一月から二月までの百日あまり、杜氏と蔵人は蔵に寝泊まりして酒を仕込む。米を蒸す夜明け前から搾りの夜まで。" * 3
+    body = "\n\n".join(["![雪の集落](pano.png)",
+                        "図1　集落の北の丘から見た白井酒造（中央の白壁の建物）。蔵の裏を流れる沢の水が、仕込み水になる",
+                        "## 午前四時の釜場"] + [para] * 12)
+    root = project({"a.md": article(body + "\n", lead="冬の仕事に立ち会った。" * 4,
+                                     subtitle="越後の山あいの酒蔵で、寒造りに立ち会う")},
+                   BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
+    draw(root / "content" / "pano.png", (3000, 700))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(str(root / "dist" / "book.pdf")) as pdf:
+        opening = next(p for p in pdf.pages if "午前" in (p.extract_text() or "") or "越後" in (p.extract_text() or ""))
+        body_chars = [c for c in opening.chars if abs((c["x1"] - c["x0"]) - 8.5) < 0.05 and c["text"].strip()]
+        assert len(body_chars) > 300, len(body_chars)  # the lead and the text begin under the title
+        figure_page = next(p for p in pdf.pages if p.images)
+        caption = [c for c in figure_page.chars if c["text"].strip() and abs((c["x1"] - c["x0"]) - 8.5 * 0.85) < 0.1]
+        columns = {round(c["x0"]) for c in caption}
+        assert len(columns) <= 6, sorted(columns)  # 47 characters in lines of at least twelve

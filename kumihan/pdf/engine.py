@@ -380,7 +380,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     if root is None or not figures or not heights:
         return {}
     pitch = max(heights, key=heights.get)
-    full = max(whole, key=whole.get) if whole else 1
+    # A full column's characters: the commonest count among the longest lines (a page of figures can hold more
+    # short lines, a caption's or a paragraph's last, than lines run the column's length).
+    longest = max(whole, default=1)
+    full = max((n for n in whole if n >= 0.8 * longest), key=whole.get, default=1)
     for key in beside:
         # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on.
         total = sum(lines[key])
@@ -449,6 +452,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 chars = sum(max(0, c - 1) for c in exact.get(id(sibling), [])[:fit]) if id(sibling) in atomic \
                     else sum(own[:fit])
             break
+        if chars and chars < full // 2:
+            chars = 0  # not for a few characters: the next layout would measure them again, one pass gone for nothing
         if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
             count -= 1  # never right before a block across the tiers (SPAN_CLASS)
         if not chars and count > 0 and not any(lines.get(id(d)) for el in after[count:]
@@ -499,6 +504,18 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 # after): back to the head of the last tier its text reaches on the page before, where it is
                 # referred to (JLREQ 4.3), the lines of that tier following it on to the next page.
                 back = _to_page_head(element, page_no - 1, flow, exact, parents, (max(before), line_tier))
+                if back is not None:
+                    moves[index] = back
+                    moved.add(parent)
+                    continue
+        if tiers == 1 and page_no > 0 and top <= first_line.get((page_no, 0), top) + 1 \
+                and int(element.get(MOVES, "0")) < MAX_MOVES:
+            parent = id(parents.get(id(element)))
+            ours = [p for p, b, _, _ in flow if id(parents.get(id(b))) == parent]
+            if page_no - 1 in ours and not any(p >= page_no for p in ours):
+                # A figure carried past the end of its text onto a page of its own: back to the head of the page
+                # before, where it is referred to (JLREQ 4.3), the text of that page following it on.
+                back = _to_page_head(element, page_no - 1, flow, exact, parents)
                 if back is not None:
                     moves[index] = back
                     moved.add(parent)
