@@ -471,6 +471,21 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
+        if (tiers == 1 or spans) and page_no > 0 and top <= first_line.get((page_no, 0), top) + 1 \
+                and int(element.get(MOVES, "0")) < MAX_MOVES:
+            parent = id(parents.get(id(element)))
+            ours = [p for p, b, _, _ in flow if id(parents.get(id(b))) == parent]
+            if page_no - 1 in ours and not any(p >= page_no for p in ours):
+                # A figure carried past the end of its text onto a page of its own (in one tier, or across all the
+                # tiers): back to the head of the page before, where it is referred to (JLREQ 4.3), the text of
+                # that page following it on.
+                # In one tier it may follow a figure that heads that page (floats side by side); across the tiers
+                # not (WeasyPrint 70 loses the rest of the flow where a block across them meets a figure).
+                back = _to_page_head(element, page_no - 1, flow, exact, parents, after_figure=tiers == 1)
+                if back is not None:
+                    moves[index] = back
+                    moved.add(parent)
+                    continue
         if spans and tiers > 1:
             ahead = _span_to_head(element, page_no, tiers, flow, lines, atomic, parents)
             if ahead is not None:
@@ -504,18 +519,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 # after): back to the head of the last tier its text reaches on the page before, where it is
                 # referred to (JLREQ 4.3), the lines of that tier following it on to the next page.
                 back = _to_page_head(element, page_no - 1, flow, exact, parents, (max(before), line_tier))
-                if back is not None:
-                    moves[index] = back
-                    moved.add(parent)
-                    continue
-        if tiers == 1 and page_no > 0 and top <= first_line.get((page_no, 0), top) + 1 \
-                and int(element.get(MOVES, "0")) < MAX_MOVES:
-            parent = id(parents.get(id(element)))
-            ours = [p for p, b, _, _ in flow if id(parents.get(id(b))) == parent]
-            if page_no - 1 in ours and not any(p >= page_no for p in ours):
-                # A figure carried past the end of its text onto a page of its own: back to the head of the page
-                # before, where it is referred to (JLREQ 4.3), the text of that page following it on.
-                back = _to_page_head(element, page_no - 1, flow, exact, parents)
                 if back is not None:
                     moves[index] = back
                     moved.add(parent)
@@ -686,12 +689,13 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     return (siblings.index(sibling) - at, chars)
 
 
-def _to_page_head(element, page_no, flow, exact, parents, tier=None):
+def _to_page_head(element, page_no, flow, exact, parents, tier=None, after_figure=False):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
     block it is set into split where the page begins); with ``tier`` (the tier, and the tier of each line by
     its block and number), to the head of that tier of the page.  Return the move (-siblings to go back past,
     characters of the block it is set into), or None where another figure or spacer stands before it on the
-    page or the page begins inside a block that cannot be split."""
+    page (``after_figure``: between the page's first line and it; one at the page's head it then follows) or the
+    page begins inside a block that cannot be split."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
@@ -705,7 +709,7 @@ def _to_page_head(element, page_no, flow, exact, parents, tier=None):
     # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break); not into the notes.
     if sibling is None or sibling.tag == "section" or any(
             {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
-            for el in siblings[max(0, siblings.index(sibling) - 1):at]):
+            for el in siblings[max(0, siblings.index(sibling) - (not after_figure)):at]):
         return None
     chars = 0
     if n > 0:
