@@ -676,10 +676,10 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     siblings, at, own, _ = found
     block, n, _ = own[0]
     sibling = _sibling_of(block, siblings, parents)
-    if sibling is None or any(FIGURE_CLASS in (el.get("class") or "")
-                              for el in siblings[max(0, siblings.index(sibling) - 1):at]):
-        # Not past another figure, nor right after one (SPAN_CLASS): on to the page's foot instead, the text
-        # after it joining those lines before it.
+    if sibling is None or siblings.index(sibling) == 0 or any(
+            FIGURE_CLASS in (el.get("class") or "") for el in siblings[max(0, siblings.index(sibling) - 1):at]):
+        # Not past another figure, nor right after one (SPAN_CLASS), nor before the article's first block (its
+        # lead, under its title): on to the page's foot instead, the text after it joining those lines before it.
         return _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents)
     chars = 0
     if n > 0:  # the block began on the page before: the block is split where that page ends
