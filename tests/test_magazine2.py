@@ -198,3 +198,22 @@ def test_ruby_in_the_front_matter_is_set_as_ruby(built):
     assert "石田航" in str(reader.metadata.get("/Author", "")), reader.metadata
     titles = [item.title for item in reader.outline if not isinstance(item, list)]
     assert not any("{" in t or "わたる" in t for t in titles), titles
+
+
+@pytest.mark.parametrize("built", ["a5-book"], indirect=True)
+def test_a_figure_at_the_head_of_a_page_stands_within_the_text_area(built):
+    """A picture at the head of a page stands at the 版面's edge, as the first column's characters do: it ran
+    half a line gap (1.2 mm) past it into the margin."""
+    _, _, pdf, _ = built
+    doc = VerticalPDF(pdf)
+    try:
+        with pdfplumber.open(str(pdf)) as p:
+            # The text area's head side on right-hand and left-hand pages: the outer edge of the first columns.
+            edge = {side: max(g.x1 for n, page in enumerate(doc.pages) if n % 2 == side for g in page
+                              if abs(g.size - doc.body_size) < 0.05) for side in (0, 1)}
+            pictures = [(n, im["x1"]) for n, page in enumerate(p.pages) for im in page.images]
+    finally:
+        doc.close()
+    assert pictures
+    past = [(n + 1, round(x1 - edge[n % 2], 2)) for n, x1 in pictures if x1 > edge[n % 2] + 0.5]
+    assert not past, past

@@ -198,8 +198,8 @@ class Shrink:
     scale: float
 
 
-#: How small a figure may be set to make room: four fifths of the size it was given.
-SMALLEST = 0.8
+#: How small a figure may be set to make room: seven tenths of the size it was given (an editor shrinks a picture that much to keep a heading with its text).
+SMALLEST = 0.7
 SCALED = "data-scaled"
 _MM = re.compile(r"(-?\d+(?:\.\d+)?)mm")
 
