@@ -116,8 +116,9 @@ def _is_caption(el: Element | None, starts: str) -> bool:
     return _CAPTION.fullmatch(text) is not None
 
 
-#: What a caption line may hold besides its text: ruby (as written, and as the passes set it), emphasis.
-_CAPTION_INLINE = frozenset({"ruby", "rb", "rt", "rp", "span", "em", "strong", "b", "i", "sub", "sup", "code"})
+#: What a caption line may hold besides its text: ruby (as written, and as the passes set it), emphasis, a link,
+#: a note's reference (a span in the PDF, a link in the EPUB: the same line is a caption in both).
+_CAPTION_INLINE = frozenset({"ruby", "rb", "rt", "rp", "span", "em", "strong", "b", "i", "sub", "sup", "code", "a"})
 
 
 def _stripped(line: Element) -> Element:

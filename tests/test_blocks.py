@@ -358,3 +358,39 @@ def test_a_figure_that_ends_the_text_its_caption_with_ruby_and_notes_with_an_add
     assert "<ruby>百葉箱<rt>ひゃくようばこ</rt></ruby>" in caption and "蝶番" in caption
     assert "図1" not in re.sub(r"<figcaption>.*?</figcaption>", "", xhtml, flags=re.S)
     assert epubcheck(root / "dist" / "book.epub") == []
+
+
+def test_a_figure_followed_by_a_list_stays_with_it(project):
+    """The end of an article's text is found in its lists too (a review's finding): a figure at the head of a
+    page followed by a list was taken for one carried past the end of its text and moved back a page, leaving the
+    last two lines of the list alone on a page of their own."""
+    from helpers.magazine import draw
+
+    para = "十一月から二月までの百日あまり、杜氏と蔵人は蔵に寝泊まりして酒を仕込む。米を蒸す夜明け前から搾りの夜まで。" * 3
+    items = [f"- 項目{n}：杜氏と蔵人は蔵に寝泊まりして酒を仕込む。米を蒸す夜明け前から搾りの夜まで続く。" for n in range(1, 9)]
+    body = "\n\n".join([para] * 11 + ["![煙突](t1.png)", "図1　最後の図", "\n".join(items)])
+    root = project({"a.md": article(body + "\n")})
+    draw(root / "content" / "t1.png", (1600, 1400))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(str(root / "dist" / "book.pdf")) as pdf:
+        texts = [page.extract_text() or "" for page in pdf.pages]
+        figure = next(n for n, page in enumerate(pdf.pages) if page.images)
+    holding = [n for n, text in enumerate(texts) if "項目" in text]
+    assert holding == [figure], (holding, figure)
+
+
+def test_a_line_before_a_word_that_does_not_fit_is_not_spread_over_the_column(project):
+    """Justification puts at most half an em between two characters: the words before a Latin word that does not
+    fit the rest of the line stay set solid (they were spread a character at a time over the whole column)."""
+    word = "Rindfleischetikettierungsueberwachungsaufgabenuebertragung"  # 58 letters: 29 ems, under a column
+    root = project({"a.md": article(f"冒頭の十文字の文章です。 {word} の話。\n")})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        before = glyphs_of(doc, "冒頭の十文字の文章です")
+        steps = [b.top - a.top for a, b in zip(before, before[1:])]
+        assert max(steps) < 1.6 * before[0].size, steps
+    finally:
+        doc.close()

@@ -4,6 +4,7 @@ notes), built in the A5 preset and the B5 three-tier preset, and read from the P
 the glyphs of tables, the text in reading order."""
 
 import re
+from pathlib import Path
 import zipfile
 
 import pdfplumber
@@ -251,3 +252,33 @@ def test_a_panorama_right_after_the_lead_leaves_the_opening_page_its_text(projec
         caption = [c for c in figure_page.chars if c["text"].strip() and abs((c["x1"] - c["x0"]) - 8.5 * 0.85) < 0.1]
         columns = {round(c["x0"]) for c in caption}
         assert len(columns) <= 6, sorted(columns)  # 47 characters in lines of at least twelve
+
+
+def test_a_table_across_the_tiers_never_stands_before_the_lead(project):
+    """Found on a data report written apart from the code (tests/fixtures/magazine3/akiya.md): in B5 its wide
+    表1, after a short first section, was brought back to the head of the opening page, between the title block
+    and the lead, a page before the page that refers to it.  The lead now opens the text, and the table stands
+    after it."""
+    import shutil
+
+    source = Path(__file__).parent / "fixtures" / "magazine3"
+    root = project({"akiya.md": (source / "akiya.md").read_text(encoding="utf-8")},
+                   BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
+    shutil.copy(source / "akiya-graph.png", root / "content")
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        for n, page in enumerate(doc.pages):
+            text = "".join(g.text for g in page)
+            if "住宅総数" in text:
+                lead = page[text.index("使われなくなった")]  # the lead's first character
+                at = text.index("住宅総数")
+                table = page[at:at + 4]  # the heading cell, in drawing order as in reading order
+                # Read from the right: the lead comes first, the table's heading cells after it (to its left).
+                assert max(g.x1 for g in table) < lead.x0, (n + 1, lead.x0, max(g.x1 for g in table))
+                break
+        else:
+            raise AssertionError("the table is not in the PDF")
+    finally:
+        doc.close()

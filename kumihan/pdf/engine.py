@@ -311,6 +311,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
     used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
+    ems: dict[float, int] = {}        # the lines' font sizes: the commonest is the text's
     whole: dict[int, int] = {}        # characters of the lines beside no figure: the commonest is a full column's
     first_line: dict[tuple[int, int], float] = {}  # (page, tier) -> where its first line stands
     exact: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, as in its text
@@ -356,6 +357,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             key = (page_no, _tier_of(page_box, box.position_x, tiers))
             first_line[key] = min(first_line.get(key, box.position_y), box.position_y)
             count = len(text_of(box))
+            ems[round(box.style["font_size"], 2)] = ems.get(round(box.style["font_size"], 2), 0) + 1
             if holder is not None and box.position_x > holder.content_box_x() + 1 and block.tag not in _HEADINGS:
                 beside.add(id(block))  # a line shortened by a figure beside it
             else:
@@ -380,10 +382,13 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     if root is None or not figures or not heights:
         return {}
     pitch = max(heights, key=heights.get)
-    # A full column's characters: the commonest count among the longest lines (a page of figures can hold more
-    # short lines, a caption's or a paragraph's last, than lines run the column's length).
-    longest = max(whole, default=1)
-    full = max((n for n in whole if n >= 0.8 * longest), key=whole.get, default=1)
+    # A full column's characters: the commonest count among the lines that run the column's length in the
+    # text's size (a page of figures can hold more short lines, a caption's or a paragraph's last, than full
+    # ones; and a line of Latin letters holds more characters than the column has ems).
+    em = max(ems, key=ems.get) if ems else 1.0
+    column = int(pages[0].width / max(tiers, 1) / em) + 1
+    full = max((n for n in whole if 0.8 * column <= n <= column), key=whole.get,
+               default=max(whole, key=whole.get) if whole else 1)
     for key in beside:
         # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on.
         total = sum(lines[key])
@@ -400,19 +405,30 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
 
     extent = {key: extent_of(key) for key in around}
 
+    @functools.cache
+    def flow_of(element_id: int) -> frozenset[int]:
+        """The blocks of the flow (an article's text) the figure ``element_id`` stands in, at any depth: the
+        lines of a list, a quotation or the notes are the flow's too."""
+        parent = figure_parents[element_id]
+        return frozenset(id(d) for d in parent.iter()) if parent is not None else frozenset()
+
+    def flow_lines(element) -> list:
+        """(page, block, line number, y) of each line of ``element``'s flow, in reading order."""
+        inside = flow_of(id(element))
+        return [line for line in flow if id(line[1]) in inside]
+
     def stranded_heading(page_no: int, element):
         """The heading that ends page ``page_no`` in ``element``'s flow without the two lines kept with it
         (they begin the next page): (the heading, where its first line on the page stands), or None."""
-        parent = id(parents.get(id(element)))
-        ours = [(b, y) for p, b, n, y in flow if p == page_no and id(parents.get(id(b))) == parent]
-        if not ours or ours[-1][0].tag not in _HEADINGS:
+        ours = flow_lines(element)
+        here = [(b, y) for p, b, _, y in ours if p == page_no]
+        if not here or here[-1][0].tag not in _HEADINGS or not any(p == page_no + 1 for p, _, _, _ in ours):
             return None
-        if not any(p == page_no + 1 and id(parents.get(id(b))) == parent for p, b, _, _ in flow):
-            return None
-        heading = ours[-1][0]
-        return heading, next(y for b, y in ours if b is heading)
+        heading = here[-1][0]
+        return heading, next(y for b, y in here if b is heading)
 
     parents = {id(child): parent for parent in root.iter() for child in parent}
+    figure_parents = {id(f[0]): parents.get(id(f[0])) for f in figures}
     moves: dict[int, tuple[int, int]] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
     _rescue_lost_text(figures, parents, around, moves, moved)
@@ -474,7 +490,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if (tiers == 1 or spans) and page_no > 0 and top <= first_line.get((page_no, 0), top) + 1 \
                 and int(element.get(MOVES, "0")) < MAX_MOVES:
             parent = id(parents.get(id(element)))
-            ours = [p for p, b, _, _ in flow if id(parents.get(id(b))) == parent]
+            ours = [p for p, _, _, _ in flow_lines(element)]
             if page_no - 1 in ours and not any(p >= page_no for p in ours):
                 # A figure carried past the end of its text onto a page of its own (in one tier, or across all the
                 # tiers): back to the head of the page before, where it is referred to (JLREQ 4.3), the text of
@@ -509,7 +525,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if tiers > 1 and not spans and tier == 0 and page_no > 0 and TWO_CLASS not in (element.get("class") or "").split() \
                 and top <= first_line.get((page_no, 0), top) + 1 and int(element.get(MOVES, "0")) < MAX_MOVES:
             parent = id(parents.get(id(element)))
-            ours = [(p, b, n) for p, b, n, _ in flow if id(parents.get(id(b))) == parent]
+            ours = [(p, b, n) for p, b, n, _ in flow_lines(element)]
             before = [line_tier[(id(b), n)] for p, b, n in ours if p == page_no - 1]
             previous = pages[page_no - 1]
             short = used[page_no - 1][-1] < previous.content_box_y() + previous.height - 2 * pitch
