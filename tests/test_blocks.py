@@ -394,3 +394,27 @@ def test_a_line_before_a_word_that_does_not_fit_is_not_spread_over_the_column(pr
         assert max(steps) < 1.6 * before[0].size, steps
     finally:
         doc.close()
+
+
+def test_the_notes_after_a_closing_figure_stand_clear_of_it(project):
+    """Found on a column written apart from the code (tests/fixtures/magazine3/hyakuyo.md): its figure ends the
+    text, and the notes after it ran on under the picture, their hanging numbers （1）（2）（3） drawn over it."""
+    import shutil
+    from pathlib import Path
+
+    source = Path(__file__).parent / "fixtures" / "magazine3"
+    root = project({"hyakuyo.md": (source / "hyakuyo.md").read_text(encoding="utf-8")})
+    shutil.copy(source / "hyakuyo.png", root / "content")
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        with pdfplumber.open(str(root / "dist" / "book.pdf")) as pdf:
+            pictures = [(n, im) for n, page in enumerate(pdf.pages) for im in page.images]
+        assert pictures
+        for n, im in pictures:
+            over = [g.text for g in doc.pages[n] if g.x0 < im["x1"] - 1 and g.x1 > im["x0"] + 1
+                    and g.top < im["bottom"] - 1 and g.bottom > im["top"] + 1]
+            assert not over, (n + 1, over)
+    finally:
+        doc.close()
