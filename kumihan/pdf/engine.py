@@ -417,6 +417,27 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         inside = flow_of(id(element))
         return [line for line in flow if id(line[1]) in inside]
 
+    def notes_after(page_no: int, element):
+        """The notes' heading that begins page ``page_no + 1`` after ``element``'s text ended page ``page_no``
+        two lines or more short, the notes then not fitting after the figure: (that heading, where the notes would
+        begin on page ``page_no``), or None."""
+        ours = flow_lines(element)
+        here = [y for p, _, _, y in ours if p == page_no]
+        after = [b for p, b, _, _ in ours if p == page_no + 1]
+        page_box = pages[page_no]
+        if not here or not after or page_box.content_box_y() + page_box.height - (max(here) + pitch) < 2 * pitch:
+            return None
+        section = parents.get(id(after[0]))
+        while section is not None and section.tag != "section":
+            section = parents.get(id(section))
+        heading = next((h for h in section.iter() if h.tag in _HEADINGS), None) if section is not None else None
+        if heading is None:
+            return None
+        # The notes begin past the text's last line and past the figures (they stand clear of them), after their
+        # own space before them.
+        reach = max([y + pitch for y in here] + [bottom for _, bottom, _ in floated.get(page_no, ())])
+        return heading, reach + around.get(id(section), 0.0)
+
     def stranded_heading(page_no: int, element):
         """The heading that ends page ``page_no`` in ``element``'s flow without the two lines kept with it
         (they begin the next page): (the heading, where its first line on the page stands), or None."""
@@ -509,10 +530,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 moved.add(id(parents.get(id(element))))
                 continue
         if tiers == 1 and top <= first_line.get((page_no, 0), top) + 1:
-            stranded = stranded_heading(page_no, element)
+            stranded = stranded_heading(page_no, element) or notes_after(page_no, element)
             if stranded is not None and id(element) in pictures:
-                # The figure at the head of its page leaves the heading after it no room for its two lines: set
-                # smaller by what they lack (JLREQ: a heading never ends a page without the text it heads).
+                # The figure at the head of its page leaves the heading after it no room for its two lines (or
+                # the notes after the text no room for their heading and first lines): set smaller by what they
+                # lack (JLREQ: a heading never ends a page without the text it heads; every page set full).
                 heading, y = stranded
                 bottom = page_box.content_box_y() + page_box.height
                 lack = y + extent.get(id(heading), pitch) + 2.25 * pitch - bottom
