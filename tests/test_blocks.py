@@ -416,5 +416,9 @@ def test_the_notes_after_a_closing_figure_stand_clear_of_it(project):
             over = [g.text for g in doc.pages[n] if g.x0 < im["x1"] - 1 and g.x1 > im["x0"] + 1
                     and g.top < im["bottom"] - 1 and g.bottom > im["top"] + 1]
             assert not over, (n + 1, over)
+        # And they begin on the figure's page, the figure set smaller for them: that page is not left two
+        # columns short before a page of notes.
+        n = pictures[-1][0]
+        assert "注" in "".join(g.text for g in doc.pages[n]), n + 1
     finally:
         doc.close()
