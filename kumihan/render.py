@@ -15,8 +15,7 @@ from .errors import KumihanError
 from .model import Article
 from . import theme
 from .settings import Settings
-from .tree import (NOTEREF, Element, Slot, children_of, fragment, get_text, graft, local, make, replace_element,
-                   text_slots)
+from .tree import NOTEREF, Element, Slot, children_of, fragment, graft, local, make, plain_text, replace_element
 
 
 def environment(settings: Settings) -> jinja2.Environment:
@@ -112,8 +111,7 @@ def _is_caption(el: Element | None, starts: str) -> bool:
         return False
     if any(local(d) not in _CAPTION_INLINE for d in el.iterdescendants()):
         return False
-    text = "".join(get_text(slot) for slot in text_slots(el, frozenset({"rt", "rp"}))).strip()
-    return _CAPTION.fullmatch(text) is not None
+    return _CAPTION.fullmatch(plain_text(el).strip()) is not None
 
 
 #: What a caption line may hold besides its text: ruby (as written, and as the passes set it), emphasis, a link,

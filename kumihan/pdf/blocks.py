@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..jlreq import is_upright
-from ..tree import Element, get_text, local, make, text_slots
+from ..tree import Element, local, make, plain_text
 
 CONTINUATION = "→"
 """The mark at the foot of a wrapped code line (sideways in vertical text, it points down the column)."""
@@ -80,7 +80,7 @@ def label_bookmarks(root: Element, headings: dict[str, str]) -> None:
         if text is not None:
             el.set("data-bookmark", text)
         elif "article-title" in (el.get("class") or "").split() and el.get("data-head") is None:
-            el.set("data-head", "".join(get_text(s) for s in text_slots(el, frozenset({"rt", "rp"}))).strip())
+            el.set("data-head", plain_text(el, skip=frozenset({"rt", "rp"})).strip())
 
 
 FIGURE_CLASS = "figure-block"

@@ -40,8 +40,7 @@ from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whol
 from .finish import finisher
 from .records import EngineMessage
 from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, complete_figures, fit_headings, label_bookmarks, move_figures,
-                     one_tier,
-                     place_tables, remove_spacers_after, set_spacers, wrap_code)
+                     one_tier, place_tables, remove_spacers_after, set_spacers, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -97,10 +96,11 @@ def book_document(book: Book, env=None, image_file=lambda image: image.path) -> 
     env = env or environment(settings)
     macros = env.get_template("pdf/macros.html").module
     slots: list = []
-    fitted: dict[str, dict] = {}  # each picture's size for the page, by its address
+    fitted: dict[str, dict] = {}  # each picture's size for the page, by the address the PDF draws it from
 
     def fit(image) -> dict:
-        size = fitted[image.path.as_uri()] = _fit_image(image, page, image_file(image))
+        size = _fit_image(image, page, image_file(image))
+        fitted[size["uri"]] = size
         return size
 
     articles = [dict(article_context(a, macros.noteref, macros.figure, fit,
@@ -119,7 +119,7 @@ def book_document(book: Book, env=None, image_file=lambda image: image.path) -> 
                     keywords=sorted({t for a in book.articles for t in a.meta.tags}))
     doc = lxml.html.document_fromstring(markup)
     graft(doc, slots)
-    complete_figures(doc, {size["uri"]: size for size in fitted.values()})
+    complete_figures(doc, fitted)
     return doc
 
 

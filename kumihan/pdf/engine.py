@@ -352,12 +352,13 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             outer = id(element)
             block = element
         if isinstance(box, boxes.LineBox):
+            tier = _tier_of(page_box, box.position_x, tiers)
             flow.append((page_no, block, len(lines.get(id(block), [])), box.position_y))
-            line_tier[(id(block), flow[-1][2])] = _tier_of(page_box, box.position_x, tiers)
-            key = (page_no, _tier_of(page_box, box.position_x, tiers))
-            first_line[key] = min(first_line.get(key, box.position_y), box.position_y)
+            line_tier[(id(block), flow[-1][2])] = tier
+            first_line[page_no, tier] = min(first_line.get((page_no, tier), box.position_y), box.position_y)
             count = len(text_of(box))
-            ems[round(box.style["font_size"], 2)] = ems.get(round(box.style["font_size"], 2), 0) + 1
+            size = round(box.style["font_size"], 2)
+            ems[size] = ems.get(size, 0) + 1
             if holder is not None and box.position_x > holder.content_box_x() + 1 and block.tag not in _HEADINGS:
                 beside.add(id(block))  # a line shortened by a figure beside it
             else:
@@ -366,7 +367,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             exact.setdefault(id(block), []).append(_chars(box))
             line_heights[id(block)] = line_heights.get(id(block), 0.0) + box.height
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
-            tier = _tier_of(page_box, box.position_x, tiers)
             used[page_no][tier] = max(used[page_no][tier], box.position_y + box.height)
             text_reach[page_no] = max(text_reach.get(page_no, 0.0), box.position_y + box.height)
         elif isinstance(box, (boxes.InlineBlockBox, boxes.InlineReplacedBox)):
@@ -414,7 +414,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
 
     def flow_lines(element) -> list:
         """(page, block, line number, y) of each line of ``element``'s flow, in reading order."""
-        inside = flow_of(id(element))
+        return _flow_lines(id(element))
+
+    @functools.cache
+    def _flow_lines(element_id: int) -> list:
+        inside = flow_of(element_id)
         return [line for line in flow if id(line[1]) in inside]
 
     def notes_after(page_no: int, element):
@@ -450,9 +454,15 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
 
     parents = {id(child): parent for parent in root.iter() for child in parent}
     figure_parents = {id(f[0]): parents.get(id(f[0])) for f in figures}
-    moves: dict[int, tuple[int, int]] = {}
+    moves: dict[int, tuple[int, int] | Shrink | None] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
     _rescue_lost_text(figures, parents, around, moves, moved)
+
+    def settle(index: int, element, move) -> None:
+        """Say where figure ``index`` goes; the rest of its flow is measured again after that move."""
+        moves[index] = move
+        moved.add(id(parents.get(id(element))))
+
     def forward(index, element, free) -> bool:
         """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
         (across the columns or tiers before); return whether it moves."""
@@ -499,8 +509,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             # a page.
             count -= 1
         if count > 0 or chars:
-            moves[index] = (count, chars)
-            moved.add(id(parents.get(id(element))))
+            settle(index, element, (count, chars))
             return True
         return False
 
@@ -508,9 +517,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
-        if (tiers == 1 or spans) and page_no > 0 and top <= first_line.get((page_no, 0), top) + 1 \
-                and int(element.get(MOVES, "0")) < MAX_MOVES:
-            parent = id(parents.get(id(element)))
+        two = TWO_CLASS in (element.get("class") or "").split()
+        at_head = top <= first_line.get((page_no, 0), top) + 1  # nothing of the page's text before it
+        can_move = int(element.get(MOVES, "0")) < MAX_MOVES
+        if (tiers == 1 or spans) and page_no > 0 and at_head and can_move:
             ours = [p for p, _, _, _ in flow_lines(element)]
             if page_no - 1 in ours and not any(p >= page_no for p in ours):
                 # A figure carried past the end of its text onto a page of its own (in one tier, or across all the
@@ -520,16 +530,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 # not (WeasyPrint 70 loses the rest of the flow where a block across them meets a figure).
                 back = _to_page_head(element, page_no - 1, flow, exact, parents, after_figure=tiers == 1)
                 if back is not None:
-                    moves[index] = back
-                    moved.add(parent)
+                    settle(index, element, back)
                     continue
         if spans and tiers > 1:
             ahead = _span_to_head(element, page_no, tiers, flow, lines, atomic, parents)
             if ahead is not None:
-                moves[index] = ahead
-                moved.add(id(parents.get(id(element))))
+                settle(index, element, ahead)
                 continue
-        if tiers == 1 and top <= first_line.get((page_no, 0), top) + 1:
+        if tiers == 1 and at_head:
             stranded = stranded_heading(page_no, element) or notes_after(page_no, element)
             if stranded is not None and id(element) in pictures:
                 # The figure at the head of its page leaves the heading after it no room for its two lines (or
@@ -541,12 +549,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 picture = pictures[id(element)]
                 scale = (picture - lack) / picture
                 if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
-                    moves[index] = Shrink(scale)
-                    moved.add(id(parents.get(id(element))))
+                    settle(index, element, Shrink(scale))
                     continue
-        if tiers > 1 and not spans and tier == 0 and page_no > 0 and TWO_CLASS not in (element.get("class") or "").split() \
-                and top <= first_line.get((page_no, 0), top) + 1 and int(element.get(MOVES, "0")) < MAX_MOVES:
-            parent = id(parents.get(id(element)))
+        if tiers > 1 and not spans and not two and tier == 0 and page_no > 0 and at_head and can_move:
             ours = [(p, b, n) for p, b, n, _ in flow_lines(element)]
             before = [line_tier[(id(b), n)] for p, b, n in ours if p == page_no - 1]
             previous = pages[page_no - 1]
@@ -556,31 +561,27 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 # left short in every tier (balanced as the end of its text, which the figure then did not fit
                 # after): back to the head of the last tier its text reaches on the page before, where it is
                 # referred to (JLREQ 4.3), the lines of that tier following it on to the next page.
-                back = _to_page_head(element, page_no - 1, flow, exact, parents, (max(before), line_tier))
+                back = _to_page_head(element, page_no - 1, flow, exact, parents, max(before), line_tier)
                 if back is not None:
-                    moves[index] = back
-                    moved.add(parent)
+                    settle(index, element, back)
                     continue
         free = None
-        if TWO_CLASS in (element.get("class") or "").split() and tiers > 1:
+        if two and tiers > 1:
             if any(f[5] and f[1] == page_no for f in figures):
                 # A block across all the tiers on its page balances the tiers before it (column-fill): the text of
                 # the middle tier would no longer start beside the figure's end.  Set in one tier.
-                moves[index] = None
-                moved.add(id(parents.get(id(element))))
+                settle(index, element, None)
                 continue
-            if tier > 0 or top > first_line.get((page_no, 0), top) + 1:
-                if int(element.get(MOVES, "0")) >= MAX_MOVES:
-                    moves[index] = None  # it found no page's head: set in one tier
-                    moved.add(id(parents.get(id(element))))
+            if tier > 0 or not at_head:
+                if not can_move:
+                    settle(index, element, None)  # it found no page's head: set in one tier
                     continue
                 # Not at the head of its page: back to the head of this page, where it is referred to (the text
                 # of the page before it then follows it), or else on to the head of the next, the text after it
                 # filling the rest of this one.
                 back = _to_page_head(element, page_no, flow, exact, parents)
                 if back is not None:
-                    moves[index] = back
-                    moved.add(id(parents.get(id(element))))
+                    settle(index, element, back)
                     continue
                 bottom = page_box.content_box_y() + page_box.height
                 if top > first_line.get((page_no, tier), top) + 1:
@@ -605,8 +606,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 else:
                     back = None
                 if back is not None and int(element.get(MOVES, "0")) < 2:
-                    moves[index] = back
-                    moved.add(id(parents.get(id(element))))
+                    settle(index, element, back)
                 elif used[page_no - 1][-1] <= bottom - 2 * pitch:
                     # It fits at no foot, or has been moved back and forth already: the text before it, balanced
                     # across the tiers, leaves them short wherever it stands.  The text after it comes before it
@@ -630,11 +630,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             continue
         if forward(index, element, free):
             continue
-        if TWO_CLASS in (element.get("class") or "").split() and (tier > 0 or top > first_line.get((page_no, 0), top) + 1):
+        if two and (tier > 0 or not at_head):
             # Neither back to the head of its page nor on to the next (it ends its text, after a block across the
             # tiers): set in one tier, where it overflows no text.
-            moves[index] = None
-            moved.add(id(parents.get(id(element))))
+            settle(index, element, None)
     return moves
 
 
@@ -727,9 +726,9 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     return (siblings.index(sibling) - at, chars)
 
 
-def _to_page_head(element, page_no, flow, exact, parents, tier=None, after_figure=False):
+def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=None, after_figure=False):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
-    block it is set into split where the page begins); with ``tier`` (the tier, and the tier of each line by
+    block it is set into split where the page begins); with ``tier`` (and ``line_tier``, the tier of each line by
     its block and number), to the head of that tier of the page.  Return the move (-siblings to go back past,
     characters of the block it is set into), or None where another figure or spacer stands before it on the
     page (``after_figure``: between the page's first line and it; one at the page's head it then follows) or the
@@ -739,7 +738,7 @@ def _to_page_head(element, page_no, flow, exact, parents, tier=None, after_figur
         return None
     siblings, at, own, _ = found
     if tier is not None:
-        own = [(block, n, y) for block, n, y in own if tier[1].get((id(block), n)) == tier[0]]
+        own = [(block, n, y) for block, n, y in own if line_tier.get((id(block), n)) == tier]
         if not own:
             return None
     block, n, _ = own[0]
