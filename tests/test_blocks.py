@@ -422,3 +422,29 @@ def test_the_notes_after_a_closing_figure_stand_clear_of_it(project):
         assert "注" in "".join(g.text for g in doc.pages[n]), n + 1
     finally:
         doc.close()
+
+
+def test_a_figure_carried_onto_a_page_of_notes_goes_back_to_the_text(project):
+    """A panorama that did not fit after the last lines of its text stood on the next page with the notes alone
+    (the notes stand clear of it, and one of them went on to a page of its own): it goes back to the head of the
+    page where it is referred to, and the text runs on under it."""
+    from helpers.magazine import draw
+
+    para = "潮風の強い日には、塔の窓が細かく震える。その音を聞き分けるのも仕事のうちだった。" * 3
+    body = "\n\n".join(["## 岬の上の白い塔", "岬の先端に立つ白い灯台は、一八九八年に点灯した[^1]。" + para] + [para] * 8 + [
+        "## 光の届く先", "沖を行く船の船長たちは、この光を頼りに港へ帰ってきた。佐伯さんの手帳には、四十年分の天気と船の名前が"
+        "書き込まれている。", "![海](umi.png)", "図2　灯台から見た海。左端に港の防波堤が見える",
+        "光が届く先に、いつも誰かがいる。そう思えば、夜の長さも苦にならなかったという。",
+        "[^1]: 海上保安庁の資料による。一海里は一八五二メートル。", "[^2]: 塗装は地元の業者が請け負っている。"])
+    root = project({"a.md": article(body.replace("点灯した[^1]。", "点灯した[^1][^2]。") + "\n")})
+    draw(root / "content" / "umi.png", (3000, 650))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        with pdfplumber.open(str(root / "dist" / "book.pdf")) as pdf:
+            n = next(n for n, page in enumerate(pdf.pages) if page.images)
+        text = [g for g in doc.pages[n] if abs(g.size - 9.0) < 0.05]
+        assert "".join(g.text for g in text).count("光が届く先に") == 1, n + 1
+    finally:
+        doc.close()

@@ -454,6 +454,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
 
     parents = {id(child): parent for parent in root.iter() for child in parent}
     figure_parents = {id(f[0]): parents.get(id(f[0])) for f in figures}
+    # The notes that end an article's flow: text of their own, which a figure does not stand with.
+    in_notes = {id(d) for section in root.iter() if section.tag == "section"
+                and "notes" in (section.get("class") or "").split() for d in section.iter()}
     moves: dict[int, tuple[int, int] | Shrink | None] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
     _rescue_lost_text(figures, parents, around, moves, moved)
@@ -521,11 +524,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         at_head = top <= first_line.get((page_no, 0), top) + 1  # nothing of the page's text before it
         can_move = int(element.get(MOVES, "0")) < MAX_MOVES
         if (tiers == 1 or spans) and page_no > 0 and at_head and can_move:
-            ours = [p for p, _, _, _ in flow_lines(element)]
+            ours = [p for p, b, _, _ in flow_lines(element) if id(b) not in in_notes]
             if page_no - 1 in ours and not any(p >= page_no for p in ours):
-                # A figure carried past the end of its text onto a page of its own (in one tier, or across all the
-                # tiers): back to the head of the page before, where it is referred to (JLREQ 4.3), the text of
-                # that page following it on.
+                # A figure carried past the end of its text onto a page of its own, or of the notes (in one tier,
+                # or across all the tiers): back to the head of the page before, where it is referred to (JLREQ
+                # 4.3), the text of that page following it on.
                 # In one tier it may follow a figure that heads that page (floats side by side); across the tiers
                 # not (WeasyPrint 70 loses the rest of the flow where a block across them meets a figure).
                 back = _to_page_head(element, page_no - 1, flow, exact, parents, after_figure=tiers == 1)
