@@ -150,7 +150,11 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
 def _set_into(figure: Element, block: Element | None, chars: int, after: Element | None = None) -> None:
     """Set ``figure`` into ``block`` after its first ``chars`` characters (the block split there), or, when it
     is not split, after ``after`` (if given) or before ``block``."""
-    rest = _split_paragraph(block, chars) if chars and block is not None and local(block) == "p" else None
+    rest = None
+    if chars and block is not None and local(block) == "p":
+        rest = _split_paragraph(block, chars)
+    elif chars and block is not None and local(block) == "blockquote":
+        rest = split_quotation(block, chars)
     if rest is None and (after is figure or (after is None and block is figure)):
         return
     _detach(figure)
@@ -163,6 +167,28 @@ def _set_into(figure: Element, block: Element | None, chars: int, after: Element
         after.addnext(figure)
     else:
         block.addprevious(figure)
+
+
+def split_quotation(quote: Element, chars: int) -> Element | None:
+    """Split the quotation ``quote`` (paragraphs only) after ``chars`` characters of its text: ``quote`` keeps
+    them, the quotation returned (``class="continued"``: no space before it) the rest; None where that place lies
+    inside an inline element or at its very end."""
+    count = 0
+    for n, p in enumerate(quote):
+        inner = len("".join(p.itertext()))
+        if count + inner > chars:
+            carried = _split_paragraph(p, chars - count) if chars > count else None
+            if chars > count and carried is None:
+                return None
+            rest = make("blockquote", attrib={"class": "continued"})
+            if carried is not None:
+                carried.tail, p.tail = p.tail, "\n"
+                rest.append(carried)
+            for child in list(quote)[n + 1 if carried is not None else n:]:
+                rest.append(child)
+            return rest if len(rest) else None
+        count += inner
+    return None
 
 
 def _detach(el: Element) -> None:

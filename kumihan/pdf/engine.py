@@ -452,6 +452,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         heading = here[-1][0]
         return heading, next(y for b, y in here if b is heading)
 
+    def column_head(page_no: int, tier: int, element, default: float) -> float:
+        """Where the first line stands in tier ``tier`` of page ``page_no``: in tiers, the first of ``element``'s
+        flow (an article's title block stands across the tiers, beside the head of its text's first columns)."""
+        if tiers == 1:
+            return first_line.get((page_no, tier), default)
+        return min((y for p, b, n, y in flow_lines(element) if p == page_no and line_tier[(id(b), n)] == tier),
+                   default=default)
+
     parents = {id(child): parent for parent in root.iter() for child in parent}
     figure_parents = {id(f[0]): parents.get(id(f[0])) for f in figures}
     # The notes that end an article's flow: text of their own, which a figure does not stand with.
@@ -465,6 +473,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         """Say where figure ``index`` goes; the rest of its flow is measured again after that move."""
         moves[index] = move
         moved.add(id(parents.get(id(element))))
+
+    def fitting(paragraph, fit: int) -> int:
+        """The characters of the first ``fit`` lines of ``paragraph``: one with ruby (inline blocks) counted by its
+        text as the element holds it, a character short a line like the others; a place inside a ruby is not split
+        (blocks._split_paragraph)."""
+        if id(paragraph) in atomic:
+            return sum(max(0, c - 1) for c in exact.get(id(paragraph), [])[:fit])
+        return sum(lines.get(id(paragraph), [])[:fit])
 
     def forward(index, element, free) -> bool:
         """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
@@ -497,11 +513,20 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             if count and after[count - 1].tag in _HEADINGS and fit < 2:
                 fit = 0
             if fit and sibling.tag == "p":
-                # A paragraph with ruby (inline blocks) counted by its text as the element holds it, a character
-                # short a line like the others; a place inside a ruby is not split (blocks._split_paragraph).
-                chars = sum(max(0, c - 1) for c in exact.get(id(sibling), [])[:fit]) if id(sibling) in atomic \
-                    else sum(own[:fit])
+                chars = fitting(sibling, fit)
+            elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
+                # A quotation split as its paragraphs are (blocks.split_quotation), after the space before it.
+                fit = max(0, int((room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch) // pitch))
+                for child in sibling:
+                    counted = len(lines.get(id(child), []))
+                    if fit <= 0 or counted > fit:
+                        chars += fitting(child, fit) if fit > 0 else 0
+                        break
+                    fit -= counted
+                    chars += len("".join(child.itertext()))
             break
+        if count and all(SPACER_CLASS in (el.get("class") or "").split() for el in after[:count]) and not chars:
+            count = 0  # past its own spacer only: no move
         if chars and chars < full // 2:
             chars = 0  # not for a few characters: the next layout would measure them again, one pass gone for nothing
         if not chars and count < len(after) and SPAN_CLASS in (after[count].get("class") or "").split():
@@ -587,7 +612,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     settle(index, element, back)
                     continue
                 bottom = page_box.content_box_y() + page_box.height
-                if top > first_line.get((page_no, tier), top) + 1:
+                if top > column_head(page_no, tier, element, top) + 1:
                     free = bottom - top + (tiers - 1 - tier) * page_box.height
                 else:
                     free = bottom - used[page_no][tier - 1] + (tiers - tier) * page_box.height
@@ -596,7 +621,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 continue  # at the head of its flow's first page
             elif used[page_no - 1][0] < pages[page_no - 1].content_box_y() + pages[page_no - 1].height - 2 * pitch:
                 continue  # the page before ends short in every tier (balanced before a block across them): not for it
-        elif top > first_line.get((page_no, tier), top) + 1:
+        elif top > column_head(page_no, tier, element, top) + 1:
             continue  # not at the head of its column (a line of it stands before): the text before fills it
         if spans:
             if tiers > 1 and page_no > 0:
