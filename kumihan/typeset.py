@@ -102,6 +102,49 @@ def split_attributions(root: Element) -> None:
                 break
 
 
+VERSE_LINE = 20
+"""The longest line (in characters) of a poem quoted line by line: a 短歌's or a 詩's line, shorter than a column."""
+
+
+def _verse(lines: list[str]) -> bool:
+    """Whether a quoted paragraph's ``lines`` (as the writer broke them) are a poem's, each its own line: two or
+    more, none empty or longer than :data:`VERSE_LINE`, and not prose hard-wrapped at one width (its lines but the
+    last all equally long, or a first line the width of a manuscript page's)."""
+    lines = [line.strip() for line in lines]
+    if len(lines) < 2 or not all(lines) or max(map(len, lines)) > VERSE_LINE:
+        return False
+    body = {len(line) for line in lines[:-1]}
+    return not (len(lines) > 2 and len(body) == 1) and not (len(lines) == 2 and len(lines[0]) == VERSE_LINE)
+
+
+def verse_lines(root: Element) -> None:
+    """Keep the lines of a poem quoted line by line (``> 春の海\n> ひねもすのたり…``) as its lines: each break a
+    line break, where prose's lines are joined (JLREQ: a poem is set line for line)."""
+    for quote in root.iter("blockquote", "{*}blockquote"):
+        for p in [child for child in quote if local(child) == "p"]:
+            if "\n" not in "".join(p.itertext()) or not _verse("".join(p.itertext()).split("\n")):
+                continue
+            p.set("class", " ".join(filter(None, [p.get("class"), "verse"])))  # set without a paragraph's indent
+            slots = [(None, p.text)] + [(child, child.tail) for child in p]
+            for owner, text in slots:
+                if not text or "\n" not in text:
+                    continue
+                first, *rest = _BREAK.split(text)
+                if owner is None:
+                    p.text = first
+                else:
+                    owner.tail = first
+                anchor = owner
+                for piece in rest:
+                    br = make("br", like=p)
+                    br.tail = piece
+                    if anchor is None:
+                        p.insert(0, br)
+                    else:
+                        anchor.addnext(br)
+                    anchor = br
+
+
 def drop_hand_indent(root: Element) -> None:
     """Drop a full-width space a writer put at the start of a paragraph: the stylesheet indents every paragraph
     (JLREQ §3.3.4), so the space would make the indent two."""
@@ -117,6 +160,8 @@ def article_passes() -> Registry:
     passes.register(TextPass(_full_width_kana), "halfwidth_kana", 30)
     # 25: an attribution on the line under a quote is found by its line break, before lines are joined.
     passes.register(split_attributions, "quote_attributions", 25)
+    # 22: a poem's lines kept before the lines of every paragraph are joined, its attribution split off first.
+    passes.register(verse_lines, "verse_lines", 22)
     # 20: lines joined before the hand indent is looked for (a paragraph's first line may be a joined one).
     passes.register(join_lines, "join_lines", 20)
     passes.register(drop_hand_indent, "hand_indent", 10)

@@ -290,7 +290,8 @@ def test_figures_in_tiers_leave_no_holes_and_the_text_stays_in_ink(project):
     next pages 9 columns short and 32 % full, its last picture alone on a page (the title block's lines were
     taken for the text's at the head of the tiers, so no figure there was moved on); an essay's opening page
     ended four columns short before its star chart, which a quotation followed (a quotation was never split
-    around a figure).  And the rest of a paragraph a figure was set into was printed in grey."""
+    around a figure).  And the rest of a paragraph a figure was set into was printed in grey; and a poem quoted line
+    by line ran on as one line."""
     import shutil
 
     from helpers.magazine import _authors
@@ -311,3 +312,11 @@ def test_figures_in_tiers_leave_no_holes_and_the_text_stays_in_ink(project):
         grey = {(n + 1, c["text"]) for n, page in enumerate(doc.pages) for c in page.chars
                 if c["text"].strip() and c["non_stroking_color"] not in (None, 0, (0,), [0], (0, 0, 0), [0, 0, 0])}
     assert not grey, sorted(grey)[:10]
+    doc = VerticalPDF(pdf)
+    try:
+        # Each line of the poem begins a column of its own, at the quotation's indent.
+        heads = [column_of(doc, line)[0] for line in ("あかいめだまの", "ひろげた鷲の", "あをいめだまの", "ひかりのへびの")]
+        assert len({round(g.x0) for g in heads}) == 4, [(g.text, g.x0) for g in heads]
+        assert max(g.top for g in heads[1:]) - min(g.top for g in heads[1:]) < 1, [(g.text, g.top) for g in heads]
+    finally:
+        doc.close()

@@ -13,7 +13,7 @@ from kumihan.pdf.ruby import set_ruby
 from kumihan.settings import Typesetting
 from kumihan.tree import inner
 from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
-                             glue_kinsoku, join_lines, split_attributions, whole_numbers, latin_runs, run_passes, tcy_pass)
+                             glue_kinsoku, join_lines, split_attributions, verse_lines, whole_numbers, latin_runs, run_passes, tcy_pass)
 
 WJ = "\u2060"
 
@@ -39,6 +39,15 @@ CASES = {
     "join with markup text": (join_lines, "<p>a &lt;\n&amp; b</p>", "<p>a &lt; &amp; b</p>"),
     "attribution under a quote": (split_attributions, "<blockquote><p>本は人をつなぐ。\n――初代店主の手帳より</p></blockquote>",
                                   "<blockquote><p>本は人をつなぐ。</p>\n<p>――初代店主の手帳より</p></blockquote>"),
+    # A poem quoted line by line keeps its lines; prose hard-wrapped in a quote, or outside one, is joined.
+    "verse in a quote": (verse_lines, "<blockquote><p>春の海\nひねもすのたり\n<em>のたり</em>かな</p></blockquote>",
+                         "<blockquote><p class=\"verse\">春の海<br/>ひねもすのたり<br/><em>のたり</em>かな</p></blockquote>"),
+    "prose in a quote": (verse_lines, "<blockquote><p>吾輩は猫である。名前はまだ無い。どこで生\nれたかとんと見当がつかぬ。</p>"
+                         "</blockquote>", "<blockquote><p>吾輩は猫である。名前はまだ無い。どこで生\nれたかとんと見当がつかぬ。</p>"
+                         "</blockquote>"),
+    "wrapped at one width": (verse_lines, "<blockquote><p>一二三四五六七八九十\n一二三四五六七八九十\n一二三</p></blockquote>",
+                             "<blockquote><p>一二三四五六七八九十\n一二三四五六七八九十\n一二三</p></blockquote>"),
+    "verse outside a quote": (verse_lines, "<p>春の海\nひねもすのたり</p>", "<p>春の海\nひねもすのたり</p>"),
     # The hand indent a writer typed.
     "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),
     # Tate-chu-yoko: short numbers, not inside Latin words or number tokens; paired marks.
@@ -158,7 +167,7 @@ def test_a_table_longer_than_a_tier_spans_the_tiers_and_one_too_long_for_all_is_
 
 def test_the_registries_run_in_their_order():
     assert [item.name for item in article_passes()._priority] == [
-        "halfwidth_kana", "quote_attributions", "join_lines", "hand_indent"]
+        "halfwidth_kana", "quote_attributions", "verse_lines", "join_lines", "hand_indent"]
     assert [item.name for item in epub_passes(Typesetting())._priority] == [
         "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
     assert [item.name for item in pdf_passes(Typesetting(long_numbers="upright"))._priority] == [
