@@ -107,14 +107,13 @@ VERSE_LINE = 20
 
 
 def _verse(lines: list[str]) -> bool:
-    """Whether a quoted paragraph's ``lines`` (as the writer broke them) are a poem's, each its own line: two or
-    more, none empty or longer than :data:`VERSE_LINE`, and not prose hard-wrapped at one width (its lines but the
-    last all equally long, or a first line the width of a manuscript page's)."""
+    """Whether a quoted paragraph's ``lines`` (as the writer broke them) are a poem's, each its own line: three or
+    more (two short lines are as often a sentence wrapped by hand), none empty or longer than :data:`VERSE_LINE`,
+    and not prose hard-wrapped at one width (its lines but the last all equally long)."""
     lines = [line.strip() for line in lines]
-    if len(lines) < 2 or not all(lines) or max(map(len, lines)) > VERSE_LINE:
+    if len(lines) < 3 or not all(lines) or max(map(len, lines)) > VERSE_LINE:
         return False
-    body = {len(line) for line in lines[:-1]}
-    return not (len(lines) > 2 and len(body) == 1) and not (len(lines) == 2 and len(lines[0]) == VERSE_LINE)
+    return len({len(line) for line in lines[:-1]}) > 1
 
 
 def verse_lines(root: Element) -> None:

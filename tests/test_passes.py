@@ -47,6 +47,8 @@ CASES = {
                          "</blockquote>"),
     "wrapped at one width": (verse_lines, "<blockquote><p>一二三四五六七八九十\n一二三四五六七八九十\n一二三</p></blockquote>",
                              "<blockquote><p>一二三四五六七八九十\n一二三四五六七八九十\n一二三</p></blockquote>"),
+    "two lines in a quote": (verse_lines, "<blockquote><p>引用の一行目は\n複数行にわたって書かれている。</p></blockquote>",
+                             "<blockquote><p>引用の一行目は\n複数行にわたって書かれている。</p></blockquote>"),
     "verse outside a quote": (verse_lines, "<p>春の海\nひねもすのたり</p>", "<p>春の海\nひねもすのたり</p>"),
     # The hand indent a writer typed.
     "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),

@@ -517,6 +517,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
                 # A quotation split as its paragraphs are (blocks.split_quotation), after the space before it.
                 fit = max(0, int((room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch) // pitch))
+                last = sibling[-1]
+                if "attribution" in (last.get("class") or "").split():
+                    # Its attribution goes on with the quotation's last line at least, never alone.
+                    kept = sum(len(lines.get(id(child), [])) for child in sibling) - len(lines.get(id(last), []))
+                    fit = min(fit, kept - 1)
                 for child in sibling:
                     counted = len(lines.get(id(child), []))
                     if fit <= 0 or counted > fit:
