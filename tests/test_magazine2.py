@@ -200,7 +200,6 @@ def test_ruby_in_the_front_matter_is_set_as_ruby(built):
     assert not any("{" in t or "わたる" in t for t in titles), titles
 
 
-@pytest.mark.parametrize("built", ["a5-book"], indirect=True)
 def test_a_figure_at_the_head_of_a_page_stands_within_the_text_area(built):
     """A picture at the head of a page stands at the 版面's edge, as the first column's characters do: it ran
     half a line gap (1.2 mm) past it into the margin."""
