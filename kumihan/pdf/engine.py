@@ -585,7 +585,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     settle(index, element, Shrink(scale))
                     continue
         if tiers > 1 and not spans and not two and tier == 0 and page_no > 0 and at_head and can_move:
-            ours = [(p, b, n) for p, b, n, _ in flow_lines(element)]
+            ours = [(p, b, n) for p, b, n, _ in flow_lines(element) if id(b) not in in_notes]
             before = [line_tier[(id(b), n)] for p, b, n in ours if p == page_no - 1]
             previous = pages[page_no - 1]
             short = used[page_no - 1][-1] < previous.content_box_y() + previous.height - 2 * pitch
