@@ -349,3 +349,34 @@ def test_a_figure_carried_onto_the_notes_page_in_tiers_goes_back_and_a_poem_keep
         assert pitch > 0 and end.x0 - start.x0 == pytest.approx(2 * pitch, abs=0.5), (before.x0, end.x0, start.x0)
     finally:
         doc.close()
+
+
+def test_the_text_runs_on_under_a_panorama_in_a_tier(project):
+    """In tiers, a picture much shorter than its tier (a panorama) was a block: the rest of the tier under it
+    stood empty for the picture's whole breadth.  It stands at the tier's head, the text running on under it, as
+    under a figure at the head of a page in one tier."""
+    from helpers.magazine import draw
+
+    para = "峠を越える道は、冬のあいだ雪に閉ざされる。春が来ると、村の人たちは総出で道の雪をかいた。" * 4
+    body = "\n\n".join([para, para, "![峠の村](pano.png)", "図1　峠から見た村。右手の奥に駅舎が見える", para] + [para] * 6)
+    root = project({"a.md": article(body + "\n")}, BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
+    draw(root / "content" / "pano.png", (3000, 600))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    pdf = root / "dist" / "book.pdf"
+    page = PRESETS["b5-magazine"]
+    tier = page.chars_per_column * page.font_size_pt  # a tier's length, in points
+    doc = VerticalPDF(pdf)
+    try:
+        with pdfplumber.open(str(pdf)) as p:
+            pictures = [(n, im) for n, pg in enumerate(p.pages) for im in pg.images]
+        assert len(pictures) == 1
+        n, im = pictures[0]
+        assert im["bottom"] - im["top"] < 0.5 * tier  # a panorama: short down the column
+        under = [g for g in doc.pages[n] if abs(g.size - doc.body_size) < 0.05 and im["x0"] < g.x0 < im["x1"]
+                 and im["bottom"] < g.top < im["top"] + tier]
+        # Columns of text under the picture, across most of its breadth.
+        assert len({round(g.x0) for g in under}) >= 0.6 * (im["x1"] - im["x0"]) / ((1 + page.line_gap_em) * page.font_size_pt), \
+            (len(under), im)
+    finally:
+        doc.close()

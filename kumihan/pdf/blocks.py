@@ -255,6 +255,29 @@ def one_tier(figure: Element) -> None:
             img.set("style", f"width: {width}mm; height: {height}mm; left: {left}mm; top: {top}mm")
 
 
+BESIDE = "text-beside"
+"""A figure in one tier shorter down it than the tier: floated at the tier's head, the text running on under it."""
+
+
+def float_short_figures(root: Element) -> None:
+    """Let the text run on under each figure in one tier that is much shorter than the tier (a landscape picture,
+    a panorama: its block is given a length in millimetres, kumihan/pdf/build.py _fit_image), as it does under a
+    figure at the head of a page in one tier (JLREQ 4.3): floated at the tier's head.  Not where a block across
+    the tiers follows it in its article's text (WeasyPrint 70 loses the rest of a flow where a float comes before
+    one)."""
+    for body in root.iter("div"):
+        if "body" not in (body.get("class") or "").split():
+            continue
+        inside = list(body.iter())
+        last = max((n for n, el in enumerate(inside) if SPAN in (el.get("class") or "").split()), default=-1)
+        after = {id(el) for el in inside[last + 1:]}
+        for figure in body:
+            classes = (figure.get("class") or "").split()
+            if id(figure) in after and FIGURE_CLASS in classes and not {TWO_TIERS, SPAN} & set(classes) \
+                    and (figure.get("style") or "").strip().endswith("mm"):
+                figure.set("class", " ".join(classes + [BESIDE]))
+
+
 def complete_figures(root: Element, fitted: dict[str, dict]) -> None:
     """Give each figure the tiers its picture was fitted across (:data:`TWO_TIERS` and its size in one tier,
     :data:`SPAN`), by the picture's address in ``fitted``, where the template gave none: a book's own
