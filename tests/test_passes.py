@@ -6,7 +6,7 @@ import lxml.html
 from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
-from kumihan.pdf.blocks import Shrink, label_bookmarks, move_figures, wrap_code
+from kumihan.pdf.blocks import Shrink, block_length, label_bookmarks, move_figures, wrap_code
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
@@ -140,6 +140,16 @@ def test_a_figure_set_smaller_keeps_its_place_and_its_caption_size():
     assert 'style="width: 108.000mm; height: 54.000mm"' in out
     assert 'style="width: 54.000mm; height: 108.000mm; left: 27.000mm; top: -27.000mm"' in out
     assert 'style="margin-top: 1.000mm"' in out  # the caption is not a picture
+    # Smaller, it leaves the text room under it: the block takes the share of the column it is given.
+    move_figures(root, {0: Shrink(0.8, 0.625)})
+    assert 'style="width: 62.50%" data-scaled="0.7200"' in inner(root)
+
+
+def test_a_figure_leaves_the_text_under_it_columns_of_ten_characters_or_takes_the_whole_column():
+    assert block_length(33.0, 42.0, 1.0) is None  # nine characters under it: the whole column
+    assert block_length(32.0, 42.0, 1.0) == 32.0  # ten under it
+    assert block_length(5.0, 42.0, 1.0) == 12.0   # a panorama: as long as a caption's shortest line
+    assert block_length(13.2, 22.0, 1.0) == 13.2 and block_length(13.3, 22.0, 1.0) is None  # a tier: two fifths
 
 
 def test_a_block_across_the_tiers_moves_back_into_the_text_before_it():

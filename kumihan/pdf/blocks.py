@@ -131,7 +131,7 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
             one_tier(figure)
             continue
         if isinstance(moves[n], Shrink):
-            shrink_figure(figure, moves[n].scale)
+            shrink_figure(figure, moves[n].scale, moves[n].length)
             continue
         count, chars = moves[n]
         figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
@@ -219,9 +219,28 @@ a figure across two tiers that finds no page's head (kumihan/theme/templates/pdf
 @dataclass(frozen=True)
 class Shrink:
     """A figure's move that sets it smaller instead, by ``scale`` (what an editor does to a picture that leaves
-    the heading after it on its page without room for the heading's lines)."""
+    the heading after it on its page without room for the heading's lines); ``length``: the block's new length, a
+    share of the column's, where the smaller picture leaves the text room to run on under it."""
 
     scale: float
+    length: float | None = None
+
+
+#: The shortest line of a figure's caption, in ems: a picture shorter down the column takes this length.
+CAPTION_EMS = 12
+#: The shortest columns the text runs in under a figure, in characters (a magazine's run-around keeps to about
+#: this); a figure that would leave fewer takes the column's whole length.
+UNDER_EMS = 10
+
+
+def block_length(picture: float, column: float, em: float) -> float | None:
+    """The length down the column of the block of a figure whose picture is ``picture`` long, in a column (or
+    tier) ``column`` long (both in the unit of ``em``): as long as the picture, or as a caption's shortest line;
+    None where it takes the column's whole length, the text under it running in columns of a few characters
+    (fewer than :data:`UNDER_EMS`, or than two fifths of a short column, a tier's)."""
+    if column - picture < min(0.4 * column, UNDER_EMS * em):
+        return None
+    return max(picture, min(column, CAPTION_EMS * em))
 
 
 #: How small a figure may be set to make room: seven tenths of the size it was given (an editor shrinks a picture that much to keep a heading with its text).
@@ -230,14 +249,17 @@ SCALED = "data-scaled"
 _MM = re.compile(r"(-?\d+(?:\.\d+)?)mm")
 
 
-def shrink_figure(figure: Element, scale: float) -> None:
+def shrink_figure(figure: Element, scale: float, length: float | None = None) -> None:
     """Set ``figure`` (a :data:`FIGURE_CLASS` block) ``scale`` times as large: its picture, the box that holds
-    it, and the block's length when given in millimetres (its caption keeps its size)."""
+    it, and the block's length when given in millimetres (its caption keeps its size); with ``length``, the block
+    takes that share of the column's length."""
     figure.set(SCALED, f"{float(figure.get(SCALED, '1')) * scale:.4f}")
     for el in figure.iter():
         style = el.get("style")
         if style and (el is figure or local(el) in ("span", "img")):
             el.set("style", _MM.sub(lambda m: f"{float(m.group(1)) * scale:.3f}mm", style))
+    if length is not None:
+        figure.set("style", f"width: {100 * length:.2f}%")
 
 
 def one_tier(figure: Element) -> None:

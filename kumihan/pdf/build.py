@@ -39,8 +39,9 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import EngineMessage
-from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, complete_figures, fit_headings, float_short_figures,
-                     label_bookmarks, move_figures, one_tier, place_tables, remove_spacers_after, set_spacers, wrap_code)
+from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, fit_headings,
+                     float_short_figures, label_bookmarks, move_figures, one_tier, place_tables, remove_spacers_after,
+                     set_spacers, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -755,8 +756,6 @@ PRINT_PPI = 300  # below this, a placed image prints soft (print.md: printers as
 INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB black, or K100 for the press
 
 
-#: The shortest line of a figure's caption, in ems: a picture shorter down the column takes this length.
-CAPTION_EMS = 12
 
 
 def _fit_image(image, page, file: Path | None = None) -> dict:
@@ -782,14 +781,14 @@ def _fit_image(image, page, file: Path | None = None) -> dict:
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width
     uri = (file or image.path).as_uri()
-    # A figure longer than three fifths of the column takes the column's whole length: the text beside it would
-    # run in columns of a few characters.  Across two tiers it takes both and the gap between them
+    # A figure that leaves the text too short a column under it takes the column's whole length (blocks.block_length).  Across two tiers it takes both and the gap between them
     # (blocks.TWO_TIERS); across all, the whole column (column-span: all, as a table's 段抜き).
     # A figure shorter down the column than a caption's line (a panorama) is as long as one, its picture at the
     # head: its caption would run in columns of a few characters, across most of the page (and a block too
     # broad for the columns beside an article's title block carries the whole flow to the next page).
     if tiers == 1:
-        block = "100%" if height > 0.6 * tier_length else f"{_mm(max(height, min(tier_length, CAPTION_EMS * page.em_mm)))}mm"
+        length = block_length(height, tier_length, page.em_mm)
+        block = "100%" if length is None else f"{_mm(length)}mm"
     else:
         block = f"{_mm(tier_length)}mm" if tiers == 2 else "100%"
     return {"uri": uri, "width_mm": _mm(width), "height_mm": _mm(height), "block": block,

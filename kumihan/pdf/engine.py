@@ -20,7 +20,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import FIGURE_CLASS, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, Shrink
+from .blocks import FIGURE_CLASS, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, Shrink, block_length
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import EngineMessage, Overflow, PageInfo
@@ -307,6 +307,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
+    along: dict[int, float] = {}      # id(figure element) -> its picture's length down the column
     line_tier: dict[tuple[int, int], int] = {}  # (id(block element), line number) -> the tier the line stands in
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
     used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
@@ -343,6 +344,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                                     and "figure" in (b.element.get("class") or "").split()), None)
                     if picture is not None:
                         pictures[id(element)] = picture.margin_height()
+                        along[id(element)] = picture.margin_width()
                 return
             # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
             # beside it takes (a block set after a figure begins where the figure does).
@@ -582,7 +584,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 picture = pictures[id(element)]
                 scale = (picture - lack) / picture
                 if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
-                    settle(index, element, Shrink(scale))
+                    # A picture that took the column's whole length may leave the text room under it once smaller.
+                    length = None
+                    if (element.get("style") or "").replace(" ", "") == "width:100%":
+                        length = block_length(along.get(id(element), page_box.width) * scale, page_box.width, em)
+                    settle(index, element, Shrink(scale, length and length / page_box.width))
                     continue
         if tiers > 1 and not spans and not two and tier == 0 and page_no > 0 and at_head and can_move:
             ours = [(p, b, n) for p, b, n, _ in flow_lines(element) if id(b) not in in_notes]
