@@ -15,7 +15,7 @@ from typing import Callable
 from markdown.util import Registry
 
 from . import jlreq
-from .tree import Element, TextPass, get_text, inline_runs, local, make, set_text, wrap_matches
+from .tree import Element, TextPass, get_text, inline_runs, local, make, plain_text, set_text, wrap_matches
 
 Pass = Callable[[Element], None]
 
@@ -106,27 +106,62 @@ VERSE_LINE = 20
 """The longest line (in characters) of a poem quoted line by line: a 短歌's or a 詩's line, shorter than a column."""
 
 
+_SENTENCE_END = ("。", "！", "？", "!", "?")
+_LEADING_BREAK = re.compile("^[ \t]*[\n\u2028\u0085][ \t]*")
+
+
 def _verse(lines: list[str]) -> bool:
     """Whether a quoted paragraph's ``lines`` (as the writer broke them) are a poem's, each its own line: three or
     more (two short lines are as often a sentence wrapped by hand), none empty or longer than :data:`VERSE_LINE`,
-    and not prose hard-wrapped at one width (its lines but the last all equally long)."""
+    not prose hard-wrapped at one width (its lines but the last all equally long), nor prose written a sentence a
+    line (most of its lines end one)."""
     lines = [line.strip() for line in lines]
     if len(lines) < 3 or not all(lines) or max(map(len, lines)) > VERSE_LINE:
+        return False
+    if 2 * sum(line.endswith(_SENTENCE_END) for line in lines) > len(lines):
         return False
     return len({len(line) for line in lines[:-1]}) > 1
 
 
+def _writer_lines(p: Element) -> list[str] | None:
+    """The lines of paragraph ``p`` as the writer broke them (a line break typed or a hard break), each as it
+    reads (no ruby readings, no note marks); None where a break stands inside an inline element."""
+    lines = [""]
+
+    def add(text: str) -> None:
+        first, *rest = _BREAK.split(text)
+        lines[-1] += first
+        lines.extend(rest)
+
+    add(p.text or "")
+    for child in p:
+        if local(child) == "br":
+            lines.append("")
+            add(_LEADING_BREAK.sub("", child.tail or ""))  # a hard break's own line end is the same break
+            continue
+        if isinstance(child.tag, str):
+            if any(_BREAK.search(t) for t in child.itertext()):
+                return None
+            lines[-1] += plain_text(child)
+        add(child.tail or "")
+    return lines
+
+
 def verse_lines(root: Element) -> None:
-    """Keep the lines of a poem quoted line by line (``> 春の海\n> ひねもすのたり…``) as its lines: each break a
-    line break, where prose's lines are joined (JLREQ: a poem is set line for line)."""
+    """Keep the lines of a poem quoted line by line (``> 春の海\n> ひねもすのたり\n> のたりかな``, or with hard
+    breaks) as its lines: each break a line break, where prose's lines are joined (JLREQ: a poem is set line for
+    line)."""
     for quote in root.iter("blockquote", "{*}blockquote"):
         for p in [child for child in quote if local(child) == "p"]:
-            if "\n" not in "".join(p.itertext()) or not _verse("".join(p.itertext()).split("\n")):
+            lines = _writer_lines(p)
+            if lines is None or not _verse(lines):
                 continue
             p.set("class", " ".join(filter(None, [p.get("class"), "verse"])))  # set without a paragraph's indent
             slots = [(None, p.text)] + [(child, child.tail) for child in p]
             for owner, text in slots:
-                if not text or "\n" not in text:
+                if owner is not None and local(owner) == "br":
+                    text = owner.tail = _LEADING_BREAK.sub("", text or "")
+                if not text or not _BREAK.search(text):
                     continue
                 first, *rest = _BREAK.split(text)
                 if owner is None:

@@ -289,7 +289,7 @@ def _full_pages_in_b5(project, folder: str, names: list[str]) -> Path:
     check that every page but an article's last is set full and nothing is lost; return the PDF's path."""
     import shutil
 
-    from helpers.magazine import _authors
+    from helpers.magazine import authors_of
 
     source = Path(__file__).parent / "fixtures" / folder
     root = project({name: (source / name).read_text(encoding="utf-8") for name in names},
@@ -300,9 +300,10 @@ def _full_pages_in_b5(project, folder: str, names: list[str]) -> Path:
     result = run_build(root, "pdf")
     assert result.returncode == 0, result.stderr
     pdf = root / "dist" / "book.pdf"
-    assert fill_failures(pdf, PRESETS["b5-magazine"], _authors(source, names)) == []
+    assert fill_failures(pdf, PRESETS["b5-magazine"], authors_of(source, names)) == []
     assert_nothing_lost(pdf, [source / name for name in names])
     return pdf
+
 
 def test_figures_in_tiers_leave_no_holes_and_the_text_stays_in_ink(project):
     """Found on two articles written apart from the code (tests/fixtures/magazine3), in B5: a feature with six
@@ -378,5 +379,34 @@ def test_the_text_runs_on_under_a_panorama_in_a_tier(project):
         # Columns of text under the picture, across most of its breadth.
         assert len({round(g.x0) for g in under}) >= 0.6 * (im["x1"] - im["x0"]) / ((1 + page.line_gap_em) * page.font_size_pt), \
             (len(under), im)
+    finally:
+        doc.close()
+
+
+def test_a_poem_split_around_a_figure_breaks_between_its_lines(project):
+    """A figure carried past a quoted poem split it to fill the page before: the split fell inside a line
+    (峠の駅に　夏がく | る) and the stanza carried on lost its class, running into the next.  It falls between
+    lines, each line of the poem whole in one column."""
+    from helpers.magazine import draw
+
+    para = "峠を越える道は、冬のあいだ雪に閉ざされる。春が来ると、村の人たちは総出で道の雪をかいた。"
+    paras = [f"{i:02d}" + (para * 4)[:180] for i in range(16)] + ["16" + (para * 4)[:120]]
+    song = ("> 峠の駅に　雪がふる\n> 汽車は二たび　向きかえて\n> 山のむこうの　町へゆく\n>\n"
+            "> 峠の駅に　春がくる\n> 繭をつんだ　貨車がゆく\n> 母のまつ　町へゆく\n>\n"
+            "> 峠の駅に　夏がくる\n> 桑をつんだ　馬がゆく\n> 父のまつ　畑へゆく\n>\n"
+            "> 峠の駅に　秋がくる\n> 米をつんだ　荷がゆく\n> 村のまつ　駅へゆく\n>\n> ――小萩小学校「峠の駅」")
+    body = "\n\n".join(paras + ["![峠の駅](tall.png)", song] + [f"後{i:02d}" + para * 3 for i in range(12)])
+    root = project({"a.md": article(body + "\n")}, BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
+    draw(root / "content" / "tall.png", (700, 900))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        for line in [l[2:].replace("　", "") for l in song.splitlines() if len(l) > 2 and "――" not in l]:
+            glyphs = column_of(doc, line)
+            assert len({round(g.x0) for g in glyphs}) == 1, (line, sorted({round(g.x0) for g in glyphs}))
+        # Each stanza begins at the head of its column, as its lines do (a stanza, not a paragraph's rest).
+        heads = [column_of(doc, line)[0].top for line in ("峠の駅に夏がくる", "桑をつんだ", "峠の駅に秋がくる", "米をつんだ")]
+        assert max(heads) - min(heads) < 1, heads
     finally:
         doc.close()

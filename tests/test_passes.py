@@ -6,7 +6,8 @@ import lxml.html
 from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
-from kumihan.pdf.blocks import Shrink, block_length, label_bookmarks, move_figures, wrap_code
+from kumihan.pdf.blocks import (Shrink, block_length, float_short_figures, label_bookmarks, move_figures,
+                                split_quotation, wrap_code)
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
@@ -49,6 +50,17 @@ CASES = {
                              "<blockquote><p>一二三四五六七八九十\n一二三四五六七八九十\n一二三</p></blockquote>"),
     "two lines in a quote": (verse_lines, "<blockquote><p>引用の一行目は\n複数行にわたって書かれている。</p></blockquote>",
                              "<blockquote><p>引用の一行目は\n複数行にわたって書かれている。</p></blockquote>"),
+    "verse with hard breaks": (verse_lines, "<blockquote><p>春の海<br/>\nひねもすのたり<br/>\nのたりかな</p></blockquote>",
+                               '<blockquote><p class="verse">春の海<br/>ひねもすのたり<br/>のたりかな</p></blockquote>'),
+    "verse with ruby": (verse_lines, "<blockquote><p><ruby>春<rt>はる</rt></ruby>の<ruby>海<rt>うみ</rt></ruby>\n"
+                        "ひねもすのたり\nのたりかな</p></blockquote>",
+                        '<blockquote><p class="verse"><ruby>春<rt>はる</rt></ruby>の<ruby>海<rt>うみ</rt></ruby><br/>'
+                        "ひねもすのたり<br/>のたりかな</p></blockquote>"),
+    "break inside emphasis": (verse_lines, "<blockquote><p>春の海\nひねもす<em>のたり\nのたり</em>かな\nおわり</p>"
+                              "</blockquote>", "<blockquote><p>春の海\nひねもす<em>のたり\nのたり</em>かな\nおわり</p>"
+                              "</blockquote>"),
+    "a sentence a line": (verse_lines, "<blockquote><p>星は逃げんから。\n急がんでいい。\nそう祖父は言った。</p></blockquote>",
+                          "<blockquote><p>星は逃げんから。\n急がんでいい。\nそう祖父は言った。</p></blockquote>"),
     "verse outside a quote": (verse_lines, "<p>春の海\nひねもすのたり</p>", "<p>春の海\nひねもすのたり</p>"),
     # The hand indent a writer typed.
     "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),
@@ -108,6 +120,32 @@ CASES = {
 def test_pass(name):
     step, given, expected = CASES[name]
     assert apply(step, given) == expected
+
+
+@pytest.mark.parametrize("markup, chars, kept, rest", [
+    # At a paragraph's end: the next paragraph goes on after the figure.
+    ("<blockquote><p>一二三</p><p>四五六</p></blockquote>", 3, "<p>一二三</p>", "<p>四五六</p>"),
+    # Inside a paragraph: it is split, its rest unindented.
+    ("<blockquote><p>一二三</p><p>四五六</p></blockquote>", 4, "<p>一二三</p><p class=\"split\">四</p>",
+     "<p class=\"continued\">五六</p>"),
+    # A poem's stanza split at a line's end: the rest is a stanza still, beginning with its next line.
+    ("<blockquote><p class=\"verse\">春の海<br/>ひねもす</p></blockquote>", 3, "<p class=\"verse split\">春の海</p>",
+     "<p class=\"verse continued\">ひねもす</p>"),
+    # Not inside emphasis, not at the very end, never the attribution alone after the figure.
+    ("<blockquote><p>一<em>二三</em>四</p></blockquote>", 2, None, None),
+    ("<blockquote><p>一二三</p></blockquote>", 3, None, None),
+    ("<blockquote><p>一二三</p><p class=\"attribution\">――誰</p></blockquote>", 3, None, None),
+])
+def test_a_quotation_splits_around_a_figure_as_its_paragraphs_do(markup, chars, kept, rest):
+    root = tree(markup)
+    quote = root[0]
+    before = inner(root)
+    carried = split_quotation(quote, chars)
+    if kept is None:
+        assert carried is None and inner(root) == before  # nothing changed
+        return
+    assert inner(quote).replace("\n", "") == kept
+    assert carried.get("class") == "continued" and inner(carried).replace("\n", "") == rest
 
 
 def test_code_lines_wrap_at_the_foot_with_a_mark():
@@ -209,3 +247,14 @@ def test_an_address_in_a_sentence_breaks_after_its_slashes_and_before_each_perce
     assert out.replace(zw, "") == "概要は、https://ja.wikipedia.org/wiki/%E7%99%BE?a=1 にある。"
     assert f"wiki/{zw}%E7{zw}%99{zw}%BE?{zw}a={zw}1 にある。" in out and zw * 2 not in out
     assert _break_url("住所のない文。") is None
+
+
+def test_in_tiers_a_short_figure_is_floated_unless_a_block_across_the_tiers_follows_it():
+    figure = '<div class="figure-block" style="width: {}"><div class="figure-unit"></div></div>'
+    root = tree('<div class="body">' + figure.format("30.000mm") + '<div class="figure-block table-block span-tiers">'
+                "<table></table></div>" + figure.format("30.000mm") + figure.format("100%")
+                + '<div class="figure-block two-tiers" style="width: 140.000mm"></div></div>')
+    float_short_figures(root)
+    classes = [el.get("class") for el in root.iter("div") if "figure-block" in (el.get("class") or "")]
+    assert classes == ["figure-block", "figure-block table-block span-tiers", "figure-block text-beside",
+                       "figure-block", "figure-block two-tiers"]

@@ -97,7 +97,9 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
         if isinstance(piece, str):
             if count + len(piece) >= chars:
                 cut = chars - count
-                rest = make("p", attrib={"class": "continued"})
+                # The rest keeps the paragraph's own classes (a poem's stanza stays one: class verse).
+                kept = [c for c in (p.get("class") or "").split() if c != "split"]
+                rest = make("p", attrib={"class": " ".join(kept + ["continued"])})
                 p.set("class", " ".join(filter(None, [p.get("class"), "split"])))
                 if n == 0:
                     rest.text, p.text = piece[cut:], piece[:cut]
@@ -108,6 +110,11 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
                     moved = list(p)[list(p).index(owner) + 1:]
                 for child in moved:
                     rest.append(child)
+                if not rest.text and len(rest) and local(rest[0]) == "br":
+                    # Cut at a line break: the rest begins with its next line, not a blank one.
+                    br = rest[0]
+                    rest.text = br.tail
+                    rest.remove(br)
                 return rest
             count += len(piece)
         else:
@@ -172,11 +179,13 @@ def _set_into(figure: Element, block: Element | None, chars: int, after: Element
 def split_quotation(quote: Element, chars: int) -> Element | None:
     """Split the quotation ``quote`` (paragraphs only) after ``chars`` characters of its text: ``quote`` keeps
     them, the quotation returned (``class="continued"``: no space before it) the rest; None where that place lies
-    inside an inline element or at its very end."""
+    inside an inline element, at its very end, or where the rest would begin with the attribution."""
     count = 0
     for n, p in enumerate(quote):
         inner = len("".join(p.itertext()))
         if count + inner > chars:
+            if "attribution" in (p.get("class") or "").split():
+                return None  # the attribution never goes on alone after the figure, nor is it split
             carried = _split_paragraph(p, chars - count) if chars > count else None
             if chars > count and carried is None:
                 return None

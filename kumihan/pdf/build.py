@@ -756,8 +756,6 @@ PRINT_PPI = 300  # below this, a placed image prints soft (print.md: printers as
 INK_SCREEN, INK_PRESS = "#000", "device-cmyk(0 0 0 1)"  # the text's colour: RGB black, or K100 for the press
 
 
-
-
 def _fit_image(image, page, file: Path | None = None) -> dict:
     """Size an image for the page: natural size at the resolution it records (300 dpi if none), shrunk to fit
     the column length it is given (one tier, or in tiers two or all of them: :func:`_tiers_for`) and three
@@ -775,13 +773,15 @@ def _fit_image(image, page, file: Path | None = None) -> dict:
     one = min(1.0, _tiers_length(1, page) / height, across / width)
     scale = min(1.0, tier_length / height, across / width)
     # In one tier, for a figure across two that finds no page's head (kumihan/pdf/blocks.py one_tier).
-    one_tier = " ".join([_mm(width * one), _mm(height * one), "100%" if height * one > 0.6 * _tiers_length(1, page)
-                         else f"{_mm(height * one)}mm", _mm((height - width) * one / 2), _mm((width - height) * one / 2)])
+    one_length = block_length(height * one, _tiers_length(1, page), page.em_mm)
+    one_tier = " ".join([_mm(width * one), _mm(height * one), "100%" if one_length is None else f"{_mm(one_length)}mm",
+                         _mm((height - width) * one / 2), _mm((width - height) * one / 2)])
     width, height = width * scale, height * scale
     # Among text, an image is set at the size of a character (an icon, a symbol): one em across the column.
     inline = page.em_mm / width
     uri = (file or image.path).as_uri()
-    # A figure that leaves the text too short a column under it takes the column's whole length (blocks.block_length).  Across two tiers it takes both and the gap between them
+    # A figure that leaves the text too short a column under it takes the column's whole length
+    # (blocks.block_length).  Across two tiers it takes both and the gap between them
     # (blocks.TWO_TIERS); across all, the whole column (column-span: all, as a table's 段抜き).
     # A figure shorter down the column than a caption's line (a panorama) is as long as one, its picture at the
     # head: its caption would run in columns of a few characters, across most of the page (and a block too

@@ -484,6 +484,37 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return sum(max(0, c - 1) for c in exact.get(id(paragraph), [])[:fit])
         return sum(lines.get(id(paragraph), [])[:fit])
 
+    def quotation_fitting(quote, room: float, after_heading: bool) -> int:
+        """The characters of quotation ``quote`` (paragraphs only) that ``room`` takes before a figure
+        (blocks.split_quotation splits it there): whole paragraphs by their extent, then the lines of the next; a
+        poem's stanza (class verse) at the end of one of its lines, two going on together; its attribution going
+        on with the quotation's last line at least, never alone; two lines at least after a heading.  0: not split (it fits whole, or too little of
+        it does)."""
+        chars, done = 0, []
+        for child in quote:
+            size = extent.get(id(child), len(lines.get(id(child), [])) * pitch)
+            if size <= room + 0.5:
+                room -= size
+                chars += len("".join(child.itertext()))
+                done.append(child)
+                continue
+            if "attribution" in (child.get("class") or "").split() and done:
+                # The attribution would stand alone after the figure: the last line before it goes on with it.
+                last = done[-1]
+                chars -= len("".join(last.itertext()))
+                if "verse" not in (last.get("class") or "").split():
+                    chars += fitting(last, len(lines.get(id(last), [])) - 1)
+            elif "verse" in (child.get("class") or "").split():
+                # A stanza at a line's end (its lines are the poem's), two of them at least going on together.
+                written = len(lines.get(id(child), []))
+                chars += _verse_chars(child, min(int((room - around.get(id(child), 0.0)) // pitch), written - 2))
+            else:
+                chars += fitting(child, max(0, int(room // pitch)))
+            if after_heading and room < 2 * pitch and not done:
+                return 0
+            return max(0, chars)
+        return 0  # it fits whole: measured again once the figure has moved
+
     def forward(index, element, free) -> bool:
         """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
         (across the columns or tiers before); return whether it moves."""
@@ -517,20 +548,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             if fit and sibling.tag == "p":
                 chars = fitting(sibling, fit)
             elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
-                # A quotation split as its paragraphs are (blocks.split_quotation), after the space before it.
-                fit = max(0, int((room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch) // pitch))
-                last = sibling[-1]
-                if "attribution" in (last.get("class") or "").split():
-                    # Its attribution goes on with the quotation's last line at least, never alone.
-                    kept = sum(len(lines.get(id(child), [])) for child in sibling) - len(lines.get(id(last), []))
-                    fit = min(fit, kept - 1)
-                for child in sibling:
-                    counted = len(lines.get(id(child), []))
-                    if fit <= 0 or counted > fit:
-                        chars += fitting(child, fit) if fit > 0 else 0
-                        break
-                    fit -= counted
-                    chars += len("".join(child.itertext()))
+                chars = quotation_fitting(sibling, room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch,
+                                          bool(count and after[count - 1].tag in _HEADINGS))
             break
         if count and all(SPACER_CLASS in (el.get("class") or "").split() for el in after[:count]) and not chars:
             count = 0  # past its own spacer only: no move
@@ -586,7 +605,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
                     # A picture that took the column's whole length may leave the text room under it once smaller.
                     length = None
-                    if (element.get("style") or "").replace(" ", "") == "width:100%":
+                    if _WHOLE_LENGTH.match(element.get("style") or ""):
                         length = block_length(along.get(id(element), page_box.width) * scale, page_box.width, em)
                     settle(index, element, Shrink(scale, length and length / page_box.width))
                     continue
@@ -662,7 +681,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             reached = used[page_no - 1]
             last = max((t for t in range(len(reached)) if reached[t] > previous.content_box_y()), default=0)
             free = (previous.content_box_y() + previous.height - reached[last]) + (len(reached) - 1 - last) * previous.height
-            free += _beside_floats(floated.get(page_no - 1, ()), text_reach.get(page_no - 1, 0.0), previous.width, pitch)
+            if tiers == 1:  # (floats in tiers stand in one tier: the page's reach does not say what is under them)
+                free += _beside_floats(floated.get(page_no - 1, ()), text_reach.get(page_no - 1, 0.0), previous.width,
+                                       pitch)
         else:
             continue
         if free < max_gap * pitch:
@@ -674,6 +695,23 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             # tiers): set in one tier, where it overflows no text.
             settle(index, element, None)
     return moves
+
+
+def _verse_chars(stanza, count: int) -> int:
+    """The characters of the first ``count`` lines of a poem's stanza (lines ended by ``<br>``), as its text holds
+    them; 0 for none."""
+    if count <= 0:
+        return 0
+    chars, line = len(stanza.text or ""), 0
+    for child in stanza:
+        if child.tag == "br":
+            line += 1
+            if line == count:
+                return chars
+        else:
+            chars += len("".join(child.itertext()))
+        chars += len(child.tail or "")
+    return chars
 
 
 def _beside_floats(floated, text_reach: float, width: float, pitch: float) -> float:
@@ -715,6 +753,9 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
 
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.
+#: A figure's style that gives it the column's whole length (the template's, or a book's own macros.html).
+_WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
+
 MAX_MOVES = 4
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 

@@ -45,7 +45,7 @@ def magazine_project(root: Path, preset: str = "a5-book") -> Path:
 
 def authors() -> dict[str, str]:
     """Each article's title → its author, from the front matter."""
-    return _authors(FIXTURES, ARTICLES)
+    return authors_of(FIXTURES, ARTICLES)
 
 
 # Four more articles (tests/fixtures/magazine2), of other shapes than the first four: an interview (――
@@ -73,7 +73,7 @@ def magazine2_project(root: Path, preset: str = "a5-book") -> Path:
 
 def authors2() -> dict[str, str]:
     """Each of the second articles' title → its author, from the front matter."""
-    return _authors(FIXTURES2, ARTICLES2)
+    return authors_of(FIXTURES2, ARTICLES2)
 
 
 def _project(root: Path, preset: str, title: str, fixtures: Path, articles: list[str], pictures: dict) -> Path:
@@ -86,7 +86,7 @@ def _project(root: Path, preset: str, title: str, fixtures: Path, articles: list
     return root
 
 
-def _authors(fixtures: Path, articles: list[str]) -> dict[str, str]:
+def authors_of(fixtures: Path, articles: list[str]) -> dict[str, str]:
     """Each article's title → its author as printed (ruby's base alone), from the front matter."""
     out = {}
     for name in articles:
