@@ -574,7 +574,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         two = TWO_CLASS in (element.get("class") or "").split()
         at_head = top <= first_line.get((page_no, 0), top) + 1  # nothing of the page's text before it
         can_move = int(element.get(MOVES, "0")) < MAX_MOVES
-        if (tiers == 1 or spans) and page_no > 0 and at_head and can_move:
+        # Its flow is the article's text (not a quotation's or a list's, whose end is not the text's end).
+        in_text = "body" in ((figure_parents[id(element)].get("class") or "").split()
+                             if figure_parents[id(element)] is not None else ())
+        if (tiers == 1 or spans) and page_no > 0 and at_head and can_move and in_text:
             ours = [p for p, b, _, _ in flow_lines(element) if id(b) not in in_notes]
             if page_no - 1 in ours and not any(p >= page_no for p in ours):
                 # A figure carried past the end of its text onto a page of its own, or of the notes (in one tier,
@@ -609,7 +612,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                         length = block_length(along.get(id(element), page_box.width) * scale, page_box.width, em)
                     settle(index, element, Shrink(scale, length and length / page_box.width))
                     continue
-        if tiers > 1 and not spans and not two and tier == 0 and page_no > 0 and at_head and can_move:
+        if tiers > 1 and not spans and not two and tier == 0 and page_no > 0 and at_head and can_move and in_text:
             ours = [(p, b, n) for p, b, n, _ in flow_lines(element) if id(b) not in in_notes]
             before = [line_tier[(id(b), n)] for p, b, n in ours if p == page_no - 1]
             previous = pages[page_no - 1]
