@@ -148,9 +148,9 @@ def _writer_lines(p: Element) -> list[str] | None:
 
 
 def verse_lines(root: Element) -> None:
-    """Keep the lines of a poem quoted line by line (``> 春の海\n> ひねもすのたり\n> のたりかな``, or with hard
-    breaks) as its lines: each break a line break, where prose's lines are joined (JLREQ: a poem is set line for
-    line)."""
+    """Keep the lines of a poem quoted line by line (``> 春の海\n> ひねもすのたり\n> のたりかな``, or
+    with hard breaks) as its lines: each break a line break, where prose's lines are joined (JLREQ: a poem is set
+    line for line)."""
     for quote in root.iter("blockquote", "{*}blockquote"):
         for p in [child for child in quote if local(child) == "p"]:
             lines = _writer_lines(p)

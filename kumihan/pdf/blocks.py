@@ -252,7 +252,8 @@ def block_length(picture: float, column: float, em: float) -> float | None:
     return max(picture, min(column, CAPTION_EMS * em))
 
 
-#: How small a figure may be set to make room: seven tenths of the size it was given (an editor shrinks a picture that much to keep a heading with its text).
+#: How small a figure may be set to make room: seven tenths of the size it was given (an editor shrinks a picture
+#: that much to keep a heading with its text).
 SMALLEST = 0.7
 SCALED = "data-scaled"
 _MM = re.compile(r"(-?\d+(?:\.\d+)?)mm")

@@ -488,8 +488,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         """The characters of quotation ``quote`` (paragraphs only) that ``room`` takes before a figure
         (blocks.split_quotation splits it there): whole paragraphs by their extent, then the lines of the next; a
         poem's stanza (class verse) at the end of one of its lines, two going on together; its attribution going
-        on with the quotation's last line at least, never alone; two lines at least after a heading.  0: not split (it fits whole, or too little of
-        it does)."""
+        on with the quotation's last line at least, never alone; two lines at least after a heading.  0: not
+        split (it fits whole, or too little of it does)."""
         chars, done = 0, []
         for child in quote:
             size = extent.get(id(child), len(lines.get(id(child), [])) * pitch)
@@ -754,11 +754,11 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
             moved.add(key)
 
 
-#: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
-#: what the first move could not measure.
 #: A figure's style that gives it the column's whole length (the template's, or a book's own macros.html).
 _WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
 
+#: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
+#: what the first move could not measure.
 MAX_MOVES = 4
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
