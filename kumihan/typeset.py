@@ -113,14 +113,22 @@ _LEADING_BREAK = re.compile("^[ \t]*[\n\u2028\u0085][ \t]*")
 def _verse(lines: list[str]) -> bool:
     """Whether a quoted paragraph's ``lines`` (as the writer broke them) are a poem's, each its own line: three or
     more (two short lines are as often a sentence wrapped by hand), none empty or longer than :data:`VERSE_LINE`,
-    not prose hard-wrapped at one width (its lines but the last all equally long), nor prose written a sentence a
-    line (most of its lines end one)."""
+    not prose hard-wrapped at one width (its lines but the last all equally long, ten characters or more: a
+    stanza of three five-character lines is a poem's), nor prose written a sentence a line (most of its lines end
+    one)."""
     lines = [line.strip() for line in lines]
-    if len(lines) < 3 or not all(lines) or max(map(len, lines)) > VERSE_LINE:
+    if len(lines) < 3 or not _stanza(lines):
         return False
-    if 2 * sum(line.endswith(_SENTENCE_END) for line in lines) > len(lines):
-        return False
-    return len({len(line) for line in lines[:-1]}) > 1
+    widths = {len(line) for line in lines[:-1]}
+    return len(widths) > 1 or max(widths) < 10
+
+
+def _stanza(lines: list[str]) -> bool:
+    """Whether ``lines`` could be a stanza of a poem: none empty or longer than :data:`VERSE_LINE`, and not a
+    sentence a line."""
+    lines = [line.strip() for line in lines]
+    return (all(lines) and max(map(len, lines)) <= VERSE_LINE
+            and 2 * sum(line.endswith(_SENTENCE_END) for line in lines) <= len(lines))
 
 
 def _writer_lines(p: Element) -> list[str] | None:
@@ -152,10 +160,12 @@ def verse_lines(root: Element) -> None:
     with hard breaks) as its lines: each break a line break, where prose's lines are joined (JLREQ: a poem is set
     line for line)."""
     for quote in root.iter("blockquote", "{*}blockquote"):
-        for p in [child for child in quote if local(child) == "p"]:
-            lines = _writer_lines(p)
-            if lines is None or not _verse(lines):
-                continue
+        written = {p: _writer_lines(p) for p in quote if local(p) == "p"}
+        written = {p: lines for p, lines in written.items() if lines is not None and len(lines) > 1}
+        if not any(_verse(lines) for lines in written.values()):
+            continue
+        # One stanza a poem's, the quotation is a poem: its other stanzas of short lines are stanzas too.
+        for p in [p for p, lines in written.items() if _stanza(lines)]:
             p.set("class", " ".join(filter(None, [p.get("class"), "verse"])))  # set without a paragraph's indent
             slots = [(None, p.text)] + [(child, child.tail) for child in p]
             for owner, text in slots:

@@ -61,6 +61,12 @@ CASES = {
                               "</blockquote>"),
     "a sentence a line": (verse_lines, "<blockquote><p>星は逃げんから。\n急がんでいい。\nそう祖父は言った。</p></blockquote>",
                           "<blockquote><p>星は逃げんから。\n急がんでいい。\nそう祖父は言った。</p></blockquote>"),
+    "short lines of one width": (verse_lines, "<blockquote><p>波の音より\n先に届けと\n今夜も回す</p></blockquote>",
+                                 '<blockquote><p class="verse">波の音より<br/>先に届けと<br/>今夜も回す</p></blockquote>'),
+    "a poem's stanzas": (verse_lines, "<blockquote><p>灯台の灯は\n沖のだれかの\n帰り道</p><p>波の音より\n今夜も回す</p>"
+                         "<p>――佐伯茂の手帳より</p></blockquote>",
+                         '<blockquote><p class="verse">灯台の灯は<br/>沖のだれかの<br/>帰り道</p>'
+                         '<p class="verse">波の音より<br/>今夜も回す</p><p>――佐伯茂の手帳より</p></blockquote>'),
     "verse outside a quote": (verse_lines, "<p>春の海\nひねもすのたり</p>", "<p>春の海\nひねもすのたり</p>"),
     # The hand indent a writer typed.
     "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),
