@@ -515,16 +515,27 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return max(0, chars)
         return 0  # it fits whole: measured again once the figure has moved
 
-    def forward(index, element, free) -> bool:
+    def forward(index, element, free, leap: bool = False) -> bool:
         """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
-        (across the columns or tiers before); return whether it moves."""
+        (across the columns or tiers before); ``leap``: past the next figure too, which goes on after it.  Return
+        whether it moves."""
         room = free  # what the columns before can still take, across them
         siblings = list(parents.get(id(element), ()))
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
         if int(element.get(MOVES, "0")) >= MAX_MOVES:
             return False  # it has gone on as far as it may from where it is referred to
         count, chars = 0, 0
+        hop = None  # the place among ``after`` of the next figure, which goes on after it (past one block more)
         for n, sibling in enumerate(after):
+            if (leap and hop is None and FIGURE_CLASS in (sibling.get("class") or "").split() and room >= 1.5 * pitch
+                    and not {SPAN_CLASS, TWO_CLASS} & set((sibling.get("class") or "").split()) and n + 1 < len(after)
+                    and int(sibling.get(MOVES, "0")) < MAX_MOVES and any(f[0] is sibling for f in figures)):
+                # The next figure, before the tiers are full: it goes on too, to stand after this one (their order
+                # is the order written), a block further on.  One at a time, each would stop the other, and a
+                # block across the tiers runs out of moves before the page before it is full.
+                hop = n
+                count += 1
+                continue
             if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
                 break  # not past another figure, nor into the notes that end the text
             own = lines.get(id(sibling), [])
@@ -562,6 +573,21 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             # Never past the last of its text and notes: a figure that did not fit after it would stand alone on
             # a page.
             count -= 1
+        if hop is not None and count <= hop:
+            count = hop  # it did not get past the next figure: up to it, which stays
+        elif hop is not None:
+            # The next figure goes on past the blocks this one passes and the one it ends in (or before which it
+            # stands), never to stand right after it, nor between a heading and its lines, nor after the last of
+            # the text; moved first (the moves are made from the document's end), it is no longer among the
+            # blocks this one passes.
+            last = count + (after[count].tag in _HEADINGS if count < len(after) else 0)
+            if last + 1 >= len(after) or not any(lines.get(id(d)) for d in after[last].iter()) or {
+                    FIGURE_CLASS, SPAN_CLASS} & set((after[last].get("class") or "").split()) or not any(
+                    lines.get(id(d)) for el in after[last + 1:] for d in el.iter()):
+                count, chars = hop, 0
+            else:
+                settle(next(n for n, f in enumerate(figures) if f[0] is after[hop]), after[hop], (last - hop, 0))
+                count -= 1
         if count > 0 or chars:
             settle(index, element, (count, chars))
             return True
@@ -672,7 +698,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     # It fits at no foot, or has been moved back and forth already: the text before it, balanced
                     # across the tiers, leaves them short wherever it stands.  The text after it comes before it
                     # instead, as much as the tiers of the page before can still take, and it opens the page after.
-                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]))
+                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]), leap=True)
             continue
         if free is not None:
             pass
