@@ -86,22 +86,70 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
         parent = img.getparent()
         alone = (local(parent) == "p" and len(parent) == 1 and not (parent.text or "").strip()
                  and not (img.tail or "").strip())
-        line = next((p for p in (parent.getnext(), parent.getprevious()) if alone and _is_caption(p, "図写イF")),
-                    None)
+        # An image on a line of its own after its paragraph's text (no blank line between) or a list item's marker
+        # is a figure too, set after the paragraph (or ending the item): what the writer meant by the line.
+        own_line = not alone and local(parent) in ("p", "li") and _on_its_own_line(img)
+        written = (img.tail or "").strip() if own_line else ""  # a caption line written on the next line
+        line = None
+        if alone or own_line and local(parent) == "p" and not written:
+            line = next((p for p in (parent.getnext(), None if own_line else parent.getprevious())
+                         if _is_caption(p, "図写イF")), None)
         title = img.get("title")
         # The caption line's own content (ruby, emphasis) goes into the macro's caption through a slot.
         lines: list[Element] = []
-        caption = Slot(lines, _stripped(line)) if line is not None else title or ""
-        alt = img.get("alt", "") or (title if line is not None and title else "")
-        holder = fragment(_called(macro, images[img.get("src")], alt, alone, caption), xml=xml)
+        caption = Slot(lines, _stripped(line)) if line is not None else written or title or ""
+        alt = img.get("alt", "") or (title if (line is not None or written) and title else "")
+        holder = fragment(_called(macro, images[img.get("src")], alt, alone or own_line, caption), xml=xml)
         graft(holder, lines)
         made = children_of(holder)
+        if line is not None:
+            replace_element(line, [])  # the line beside the image is its caption now
         if alone:
             replace_element(parent, made)
-            if line is not None:
-                replace_element(line, [])  # the line beside the image is its caption now
+        elif own_line:
+            img.tail = None
+            _end_line(img)
+            if local(parent) == "p":
+                parent.remove(img)
+                anchor = parent
+                for piece in made:
+                    if not isinstance(piece, str):
+                        anchor.addnext(piece)
+                        piece.tail, anchor.tail = anchor.tail, "\n"
+                        anchor = piece
+            else:
+                replace_element(img, made)
         else:
             replace_element(img, made)
+
+
+def _end_line(img: Element) -> None:
+    """Take away the line break (and the space) before ``img``: its paragraph's text ends there."""
+    before = img.getprevious()
+    if before is not None and local(before) == "br" and not (before.tail or "").strip():
+        img.getparent().remove(before)
+        before = img.getprevious()
+    if before is not None:
+        before.tail = (before.tail or "").rstrip() or None
+    else:
+        img.getparent().text = (img.getparent().text or "").rstrip() or None
+
+
+def _on_its_own_line(img: Element) -> bool:
+    """Whether ``img`` stands on a line of its own at the end of its parent: nothing but space after it, or a caption
+    line (``図2　…``) on the next line; nothing before it on its line."""
+    if img.getnext() is not None:
+        return False
+    tail = img.tail or ""
+    if tail.strip() and not (tail.lstrip(" \t").startswith("\n") and tail.strip()[:1] in "図写イF"
+                             and _CAPTION.fullmatch(tail.strip())):
+        return False
+    before = img.getprevious()
+    text = ((before.tail if before is not None else img.getparent().text) or "").replace("\u2060", "").rstrip(" \t")
+    if not text.strip():  # nothing between it and the item's start (its marker), a line break or a nested list
+        return before is None or local(before) in ("br", "ul", "ol", "p", "div", "blockquote") or (
+            "list-marker" in (before.get("class") or "").split() and before.getprevious() is None)
+    return text.endswith("\n")
 
 
 def _is_caption(el: Element | None, starts: str) -> bool:

@@ -6,8 +6,8 @@ import lxml.html
 from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
-from kumihan.pdf.blocks import (Shrink, block_length, float_short_figures, label_bookmarks, move_figures,
-                                split_quotation, wrap_code)
+from kumihan.pdf.blocks import (Shrink, block_length, figures_out_of_lists, float_short_figures, label_bookmarks,
+                                move_figures, split_quotation, wrap_code)
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
@@ -264,3 +264,20 @@ def test_in_tiers_a_short_figure_is_floated_unless_a_block_across_the_tiers_foll
     classes = [el.get("class") for el in root.iter("div") if "figure-block" in (el.get("class") or "")]
     assert classes == ["figure-block", "figure-block table-block span-tiers", "figure-block text-beside",
                        "figure-block", "figure-block two-tiers"]
+
+
+def test_a_figure_in_a_list_item_is_set_after_the_item_the_list_split_there():
+    """In the PDF a figure written in a list item stands in the text's flow, after its item (with the item's own
+    nested list), the items after it in a list of their own; a second figure of the item follows the first."""
+    fig = '<div class="figure-block" id="{0}"><div class="figure-unit">{0}</div></div>'
+    root = lxml.html.fragment_fromstring(
+        '<div><div class="body"><p>前</p><ol class="list-paren"><li>一</li>'
+        f'<li>二<ul><li>入れ子{fig.format("f1")}</li><li>入れ子二</li></ul>{fig.format("f2")}</li>'
+        '<li>三</li></ol><p>後</p></div></div>')
+    figures_out_of_lists(root)
+    body = root[0]
+    assert [el.tag for el in body] == ["p", "ol", "div", "div", "ol", "p"], inner(body)
+    assert [el.get("id") for el in body if el.tag == "div"] == ["f1", "f2"]
+    first, rest = body[1], body[4]
+    assert "".join(first.itertext()) == "一二入れ子入れ子二" and "".join(rest.itertext()).strip() == "三"
+    assert rest.get("class") == "list-paren"

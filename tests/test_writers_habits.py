@@ -64,6 +64,51 @@ def test_an_icon_among_text_is_the_size_of_a_character_and_a_break_is_a_short_ru
         assert "<hr/>" in z.read("item/xhtml/p-001.xhtml").decode()
 
 
+def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_figure(project):
+    """Writers put a step's picture in its list item, on the line under the step (a tight list has no paragraphs),
+    or under a paragraph with no blank line between; it had been set at a character's size in the line, its
+    caption line a paragraph of the item.  A figure now, as large as one written alone, its caption once, and the
+    next item's text in whole columns."""
+    from PIL import Image
+    import pdfplumber
+
+    from helpers.epub import epubcheck
+
+    text = ("糠床の手入れは、次の順に進める。\n\n"
+            "1. 米ぬかを鍋で炒って、よく冷ます\n"
+            "2. 塩水を加えて、手でよく混ぜる\n"
+            "   ![塩水を加える](mix.png)\n"
+            "   図1　塩水は少しずつ加える\n"
+            "3. 野菜くずを入れて、毎日かき混ぜる\n\n"
+            "一週間ほどで、床は食べられる味になる。\n![できあがった糠床](done.png)\n\nおわり。\n")
+    root = project({"a.md": article(text)})
+    Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "mix.png", dpi=(300, 300))
+    Image.new("RGB", (450, 300), (220, 200, 180)).save(root / "content" / "done.png", dpi=(300, 300))
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
+        images = [image for page in pdf.pages for image in page.images]
+        text_of = "".join(page.extract_text() or "" for page in pdf.pages)
+    assert len(images) == 2
+    for image in images:  # 450 by 300 pixels at 300 dpi: 38 by 25 mm (108 by 72 pt), turned with the page
+        assert min(image["x1"] - image["x0"], image["bottom"] - image["top"]) > 60, image
+    assert text_of.count("塩水は少しずつ加える") == 1
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        for words in ("野菜くずを入れて", "よく混ぜる"):
+            glyphs = next(page[at:at + len(words)] for page in doc.pages
+                          for at in [("".join(g.text for g in page)).find(words)] if at >= 0)
+            assert len({round(g.x0) for g in glyphs}) == 1, words  # down one column, not one character a column
+    finally:
+        doc.close()
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    assert re.search(r"<li>(?:(?!</li>).)*<figure[^>]*><img[^>]*alt=\"塩水を加える\"[^>]*/><figcaption>図.*?塩水は",
+                     xhtml, re.S), xhtml
+    assert re.search(r"</p>\s*<figure[^>]*><img[^>]*alt=\"できあがった糠床\"", xhtml), xhtml
+    assert epubcheck(root / "dist" / "book.epub") == []
+
+
 def test_a_mistake_in_a_template_macro_is_a_one_line_error(project):
     root = project({"a.md": article("本文[^a]。\n\n[^a]: 注。\n")})
     macros = root / "templates" / "pdf" / "macros.html"  # the project's own, over the packaged one

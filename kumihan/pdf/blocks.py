@@ -310,6 +310,33 @@ def float_short_figures(root: Element) -> None:
                 figure.set("class", " ".join(classes + [BESIDE]))
 
 
+def figures_out_of_lists(root: Element) -> None:
+    """Set each figure written in a list of the text after the item that holds it, the list split there: in the
+    text's own flow, where it stands at the head of a page or tier (JLREQ 4.3) and is moved as any figure is.
+    Inside an item it is a block at the item's indent, which a page's end carries on together with every item after
+    it (and in tiers one longer than the tier less the indent).  The items keep their markers (written into the
+    tree) and their numbers."""
+    for figure in [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]:
+        item = next((a for a in figure.iterancestors() if local(a) == "li" and a.getparent() is not None
+                     and "body" in (a.getparent().getparent().get("class") or "").split()), None)
+        if item is None:
+            continue
+        part = item.getparent()
+        _detach(figure)
+        anchor = part  # after the figures already set after this part of the list
+        while anchor.getnext() is not None and FIGURE_CLASS in (anchor.getnext().get("class") or "").split():
+            anchor = anchor.getnext()
+        anchor.addnext(figure)
+        figure.tail, anchor.tail = anchor.tail, "\n"
+        rest = list(item.itersiblings())
+        if rest:
+            after = make(local(part), "", {k: v for k, v in part.attrib.items() if k != "id"}, like=part)
+            after.text, after.tail, figure.tail = "\n", figure.tail, "\n"
+            for el in rest:
+                after.append(el)
+            figure.addnext(after)
+
+
 def complete_figures(root: Element, fitted: dict[str, dict]) -> None:
     """Give each figure the tiers its picture was fitted across (:data:`TWO_TIERS` and its size in one tier,
     :data:`SPAN`), by the picture's address in ``fitted``, where the template gave none: a book's own

@@ -39,9 +39,9 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import EngineMessage
-from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, fit_headings,
-                     float_short_figures, label_bookmarks, move_figures, one_tier, place_tables, remove_spacers_after,
-                     set_spacers, wrap_code)
+from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_out_of_lists,
+                     fit_headings, float_short_figures, label_bookmarks, move_figures, one_tier, place_tables,
+                     remove_spacers_after, set_spacers, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -186,6 +186,7 @@ def _prepare(book: Book, report: Report, in_parts: bool = False) -> _Prepared:
     run_passes(doc, pdf_passes(settings.typesetting))
     _break_long_tokens(doc, book, report)
     _place_tables(doc, book, report)
+    figures_out_of_lists(doc)
     if page.tiers > 1:
         float_short_figures(doc)
     # The engine's findings name the line of the block they are in: inline elements need not carry theirs
