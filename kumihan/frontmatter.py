@@ -62,8 +62,12 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
         data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
         # The context mark is where the broken construct began (the line to fix); libyaml puts the problem
-        # mark where it gave up, often the end of the block.
+        # mark where it gave up, often the end of the block.  But the front matter's own mapping begins at its
+        # first key: where that is the context, the line it gave up on is the one to fix (an unquoted ruby value).
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
+        if getattr(exc, "context", None) == "while parsing a block mapping" and mark is not None \
+                and mark.line == 0 and getattr(exc, "problem_mark", None) is not None:
+            mark = exc.problem_mark
         line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
         lines = yaml_text.splitlines()
