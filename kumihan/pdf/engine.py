@@ -221,7 +221,7 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...], files: str = "") 
 #: for what follows from the page count (the 台割's padding), which figures that never settle must not take.
 #: A document whose figure across two tiers finds no page's head is placed once more from the start (with it in
 #: one tier: kumihan/pdf/build.py figure_placer), within twice as many.
-FIGURE_PASSES = 6
+FIGURE_PASSES = 8
 #: Then the headings carried to the next page fitted at most HEADING_PASSES times, the figures placed again
 #: after each, and at most one return to the pages before the headings were fitted (build.figure_placer).
 HEADING_PASSES = 4
