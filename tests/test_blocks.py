@@ -363,7 +363,8 @@ def test_a_figure_that_ends_the_text_its_caption_with_ruby_and_notes_with_an_add
 def test_a_figure_followed_by_a_list_stays_with_it(project):
     """The end of an article's text is found in its lists too (a review's finding): a figure at the head of a
     page followed by a list was taken for one carried past the end of its text and moved back a page, leaving the
-    last two lines of the list alone on a page of their own."""
+    last two lines of the list alone on a page of their own.  The list may run on before the figure, split between
+    two of its items, to fill the page before; its last items stand with the figure."""
     from helpers.magazine import draw
 
     para = "十一月から二月までの百日あまり、杜氏と蔵人は蔵に寝泊まりして酒を仕込む。米を蒸す夜明け前から搾りの夜まで。" * 3
@@ -377,7 +378,8 @@ def test_a_figure_followed_by_a_list_stays_with_it(project):
         texts = [page.extract_text() or "" for page in pdf.pages]
         figure = next(n for n, page in enumerate(pdf.pages) if page.images)
     holding = [n for n, text in enumerate(texts) if "項目" in text]
-    assert holding == [figure], (holding, figure)
+    assert holding[-1] == figure and set(holding) <= {figure - 1, figure}, (holding, figure)
+    assert "項目8" in texts[figure]
 
 
 def test_a_line_before_a_word_that_does_not_fit_is_not_spread_over_the_column(project):

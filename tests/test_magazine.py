@@ -284,25 +284,41 @@ def test_a_table_across_the_tiers_never_stands_before_the_lead(project):
         doc.close()
 
 
-def _full_pages_in_b5(project, folder: str, names: list[str]) -> Path:
-    """Build the articles ``names`` of tests/fixtures/``folder`` (with their pictures, named after them) in B5;
-    check that every page but an article's last is set full and nothing is lost; return the PDF's path."""
+def _full_pages_in_b5(project, folder: str, names: list[str], preset: str = "b5-magazine") -> Path:
+    """Build the articles ``names`` of tests/fixtures/``folder`` (with their pictures, named after them) in B5 (or
+    ``preset``); check that every page but an article's last is set full and nothing is lost; return the PDF's
+    path."""
     import shutil
 
     from helpers.magazine import authors_of
 
     source = Path(__file__).parent / "fixtures" / folder
     root = project({name: (source / name).read_text(encoding="utf-8") for name in names},
-                   BOOK_TOML + '\n[page]\npreset = "b5-magazine"\n')
+                   BOOK_TOML + f'\n[page]\npreset = "{preset}"\n')
     for picture in source.glob("*.png"):
         if picture.name.split("-")[0] + ".md" in names:
             shutil.copy(picture, root / "content")
     result = run_build(root, "pdf")
     assert result.returncode == 0, result.stderr
     pdf = root / "dist" / "book.pdf"
-    assert fill_failures(pdf, PRESETS["b5-magazine"], authors_of(source, names)) == []
+    assert fill_failures(pdf, PRESETS[preset], authors_of(source, names)) == []
     assert_nothing_lost(pdf, [source / name for name in names])
     return pdf
+
+
+def test_a_figure_in_a_list_goes_on_between_its_items_and_the_text_runs_on_under_a_picture(project):
+    """Found on an interview written apart from the code (tests/fixtures/magazine5/chouritsu.md), in A5: a
+    picture written before a list of the tools in a bag went on to the next page, the page before ending three
+    columns short (a list was never split around a figure); on that page the list ran on under the picture for
+    three columns and stopped, the picture of the tools written in a nested item taking the rest of the list and
+    the next question with it to the next page (the room under a picture beside which lines already stood was
+    not counted)."""
+    pdf = _full_pages_in_b5(project, "magazine5", ["chouritsu.md"], "a5-book")
+    with pdfplumber.open(str(pdf)) as doc:
+        texts = [(page.extract_text() or "").replace("\n", "") for page in doc.pages]
+    first = next(n for n, text in enumerate(texts) if "図1" in text)
+    assert "チューニングハンマー" in texts[first - 1]  # the list begun on the page before the picture
+    assert "電子チューナー" in texts[first]  # and run on under it, the next question too
 
 
 def test_figures_in_tiers_leave_no_holes_and_the_text_stays_in_ink(project):

@@ -7,7 +7,7 @@ from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
 from kumihan.pdf.blocks import (Shrink, block_length, figures_out_of_lists, float_short_figures, label_bookmarks,
-                                move_figures, split_quotation, wrap_code)
+                                move_figures, split_list, split_quotation, wrap_code)
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
@@ -281,3 +281,19 @@ def test_a_figure_in_a_list_item_is_set_after_the_item_the_list_split_there():
     first, rest = body[1], body[4]
     assert "".join(first.itertext()) == "一二入れ子入れ子二" and "".join(rest.itertext()).strip() == "三"
     assert rest.get("class") == "list-paren"
+
+
+@pytest.mark.parametrize("chars, kept, rest", [
+    (len("・一") + len("・二入れ子"), ["・一", "・二入れ子"], ["・三"]),  # between two items: the rest goes on
+    (len("・一") + 1, None, None),                                     # inside an item: not split
+    (len("・一・二入れ子・三"), None, None),                             # after the last: not split
+])
+def test_a_list_splits_around_a_figure_between_its_items(chars, kept, rest):
+    lst = lxml.html.fragment_fromstring('<ol class="list-paren"><li>・一</li><li>・二<ul><li>入れ子</li></ul></li>'
+                                        '<li>・三</li></ol>')
+    after = split_list(lst, chars)
+    if kept is None:
+        assert after is None and len(lst) == 3
+        return
+    assert ["".join(li.itertext()) for li in lst] == kept
+    assert ["".join(li.itertext()) for li in after] == rest and after.get("class") == "list-paren"

@@ -162,6 +162,8 @@ def _set_into(figure: Element, block: Element | None, chars: int, after: Element
         rest = _split_paragraph(block, chars)
     elif chars and block is not None and local(block) == "blockquote":
         rest = split_quotation(block, chars)
+    elif chars and block is not None and local(block) in ("ul", "ol"):
+        rest = split_list(block, chars)
     if rest is None and (after is figure or (after is None and block is figure)):
         return
     _detach(figure)
@@ -197,6 +199,24 @@ def split_quotation(quote: Element, chars: int) -> Element | None:
                 rest.append(child)
             return rest if len(rest) else None
         count += inner
+    return None
+
+
+def split_list(lst: Element, chars: int) -> Element | None:
+    """Split the list ``lst`` after its first items that hold ``chars`` characters of text: ``lst`` keeps them,
+    the list returned the rest (their markers are written in the tree, so the numbers go on); None where that place
+    is not between two of its items."""
+    count = 0
+    items = [item for item in lst if local(item) == "li"]
+    for n, item in enumerate(items[:-1]):
+        count += len("".join(item.itertext()))
+        if count == chars:
+            rest = make(local(lst), "\n", {k: v for k, v in lst.attrib.items() if k != "id"}, like=lst)
+            for el in items[n + 1:]:
+                rest.append(el)
+            return rest
+        if count > chars:
+            break
     return None
 
 

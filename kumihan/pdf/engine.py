@@ -558,6 +558,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 fit = 0
             if fit and sibling.tag == "p":
                 chars = fitting(sibling, fit)
+            elif sibling.tag in ("ul", "ol") and not (count and after[count - 1].tag in _HEADINGS):
+                # A list between two of its items (blocks.split_list): the items the room takes whole.
+                for item in [item for item in sibling if item.tag == "li"][:-1]:
+                    size = extent.get(id(item), len(lines.get(id(item), [])) * pitch)
+                    if size > room + 0.5:
+                        break
+                    room -= size
+                    chars += len("".join(item.itertext()))
             elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
                 chars = quotation_fitting(sibling, room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch,
                                           bool(count and after[count - 1].tag in _HEADINGS))
@@ -752,8 +760,8 @@ def _beside_floats(floated, text_reach: float, width: float, pitch: float) -> fl
     room = 0.0
     for top, bottom, extent in floated:
         rest = width - extent  # the length left to each column under the figure
-        if rest >= 4 * pitch and text_reach <= top:  # a few characters at least, and no line there yet
-            room += (bottom - top) * rest / width
+        if rest >= 4 * pitch and text_reach < bottom:  # a few characters at least, in columns no line reaches
+            room += (bottom - max(top, text_reach)) * rest / width
     return 0.8 * room
 
 

@@ -58,7 +58,7 @@ def assert_nothing_lost(pdf: Path, sources: list[Path]) -> None:
     for source in sources:
         body = re.sub(r"\[\^\d+\]:.*", "", source.read_text(encoding="utf-8").split("---", 2)[2])
         for line in body.splitlines():
-            if not line.strip() or line.startswith(("#", "|", "!", ">")):
+            if not line.strip() or line.lstrip().startswith(("#", "|", "!", ">")):  # (an image in a list: indented)
                 continue
             probe = flat(plain(line))[:12]
             assert probe in text, f"{source.name}: {probe!r} is not in the PDF"
