@@ -226,7 +226,7 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
     by_slug = {a["slug"]: a for a in articles}
     cursor: dict[str, int] = {}
     marks = []
-    for number, slug, text, kind in starts:
+    for n, (number, slug, text, kind) in enumerate(starts):
         ctx = by_slug.get(slug)
         if ctx is None:
             continue
@@ -242,7 +242,12 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
             marks.append(mark)
             continue
         if kind == "body":
-            found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0))
+            # Fewer than twelve characters of text on a page after which the text has no page (the notes follow,
+            # or the article ends): the end of the text, not the first place after the page before that begins
+            # alike (「ている。」).
+            ends = len("".join(text.split())) < 12 and not any(
+                s == slug and k == "body" for _, s, _, k in starts[n + 1:])
+            found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0), last=ends)
             if found is not None:
                 cursor[slug] = found
                 marks.append(mark)

@@ -62,20 +62,22 @@ def load_page_starts(book: Book) -> list[tuple[int, str, str, str]] | None:
     return [tuple(entry) for entry in record.get("pages", [])]
 
 
-def mark_page(root: Element, text: str, marker: Element, after: int = 0) -> int | None:
-    """Put ``marker`` before the first place, at or after visible character ``after`` of ``root``'s text, where
-    ``text`` begins (invisible joiners left out of the comparison); return the position just past it, or None
-    when the text is not found."""
+def mark_page(root: Element, text: str, marker: Element, after: int = 0, last: bool = False) -> int | None:
+    """Put ``marker`` before the first place (``last``: the last), at or after visible character ``after`` of
+    ``root``'s text, where ``text`` begins (invisible joiners and spaces left out of the comparison: a page's record
+    may run on from one paragraph into the next); return the position just past it, or None when the text is not
+    found."""
     # Ruby's readings left out, as the PDF's record leaves them (the base text is what a page begins with).
     slots = text_slots(root, skip=frozenset({"rt", "rp"}))
     visible: list[tuple[int, int]] = []  # (slot, offset) of each visible character
     chars: list[str] = []
     for n, slot in enumerate(slots):
         for i, ch in enumerate(get_text(slot)):
-            if ch not in INVISIBLE:
+            if ch not in INVISIBLE and not ch.isspace():
                 visible.append((n, i))
                 chars.append(ch)
-    found = "".join(chars).find(text.translate(HIDE), after)
+    wanted = "".join(text.translate(HIDE).split())
+    found = "".join(chars).rfind(wanted, after) if last else "".join(chars).find(wanted, after)
     if found < 0 or not visible:
         return None
     n, i = visible[min(found, len(visible) - 1)]

@@ -401,12 +401,9 @@ def test_a_line_before_a_word_that_does_not_fit_is_not_spread_over_the_column(pr
 def test_the_notes_after_a_closing_figure_stand_clear_of_it(project):
     """Found on a column written apart from the code (tests/fixtures/magazine3/hyakuyo.md): its figure ends the
     text, and the notes after it ran on under the picture, their hanging numbers （1）（2）（3） drawn over it."""
-    import shutil
-    from pathlib import Path
+    from helpers.project import fixture_article
 
-    source = Path(__file__).parent / "fixtures" / "magazine3"
-    root = project({"hyakuyo.md": (source / "hyakuyo.md").read_text(encoding="utf-8")})
-    shutil.copy(source / "hyakuyo.png", root / "content")
+    root = fixture_article(project, "magazine3", "hyakuyo.md")
     result = run_build(root, "pdf")
     assert result.returncode == 0, result.stderr
     doc = VerticalPDF(root / "dist" / "book.pdf")

@@ -183,3 +183,53 @@ def test_images_are_packaged(project):
     doc = xml(files["item/xhtml/p-001.xhtml"])
     assert doc.xpath("//x:img/@src", namespaces=NS) == ["../image/img-001.png"]
     assert doc.xpath("//x:img/@alt", namespaces=NS) == ["図の説明"]
+
+
+def test_mark_page_finds_a_place_across_paragraphs_and_the_last_one_when_asked():
+    """A page's record may run on from a paragraph's last line into the next paragraph (spaces between them left
+    out of the comparison); a page that ends the text is found at the text's end, not at the first place after the
+    page before that begins alike."""
+    import lxml.html
+
+    from kumihan.pagemap import mark_page
+    from kumihan.tree import make
+
+    body = lxml.html.fragment_fromstring("<div><p>一つ目の段落でした。</p>\n<p>二つ目の段落でした。</p>\n"
+                                         "<p>三つ目でした。</p></div>")
+    at = mark_page(body, "した。二つ目", make("span", attrib={"id": "a"}))
+    assert at is not None and '<span id="a"></span>した。</p>' in lxml.html.tostring(body[0], encoding="unicode")
+    mark_page(body, "した。", make("span", attrib={"id": "b"}), at, last=True)
+    assert '<span id="b"></span>した。' in lxml.html.tostring(body[2], encoding="unicode")
+
+
+def test_each_page_list_marker_stands_where_its_pdf_page_begins_after_a_short_first_line(project):
+    """Found on a data report written apart from the code (tests/fixtures/magazine3/akiya.md), in A5: its last
+    page of text begins with 「ている。」, the end of a paragraph, before the notes; the page-list marker stood at
+    the first 「ている。」 after the page before began, a page early.  A page that begins with a few characters is
+    now recorded with the text after them, and one that ends the text is found at its end."""
+    from kumihan.settings import PRESETS
+
+    from helpers.pagechecks import reading_start
+    from helpers.pdfcheck import VerticalPDF
+    from helpers.project import fixture_article
+
+    root = fixture_article(project, "magazine3", "akiya.md")
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    files = parts(root / "dist" / "book.epub")
+    nav = files["item/navigation-documents.xhtml"].decode()
+    entries = [(f, a, re.sub(r"<[^>]+>", "", n)) for f, a, n in
+               re.findall(r'<li><a href="xhtml/([^"#]+)#(page-\d+)">(.*?)</a></li>', nav)]
+    assert len(entries) >= 5
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        for file, anchor, number in entries:
+            text = files[f"item/xhtml/{file}"].decode()
+            after = text[text.index(f'id="{anchor}"'):]
+            following = re.sub(r"<rt>.*?</rt>|<rp>.*?</rp>|<[^>]+>|\s|\u2060", "", after[after.index(">") + 1:])[:8]
+            start = re.sub(r"\s", "", reading_start(doc, int(number) - 1, PRESETS["a5-book"]))
+            if start.startswith("表1"):  # a table's page: its cells are read before its caption
+                continue
+            assert following and start.startswith(following[:len(start)]), (number, following, start[:20])
+    finally:
+        doc.close()

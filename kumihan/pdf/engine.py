@@ -1031,13 +1031,13 @@ def page_infos(document) -> list[PageInfo]:
         box = shim.page_box(page)
         strings = tuple((name, text) for child in box.descendants()
                         for name, text in (child.string_set if child.string_set not in (None, "none") else ()))
-        start = _first_line(box, None, "body")
+        start = _page_start(box)
         side, blank = shim.page_side(box)
         infos.append(PageInfo(
             side, blank, (box.content_box_x(), box.content_box_y(), box.width, box.height), page.height, strings,
             tuple((level, label, x, y, state) for level, label, (x, y), state in page.bookmarks),
             tuple((name, x, y) for name, (x, y, _, _) in page.anchors.items()),
-            (start[0], start[1].strip()[:12], start[2]) if start is not None and start[1].strip() else None))
+            start))
     return infos
 
 
@@ -1048,10 +1048,52 @@ def page_starts(document) -> list[tuple[int, str, str, str]]:
     text after it."""
     found = []
     for number, page in enumerate(document.pages, start=1):
-        start = _first_line(shim.page_box(page), None, "body")
-        if start is not None and start[1].strip():
-            found.append((number, start[0], start[1].strip()[:12], start[2]))
+        start = _page_start(shim.page_box(page))
+        if start is not None:
+            found.append((number, *start))
     return found
+
+
+def _page_start(page_box) -> tuple[str, str, str] | None:
+    """(the article's id, the first twelve characters the page's text begins with, where: title, body or notes),
+    or None for a page without an article's text."""
+    start = _first_line(page_box, None, "body")
+    if start is None or not start[1].strip():
+        return None
+    text = start[1].strip()
+    if len(text) < 12 and start[2] == "body":
+        # A short first line (beside a figure, a list item's): the lines after it in its paragraph too, so that
+        # the e-book finds this place and not an earlier one that begins alike.
+        text = _page_start_text(page_box, start[3], text)
+    return start[0], text[:12], start[2]
+
+
+def _page_start_text(page_box, first, text: str) -> str:
+    """``text``, the first line's, followed by the text of the lines after ``first`` (a line box) up to twelve
+    characters besides spaces (kumihan/pagemap.py finds a place by its characters, spaces left out); a figure's
+    lines left out, as where the page begins (the e-book sets a figure where it is written, not where it moved)."""
+    lines = list(_lines_of(page_box))
+    at = next((n for n, line in enumerate(lines) if line is first), None)
+    for line in lines[at + 1:] if at is not None else ():
+        if len("".join(text.split())) >= 12:
+            break
+        text += "".join(_line_text(child) for child in line.children).translate(HIDE).strip()
+    return "".join(text.split())
+
+
+def _lines_of(box):
+    """Each line box under ``box``, in order, but those of figures (not tables), spacers and the notes."""
+    if isinstance(box, boxes.MarginBox):
+        return
+    if isinstance(box, boxes.BlockBox) and box.element is not None:
+        classes = (box.element.get("class") or "").split()
+        if FIGURE_CLASS in classes and TABLE_CLASS not in classes or SPACER_CLASS in classes or "notes" in classes:
+            return
+    if isinstance(box, boxes.LineBox):
+        yield box
+        return
+    for child in getattr(box, "children", ()):
+        yield from _lines_of(child)
 
 
 def _first_line(box, article, kind):
@@ -1071,7 +1113,7 @@ def _first_line(box, article, kind):
     if isinstance(box, boxes.LineBox) and article is not None:
         text = "".join(_line_text(child) for child in box.children).translate(HIDE)
         if text.strip():
-            return article, text, kind
+            return article, text, kind, box
         return None
     for child in getattr(box, "children", ()):
         found = _first_line(child, article, kind)

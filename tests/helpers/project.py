@@ -50,6 +50,18 @@ def make_project(root: Path, articles: dict[str, str | bytes], book_toml: str = 
     return root
 
 
+def fixture_article(project, folder: str, name: str, book_toml: str = BOOK_TOML) -> Path:
+    """A project (made by the ``project`` fixture) holding tests/fixtures/``folder``/``name`` and the pictures
+    named after it (``akiya-graph.png`` for ``akiya.md``)."""
+    import shutil
+
+    source = Path(__file__).resolve().parent.parent / "fixtures" / folder
+    root = project({name: (source / name).read_text(encoding="utf-8")}, book_toml)
+    for picture in source.glob(f"{Path(name).stem}*.png"):
+        shutil.copy(picture, root / "content")
+    return root
+
+
 def run_build(root: Path, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """Run ``python build.py`` as the editor does, in a separate process.  Its parts are laid out in that
     process (KUMIHAN_JOBS=1) unless the test asks for workers (--jobs, or KUMIHAN_JOBS in ``env``): the suite
