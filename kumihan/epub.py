@@ -248,6 +248,12 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
             ends = len("".join(text.split())) < 12 and not any(
                 s == slug and k == "body" for _, s, _, k in starts[n + 1:])
             found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0), last=ends)
+            for shorter in (8, 4) if found is None else ():
+                # Not found as recorded (the e-book holds something else between the page's first lines): by its
+                # first characters.
+                found = mark_page(ctx["body"], text[:shorter], marker(), cursor.get(slug, 0))
+                if found is not None:
+                    break
             if found is not None:
                 cursor[slug] = found
                 marks.append(mark)

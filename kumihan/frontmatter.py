@@ -66,7 +66,7 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
         # first key: where that is the context, the line it gave up on is the one to fix (an unquoted ruby value).
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         if getattr(exc, "context", None) == "while parsing a block mapping" and mark is not None \
-                and mark.line == 0 and getattr(exc, "problem_mark", None) is not None:
+                and mark.column == 0 and getattr(exc, "problem_mark", None) is not None:
             mark = exc.problem_mark
         line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]

@@ -89,7 +89,13 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
         # An image on a line of its own after its paragraph's text (no blank line between) or a list item's marker
         # is a figure too, set after the paragraph (or ending the item): what the writer meant by the line.
         own_line = not alone and local(parent) in ("p", "li") and _on_its_own_line(img)
-        written = (img.tail or "").strip() if own_line else ""  # a caption line written on the next line
+        # Its caption line written on the next line (that line only: what follows it is text again), or, the
+        # paragraph holding nothing else, on the line over it.
+        written, _, rest = (img.tail or "").strip().partition("\n") if own_line else ("", "", "")
+        above = own_line and local(parent) == "p" and img.getprevious() is None and _is_caption_text(parent.text)
+        if above and not written:
+            written = parent.text.strip()
+        written, rest = written.strip(), rest.strip()
         line = None
         if alone or own_line and local(parent) == "p" and not written:
             line = next((p for p in (parent.getnext(), None if own_line else parent.getprevious())
@@ -109,6 +115,10 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
         elif own_line:
             img.tail = None
             _end_line(img)
+            if above and written == (parent.text or "").strip():
+                parent.text = None  # the line over it is its caption now
+            if rest:
+                made.append(make("p", rest, like=parent) if local(parent) == "p" else rest)
             if local(parent) == "p":
                 parent.remove(img)
                 anchor = parent
@@ -117,6 +127,8 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
                         anchor.addnext(piece)
                         piece.tail, anchor.tail = anchor.tail, "\n"
                         anchor = piece
+                if not (parent.text or "").strip() and not len(parent):
+                    replace_element(parent, [])  # nothing of the paragraph is left but the figure after it
             else:
                 replace_element(img, made)
         else:
@@ -141,8 +153,7 @@ def _on_its_own_line(img: Element) -> bool:
     if img.getnext() is not None:
         return False
     tail = img.tail or ""
-    if tail.strip() and not (tail.lstrip(" \t").startswith("\n") and tail.strip()[:1] in "図写イF"
-                             and _CAPTION.fullmatch(tail.strip())):
+    if tail.strip() and not (tail.lstrip(" \t").startswith("\n") and _is_caption_text(tail.strip().split("\n")[0])):
         return False
     before = img.getprevious()
     text = ((before.tail if before is not None else img.getparent().text) or "").replace("\u2060", "").rstrip(" \t")
@@ -150,6 +161,12 @@ def _on_its_own_line(img: Element) -> bool:
         return before is None or local(before) in ("br", "ul", "ol", "p", "div", "blockquote") or (
             "list-marker" in (before.get("class") or "").split() and before.getprevious() is None)
     return text.endswith("\n")
+
+
+def _is_caption_text(text: str | None) -> bool:
+    """Whether ``text`` is one caption line of a figure (図1　…, 写真2 …)."""
+    text = (text or "").strip()
+    return "\n" not in text and text[:1] in "図写イF" and _CAPTION.fullmatch(text) is not None
 
 
 def _is_caption(el: Element | None, starts: str) -> bool:

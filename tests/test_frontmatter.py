@@ -98,5 +98,8 @@ def test_ruby_opening_an_unquoted_value_says_to_quote_it(tmp_path):
     with pytest.raises(KumihanError, match="broken YAML") as err:
         read(tmp_path, "---\ntitle: 川の名\nauthor: {宇佐美|うさみ}{奈緒|なお}\ndate: 2024-01-01\n---\n本文\n")
     assert err.value.line == 3 and 'put the value in quotes: author: "{宇佐美|うさみ}{奈緒|なお}"' in str(err.value)
+    with pytest.raises(KumihanError, match="broken YAML") as err:  # a comment before the first key
+        read(tmp_path, "---\n# メモ\ntitle: 川の名\nauthor: {宇佐美|うさみ}{奈緒|なお}\n---\n本文\n")
+    assert err.value.line == 4 and "put the value in quotes" in str(err.value)
     meta = read(tmp_path, '---\ntitle: "{東亜|とうあ}の記事"\ndate: 2024-01-01\nauthor: 試験\n---\n本文\n')[0].meta
     assert meta.title == "東亜の記事" and "<rt>とうあ</rt>" in meta.shown("title")

@@ -285,7 +285,8 @@ def test_a_figure_in_a_list_item_is_set_after_the_item_the_list_split_there():
 
 @pytest.mark.parametrize("chars, kept, rest", [
     (len("・一") + len("・二入れ子"), ["・一", "・二入れ子"], ["・三"]),  # between two items: the rest goes on
-    (len("・一") + 1, None, None),                                     # inside an item: not split
+    (len("・一") + 1, ["・一"], ["・二入れ子", "・三"]),                 # inside an item: at the boundary before it
+    (1, None, None),                                                   # inside the first item: not split
     (len("・一・二入れ子・三"), None, None),                             # after the last: not split
 ])
 def test_a_list_splits_around_a_figure_between_its_items(chars, kept, rest):

@@ -202,22 +202,37 @@ def split_quotation(quote: Element, chars: int) -> Element | None:
     return None
 
 
+FIGURE_ITEM = "figure-item"
+"""The class of a list item that holds a figure and nothing else but its marker."""
+
+
+def _beyond_marker(item: Element) -> bool:
+    """Whether list item ``item`` holds text besides its marker and its figures."""
+    skip = {id(d) for el in item.iter() if FIGURE_CLASS in (el.get("class") or "").split()
+            or "list-marker" in (el.get("class") or "").split() for d in el.iter()}
+    # A tail is its parent's text: counted where the parent is.
+    text = [item.text or ""] + [(d.text or "") * (id(d) not in skip) + (d.tail or "") * (id(d.getparent()) not in skip)
+                                for d in item.iterdescendants()]
+    return bool("".join(text).replace("\u2060", "").strip())
+
+
 def split_list(lst: Element, chars: int) -> Element | None:
-    """Split the list ``lst`` after its first items that hold ``chars`` characters of text: ``lst`` keeps them,
-    the list returned the rest (their markers are written in the tree, so the numbers go on); None where that place
-    is not between two of its items."""
-    count = 0
+    """Split the list ``lst`` after its first items that hold ``chars`` characters of text at most: ``lst`` keeps
+    them, the list returned the rest (their markers are written in the tree, so the numbers go on); None where not
+    even its first item is that short, or where the place is its end."""
+    count, at = 0, None
     items = [item for item in lst if local(item) == "li"]
     for n, item in enumerate(items[:-1]):
         count += len("".join(item.itertext()))
-        if count == chars:
-            rest = make(local(lst), "\n", {k: v for k, v in lst.attrib.items() if k != "id"}, like=lst)
-            for el in items[n + 1:]:
-                rest.append(el)
-            return rest
         if count > chars:
             break
-    return None
+        at = n  # the last boundary at or before the place (the layout's count may differ by a space)
+    if at is None or chars >= sum(len("".join(item.itertext())) for item in items):
+        return None  # before its first item's end, or at its own end
+    rest = make(local(lst), "\n", {k: v for k, v in lst.attrib.items() if k != "id"}, like=lst)
+    for el in items[at + 1:]:
+        rest.append(el)
+    return rest
 
 
 def _detach(el: Element) -> None:
@@ -340,6 +355,10 @@ def figures_out_of_lists(root: Element) -> None:
         item = next((a for a in figure.iterancestors() if local(a) == "li" and a.getparent() is not None
                      and "body" in (a.getparent().getparent().get("class") or "").split()), None)
         if item is None:
+            continue
+        if not _beyond_marker(item):
+            # An item that is the figure alone keeps it, under its marker, the two kept together (styles/pdf.css).
+            item.set("class", f"{item.get('class') or ''} {FIGURE_ITEM}".strip())
             continue
         part = item.getparent()
         _detach(figure)

@@ -1062,33 +1062,38 @@ def _page_start(page_box) -> tuple[str, str, str] | None:
         return None
     text = start[1].strip()
     if len(text) < 12 and start[2] == "body":
-        # A short first line (beside a figure, a list item's): the lines after it in its paragraph too, so that
-        # the e-book finds this place and not an earlier one that begins alike.
+        # A short first line (a paragraph's last, one beside a figure): the lines after it too, into the next
+        # paragraphs, so that the e-book finds this place and not an earlier one that begins alike.
         text = _page_start_text(page_box, start[3], text)
     return start[0], text[:12], start[2]
 
 
 def _page_start_text(page_box, first, text: str) -> str:
     """``text``, the first line's, followed by the text of the lines after ``first`` (a line box) up to twelve
-    characters besides spaces (kumihan/pagemap.py finds a place by its characters, spaces left out); a figure's
-    lines left out, as where the page begins (the e-book sets a figure where it is written, not where it moved)."""
+    characters besides spaces (kumihan/pagemap.py finds a place by its characters, spaces left out), as far as the
+    next block the e-book holds elsewhere (:data:`_ASIDE`)."""
     lines = list(_lines_of(page_box))
     at = next((n for n, line in enumerate(lines) if line is first), None)
     for line in lines[at + 1:] if at is not None else ():
-        if len("".join(text.split())) >= 12:
+        if line is None or len("".join(text.split())) >= 12:
             break
         text += "".join(_line_text(child) for child in line.children).translate(HIDE).strip()
     return "".join(text.split())
 
 
+#: Blocks whose lines the e-book holds elsewhere than the PDF (figures and tables where they are written, not
+#: where they moved) or apart from the text (the notes, the editorial record, the title block).
+_ASIDE = frozenset({FIGURE_CLASS, SPACER_CLASS, "notes", "record", "title-block"})
+
+
 def _lines_of(box):
-    """Each line box under ``box``, in order, but those of figures (not tables), spacers and the notes."""
+    """Each line box under ``box``, in order, and None for each block set aside (:data:`_ASIDE`)."""
     if isinstance(box, boxes.MarginBox):
         return
-    if isinstance(box, boxes.BlockBox) and box.element is not None:
-        classes = (box.element.get("class") or "").split()
-        if FIGURE_CLASS in classes and TABLE_CLASS not in classes or SPACER_CLASS in classes or "notes" in classes:
-            return
+    if isinstance(box, boxes.BlockBox) and box.element is not None and _ASIDE & set(
+            (box.element.get("class") or "").split()):
+        yield None
+        return
     if isinstance(box, boxes.LineBox):
         yield box
         return
