@@ -102,6 +102,28 @@ def split_attributions(root: Element) -> None:
                 break
 
 
+#: An image's tail: the line under it a figure's caption (図4　…), then more lines of text.
+_CAPTION_THEN_TEXT = re.compile(r"^[ \t]*\n[ \t]*((?:図|写真|イラスト|Fig\.?|Figure)[ \t　]*[0-9０-９一二三四五六七八九十]+"
+                                r"[^\n]*?)[ \t]*\n(?=[ \t]*\S)")
+
+
+def split_after_captions(root: Element) -> None:
+    """End a paragraph after an image's caption line (``![…](f.png)`` then ``図4　…`` on the next line) when the
+    writer wrote on under it with no blank line: what follows is a paragraph of its own, not more of the caption
+    (kumihan/render.py place_figures takes the line under an image as its caption)."""
+    for img in list(root.iter("img", "{*}img")):
+        p = img.getparent()
+        m = _CAPTION_THEN_TEXT.match(img.tail or "")
+        if m is None or p is None or local(p) != "p":
+            continue
+        rest = make("p", attrib={}, like=p)
+        rest.text = (img.tail or "")[m.end():].lstrip()
+        img.tail = "\n" + m.group(1)
+        rest.extend(img.itersiblings())
+        rest.tail, p.tail = p.tail, "\n"
+        p.addnext(rest)
+
+
 VERSE_LINE = 20
 """The longest line (in characters) of a poem quoted line by line: a 短歌's or a 詩's line, shorter than a column."""
 
@@ -204,6 +226,8 @@ def article_passes() -> Registry:
     passes.register(TextPass(_full_width_kana), "halfwidth_kana", 30)
     # 25: an attribution on the line under a quote is found by its line break, before lines are joined.
     passes.register(split_attributions, "quote_attributions", 25)
+    # 24: so is the end of a caption line under an image, text written on under it.
+    passes.register(split_after_captions, "caption_lines", 24)
     # 22: a poem's lines kept before the lines of every paragraph are joined, its attribution split off first.
     passes.register(verse_lines, "verse_lines", 22)
     # 20: lines joined before the hand indent is looked for (a paragraph's first line may be a joined one).

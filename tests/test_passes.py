@@ -223,7 +223,7 @@ def test_a_table_longer_than_a_tier_spans_the_tiers_and_one_too_long_for_all_is_
 
 def test_the_registries_run_in_their_order():
     assert [item.name for item in article_passes()._priority] == [
-        "halfwidth_kana", "quote_attributions", "verse_lines", "join_lines", "hand_indent"]
+        "halfwidth_kana", "quote_attributions", "caption_lines", "verse_lines", "join_lines", "hand_indent"]
     assert [item.name for item in epub_passes(Typesetting())._priority] == [
         "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
     assert [item.name for item in pdf_passes(Typesetting(long_numbers="upright"))._priority] == [

@@ -111,10 +111,12 @@ def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_
 
 def test_a_caption_written_over_or_under_an_image_in_its_paragraph_and_an_item_that_is_a_picture(project):
     """The review's cases: an image with its caption line under it or over it in one paragraph leaves no empty
-    paragraph behind, and the line is the caption; an item that is a picture alone keeps it under its marker."""
+    paragraph behind, and the line is the caption (text written on under it is a paragraph again); an item that is
+    a picture alone keeps it under its marker."""
     from PIL import Image
 
     text = ("段落の本文。\n\n![y](a.png)\n図3　同じ段落の図\n\n図5　上に書いた図\n![z](a.png)\n\n"
+            "![w](a.png)\n図4　段落の下の行\nつづきの文。\n\n"
             + "前の段落。" * 60 + "\n\n1. 手順一\n2. ![画像だけ](a.png)\n   図1　項目の図\n3. 手順三\n")
     root = project({"a.md": article(text)})
     Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "a.png", dpi=(300, 300))
@@ -123,7 +125,8 @@ def test_a_caption_written_over_or_under_an_image_in_its_paragraph_and_an_item_t
     with zipfile.ZipFile(root / "dist" / "book.epub") as z:
         xhtml = z.read("item/xhtml/p-001.xhtml").decode()
     assert not re.search(r"<p>\s*</p>", xhtml), xhtml
-    for caption in ("同じ段落の図", "上に書いた図"):
+    assert re.search(r"</figure>\s*<p>つづきの文。</p>", xhtml), xhtml  # text written on under a caption line
+    for caption in ("同じ段落の図", "上に書いた図", "段落の下の行"):
         assert re.search(rf"<figcaption>[^<]*(?:<span[^>]*>[^<]*</span>)?[^<]*{caption}</figcaption>", xhtml), caption
         assert xhtml.count(caption) == 1
     assert re.search(r"<li><span class=\"list-marker\">（２）</span>\u2060<figure", xhtml), xhtml
