@@ -226,7 +226,8 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
     by_slug = {a["slug"]: a for a in articles}
     cursor: dict[str, int] = {}
     marks = []
-    for n, (number, slug, text, kind) in enumerate(starts):
+    last_body = {slug: number for number, slug, _, kind in starts if kind == "body"}
+    for number, slug, text, kind in starts:
         ctx = by_slug.get(slug)
         if ctx is None:
             continue
@@ -245,8 +246,7 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
             # Fewer than twelve characters of text on a page after which the text has no page (the notes follow,
             # or the article ends): the end of the text, not the first place after the page before that begins
             # alike (「ている。」).
-            ends = len("".join(text.split())) < 12 and not any(
-                s == slug and k == "body" for _, s, _, k in starts[n + 1:])
+            ends = len("".join(text.split())) < 12 and last_body[slug] == number
             found = mark_page(ctx["body"], text, marker(), cursor.get(slug, 0), last=ends)
             for shorter in (8, 4) if found is None else ():
                 # Not found as recorded (the e-book holds something else between the page's first lines): by its

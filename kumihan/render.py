@@ -15,6 +15,7 @@ from .errors import KumihanError
 from .model import Article
 from . import theme
 from .settings import Settings
+from .typeset import CAPTION_LABEL
 from .tree import NOTEREF, Element, Slot, children_of, fragment, graft, local, make, plain_text, replace_element
 
 
@@ -72,8 +73,7 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
 
 
 # A caption line: a short paragraph of text that starts 図, 写真, 表 or Fig. and a number (図1　…, 表２：…).
-_CAPTION = re.compile(r"(?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十]+(?:[.\-－][0-9０-９]+)?"
-                      r"(?:[\s　:：.．、]|$).{0,150}", re.DOTALL)
+_CAPTION = re.compile(CAPTION_LABEL + r"(?:[\s　:：.．、]|$).{0,150}", re.DOTALL)
 
 
 def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:

@@ -86,25 +86,14 @@ def split_attributions(root: Element) -> None:
                 m = _ATTRIBUTION_LINE.search(piece) if isinstance(piece, str) else None
                 if m is None:
                     continue
-                rest = make("p", attrib={}, like=p)
-                rest.text = piece[m.end():]
-                if n == 0:
-                    p.text = piece[:m.start()]
-                    moved = list(p)
-                else:
-                    owner = pieces[n - 1]
-                    owner.tail = piece[:m.start()]
-                    moved = list(p)[list(p).index(owner) + 1:]
-                rest.extend(moved)
-                rest.tail = p.tail
-                p.tail = "\n"
-                p.addnext(rest)
+                _break_paragraph(p, pieces[n - 1] if n else None, piece[:m.start()], piece[m.end():])
                 break
 
 
+#: A caption line's label: 図1, 写真２, 表三, Fig. 4 (its number may run on: 図1-2).
+CAPTION_LABEL = r"(?:図|写真|イラスト|表|Fig\.?|Figure)\s*[0-9０-９一二三四五六七八九十]+(?:[.\-－][0-9０-９]+)?"
 #: An image's tail: the line under it a figure's caption (図4　…), then more lines of text.
-_CAPTION_THEN_TEXT = re.compile(r"^[ \t]*\n[ \t]*((?:図|写真|イラスト|Fig\.?|Figure)[ \t　]*[0-9０-９一二三四五六七八九十]+"
-                                r"[^\n]*?)[ \t]*\n(?=[ \t]*\S)")
+_CAPTION_THEN_TEXT = re.compile(rf"^[ \t]*\n[ \t]*((?=[図写イF]){CAPTION_LABEL}[^\n]*?)[ \t]*\n(?=[ \t]*\S)")
 
 
 def split_after_captions(root: Element) -> None:
@@ -114,14 +103,22 @@ def split_after_captions(root: Element) -> None:
     for img in list(root.iter("img", "{*}img")):
         p = img.getparent()
         m = _CAPTION_THEN_TEXT.match(img.tail or "")
-        if m is None or p is None or local(p) != "p":
-            continue
-        rest = make("p", attrib={}, like=p)
-        rest.text = (img.tail or "")[m.end():].lstrip()
-        img.tail = "\n" + m.group(1)
-        rest.extend(img.itersiblings())
-        rest.tail, p.tail = p.tail, "\n"
-        p.addnext(rest)
+        if m is not None and p is not None and local(p) == "p":
+            _break_paragraph(p, img, "\n" + m.group(1), (img.tail or "")[m.end():].lstrip())
+
+
+def _break_paragraph(p: Element, owner: Element | None, kept: str, rest: str) -> None:
+    """End paragraph ``p`` in the text of ``owner``'s tail (None: ``p``'s own text), which keeps ``kept``: ``rest``
+    and everything after it go on as a paragraph of its own."""
+    after = make("p", attrib={}, like=p)
+    after.text = rest
+    if owner is None:
+        p.text, moved = kept, list(p)
+    else:
+        owner.tail, moved = kept, list(owner.itersiblings())
+    after.extend(moved)
+    after.tail, p.tail = p.tail, "\n"
+    p.addnext(after)
 
 
 VERSE_LINE = 20

@@ -8,6 +8,7 @@ that nothing is cut; the mark is a character of its own, outside the copied text
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass
 
@@ -208,12 +209,18 @@ FIGURE_ITEM = "figure-item"
 
 def _beyond_marker(item: Element) -> bool:
     """Whether list item ``item`` holds text besides its marker and its figures."""
-    skip = {id(d) for el in item.iter() if FIGURE_CLASS in (el.get("class") or "").split()
-            or "list-marker" in (el.get("class") or "").split() for d in el.iter()}
-    # A tail is its parent's text: counted where the parent is.
-    text = [item.text or ""] + [(d.text or "") * (id(d) not in skip) + (d.tail or "") * (id(d.getparent()) not in skip)
-                                for d in item.iterdescendants()]
-    return bool("".join(text).replace("\u2060", "").strip())
+    bare = copy.deepcopy(item)
+    for el in [el for el in bare.iter() if {FIGURE_CLASS, "list-marker"} & set((el.get("class") or "").split())]:
+        _detach(el)
+    return bool("".join(bare.itertext()).replace("\u2060", "").strip())
+
+
+def _list_of(lst: Element, items: list[Element]) -> Element:
+    """A list like ``lst`` (its kind and class) holding ``items``, taken from where they stand."""
+    rest = make(local(lst), "\n", {k: v for k, v in lst.attrib.items() if k != "id"}, like=lst)
+    for el in items:
+        rest.append(el)
+    return rest
 
 
 def split_list(lst: Element, chars: int) -> Element | None:
@@ -229,10 +236,7 @@ def split_list(lst: Element, chars: int) -> Element | None:
         at = n  # the last boundary at or before the place (the layout's count may differ by a space)
     if at is None or chars >= sum(len("".join(item.itertext())) for item in items):
         return None  # before its first item's end, or at its own end
-    rest = make(local(lst), "\n", {k: v for k, v in lst.attrib.items() if k != "id"}, like=lst)
-    for el in items[at + 1:]:
-        rest.append(el)
-    return rest
+    return _list_of(lst, items[at + 1:])
 
 
 def _detach(el: Element) -> None:
@@ -369,10 +373,8 @@ def figures_out_of_lists(root: Element) -> None:
         figure.tail, anchor.tail = anchor.tail, "\n"
         rest = list(item.itersiblings())
         if rest:
-            after = make(local(part), "", {k: v for k, v in part.attrib.items() if k != "id"}, like=part)
-            after.text, after.tail, figure.tail = "\n", figure.tail, "\n"
-            for el in rest:
-                after.append(el)
+            after = _list_of(part, rest)
+            after.tail, figure.tail = figure.tail, "\n"
             figure.addnext(after)
 
 

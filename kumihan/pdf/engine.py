@@ -464,6 +464,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
 
     parents = {id(child): parent for parent in root.iter() for child in parent}
     figure_parents = {id(f[0]): parents.get(id(f[0])) for f in figures}
+    number = {id(f[0]): n for n, f in enumerate(figures)}  # a figure's place among the document's figures
     # The notes that end an article's flow: text of their own, which a figure does not stand with.
     in_notes = {id(d) for section in root.iter() if section.tag == "section"
                 and "notes" in (section.get("class") or "").split() for d in section.iter()}
@@ -529,7 +530,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         for n, sibling in enumerate(after):
             if (leap and hop is None and FIGURE_CLASS in (sibling.get("class") or "").split() and room >= 1.5 * pitch
                     and not {SPAN_CLASS, TWO_CLASS} & set((sibling.get("class") or "").split()) and n + 1 < len(after)
-                    and int(sibling.get(MOVES, "0")) < MAX_MOVES and any(f[0] is sibling for f in figures)):
+                    and int(sibling.get(MOVES, "0")) < MAX_MOVES and id(sibling) in number):
                 # The next figure, before the tiers are full: it goes on too, to stand after this one (their order
                 # is the order written), a block further on.  One at a time, each would stop the other, and a
                 # block across the tiers runs out of moves before the page before it is full.
@@ -594,7 +595,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     lines.get(id(d)) for el in after[last + 1:] for d in el.iter()):
                 count, chars = hop, 0
             else:
-                settle(next(n for n, f in enumerate(figures) if f[0] is after[hop]), after[hop], (last - hop, 0))
+                settle(number[id(after[hop])], after[hop], (last - hop, 0))
                 count -= 1
         if count > 0 or chars:
             settle(index, element, (count, chars))
