@@ -515,18 +515,29 @@ def _stylesheet_texts(page_css: str, files: list[Path]) -> list[str]:
     return texts
 
 
+#: How many more columns left empty (engine.holes) make the placing's last layout worse than the best it went
+#: through: a few columns are what the moves trade for a figure standing nearer where it is referred to (and
+#: for what the count does not see: a heading's lines kept with it, a picture alone); a tier's third is not.
+WORSE_BY = 8
+
+
 def figure_placer(doc: Element, tiers: int):
     """Return ``place(engine, document)``: after a layout of ``doc``, move the figures and tables that did not
     fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and put
     a spacer beside each figure set across two tiers (:data:`.blocks.SPACER_CLASS`); once they stand, let the
     headings carried to the next column end the column before them, and place the figures again; return ``doc``
-    to lay out again, or None when every one stands where it should."""
+    to lay out again, or None when every one stands where it should.  Where the figures' last layout is much
+    worse than one they went through (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two
+    tiers still at no page's head when the layouts run out is set in one tier."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
     pristine = copy.deepcopy(doc.find("body")) if any(TWO_TIERS in (f.get("class") or "").split()
                                                        for f in figures) else None
-    state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}}
+    # "best": the layout with the fewest holes the placing has gone through since it (re)began, and its text;
+    # "compared": the last of those has been measured against it.
+    state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
+             "compared": False}
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -534,7 +545,10 @@ def figure_placer(doc: Element, tiers: int):
             return None
         state["passes"] += 1
         # As many times in a part laid out alone as in the book laid out whole (engine.FIGURE_PASSES).
+        holes = engine.holes(document, tiers) if figures and not state["compared"] else None
         if figures and state["moved"] < engine.FIGURE_PASSES:
+            if holes is not None and (state["best"] is None or holes < state["best"][0]):
+                state["best"] = (holes, copy.deepcopy(doc.find("body")))
             moves = engine.figure_moves(document, tiers=tiers)
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
@@ -544,7 +558,8 @@ def figure_placer(doc: Element, tiers: int):
                     one_tier(written[n])
                 body = doc.find("body")
                 body.getparent().replace(body, copy.deepcopy(pristine))
-                state.update(moved=0, fitted=0, done=False, before={}, kept={})  # the headings as written too
+                state.update(moved=0, fitted=0, done=False, before={}, kept={}, best=None,  # the headings too
+                             compared=False)
                 return serialize(doc)
             if moves:
                 state["moved"] += 1
@@ -556,6 +571,22 @@ def figure_placer(doc: Element, tiers: int):
             if set_spacers(doc, engine.tier_spacers(document, tiers)):
                 state["moved"] += 1
                 return serialize(doc)
+        if holes is not None and state["best"] is not None:
+            best, state["best"], state["compared"] = state["best"], None, True
+            if best[0][0] < holes[0] or best[0][1] + WORSE_BY <= holes[1]:
+                # The moves made the pages much worse than a layout they went through (a figure moved on and back,
+                # a flow lost where a figure met a block across the tiers, the layouts run out): back to that one.
+                body = doc.find("body")
+                body.getparent().replace(body, best[1])
+                state["moved"] = engine.FIGURE_PASSES
+                return serialize(doc)
+        if pristine is not None and state["moved"] >= engine.FIGURE_PASSES \
+                and (strays := engine.stray_two_tier(document, tiers)):
+            # The layouts for the figures have run out with one across two tiers at no page's head, reaching over
+            # the tier beside it or off the page: set in one tier where it stands, without its spacer.
+            set_spacers(doc, dict.fromkeys(strays))
+            move_figures(doc, dict.fromkeys(strays))
+            return serialize(doc)
         if state["done"]:
             return None
         if state["fitted"] < engine.HEADING_PASSES:
@@ -567,7 +598,8 @@ def figure_placer(doc: Element, tiers: int):
                 state["kept"] = {n: copy.deepcopy(body) for n, body in enumerate(_bodies(doc))}
             if gaps and fit_headings(doc, gaps):
                 state["fitted"] += 1
-                state["moved"] = 0  # the figures after a heading set tighter are placed again
+                # The figures after a heading set tighter are placed again.
+                state.update(moved=0, best=None, compared=False)
                 return serialize(doc)
         state["done"] = True
         if state["fitted"]:

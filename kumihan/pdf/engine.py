@@ -888,6 +888,17 @@ def _tier_of(page_box, x: float, tiers: int) -> int:
     return max(0, min(tiers - 1, int((x - page_box.content_box_x() + width / 4) // width)))
 
 
+def _laid_out(document, visit) -> tuple[list, object, dict]:
+    """Call ``visit(page box, page index, page box, None)`` on each page of ``document``; return the page boxes,
+    the root element they were laid out from (None without one) and its map of each element to its parent."""
+    pages = [shim.page_box(page) for page in document.pages]
+    for page_no, page_box in enumerate(pages):
+        visit(page_box, page_no, page_box, None)
+    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
+    parents = {id(child): parent for parent in root.iter() for child in parent} if root is not None else {}
+    return pages, root, parents
+
+
 def tier_spacers(document, tiers: int) -> dict[int, tuple[int, int, float] | None]:
     """Where each figure across two tiers wants its spacer (:data:`kumihan.pdf.blocks.SPACER_CLASS`), by the
     figure's place among the document's figures: (siblings after the figure to the block its second tier begins
@@ -926,13 +937,9 @@ def tier_spacers(document, tiers: int) -> dict[int, tuple[int, int, float] | Non
         for child in getattr(box, "children", ()):
             visit(child, page_no, page_box, block)
 
-    pages = [shim.page_box(page) for page in document.pages]
-    for page_no, page_box in enumerate(pages):
-        visit(page_box, page_no, page_box, None)
-    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
+    pages, root, parents = _laid_out(document, visit)
     if root is None:
         return {}
-    parents = {id(child): parent for parent in root.iter() for child in parent}
     wanted: dict[int, tuple[int, int, float] | None] = {}
     for index, element in enumerate(order):
         if TWO_CLASS not in (element.get("class") or "").split():
@@ -956,6 +963,48 @@ def tier_spacers(document, tiers: int) -> dict[int, tuple[int, int, float] | Non
         chars = sum(counts[id(block)][:n]) if n and sibling is block and block.tag == "p" else 0
         wanted[index] = (siblings.index(sibling) - siblings.index(element), chars, box.margin_height())
     return wanted
+
+
+def stray_two_tier(document, tiers: int) -> set[int]:
+    """Find the figures across two tiers (by place among the document's figures) that stand at no page's head:
+    in a later tier, or after lines of their own text in the first.  Such a figure reaches into the tier beside
+    it, over its text, or past the foot off the page; where the placing has run out of layouts before moving it
+    to a head, it is set in one tier instead (kumihan/pdf/build.py figure_placer)."""
+    if tiers < 2:
+        return set()
+    order: list = []                      # (element, page, box) of each figure, in order
+    heads: dict[tuple[int, int], list] = {}  # (page, tier) -> (y, block element) of each of its lines
+
+    def visit(box, page_no, page_box, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        element = box.element
+        if isinstance(box, boxes.BlockBox) and element is not None and box.element_tag == "div" \
+                and FIGURE_CLASS in (element.get("class") or "").split():
+            if not any(f[0] is element for f in order):
+                order.append((element, page_no, box))
+            return
+        if isinstance(box, boxes.BlockBox) and element is not None:
+            block = element
+        if isinstance(box, boxes.LineBox):
+            heads.setdefault((page_no, _tier_of(page_box, box.position_x, tiers)), []).append((box.position_y, block))
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, page_box, block)
+
+    pages, _, parents = _laid_out(document, visit)
+    stray = set()
+    for index, (element, page_no, box) in enumerate(order):
+        if TWO_CLASS not in (element.get("class") or "").split():
+            continue
+        if _tier_of(pages[page_no], box.position_x, tiers) > 0:
+            stray.add(index)
+            continue
+        flow = parents.get(id(element))
+        ours = {id(d) for d in flow.iter()} if flow is not None else set()
+        if any(y < box.position_y - 1 and id(block) in ours for y, block in heads.get((page_no, 0), ())):
+            stray.add(index)
+    return stray
 
 
 def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
@@ -1217,6 +1266,66 @@ def _columns(document, tiers: int):
     if not heights:
         return None
     return pages, root, parents, index, columns, extents, lines_of, max(heights, key=heights.get)
+
+
+def holes(document, tiers: int = 1) -> tuple[int, int]:
+    """Measure a layout's holes, to keep the best of those the figures' placing went through: the blocks of the
+    articles' texts never laid out (WeasyPrint 70 can drop the rest of a flow where a figure meets a block
+    across the tiers), and the columns left empty at the feet of the tiers of every page of an article's text
+    but its last (JLREQ: every page of an article but its last is set full)."""
+    laid: set[int] = set()  # the elements with a box
+    reach: dict[tuple[int, int], float] = {}  # (page, tier) -> how far its lines and blocks reach
+    blocks: dict[int, dict[int, object]] = {}  # page -> the blocks it holds lines of
+    heights: dict[float, int] = {}
+
+    def visit(box, page_no, page_box, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        if isinstance(box, boxes.BlockBox) and box.element is not None:
+            block = box.element
+            laid.add(id(block))
+            if FIGURE_CLASS in (block.get("class") or "").split() or block.tag == "table":
+                first = _tier_of(page_box, box.position_x, tiers)
+                last = _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers)
+                for tier in range(first, last + 1):
+                    key = (page_no, tier)
+                    reach[key] = max(reach.get(key, 0.0), box.position_y + box.margin_height())
+                return
+        if isinstance(box, boxes.LineBox):
+            key = (page_no, _tier_of(page_box, box.position_x, tiers))
+            reach[key] = max(reach.get(key, 0.0), box.position_y + box.height)
+            heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
+            blocks.setdefault(page_no, {})[id(block)] = block
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, page_box, block)
+
+    pages, root, parents = _laid_out(document, visit)
+    if root is None:
+        return 0, 0
+    lost = sum(1 for body in root.iter() if "body" in (body.get("class") or "").split()
+               for child in body if id(child) not in laid and "".join(child.itertext()).strip())
+    if not heights:
+        return lost, 0
+    pitch = max(heights, key=heights.get)
+    bodies: dict[int, list] = {}  # page -> the article texts it holds lines of
+    for page_no, held in blocks.items():
+        found = {id(body): body for body in (_body_of(block, parents) for block in held.values()) if body is not None}
+        if found:
+            bodies[page_no] = list(found.values())
+    last_page = {}
+    for page_no, held in bodies.items():
+        for body in held:
+            last_page[id(body)] = page_no
+    short = 0
+    for page_no, held in bodies.items():
+        if all(last_page[id(body)] == page_no for body in held):
+            continue  # an article's last page
+        page_box = pages[page_no]
+        bottom = page_box.content_box_y() + page_box.height
+        for tier in range(max(tiers, 1)):
+            short += max(0, int((bottom - reach.get((page_no, tier), page_box.content_box_y())) / pitch + 0.05))
+    return lost, short
 
 
 def _body_of(element, parents):

@@ -1,0 +1,76 @@
+"""The figures' placing (kumihan/pdf/build.py figure_placer), driven by a scripted engine: which layout's text
+it gives back to be laid out again when the moves made the pages worse than a layout they went through."""
+
+import lxml.html
+import pytest
+
+from kumihan.pdf import build
+from kumihan.pdf.blocks import FIGURE_CLASS
+
+
+class ScriptedEngine:
+    """Each layout's holes (blocks lost, columns left empty) and the figure moves the engine asks for in it."""
+
+    FIGURE_PASSES = 8
+    HEADING_PASSES = 4
+    ARRANGE_PASSES = 26
+
+    def __init__(self, script):
+        self.script = list(script)
+        self.layout = -1
+
+    def holes(self, document, tiers):
+        self.layout += 1
+        return self.script[self.layout][0]
+
+    def figure_moves(self, document, tiers=1):
+        return self.script[self.layout][1]
+
+    def tier_spacers(self, document, tiers):
+        return {}
+
+    def stray_two_tier(self, document, tiers):
+        return set()
+
+    def heading_gaps(self, document, tiers=1):
+        return []
+
+
+def _doc():
+    return lxml.html.document_fromstring(
+        '<html><body><div class="body"><p>一</p>'
+        f'<div class="{FIGURE_CLASS}"><span>図1</span></div>'
+        "<p>二</p><p>三</p><p>四</p></div></body></html>")
+
+
+def _order(html: str) -> list[str]:
+    body = lxml.html.document_fromstring(html).find_class("body")[0]
+    return [el.text_content() for el in body]
+
+
+def _run(script) -> list[list[str]]:
+    """Each text the placing gives back, as its blocks' order, until it gives back none."""
+    doc, engine, given = _doc(), ScriptedEngine(script), []
+    place = build.figure_placer(doc, 3)
+    while (html := place(engine, None)) is not None:
+        given.append(_order(html))
+    return given
+
+
+def test_the_placing_goes_back_to_a_layout_much_better_than_its_last():
+    given = _run([((0, 20), {0: (1, 0)}),   # the figure on past 二: 2 columns short
+                  ((0, 2), {0: (1, 0)}),    # on past 三 too: 30 short (the next layout)
+                  ((0, 30), {})])
+    assert given[:2] == [["一", "二", "図1", "三", "四"], ["一", "二", "三", "図1", "四"]]
+    assert given[2:] == [["一", "二", "図1", "三", "四"]]  # back to the layout 2 columns short
+
+
+def test_a_layout_that_lost_text_is_worse_than_any_that_did_not():
+    given = _run([((0, 20), {0: (1, 0)}), ((3, 0), {})])
+    assert given == [["一", "二", "図1", "三", "四"], ["一", "図1", "二", "三", "四"]]
+
+
+@pytest.mark.parametrize("last", [2 + build.WORSE_BY - 1, 2])
+def test_a_few_columns_more_are_kept_for_a_figure_nearer_its_place(last):
+    given = _run([((0, 2), {0: (1, 0)}), ((0, last), {})])
+    assert given == [["一", "二", "図1", "三", "四"]]
