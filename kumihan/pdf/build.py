@@ -535,7 +535,7 @@ def figure_placer(doc: Element, tiers: int):
     pristine = copy.deepcopy(doc.find("body")) if any(TWO_TIERS in (f.get("class") or "").split()
                                                        for f in figures) else None
     # "best": the layout with the fewest holes the placing has gone through since it (re)began, and its text;
-    # "compared": the last of those has been measured against it.
+    # "compared": the last layout has been measured against it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
              "compared": False}
 
@@ -546,9 +546,9 @@ def figure_placer(doc: Element, tiers: int):
         state["passes"] += 1
         # As many times in a part laid out alone as in the book laid out whole (engine.FIGURE_PASSES).
         holes = engine.holes(document, tiers) if figures and not state["compared"] else None
+        if holes is not None and (state["best"] is None or holes < state["best"][0]):
+            state["best"] = (holes, copy.deepcopy(doc.find("body")))
         if figures and state["moved"] < engine.FIGURE_PASSES:
-            if holes is not None and (state["best"] is None or holes < state["best"][0]):
-                state["best"] = (holes, copy.deepcopy(doc.find("body")))
             moves = engine.figure_moves(document, tiers=tiers)
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
@@ -571,15 +571,6 @@ def figure_placer(doc: Element, tiers: int):
             if set_spacers(doc, engine.tier_spacers(document, tiers)):
                 state["moved"] += 1
                 return serialize(doc)
-        if holes is not None and state["best"] is not None:
-            best, state["best"], state["compared"] = state["best"], None, True
-            if best[0][0] < holes[0] or best[0][1] + WORSE_BY <= holes[1]:
-                # The moves made the pages much worse than a layout they went through (a figure moved on and back,
-                # a flow lost where a figure met a block across the tiers, the layouts run out): back to that one.
-                body = doc.find("body")
-                body.getparent().replace(body, best[1])
-                state["moved"] = engine.FIGURE_PASSES
-                return serialize(doc)
         if pristine is not None and state["moved"] >= engine.FIGURE_PASSES \
                 and (strays := engine.stray_two_tier(document, tiers)):
             # The layouts for the figures have run out with one across two tiers at no page's head, reaching over
@@ -588,7 +579,7 @@ def figure_placer(doc: Element, tiers: int):
             move_figures(doc, dict.fromkeys(strays))
             return serialize(doc)
         if state["done"]:
-            return None
+            return back_to_best(engine, holes)
         if state["fitted"] < engine.HEADING_PASSES:
             gaps = engine.heading_gaps(document, tiers=tiers)
             if gaps and not state["fitted"]:
@@ -598,8 +589,7 @@ def figure_placer(doc: Element, tiers: int):
                 state["kept"] = {n: copy.deepcopy(body) for n, body in enumerate(_bodies(doc))}
             if gaps and fit_headings(doc, gaps):
                 state["fitted"] += 1
-                # The figures after a heading set tighter are placed again.
-                state.update(moved=0, best=None, compared=False)
+                state["moved"] = 0  # the figures after a heading set tighter are placed again
                 return serialize(doc)
         state["done"] = True
         if state["fitted"]:
@@ -610,6 +600,20 @@ def figure_placer(doc: Element, tiers: int):
                 bodies[n].getparent().replace(bodies[n], state["kept"][n])
             if worse:
                 return serialize(doc)
+        return back_to_best(engine, holes)
+
+    def back_to_best(engine, holes) -> str | None:
+        # Once the placing is done: where the moves made the pages much worse than a layout they went through (a
+        # figure moved on and back, a flow lost where a figure met a block across the tiers, the layouts run
+        # out), back to that one.
+        if holes is None or state["best"] is None:
+            return None
+        best, state["best"], state["compared"] = state["best"], None, True
+        if best[0][0] < holes[0] or best[0][1] + WORSE_BY <= holes[1]:
+            body = doc.find("body")
+            body.getparent().replace(body, best[1])
+            state["moved"] = engine.FIGURE_PASSES
+            return serialize(doc)
         return None
 
     return place

@@ -131,7 +131,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     WeasyPrint logged while writing."""
     shim.check()
     with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line), \
-            (shim.empty_margin_boxes_unmeasured() if margins else shim.no_margin_boxes()):
+            shim.columns_kept(), (shim.empty_margin_boxes_unmeasured() if margins else shim.no_margin_boxes()):
         try:
             shared = {} if styles is None else _parsed(root, *styles)
             document = _html(html, root)
@@ -687,8 +687,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             elif page_no == 0 or not any(p == page_no - 1 and id(parents.get(id(b))) == id(parents.get(id(element)))
                                          for p, b, _, _ in flow):
                 continue  # at the head of its flow's first page
-            elif used[page_no - 1][0] < pages[page_no - 1].content_box_y() + pages[page_no - 1].height - 2 * pitch:
-                continue  # the page before ends short in every tier (balanced before a block across them): not for it
+            elif used[page_no - 1][0] < pages[page_no - 1].content_box_y() + pages[page_no - 1].height - 2 * pitch \
+                    and max(used[page_no - 1]) - min(used[page_no - 1]) <= 2 * pitch:
+                # The page before ends short in every tier, level (balanced before a block across them): not for it.
+                # Tiers ending apart were cut short by what did not fit them (kumihan/pdf/shim.py columns_kept).
+                continue
         elif top > column_head(page_no, tier, element, top) + 1:
             continue  # not at the head of its column (a line of it stands before): the text before fills it
         if spans:
@@ -727,6 +730,12 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if free < max_gap * pitch:
             continue
         if forward(index, element, free):
+            continue
+        if two and at_head and page_no > 0 and in_text and not any(
+                p > page_no for p, b, _, _ in flow_lines(element) if id(b) not in in_notes):
+            # Carried onto the last page of its text, which it cannot go past, the page before left short: in one
+            # tier it stands at the end of the page before, or opens the last page taking less of it.
+            settle(index, element, None)
             continue
         if two and (tier > 0 or not at_head):
             # Neither back to the head of its page nor on to the next (it ends its text, after a block across the

@@ -1,9 +1,10 @@
 """WeasyPrint's and pydyf's private parts in one place: what kumihan reads, replaces and edits inside them.
 
 kumihan reaches where neither library has a public way: it replaces WeasyPrint's ``justify_line`` for the
-length of a build, gives Pango letter spacing through WeasyPrint's own bindings, reads the laid-out page boxes,
-opens WeasyPrint's libraries without ctypes' library search, collects garbage less often during layout, and
-edits pydyf's objects in WeasyPrint's finisher hook.  Every such access is written here, and declared in
+length of a build, and its ``columns_layout`` by the same function changed in one place, gives Pango letter
+spacing through WeasyPrint's own bindings, reads the laid-out page boxes, opens WeasyPrint's libraries without
+ctypes' library search, collects garbage less often during layout, and edits pydyf's objects in WeasyPrint's
+finisher hook.  Every such access is written here, and declared in
 :data:`TOUCHED` and :data:`SET_BY`, which :func:`check` verifies before WeasyPrint's layout modules are
 imported: a WeasyPrint of another major version (or a pydyf of another minor one) stops the build before
 layout with one line naming the supported version, never in the middle of a page.
@@ -37,6 +38,8 @@ TOUCHED = {
     "weasyprint.pdf.fonts": ("Font.subset",),
     "weasyprint.css.counters": ("CounterStyle",),
     "weasyprint.layout.inline": ("justify_line",),
+    "weasyprint.layout.block": ("columns_layout",),
+    "weasyprint.layout.column": ("columns_layout",),
     "weasyprint.formatting_structure.boxes": (
         "Box.translate", "Box.margin_width", "Box.margin_height", "Box.content_box_y", "Box.is_in_normal_flow",
         "TextBox", "LineBox", "InlineBox", "BlockBox", "InlineBlockBox", "MarginBox", "InlineReplacedBox",
@@ -191,6 +194,50 @@ def justification(justify_line: Callable):
     from weasyprint.layout import inline
 
     return _replaced(inline, "justify_line", justify_line)
+
+
+#: WeasyPrint 70's columns_layout gives up every column of a column set on its page when one of them after the
+#: first fits nothing (a figure taller than what the tiers under a block across them leave), and sets them all
+#: again on the next page: the tiers under a table across them (段抜き) stay empty.  Kept instead: the columns
+#: already laid out stay, and the rest goes on to the next page from where the last of them ended.
+_COLUMN_GIVEN_UP = """            if new_child is None:
+                columns = []
+                break_page = True
+                break
+"""
+_COLUMNS_KEPT = """            if new_child is None and columns:
+                column_skip_stack = skip_stack
+                stop_rendering = True
+                break
+"""
+
+
+@functools.cache
+def _columns_kept_layout() -> Callable:
+    """WeasyPrint's ``columns_layout`` with :data:`_COLUMNS_KEPT` before :data:`_COLUMN_GIVEN_UP`, compiled in
+    its module's namespace."""
+    import inspect
+
+    from weasyprint.layout import column
+
+    source = inspect.getsource(column.columns_layout)
+    if source.count(_COLUMN_GIVEN_UP) != 1:
+        raise _missing("weasyprint.layout.column", "columns_layout (the column set given up on its page)")
+    namespace = dict(vars(column))
+    exec(compile(source.replace(_COLUMN_GIVEN_UP, _COLUMNS_KEPT + _COLUMN_GIVEN_UP), column.__file__, "exec"),
+         namespace)
+    return namespace["columns_layout"]
+
+
+@contextlib.contextmanager
+def columns_kept() -> Iterator[None]:
+    """Keep the columns of a column set laid out before one that fits nothing, for the block
+    (:data:`_COLUMN_GIVEN_UP`)."""
+    from weasyprint.layout import block, column
+
+    kept = _columns_kept_layout()
+    with _replaced(block, "columns_layout", kept), _replaced(column, "columns_layout", kept):
+        yield
 
 
 def empty_margin_boxes_unmeasured():
