@@ -131,7 +131,9 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
     into the next block after its first ``moves[n][1]`` characters (the block is split there).  A negative count
     moves it back: before the ``-count``-th block before it, or into that block after its first characters (a
     block across the tiers brought back to the foot of the page before).  A move of None sets a figure across
-    two tiers in one (:func:`one_tier`), where it stands; a :class:`Shrink` sets it smaller, where it stands."""
+    two tiers in one (:func:`one_tier`), where it stands; a :class:`Shrink` sets it smaller, where it stands.  A
+    move of three items, the third False, is a figure carried along by the one before it (engine.figure_moves
+    ``leap``): not counted among its own moves (:data:`MOVES`)."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n in sorted(moves, reverse=True):  # from the end, so that earlier places stay true
         figure = figures[n]
@@ -141,8 +143,9 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
         if isinstance(moves[n], Shrink):
             shrink_figure(figure, moves[n].scale, moves[n].length)
             continue
-        count, chars = moves[n]
-        figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
+        count, chars, *own = moves[n]
+        if own != [False]:
+            figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
         step = Element.getnext if count >= 0 else Element.getprevious
         anchor = figure
         for _ in range(abs(count)):

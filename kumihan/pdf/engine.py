@@ -516,14 +516,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return max(0, chars)
         return 0  # it fits whole: measured again once the figure has moved
 
-    def forward(index, element, free, leap: bool = False) -> bool:
+    def forward(index, element, free, leap: bool = False, limit: int = MAX_MOVES) -> bool:
         """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
         (across the columns or tiers before); ``leap``: past the next figure too, which goes on after it.  Return
         whether it moves."""
         room = free  # what the columns before can still take, across them
         siblings = list(parents.get(id(element), ()))
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
-        if int(element.get(MOVES, "0")) >= MAX_MOVES:
+        if int(element.get(MOVES, "0")) >= limit:
             return False  # it has gone on as far as it may from where it is referred to
         count, chars = 0, 0
         hop = None  # the place among ``after`` of the next figure, which goes on after it (past one block more)
@@ -595,7 +595,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     lines.get(id(d)) for el in after[last + 1:] for d in el.iter()):
                 count, chars = hop, 0
             else:
-                settle(number[id(after[hop])], after[hop], (last - hop, 0))
+                settle(number[id(after[hop])], after[hop], (last - hop, 0, False))  # carried: not its own move
                 count -= 1
         if count > 0 or chars:
             settle(index, element, (count, chars))
@@ -710,7 +710,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     # It fits at no foot, or has been moved back and forth already: the text before it, balanced
                     # across the tiers, leaves them short wherever it stands.  The text after it comes before it
                     # instead, as much as the tiers of the page before can still take, and it opens the page after.
-                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]), leap=True)
+                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]), leap=True,
+                            limit=SPAN_MOVES)
             continue
         if free is not None:
             pass
@@ -804,6 +805,10 @@ _WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.
 MAX_MOVES = 4
+#: A block across the tiers (段抜き) that fits at no page's foot goes on past the text the tiers of the page before
+#: still take, and more than once: those tiers are balanced wherever it stands (its moves back to a foot that
+#: could not take it count among its moves too).
+SPAN_MOVES = 6
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 
 
