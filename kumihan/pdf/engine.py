@@ -516,10 +516,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return max(0, chars)
         return 0  # it fits whole: measured again once the figure has moved
 
-    def forward(index, element, free, leap: bool = False, limit: int = MAX_MOVES) -> bool:
+    def forward(index, element, free, leap: float | None = None, limit: int = MAX_MOVES) -> bool:
         """Move figure ``index`` on past what follows it, as much of it as ``free`` can still take before it
-        (across the columns or tiers before); ``leap``: past the next figure too, which goes on after it.  Return
-        whether it moves."""
+        (across the columns or tiers before); ``leap``: past the next figure too, which goes on after it, where
+        what the columns before can still take when it is reached is that much at least.  Return whether it
+        moves."""
         room = free  # what the columns before can still take, across them
         siblings = list(parents.get(id(element), ()))
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
@@ -528,7 +529,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         count, chars = 0, 0
         hop = None  # the place among ``after`` of the next figure, which goes on after it (past one block more)
         for n, sibling in enumerate(after):
-            if (leap and hop is None and FIGURE_CLASS in (sibling.get("class") or "").split() and room >= 1.5 * pitch
+            if (leap is not None and hop is None and FIGURE_CLASS in (sibling.get("class") or "").split() and room >= leap
                     and not {SPAN_CLASS, TWO_CLASS} & set((sibling.get("class") or "").split()) and n + 1 < len(after)
                     and int(sibling.get(MOVES, "0")) < MAX_MOVES and id(sibling) in number):
                 # The next figure, before the tiers are full: it goes on too, to stand after this one (their order
@@ -710,7 +711,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     # It fits at no foot, or has been moved back and forth already: the text before it, balanced
                     # across the tiers, leaves them short wherever it stands.  The text after it comes before it
                     # instead, as much as the tiers of the page before can still take, and it opens the page after.
-                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]), leap=True,
+                    forward(index, element, sum(bottom - reached for reached in used[page_no - 1]), leap=1.5 * pitch,
                             limit=SPAN_MOVES)
             continue
         if free is not None:
@@ -730,7 +731,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             continue
         if free < max_gap * pitch:
             continue
-        if forward(index, element, free):
+        # In tiers, past the next figure too where the tiers before still take more than half a tier when it is
+        # reached: one at a time, each figure would stop the other short of filling them.
+        if forward(index, element, free, leap=page_box.height / 2 if tiers > 1 else None):
             continue
         if two and at_head and page_no > 0 and in_text and not any(
                 p > page_no for p, b, _, _ in flow_lines(element) if id(b) not in in_notes):
