@@ -515,6 +515,10 @@ def _stylesheet_texts(page_css: str, files: list[Path]) -> list[str]:
     return texts
 
 
+#: How many times the spacers beside the figures across two tiers are put back after the figures' layouts run out
+#: (each changes the tiers after it, and may take another figure off its page's head).
+SPACER_PASSES = 3
+
 #: How many more columns left empty (engine.holes) make the placing's last layout worse than the best it went
 #: through: a few columns are what the moves trade for a figure standing nearer where it is referred to (and
 #: for what the count does not see: a heading's lines kept with it, a picture alone); a tier's third is not.
@@ -537,7 +541,7 @@ def figure_placer(doc: Element, tiers: int):
     # "best": the layout with the fewest holes the placing has gone through since it (re)began, and its text;
     # "compared": the last layout has been measured against it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
-             "compared": False}
+             "compared": False, "spaced": 0}
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -571,13 +575,18 @@ def figure_placer(doc: Element, tiers: int):
             if set_spacers(doc, engine.tier_spacers(document, tiers)):
                 state["moved"] += 1
                 return serialize(doc)
-        if pristine is not None and state["moved"] >= engine.FIGURE_PASSES \
-                and (strays := engine.stray_two_tier(document, tiers)):
-            # The layouts for the figures have run out with one across two tiers at no page's head, reaching over
-            # the tier beside it or off the page: set in one tier where it stands, without its spacer.
-            set_spacers(doc, dict.fromkeys(strays))
-            move_figures(doc, dict.fromkeys(strays))
-            return serialize(doc)
+        if pristine is not None and state["moved"] >= engine.FIGURE_PASSES:
+            if strays := engine.stray_two_tier(document, tiers):
+                # The layouts for the figures have run out with one across two tiers at no page's head, reaching
+                # over the tier beside it or off the page: set in one tier where it stands, without its spacer.
+                set_spacers(doc, dict.fromkeys(strays))
+                move_figures(doc, dict.fromkeys(strays))
+                return serialize(doc)
+            if state["spaced"] < SPACER_PASSES and set_spacers(doc, engine.tier_spacers(document, tiers)):
+                # And the spacers beside those at a page's head, which the last moves took away, put back: without
+                # its spacer, the text of the tier beside a figure runs over it.
+                state["spaced"] += 1
+                return serialize(doc)
         if state["done"]:
             return back_to_best(engine, holes)
         if state["fitted"] < engine.HEADING_PASSES:
