@@ -99,6 +99,30 @@ def test_a_table_too_long_for_the_column_is_set_smaller_and_said(project):
         doc.close()
 
 
+def test_headings_of_a_table_too_long_even_when_smaller_break_between_words(project):
+    """Found on a report written apart from the code (/work/mag6 tetsudo.md), in A5: a table of ten columns with
+    units in its headings (輸送人員（千人）) had its headings broken between any two characters (輸送人員（千|人）)
+    and was set at 70 %.  They break between phrases now (輸送人員|（千人）), and the table is set larger."""
+    columns = ["年度", "輸送人員（千人）", "定期（千人）", "定期外（千人）", "運輸収入（百万円）", "営業費用（百万円）",
+               "営業損益（百万円）", "営業係数", "前年度比", "補助額（百万円）"]
+    rows = "".join(f"| {year} | 1,482 | 1,021 | 461 | 612 | 924 | ▲312 | 151.0 | ▲1.8% | 298 |\n"
+                   for year in range(2015, 2025))
+    table = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n" + rows
+    root = project({"a.md": article("前の段落。\n\n表1　十の欄の表\n\n" + table + "\n後の段落。\n")})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert "past the foot" not in result.stderr, result.stderr
+    scale = int(re.search(r"it is set at (\d+)% of its size, and its headings break", result.stderr).group(1))
+    assert scale > 80, result.stderr
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    try:
+        for word in ("輸送人員", "（千人）", "（百万円）", "営業係数", "1,482", "▲1.8%"):
+            glyphs = column_of(doc, word)
+            assert max(g.xc for g in glyphs) - min(g.xc for g in glyphs) < 3, word
+    finally:
+        doc.close()
+
+
 @pytest.mark.parametrize("built", ["a5-book"], indirect=True)
 def test_the_epub_page_list_marks_where_each_pdf_page_begins_where_figures_moved(built):
     """Each page-list marker of the EPUB stands before the text that begins the PDF page it names, also on the

@@ -9,6 +9,7 @@ that nothing is cut; the mark is a character of its own, outside the copied text
 from __future__ import annotations
 
 import copy
+import functools
 import re
 from dataclasses import dataclass
 
@@ -512,18 +513,21 @@ def _text_width(text: str) -> float:
     return sum(1.0 if is_upright(ch) else 0.6 for ch in text if ch not in "\u200b\u2060")
 
 
-def _table_widths(table: Element, headings_whole: bool = True) -> tuple[float, float]:
+def _table_widths(table: Element, headings: str = "whole") -> tuple[float, float]:
     """The table's length along the column (its width in the landscape frame), in body ems: with each cell on one
-    line (max-content), and with each data cell broken at every opportunity while header cells (unless not
-    ``headings_whole``) and number tokens stay whole (min-content)."""
+    line (max-content), and with each data cell broken at every opportunity while number tokens stay whole
+    (min-content), its header cells ``headings``: "whole", broken between their "phrases" (plain-text cells:
+    :func:`break_headings`), or between any "characters"."""
     widest: dict[int, float] = {}
     narrowest: dict[int, float] = {}
     for row in table.iter("tr"):
         for n, cell in enumerate(c for c in row if local(c) in ("td", "th")):
             text = "".join(cell.itertext()).strip()
-            whole = [text] if local(cell) == "th" and headings_whole else (
+            whole = [text] if local(cell) == "th" and headings == "whole" else (
                 ["".join(num.itertext()) for num in cell.iter("span") if "number" in (num.get("class") or "")]
                 + [ch for ch in text if is_upright(ch)] + text.split())
+            if local(cell) == "th" and headings == "phrases" and not len(cell):
+                whole = _phrases(text)
             widest[n] = max(widest.get(n, 0.0), _text_width(text))
             narrowest[n] = max(narrowest.get(n, 0.0), max((_text_width(w) for w in whole), default=0.0))
     cells = len(widest)
@@ -561,12 +565,49 @@ def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, 
         if narrowest > available:
             scale, broken = available / narrowest, False
             if scale < MIN_SCALE:
-                # Set no smaller than this with whole headings: the headings break (between characters, as
-                # kinsoku allows) before the table is crushed.
-                scale, broken = min(1.0, max(MIN_SCALE, available / _table_widths(table, False)[1])), True
+                # Set no smaller than this with whole headings: the headings break before the table is crushed,
+                # between their phrases where the table then fits at this size, else as kinsoku allows.
+                phrased = available / _table_widths(table, "phrases")[1]
+                if phrased >= MIN_SCALE:
+                    break_headings(table)
+                scale = min(1.0, max(MIN_SCALE, phrased if phrased >= MIN_SCALE
+                                     else available / _table_widths(table, "characters")[1]))
+                broken = True
                 block.set("class", block.get("class") + " wrap-headings")
             block.set("style", f"font-size: {scale:.3f}em")
             warn(table, scale, broken)
+
+
+#: A phrase of a header cell that breaks (styles/pdf.css keeps it whole: ``.wrap-headings th .phrase``).
+PHRASE = "phrase"
+
+
+@functools.cache
+def _phrase_parser():
+    import budoux
+
+    return budoux.load_default_japanese_parser()
+
+
+def _phrases(text: str) -> list[str]:
+    """``text`` in the phrases (文節) a line may break between, as BudouX finds them: 輸送人員|（千人）."""
+    return [phrase for phrase in _phrase_parser().parse(text) if phrase]
+
+
+def break_headings(table: Element) -> None:
+    """Let each plain-text header cell of ``table`` break between its phrases only, never inside a word
+    (輸送人員|（千人）, not 輸送人員（千|人）): each phrase a :data:`PHRASE` span, kept whole."""
+    for cell in table.iter("th"):
+        text = cell.text or ""
+        if len(cell) or not text.strip():
+            continue  # ruby, a number or a sideways run inside: it breaks as kinsoku allows
+        cell.text = None
+        for phrase in _phrases(text):
+            # A break opportunity between two phrases, each kept whole (WeasyPrint finds none between two
+            # nowrap spans).
+            if len(cell):
+                cell[-1].tail = "\u200b"
+            cell.append(make("span", phrase, {"class": PHRASE}))
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
