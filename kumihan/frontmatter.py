@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 
 import yaml
@@ -59,20 +60,18 @@ def _key_lines(yaml_text: str) -> dict[str, int]:
 def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMeta:
     """Check the front matter's keys and types and build the article's metadata."""
     try:
-        data = yaml.load(yaml_text, Loader=_Loader) if yaml_text.strip() else {}
+        data = yaml.load(_ruby_quoted(yaml_text), Loader=_Loader) if yaml_text.strip() else {}
     except yaml.YAMLError as exc:
         # The context mark is where the broken construct began (the line to fix); libyaml puts the problem
         # mark where it gave up, often the end of the block.  But the front matter's own mapping begins at its
-        # first key: where that is the context, the line it gave up on is the one to fix (an unquoted ruby value).
+        # first key: where that is the context, the line it gave up on is the one to fix.
         mark = getattr(exc, "context_mark", None) or getattr(exc, "problem_mark", None)
         if getattr(exc, "context", None) == "while parsing a block mapping" and mark is not None \
                 and mark.column == 0 and getattr(exc, "problem_mark", None) is not None:
             mark = exc.problem_mark
         line = mark.line + 2 if mark is not None else None
         problem = getattr(exc, "problem", None) or str(exc).split("\n")[0]
-        lines = yaml_text.splitlines()
-        source = lines[line - 2] if line is not None and 0 <= line - 2 < len(lines) else ""
-        hint = _quote_ruby(source) or "check the quoting and indentation on that line"
+        hint = "check the quoting and indentation on that line"
         raise KumihanError(f"broken YAML in the front matter: {problem}", file=path, line=line, hint=hint) from None
     if not isinstance(data, dict):
         raise KumihanError("the front matter must be a mapping of keys (title: …)", file=path, line=2,
@@ -154,11 +153,20 @@ def _base(value):
     return base_text(value) if isinstance(value, str) else value
 
 
-def _quote_ruby(source: str) -> str | None:
-    """The remedy for a front matter line whose value opens with ruby ({東亜|とうあ}の記事), which YAML reads as
-    the start of a mapping; None for any other line."""
-    key, _, value = source.partition(":")
-    value = value.strip()
-    if value.startswith("{") and RUBY_RE.match(value):
-        return f'put the value in quotes: {key.strip()}: "{value}"'
-    return None
+#: A line whose value (of a key, or a list item) opens with ruby: {蕗|ふき}の薹を数える.
+_RUBY_VALUE = re.compile(r"^(\s*(?:-\s+)?(?:[^\s:#'\"{][^:#]*:\s+)?)(\{.*)$")
+
+
+def _ruby_quoted(yaml_text: str) -> str:
+    """``yaml_text`` with each value that opens with ruby in double quotes, as the writer meant it: YAML would
+    read ``title: {蕗|ふき}の薹`` as the start of a mapping, and stop the build."""
+    def quoted(line: str) -> str:
+        found = _RUBY_VALUE.match(line)
+        ruby = RUBY_RE.match(found.group(2)) if found is not None else None
+        if ruby is None or not found.group(1).strip() or ": " in ruby.group(1):
+            return line  # not ruby, or a mapping written in braces ({as_received: …, reason: …})
+        value = found.group(2).rstrip()
+        return found.group(1) + '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    return "\n".join(quoted(line) for line in yaml_text.split("\n"))
+
