@@ -12,8 +12,9 @@ class ScriptedEngine:
     """Each layout's holes (blocks lost, columns left empty) and the figure moves the engine asks for in it."""
 
     FIGURE_PASSES = 8
+    MOST_FIGURE_PASSES = 16
     HEADING_PASSES = 4
-    ARRANGE_PASSES = 26
+    ARRANGE_PASSES = 42
 
     def __init__(self, script):
         self.script = list(script)

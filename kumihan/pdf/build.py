@@ -538,6 +538,15 @@ def figure_placer(doc: Element, tiers: int):
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
     pristine = copy.deepcopy(doc.find("body")) if any(TWO_TIERS in (f.get("class") or "").split()
                                                        for f in figures) else None
+    # The layouts the figures have (engine.FIGURE_PASSES): two for each in the article with the most of them. As
+    # many in a part laid out alone as in the book laid out whole.
+    bodies = [body for body in doc.iter("div") if "body" in (body.get("class") or "").split()]
+    most = max((sum(FIGURE_CLASS in (el.get("class") or "").split() for el in body.iter("div")) for body in bodies),
+               default=0)
+
+    def figure_passes(engine) -> int:
+        return min(engine.MOST_FIGURE_PASSES, max(engine.FIGURE_PASSES, 2 * most))
+
     # "best": the layout with the fewest holes the placing has gone through since it (re)began, and its text;
     # "compared": the last layout has been measured against it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
@@ -548,11 +557,10 @@ def figure_placer(doc: Element, tiers: int):
         if state["passes"] >= engine.ARRANGE_PASSES - 1:
             return None
         state["passes"] += 1
-        # As many times in a part laid out alone as in the book laid out whole (engine.FIGURE_PASSES).
         holes = engine.holes(document, tiers) if figures and not state["compared"] else None
         if holes is not None and (state["best"] is None or holes < state["best"][0]):
             state["best"] = (holes, copy.deepcopy(doc.find("body")))
-        if figures and state["moved"] < engine.FIGURE_PASSES:
+        if figures and state["moved"] < figure_passes(engine):
             moves = engine.figure_moves(document, tiers=tiers)
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
@@ -575,7 +583,7 @@ def figure_placer(doc: Element, tiers: int):
             if set_spacers(doc, engine.tier_spacers(document, tiers)):
                 state["moved"] += 1
                 return serialize(doc)
-        if pristine is not None and state["moved"] >= engine.FIGURE_PASSES:
+        if pristine is not None and state["moved"] >= figure_passes(engine):
             if strays := engine.stray_two_tier(document, tiers):
                 # The layouts for the figures have run out with one across two tiers at no page's head, reaching
                 # over the tier beside it or off the page: set in one tier where it stands, without its spacer.
@@ -621,7 +629,7 @@ def figure_placer(doc: Element, tiers: int):
         if best[0][0] < holes[0] or best[0][1] + WORSE_BY <= holes[1]:
             body = doc.find("body")
             body.getparent().replace(body, best[1])
-            state["moved"] = engine.FIGURE_PASSES
+            state["moved"] = figure_passes(engine)
             return serialize(doc)
         return None
 

@@ -222,10 +222,13 @@ def _parsed(root: Path, page_css: str, links: tuple[str, ...], files: str = "") 
 #: A document whose figure across two tiers finds no page's head is placed once more from the start (with it in
 #: one tier: kumihan/pdf/build.py figure_placer), within twice as many.
 FIGURE_PASSES = 8
+#: An article with more figures than half of FIGURE_PASSES has two layouts for each (their moves come one at a
+#: time in an article's text: each changes the pages after it), up to this many.
+MOST_FIGURE_PASSES = 16
 #: Then the headings carried to the next page fitted at most HEADING_PASSES times, the figures placed again
 #: after each, and at most one return to the pages before the headings were fitted (build.figure_placer).
 HEADING_PASSES = 4
-ARRANGE_PASSES = 2 * FIGURE_PASSES + 2 * HEADING_PASSES + 2
+ARRANGE_PASSES = 2 * MOST_FIGURE_PASSES + 2 * HEADING_PASSES + 2
 
 PT_PER_PX = 0.75
 
