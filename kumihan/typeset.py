@@ -177,35 +177,53 @@ def _writer_lines(p: Element) -> list[str] | None:
 def verse_lines(root: Element) -> None:
     """Keep the lines of a poem quoted line by line (``> 春の海\n> ひねもすのたり\n> のたりかな``, or
     with hard breaks) as its lines: each break a line break, where prose's lines are joined (JLREQ: a poem is set
-    line for line)."""
+    line for line).  A poem written in the text itself, every line of it ended by a hard break (two spaces, a
+    backslash), its stanzas paragraphs one after another, is set as a quoted one is."""
     for quote in root.iter("blockquote", "{*}blockquote"):
         written = {p: _writer_lines(p) for p in quote if local(p) == "p"}
-        written = {p: lines for p, lines in written.items() if lines is not None and len(lines) > 1}
-        if not any(_verse(lines) for lines in written.values()):
+        _set_as_verse({p: lines for p, lines in written.items() if lines is not None and len(lines) > 1})
+    for parent in root.iter():
+        if not isinstance(parent.tag, str) or local(parent) == "blockquote":
             continue
-        # One stanza a poem's, the quotation is a poem: its other stanzas of short lines are stanzas too.
-        for p in [p for p, lines in written.items() if _stanza(lines)]:
-            p.set("class", " ".join(filter(None, [p.get("class"), "verse"])))  # set without a paragraph's indent
-            slots = [(None, p.text)] + [(child, child.tail) for child in p]
-            for owner, text in slots:
-                if owner is not None and local(owner) == "br":
-                    text = owner.tail = _LEADING_BREAK.sub("", text or "")
-                if not text or not _BREAK.search(text):
-                    continue
-                first, *rest = _BREAK.split(text)
-                if owner is None:
-                    p.text = first
+        run: dict = {}  # paragraphs one after another whose every line ends in a hard break
+        for child in [*parent, None]:
+            lines = _writer_lines(child) if child is not None and local(child) == "p" else None
+            if lines is not None and len(lines) > 1 and sum(local(c) == "br" for c in child) == len(lines) - 1:
+                run[child] = lines
+                continue
+            _set_as_verse(run)
+            run = {}
+
+
+def _set_as_verse(written: dict) -> None:
+    """Set the paragraphs of ``written`` (each with its lines as the writer broke them) as a poem's stanzas where
+    one of them is a poem's: each stanza of short lines without a paragraph's indent (class verse), each of its
+    line breaks a ``<br>``."""
+    if not any(_verse(lines) for lines in written.values()):
+        return
+    # One stanza a poem's, the quotation is a poem: its other stanzas of short lines are stanzas too.
+    for p in [p for p, lines in written.items() if _stanza(lines)]:
+        p.set("class", " ".join(filter(None, [p.get("class"), "verse"])))  # set without a paragraph's indent
+        slots = [(None, p.text)] + [(child, child.tail) for child in p]
+        for owner, text in slots:
+            if owner is not None and local(owner) == "br":
+                text = owner.tail = _LEADING_BREAK.sub("", text or "")
+            if not text or not _BREAK.search(text):
+                continue
+            first, *rest = _BREAK.split(text)
+            if owner is None:
+                p.text = first
+            else:
+                owner.tail = first
+            anchor = owner
+            for piece in rest:
+                br = make("br", like=p)
+                br.tail = piece
+                if anchor is None:
+                    p.insert(0, br)
                 else:
-                    owner.tail = first
-                anchor = owner
-                for piece in rest:
-                    br = make("br", like=p)
-                    br.tail = piece
-                    if anchor is None:
-                        p.insert(0, br)
-                    else:
-                        anchor.addnext(br)
-                    anchor = br
+                    anchor.addnext(br)
+                anchor = br
 
 
 def drop_hand_indent(root: Element) -> None:

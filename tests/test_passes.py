@@ -68,6 +68,18 @@ CASES = {
                          '<blockquote><p class="verse">灯台の灯は<br/>沖のだれかの<br/>帰り道</p>'
                          '<p class="verse">波の音より<br/>今夜も回す</p><p>――佐伯茂の手帳より</p></blockquote>'),
     "verse outside a quote": (verse_lines, "<p>春の海\nひねもすのたり</p>", "<p>春の海\nひねもすのたり</p>"),
+    # A poem in the text itself, its lines ended by hard breaks (found on an essay written apart from the code):
+    # its stanzas set as a quoted poem's; prose with a hard break or two, or soft breaks, left alone.
+    "a poem in the text": (verse_lines, "<div><p>前の段落。</p><p>雪の下に眠るものを<br/>\nだれが起こしにゆくのだろう<br/>\n"
+                           "風か　日ざしか</p><p>わたしは知らない<br/>\nただ　ある朝</p><p>後の段落。</p></div>",
+                           '<div><p>前の段落。</p><p class="verse">雪の下に眠るものを<br/>だれが起こしにゆくのだろう<br/>'
+                           '風か　日ざしか</p><p class="verse">わたしは知らない<br/>ただ　ある朝</p><p>後の段落。</p></div>'),
+    "hard breaks in prose": (verse_lines, "<div><p>住所は次のとおり。<br/>\n東京都千代田区一丁目<br/>\n電話は03-0000-0000です。"
+                             "このあとも長い文が続いていく。</p></div>",
+                             "<div><p>住所は次のとおり。<br/>\n東京都千代田区一丁目<br/>\n電話は03-0000-0000です。"
+                             "このあとも長い文が続いていく。</p></div>"),
+    "soft breaks in the text": (verse_lines, "<div><p>春の海\nひねもすのたり\nのたりかな</p></div>",
+                                "<div><p>春の海\nひねもすのたり\nのたりかな</p></div>"),
     # The hand indent a writer typed.
     "hand indent": (drop_hand_indent, "<p>\u3000段落。</p>", "<p>段落。</p>"),
     # Tate-chu-yoko: short numbers, not inside Latin words or number tokens; paired marks.
