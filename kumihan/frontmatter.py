@@ -76,7 +76,7 @@ def parse_front_matter(yaml_text: str, path: Path, report: Report) -> ArticleMet
     if not isinstance(data, dict):
         raise KumihanError("the front matter must be a mapping of keys (title: …)", file=path, line=2,
                            hint="write one 'key: value' per line between the --- lines")
-    lines = _key_lines(yaml_text)
+    lines = _key_lines(_ruby_quoted(yaml_text))  # as many lines as written
     errors = Errors()
 
     def checked(mapping: dict, keys: dict, where: str, line: int | None) -> dict:
@@ -153,6 +153,10 @@ def _base(value):
     return base_text(value) if isinstance(value, str) else value
 
 
+#: A key whose value is a block scalar, its text on the lines below (lead: >-).
+_BLOCK_SCALAR = re.compile(r"(?::|^\s*-)\s+[|>](?:[+-]?\d*|\d+[+-])\s*(#.*)?$")
+#: A value that opens a quoted string (a double or single quote) and runs on to the next lines.
+_OPEN_QUOTE = re.compile(r"^\s*(?:-\s+)?(?:[^\s:#'\"{][^:#]*:\s+)?([\"'])")
 #: A line whose value (of a key, or a list item) opens with ruby: {蕗|ふき}の薹を数える.
 _RUBY_VALUE = re.compile(r"^(\s*(?:-\s+)?(?:[^\s:#'\"{][^:#]*:\s+)?)(\{.*)$")
 
@@ -165,8 +169,23 @@ def _ruby_quoted(yaml_text: str) -> str:
         ruby = RUBY_RE.match(found.group(2)) if found is not None else None
         if ruby is None or not found.group(1).strip() or ": " in ruby.group(1):
             return line  # not ruby, or a mapping written in braces ({as_received: …, reason: …})
-        value = found.group(2).rstrip()
-        return found.group(1) + '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        value, comment = (re.split(r"(\s+#.*)$", found.group(2).rstrip(), maxsplit=1) + ["", ""])[:2]
+        return found.group(1) + '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' + comment
 
-    return "\n".join(quoted(line) for line in yaml_text.split("\n"))
+    out, block, quote = [], None, None  # the indent of the key whose block scalar (lead: >-) the lines are;
+    for line in yaml_text.split("\n"):  # the quote a string left open on a line before closes
+        indent = len(line) - len(line.lstrip())
+        if quote is not None:
+            out.append(line)  # the rest of a quoted string, as written
+            quote = None if quote in line else quote
+            continue
+        if block is not None and (not line.strip() or indent > block):
+            out.append(line)  # the text of a block scalar, as written
+            continue
+        block = indent if _BLOCK_SCALAR.search(line) else None
+        opened = _OPEN_QUOTE.match(line)
+        if opened is not None and line[opened.end():].count(opened.group(1)) % 2 == 0:
+            quote = opened.group(1)  # not closed on its line ('' and \" inside a string are rare in front matter)
+        out.append(quoted(line))
+    return "\n".join(out)
 

@@ -99,6 +99,18 @@ def test_ruby_opening_an_unquoted_value_is_read_as_ruby(tmp_path):
     # A mapping written in braces is left to YAML, a bar in it or not.
     line = "  - {as_received: 昨年1113日, restored: 昨年11月13日, reason: 誤記|訂正}"
     assert _ruby_quoted("corrections:\n" + line) == "corrections:\n" + line
+    # The text of a block scalar is left as written, a key-like start or not.
+    lead = "lead: >-\n  例: {漢字|かんじ}の読み\n  二行目\ntitle: {蕗|ふき}"
+    assert _ruby_quoted(lead) == 'lead: >-\n  例: {漢字|かんじ}の読み\n  二行目\ntitle: "{蕗|ふき}"'
+    # Found by the review: a block scalar in a list or with its indicators the other way round, a string quoted
+    # over two lines, a comment after the value.
+    for written in ("lead: >2-\n  注: {蕗|ふき}の薹", "tags:\n  - >-\n    - {蕗|ふき}の薹",
+                    'lead: "長い\n  - {蕗|ふき}の薹"'):
+        assert _ruby_quoted(written) == written
+    assert _ruby_quoted("title: {蕗|ふき}の薹  # 仮題") == 'title: "{蕗|ふき}の薹"  # 仮題'
+    # And the findings about other keys still name their lines.
+    _, report = read(tmp_path, "---\ntitle: {蕗|ふき}の薹\ndate: 2024-01-01\nauthr: 山田\n---\n本文\n")
+    assert [w.line for w in report.warnings if "authr" in w.message] == [4]
     # Broken YAML of another kind still names its line.
     with pytest.raises(KumihanError, match="broken YAML") as err:
         read(tmp_path, "---\ntitle: 川の名\nauthor: [宇佐美\ndate: 2024-01-01\n---\n本文\n")

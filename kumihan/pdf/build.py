@@ -571,7 +571,7 @@ def figure_placer(doc: Element, tiers: int):
                 body = doc.find("body")
                 body.getparent().replace(body, copy.deepcopy(pristine))
                 state.update(moved=0, fitted=0, done=False, before={}, kept={}, best=None,  # the headings too
-                             compared=False)
+                             compared=False, spaced=0)
                 return serialize(doc)
             if moves:
                 state["moved"] += 1
