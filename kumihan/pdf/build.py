@@ -623,10 +623,12 @@ def figure_placer(doc: Element, tiers: int):
         # Once the placing is done: where the moves made the pages much worse than a layout they went through (a
         # figure moved on and back, a flow lost where a figure met a block across the tiers, the layouts run
         # out), back to that one.
+        # The figures may be placed again after it (the padding's pages laid out): measured again then.
         if holes is None or state["best"] is None:
             return None
-        best, state["best"], state["compared"] = state["best"], None, True
+        best = state["best"]
         if best[0][0] < holes[0] or best[0][1] + WORSE_BY <= holes[1]:
+            state["best"], state["compared"] = None, True
             body = doc.find("body")
             body.getparent().replace(body, best[1])
             state["moved"] = figure_passes(engine)
