@@ -187,8 +187,9 @@ def verse_lines(root: Element) -> None:
             continue
         run: dict = {}  # paragraphs one after another whose every line ends in a hard break
         for child in [*parent, None]:
-            lines = _writer_lines(child) if child is not None and local(child) == "p" else None
-            if lines is not None and len(lines) > 1 and sum(local(c) == "br" for c in child) == len(lines) - 1:
+            breaks = sum(local(c) == "br" for c in child) if child is not None and local(child) == "p" else 0
+            lines = _writer_lines(child) if breaks else None  # (most paragraphs have no hard break)
+            if lines is not None and len(lines) == breaks + 1:
                 run[child] = lines
                 continue
             _set_as_verse(run)

@@ -523,11 +523,13 @@ def _table_widths(table: Element, headings: str = "whole") -> tuple[float, float
     for row in table.iter("tr"):
         for n, cell in enumerate(c for c in row if local(c) in ("td", "th")):
             text = "".join(cell.itertext()).strip()
-            whole = [text] if local(cell) == "th" and headings == "whole" else (
-                ["".join(num.itertext()) for num in cell.iter("span") if "number" in (num.get("class") or "")]
-                + [ch for ch in text if is_upright(ch)] + text.split())
-            if local(cell) == "th" and headings == "phrases" and not len(cell):
+            if local(cell) == "th" and headings == "whole":
+                whole = [text]
+            elif local(cell) == "th" and headings == "phrases" and not len(cell):
                 whole = _phrases(text)
+            else:
+                whole = (["".join(num.itertext()) for num in cell.iter("span") if "number" in (num.get("class") or "")]
+                         + [ch for ch in text if is_upright(ch)] + text.split())
             widest[n] = max(widest.get(n, 0.0), _text_width(text))
             narrowest[n] = max(narrowest.get(n, 0.0), max((_text_width(w) for w in whole), default=0.0))
     cells = len(widest)
@@ -602,7 +604,7 @@ def break_headings(table: Element) -> None:
         if len(cell) or not text.strip():
             continue  # ruby, a number or a sideways run inside: it breaks as kinsoku allows
         cell.text = None
-        for phrase in _phrases(text):
+        for phrase in _phrases(text.strip()):
             # A break opportunity between two phrases, each kept whole (WeasyPrint finds none between two
             # nowrap spans).
             if len(cell):

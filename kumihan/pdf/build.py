@@ -540,9 +540,8 @@ def figure_placer(doc: Element, tiers: int):
                                                        for f in figures) else None
     # The layouts the figures have (engine.FIGURE_PASSES): two for each in the article with the most of them. As
     # many in a part laid out alone as in the book laid out whole.
-    bodies = [body for body in doc.iter("div") if "body" in (body.get("class") or "").split()]
-    most = max((sum(FIGURE_CLASS in (el.get("class") or "").split() for el in body.iter("div")) for body in bodies),
-               default=0)
+    most = max((sum(FIGURE_CLASS in (el.get("class") or "").split() for el in body.iter("div"))
+                for body in _bodies(doc)), default=0)
 
     def figure_passes(engine) -> int:
         return min(engine.MOST_FIGURE_PASSES, max(engine.FIGURE_PASSES, 2 * most))

@@ -992,7 +992,7 @@ def stray_two_tier(document, tiers: int) -> set[int]:
     to a head, it is set in one tier instead (kumihan/pdf/build.py figure_placer)."""
     if tiers < 2:
         return set()
-    order: list = []                      # (element, page, box) of each figure, in order
+    order: dict[int, tuple] = {}          # id(figure element) -> (element, page, box), in order
     heads: dict[tuple[int, int], list] = {}  # (page, tier) -> (y, block element) of each of its lines
 
     def visit(box, page_no, page_box, block):
@@ -1001,8 +1001,7 @@ def stray_two_tier(document, tiers: int) -> set[int]:
         element = box.element
         if isinstance(box, boxes.BlockBox) and element is not None and box.element_tag == "div" \
                 and FIGURE_CLASS in (element.get("class") or "").split():
-            if not any(f[0] is element for f in order):
-                order.append((element, page_no, box))
+            order.setdefault(id(element), (element, page_no, box))
             return
         if isinstance(box, boxes.BlockBox) and element is not None:
             block = element
@@ -1014,7 +1013,7 @@ def stray_two_tier(document, tiers: int) -> set[int]:
 
     pages, _, parents = _laid_out(document, visit)
     stray = set()
-    for index, (element, page_no, box) in enumerate(order):
+    for index, (element, page_no, box) in enumerate(order.values()):
         if TWO_CLASS not in (element.get("class") or "").split():
             continue
         if _tier_of(pages[page_no], box.position_x, tiers) > 0:
