@@ -4,6 +4,7 @@ tables, pictures alike.  Which page belongs to which article is read from the PD
 
 from __future__ import annotations
 
+import re
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -110,9 +111,11 @@ def title_columns(pdf: Path, page_no: int, author: str, page: PageFormat) -> int
         p = doc.pages[page_no - 1]
         chars = [c for c in p.chars if c["text"].strip()]
         text = "".join(c["text"] for c in chars)
-        at = text.find(author)
-        if at < 0:
+        # The name's ruby (構成・{野口|のぐち}…) reads after each base in the PDF's text: 野口のぐち由紀ゆき.
+        found = re.search("[ぁ-ゖ]*".join(map(re.escape, author)), text)
+        if found is None:
             return 0
+        at = found.start()
         x = (chars[at]["x0"] + chars[at]["x1"]) / 2 / 72 * 25.4
     right = page.width_mm - page.margin_gutter_mm if page_no % 2 else page.margin_gutter_mm + page.text_width_mm
     return int(round((right - page.em_mm / 2 - x) / page.line_pitch_mm)) + 2
