@@ -213,7 +213,7 @@ def test_code_blocks_of_every_kind_wrap_at_the_foot_with_a_mark(a5):
     assert "python" not in text and "```" not in text and "~~~" not in text
     assert "チルダの囲み" in text and "インデントのコード" in text
     assert "→" in text  # the continuation mark of the wrapped line
-    assert "past the foot" not in stderr
+    assert " of the text area" not in stderr
     xhtml = files["item/xhtml/p-001.xhtml"].decode()
     assert xhtml.count("<pre>") == 3
 

@@ -115,7 +115,7 @@ def test_a_word_longer_than_the_column_breaks_at_the_foot_with_a_warning(project
     code, out, err = cli(root, "pdf")
     assert code == 0
     assert "content/a.md:8: 「Pneumonoultramicroscopic…」 (270 characters) is longer than a column" in err, err
-    assert "past the foot" not in err
+    assert " of the text area" not in err
     doc = VerticalPDF(root / "dist" / "book.pdf")
     head, foot = doc.text_area()
     assert all(c.foot <= foot + 1 for c in doc.columns()), "nothing runs past the foot"

@@ -260,7 +260,7 @@ def test_a_reading_longer_than_its_base_at_a_columns_foot_is_moved_inward(projec
     body = "あ" * 40 + "{涙|なみだ}がこぼれた。" + "う" * 60 + "\n\n" + "い" * 41 + "{涙|なみだ}がこぼれた。" + "え" * 60 + "\n"
     root = project({"a.md": article(body)})
     result = run_build(root, "pdf")
-    assert result.returncode == 0 and "past the foot" not in result.stderr, result.stderr
+    assert result.returncode == 0 and " of the text area" not in result.stderr, result.stderr
     doc = VerticalPDF(root / "dist" / "book.pdf")
     glyphs = doc.pages[1]
     doc.close()

@@ -33,6 +33,9 @@ class ScriptedEngine:
     def stray_two_tier(self, document, tiers):
         return set()
 
+    def covered_markers(self, document):
+        return {}
+
     def heading_gaps(self, document, tiers=1):
         return []
 

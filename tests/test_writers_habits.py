@@ -117,7 +117,11 @@ def test_a_caption_written_over_or_under_an_image_in_its_paragraph_and_an_item_t
 
     text = ("段落の本文。\n\n![y](a.png)\n図3　同じ段落の図\n\n図5　上に書いた図\n![z](a.png)\n\n"
             "![w](a.png)\n図4　段落の下の行\nつづきの文。\n\n"
-            + "前の段落。" * 60 + "\n\n1. 手順一\n2. ![画像だけ](a.png)\n   図1　項目の図\n3. 手順三\n")
+            + "前の段落。" * 60 + "\n\n1. 手順一\n2. ![画像だけ](a.png)\n   図1　項目の図\n3. 手順三\n\n"
+            # A long caption (a history magazine's reading of a map), and a paragraph that opens on a figure's
+            # number without a caption's space: text.
+            "![v](a.png)\n\n図6　絵図の上が北にあたる。" + "用水が村の田に水を配る様子が描かれている。" * 14 + "\n\n"
+            "![u](a.png)\n\n図7、" + "図8に示したように、水の割合は村ごとに違っていた。" * 9 + "\n")
     root = project({"a.md": article(text)})
     Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "a.png", dpi=(300, 300))
     result = run_build(root, "all")
@@ -130,6 +134,66 @@ def test_a_caption_written_over_or_under_an_image_in_its_paragraph_and_an_item_t
         assert re.search(rf"<figcaption>[^<]*(?:<span[^>]*>[^<]*</span>)?[^<]*{caption}</figcaption>", xhtml), caption
         assert xhtml.count(caption) == 1
     assert re.search(r"<li><span class=\"list-marker\">（２）</span>\u2060<figure", xhtml), xhtml
+    assert re.search(r"<figcaption>図<span[^>]*>6</span>　(?:(?!</figcaption>).)*描かれている。</figcaption>", xhtml), xhtml
+    assert re.search(r"<p>(?:<span[^>]*></span>)?図<span[^>]*>7</span>、", xhtml), xhtml  # a paragraph, not a caption
+
+
+def test_the_markers_of_steps_beside_their_pictures_are_not_hidden_under_them(project):
+    """A recipe's steps, a photo in most (mag7's ryori.md): each photo stands at the head of the columns and the
+    next steps run on under it; a step's marker hung before its text stood on the picture there, （４） unread."""
+    import pdfplumber
+    from PIL import Image
+
+    step = "白菜の葉を一枚ずつはがし、水でさっと洗う。洗ったら、ざるに立てかけて水気を切っておく。"
+    text = "前書きの文。" * 40 + "\n\n"
+    for n in range(1, 8):
+        text += f"{n}. {step * (1 + n % 2)}\n"
+        if n in (1, 2, 4, 5):
+            text += f"   ![写真{n}](s{n}.png)\n   図{n}　手順{n}のようす\n"
+    text += "\n" + "あとがきの文。" * 80 + "\n"
+    root = project({"a.md": article(text)})
+    for n in (1, 2, 4, 5):
+        Image.new("RGB", (800, 600), (150, 60 + n * 20, 90)).save(root / "content" / f"s{n}.png", dpi=(300, 300))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(root / "dist" / "book.pdf") as doc:
+        pictures = 0
+        for page in doc.pages:
+            for im in page.images:
+                pictures += 1
+                inside = [c["text"] for c in page.chars if c["x0"] > im["x0"] + 0.5 and c["x1"] < im["x1"] - 0.5
+                          and c["top"] > im["top"] + 0.5 and c["bottom"] < im["bottom"] - 0.5]
+                assert not inside, (page.page_number, "".join(inside))
+        text = "".join(c["text"] for page in doc.pages for c in page.chars)
+    assert pictures == 4
+    for n in "１２３４５６７":
+        assert text.count(f"（{n}）") == 1, n
+
+
+@pytest.mark.parametrize("preset", ["a5-book", "b5-magazine"])
+def test_a_long_caption_beside_a_map_stays_on_the_page(project, preset):
+    """A history magazine's caption of some 300 characters beside a map (mag7's rekishi.md): set in lines as long
+    as the picture, it ran in twenty lines past the text area and off the page; it is a caption all the same."""
+    import pdfplumber
+    from PIL import Image
+
+    from helpers.project import BOOK_TOML
+    from kumihan.settings import MM_PER_PT, PRESETS
+
+    caption = "「用水絵図」（享保十四年）。画面の上が北にあたる。" + "用水の途中には水を分ける分木が三か所描かれている。" * 11
+    text = ("前書きの文。" * 30 + "\n\n![絵図](map.png)\n\n図1　" + caption + "\n\n" + "本文のつづき。" * 300 + "\n")
+    root = project({"a.md": article(text)}, BOOK_TOML + f'\n[page]\npreset = "{preset}"\n')
+    Image.new("RGB", (1600, 1200), (200, 190, 150)).save(root / "content" / "map.png", dpi=(300, 300))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert " of the text area" not in result.stderr, result.stderr
+    page = PRESETS[preset]
+    with pdfplumber.open(root / "dist" / "book.pdf") as doc:
+        for p in doc.pages:
+            for c in p.chars:
+                assert 3 < c["x0"] * MM_PER_PT and c["x1"] * MM_PER_PT < page.width_mm - 3, (p.page_number, c["text"])
+        text = "".join(c["text"] for p in doc.pages for c in p.chars)
+    assert text.count("分木が三か所描かれている。") == 11
 
 
 def test_a_mistake_in_a_template_macro_is_a_one_line_error(project):

@@ -399,6 +399,64 @@ def complete_figures(root: Element, fitted: dict[str, dict]) -> None:
                 figure.set(ONE_TIER, size["one_tier"])
 
 
+#: The caption's size in body ems (styles/pdf.css: .caption).
+CAPTION_SIZE = 0.85
+#: The columns of the text area a figure and its caption leave at the least.
+LEFT_BESIDE = 3
+
+
+def long_captions(root: Element, page) -> None:
+    """Give a figure in one column or tier whose caption, in lines as long as the picture, would be broader than
+    the picture and leave fewer than :data:`LEFT_BESIDE` columns of the page the column's whole length: its
+    caption runs in full lines beside the picture, at the head of its columns, the picture set smaller where the
+    two are still broader than the page.  Set at the picture's length, a history magazine's caption of some 300
+    characters beside a map ran in twenty lines, past the page's edge."""
+    pitch = CAPTION_SIZE * page.line_pitch_mm
+    room = page.text_width_mm - LEFT_BESIDE * page.line_pitch_mm
+    for figure in root.iter("div"):
+        classes = (figure.get("class") or "").split()
+        if FIGURE_CLASS not in classes or {TWO_TIERS, SPAN} & set(classes):
+            continue
+        caption = next((el for el in figure.iter("p") if "caption" in (el.get("class") or "").split()), None)
+        box = next((el for el in figure.iter("span") if "figure" in (el.get("class") or "").split()), None)
+        length = _mm_of(figure, "width")  # down the column (the page is turned)
+        across = _mm_of(box, "height") if box is not None else None
+        if caption is None or length is None or across is None:
+            continue  # a block the column's length already, or a book's own template's
+        chars = len(plain_text(caption).strip())
+        lines = -(-chars // max(1, int(length / (CAPTION_SIZE * page.em_mm))))
+        if across + lines * pitch > room and lines * pitch > across:
+            figure.set("style", "width: 100%")
+            # And where even its full lines and the picture are broader than the page, the picture smaller.
+            lines = -(-chars // max(1, int(page.chars_per_column / CAPTION_SIZE)))
+            fits = page.text_width_mm - page.line_pitch_mm - lines * pitch
+            if across > fits:
+                shrink_figure(figure, max(fits, LEFT_BESIDE * page.line_pitch_mm) / across)
+
+
+def _mm_of(el: Element, prop: str) -> float | None:
+    """The length ``prop`` in millimetres of ``el``'s style, or None."""
+    found = re.search(rf"(?:^|;)\s*{prop}\s*:\s*(-?\d+(?:\.\d+)?)mm", el.get("style") or "")
+    return float(found.group(1)) if found else None
+
+
+UNHUNG = "unhung"
+"""The class of a list item whose marker starts its first line instead of hanging before it (styles/pdf.css)."""
+
+
+def unhang_items(root: Element, items: set[int]) -> bool:
+    """Let the marker of each list item ``n`` (in document order) start its first line, not hang before it:
+    beside a floated figure, the line begins where the figure ends and a hung marker would stand on the picture.
+    Return whether anything changed."""
+    changed = False
+    for n, item in enumerate(el for el in root.iter("li")):
+        classes = (item.get("class") or "").split()
+        if n in items and UNHUNG not in classes:
+            item.set("class", " ".join(classes + [UNHUNG]))
+            changed = True
+    return changed
+
+
 def _two_tier_figures(root: Element) -> list[tuple[int, Element]]:
     """The figures set across two tiers, each with its place among all the document's figures."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
@@ -637,7 +695,8 @@ def fit_headings(root: Element, gaps: list) -> bool:
                 changed = True
             continue
         n, lines = gap.text_lines, gap.taken - gap.text_lines + 1  # the text's lines, the 行取り
-        spaced = gap.free - 2 - n + 1  # the 行取り that leaves room for the text and the two lines kept with it
+        # The 行取り that leaves room for its text, the headings under it and the two lines kept with them.
+        spaced = gap.free - 2 - n + 1 - gap.kept
         if not 1 <= spaced < lines:
             heading.set(TIGHT, "tried")
             continue

@@ -40,8 +40,8 @@ from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whol
 from .finish import finisher
 from .records import EngineMessage
 from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_out_of_lists,
-                     fit_headings, float_short_figures, label_bookmarks, move_figures, one_tier, place_tables,
-                     remove_spacers_after, set_spacers, wrap_code)
+                     fit_headings, float_short_figures, label_bookmarks, long_captions, move_figures, one_tier,
+                     place_tables, remove_spacers_after, set_spacers, unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -121,6 +121,7 @@ def book_document(book: Book, env=None, image_file=lambda image: image.path) -> 
     doc = lxml.html.document_fromstring(markup)
     graft(doc, slots)
     complete_figures(doc, fitted)
+    long_captions(doc, page)
     return doc
 
 
@@ -543,6 +544,8 @@ def figure_placer(doc: Element, tiers: int):
     most = max((sum(FIGURE_CLASS in (el.get("class") or "").split() for el in body.iter("div"))
                 for body in _bodies(doc)), default=0)
 
+    listed = next(doc.iter("li"), None) is not None  # list items, whose markers a figure may cover
+
     def figure_passes(engine) -> int:
         return min(engine.MOST_FIGURE_PASSES, max(engine.FIGURE_PASSES, 2 * most))
 
@@ -594,6 +597,10 @@ def figure_placer(doc: Element, tiers: int):
                 # its spacer, the text of the tier beside a figure runs over it.
                 state["spaced"] += 1
                 return serialize(doc)
+        if figures and listed and unhang_items(doc, engine.covered_markers(document)):
+            # The figures stand (or their layouts have run out): no marker of a list item beside one is hidden under
+            # its picture.  Each item is let go of its hang once at most.
+            return serialize(doc)
         if state["done"]:
             return back_to_best(engine, holes)
         if state["fitted"] < engine.HEADING_PASSES:
@@ -706,8 +713,10 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
         shown = o.text.translate(HIDE).strip()
         what = f"image {shown[6:]!r}" if shown.startswith("image:") else f"「{shown[:24]}」"
         where = " and off the page" if o.off_page else ""
+        past = (f"{max(o.past_foot, 0):.1f} pt past the foot of the text area" if o.past_foot > 0 or not o.past_end
+                else f"{o.past_end:.1f} pt past the last column of the text area")
         report.warn(Finding(
-            f"{what} runs {max(o.past_foot, 0):.1f} pt past the foot of the text area{where} on page {o.page}",
+            f"{what} runs {past}{where} on page {o.page}",
             file=article.source if article else None, line=o.line if article else None,
             rule="overflow", hint="break the line, or make the table or image smaller: nothing may be cut off"))
 

@@ -238,10 +238,11 @@ _TOLERANCE_PX = 1.0
 
 
 def _overflows(number: int, page_box) -> list[Overflow]:
-    """Find text and images of one page that reach past the text area's foot or off the page."""
+    """Find text and images of one page that reach past the text area's foot or last column, or off the page."""
     foot = page_box.margin_width() - page_box.margin_right
+    end = page_box.content_box_y() + page_box.height
     width, height = page_box.margin_width(), page_box.margin_height()
-    found: dict[int, list] = {}  # one finding per element: id(element) → [article, text, past, off, line]
+    found: dict[int, list] = {}  # one finding per element: id(element) → [article, text, past, off, line, beyond]
 
     def visit(box, article, line):
         element = box.element
@@ -263,15 +264,16 @@ def _overflows(number: int, page_box) -> list[Overflow]:
         if measured is not None and measured.strip("\u2060\u200b "):
             x0, y0 = box.position_x, box.position_y
             x1, y1 = x0 + box.margin_width(), y0 + box.margin_height()
-            past = x1 - foot
+            past, beyond = x1 - foot, y1 - end
             off = x0 < -_TOLERANCE_PX or y0 < -_TOLERANCE_PX or x1 > width + _TOLERANCE_PX or y1 > height + _TOLERANCE_PX
-            if past > _TOLERANCE_PX or off:
+            if past > _TOLERANCE_PX or beyond > _TOLERANCE_PX or off:
                 entry = found.setdefault(id(element) if element is not None else id(box),
-                                         [article, "", 0.0, False, line])
+                                         [article, "", 0.0, False, line, 0.0])
                 if len(entry[1]) < 40:
                     entry[1] += measured
                 entry[2] = max(entry[2], past)
                 entry[3] = entry[3] or off
+                entry[5] = max(entry[5], beyond)
             if measured.startswith("image:"):
                 return
         for child in getattr(box, "children", ()):
@@ -279,7 +281,8 @@ def _overflows(number: int, page_box) -> list[Overflow]:
 
     visit(page_box, None, None)
     # WeasyPrint measures in CSS pixels; a finding speaks in points.
-    return [Overflow(number, a, t, round(p * PT_PER_PX, 2), o, n) for a, t, p, o, n in found.values()]
+    return [Overflow(number, a, t, round(p * PT_PER_PX, 2), o, n, round(b * PT_PER_PX, 2))
+            for a, t, p, o, n, b in found.values()]
 
 
 # A block across all tiers (SPAN_CLASS, 段抜き): no figure is moved to stand right before or after one, nor one
@@ -628,6 +631,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 if back is not None:
                     settle(index, element, back)
                     continue
+        over = top + size - (page_box.content_box_y() + page_box.height)
+        if over > _TOLERANCE_PX and id(element) in pictures and not spans:
+            # A figure floated where its caption runs past the page's last column (WeasyPrint keeps a float that
+            # does not fit where nothing follows it): its picture smaller by as much, the caption as it was.
+            scale = (pictures[id(element)] - over) / pictures[id(element)]
+            if scale * float(element.get(SCALED, "1")) >= SMALLEST:
+                settle(index, element, Shrink(scale))
+                continue
         if spans and tiers > 1:
             ahead = _span_to_head(element, page_no, tiers, flow, lines, atomic, parents)
             if ahead is not None:
@@ -985,6 +996,46 @@ def tier_spacers(document, tiers: int) -> dict[int, tuple[int, int, float] | Non
     return wanted
 
 
+def covered_markers(document) -> set[int]:
+    """Find the list items whose marker a floated figure covers: the text of an item beside a figure begins where
+    the figure ends, and the marker hangs before the text (styles/pdf.css: a negative text-indent), over the
+    picture.  Return them by their place among the document's list items."""
+    floats: dict[int, list] = {}   # page -> (x0, x1, y0, y1) of each floated figure on it
+    markers: list = []             # (page, box) of each list marker
+
+    def visit(box, page_no, page_box, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        element = box.element
+        if isinstance(box, boxes.BlockBox) and element is not None and box.is_floated() \
+                and FIGURE_CLASS in (element.get("class") or "").split():
+            floats.setdefault(page_no, []).append((box.position_x, box.position_x + box.margin_width(),
+                                                   box.position_y, box.position_y + box.margin_height()))
+            return
+        if isinstance(box, boxes.InlineBox) and element is not None \
+                and "list-marker" in (element.get("class") or "").split():
+            markers.append((page_no, box))
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, page_box, block)
+
+    _, root, parents = _laid_out(document, visit)
+    if root is None or not floats:
+        return set()
+    order = {id(el): n for n, el in enumerate(root.iter("li"))}
+    covered = set()
+    for page_no, box in markers:
+        if any(box.position_x < x1 - 0.5 and box.position_x + box.margin_width() > x0 + 0.5
+               and box.position_y < y1 - 0.5 and box.position_y + box.margin_height() > y0 + 0.5
+               for x0, x1, y0, y1 in floats.get(page_no, ())):
+            item = box.element
+            while item is not None and item.tag != "li":
+                item = parents.get(id(item))
+            if item is not None:
+                covered.add(order[id(item)])
+    return covered
+
+
 def stray_two_tier(document, tiers: int) -> set[int]:
     """Find the figures across two tiers (by place among the document's figures) that stand at no page's head:
     in a later tier, or after lines of their own text in the first.  Such a figure reaches into the tier beside
@@ -1026,6 +1077,15 @@ def stray_two_tier(document, tiers: int) -> set[int]:
     return stray
 
 
+def _clear_of_headings(siblings: list, index: int, n: int, into: bool) -> tuple[int, int]:
+    """Where a block set into the text before ``siblings[index]`` (after its first ``n`` lines, where that is a
+    paragraph it may be set ``into``) goes instead: before the headings that would stand right before it without
+    two lines of their text (JLREQ: a heading never ends a column set without them)."""
+    while index > 0 and siblings[index - 1].tag in _HEADINGS and (not into or n < 2):
+        index, n, into = index - 1, 0, False
+    return index, n
+
+
 def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
     """A block set across all tiers (段抜き) that went to the head of a page leaves the page before it short: the
     tiers before a spanning block are balanced (column-fill).  Move it on past the text that stands beside it on
@@ -1042,7 +1102,10 @@ def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
     sibling = _sibling_of(block, siblings, parents)
     if sibling is None:
         return None
-    count = siblings.index(sibling) - at - 1
+    index, n = _clear_of_headings(siblings, siblings.index(sibling), n,
+                                  sibling is block and block.tag == "p" and id(block) not in atomic)
+    sibling = siblings[index]
+    count = index - at - 1
     chars = 0
     if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
         chars = sum(lines[id(block)][:n])
@@ -1083,8 +1146,11 @@ def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, a
     sibling = _sibling_of(block, siblings, parents)
     if sibling is None:
         return None
-    back = siblings.index(element) - siblings.index(sibling)
-    if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[max(0, siblings.index(sibling) - 1):
+    at, n = _clear_of_headings(siblings, siblings.index(sibling), n,
+                               sibling is block and block.tag == "p" and id(block) not in atomic)
+    sibling = siblings[at]
+    back = siblings.index(element) - at
+    if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[max(0, at - 1):
                                                                                      siblings.index(element)]):
         return None  # not before the text it follows, nor past or right after another figure (SPAN_CLASS)
     chars = 0
@@ -1229,6 +1295,8 @@ class HeadingGap:
     text_lines: int
     taken: int
     pitch: float
+    kept: int = 0
+    """The lines the headings right under it take in all (a ``###`` under a ``##``): kept with it, as its text."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1373,8 +1441,15 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
             continue  # the column before holds another article's text, or none
         free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
         if free >= min_free:
+            siblings = list(parents.get(id(first), ()))
+            under = siblings[siblings.index(first) + 1:] if first in siblings else []
+            kept = 0
+            for heading in under:
+                if heading.tag not in _HEADINGS:
+                    break
+                kept += round(extents.get(id(heading), pitch) / pitch)
             found.append(HeadingGap(index[id(first)], free, lines_of.get(id(first), 1),
-                                    round(extents.get(id(first), pitch) / pitch), pitch))
+                                    round(extents.get(id(first), pitch) / pitch), pitch, kept))
     return found
 
 

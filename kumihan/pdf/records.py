@@ -34,6 +34,8 @@ class Overflow:
     """Whether any of it lies outside the page itself."""
     line: int | None = None
     """The line of the article's source where the block that holds it begins (its ``data-line``)."""
+    past_end: float = 0.0
+    """How far it reaches beyond the text area's last column (the landscape page's bottom margin), in pt."""
 
 
 @dataclass(frozen=True)

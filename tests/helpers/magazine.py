@@ -7,8 +7,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import yaml
-
+from kumihan.errors import Report
+from kumihan.frontmatter import parse_front_matter
 from kumihan.syntax import base_text
 
 from .project import BOOK_TOML, ROOT, make_project
@@ -90,6 +90,8 @@ def authors_of(fixtures: Path, articles: list[str]) -> dict[str, str]:
     """Each article's title → its author as printed (ruby's base alone), from the front matter."""
     out = {}
     for name in articles:
-        meta = yaml.safe_load((fixtures / name).read_text(encoding="utf-8").split("---")[1])
-        out[meta["title"]] = base_text(meta["author"])
+        # Read as the build reads it: ruby may open a value unquoted (title: {蕗|ふき}の薹を数える).
+        meta = parse_front_matter((fixtures / name).read_text(encoding="utf-8").split("---")[1], fixtures / name,
+                                  Report())
+        out[meta.title] = base_text(meta.authors[0])
     return out
