@@ -73,10 +73,10 @@ def render(env: jinja2.Environment, name: str, **context) -> str:
 
 
 # A caption line: a paragraph of text that starts 図, 写真, 表 or Fig. and a number (図1　…, 表２：…).  Set off
-# from its text by a full-width space or a colon, as captions are, it may run long (a history magazine's caption
+# from its text by a full-width space or colon (or a colon and a space), as captions are, it may run long (a history magazine's caption
 # that reads a map runs to some 300 characters); set off otherwise (図1、…), only a short one is a caption, not a
 # paragraph of the text that opens on a figure's number.
-_CAPTION = re.compile(CAPTION_LABEL + r"(?:[　:：].{0,600}|(?:[\s.．、]|$).{0,150})", re.DOTALL)
+_CAPTION = re.compile(CAPTION_LABEL + r"(?:(?:[　：]|:\s).{0,600}|(?:[\s:.．、]|$).{0,150})", re.DOTALL)
 
 
 def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:

@@ -382,6 +382,39 @@ def test_a_figure_followed_by_a_list_stays_with_it(project):
     assert "項目8" in texts[figure]
 
 
+def test_a_figure_goes_on_between_the_lines_of_a_long_step(project):
+    """A recipe's long steps, a photo after the first (mag7's ryori.md, in A5): the photo that did not fit the
+    page's last four columns went to the next page, and the step after it, which the page could have begun, with
+    it (a list was split between its items only).  The step is split between its lines as a paragraph is: the
+    page is set full, and the rest of the step goes on under the photo, without a marker."""
+    from PIL import Image
+
+    from helpers.pagefill import measure
+    from kumihan.settings import PRESETS
+
+    step = "白菜の葉を一枚ずつはがし、水でさっと洗う。洗ったら、ざるに立てかけて水気を切っておく。葉の重なったところに水がたまると、蒸したときに味が薄まる。"
+    text = "前書きの文です。" * 59 + "\n\n"
+    for n in range(1, 6):
+        text += f"{n}. {step * 3}\n"
+        if n in (1, 3):
+            text += f"   ![写真{n}](s{n}.png)\n   図{n}　手順{n}のようす\n"
+    text += "\n" + "あとがきの文。" * 120 + "\n"
+    root = project({"a.md": article(text)})
+    for n in (1, 3):
+        Image.new("RGB", (1400, 1000), (150, 60 + n * 20, 90)).save(root / "content" / f"s{n}.png", dpi=(300, 300))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    pdf = root / "dist" / "book.pdf"
+    fills = measure(pdf, PRESETS["a5-book"])
+    article_pages = [f for f in fills if any(f.slots)][1:-2]  # the article's pages but its last (not the colophon)
+    assert all(f.short < 2 for f in article_pages), [(f.page, f.short) for f in article_pages]
+    with pdfplumber.open(str(pdf)) as doc:  # the text's own characters, not the running heads and folios
+        text = "".join(c["text"] for page in doc.pages for c in page.chars if c["size"] > 8.5)
+    for n in "１２３４５":
+        assert text.count(f"（{n}）") == 1, n
+    assert text.count("味が薄まる。") == 15  # nothing lost where a step is split
+
+
 def test_a_line_before_a_word_that_does_not_fit_is_not_spread_over_the_column(project):
     """Justification puts at most half an em between two characters: the words before a Latin word that does not
     fit the rest of the line stay set solid (they were spread a character at a time over the whole column)."""

@@ -34,7 +34,7 @@ class ScriptedEngine:
         return set()
 
     def covered_markers(self, document):
-        return {}
+        return set()
 
     def heading_gaps(self, document, tiers=1):
         return []

@@ -91,8 +91,9 @@ MOVES = "data-moves"
 
 
 def _split_paragraph(p: Element, chars: int) -> Element | None:
-    """Split the paragraph ``p`` after ``chars`` characters of its text: ``p`` keeps them, the paragraph
-    returned (``class="continued"``) the rest; None if that place lies inside an inline element."""
+    """Split the paragraph ``p`` (or a list item of text alone) after ``chars`` characters of its text: ``p``
+    keeps them, the paragraph (item) returned (``class="continued"``) the rest; None if that place lies inside
+    an inline element."""
     count = 0
     pieces = [p.text or ""] + [x for child in p for x in (child, child.tail or "")]
     for n, piece in enumerate(pieces):
@@ -101,7 +102,7 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
                 cut = chars - count
                 # The rest keeps the paragraph's own classes (a poem's stanza stays one: class verse).
                 kept = [c for c in (p.get("class") or "").split() if c != "split"]
-                rest = make("p", attrib={"class": " ".join(kept + ["continued"])})
+                rest = make(local(p), attrib={"class": " ".join(kept + ["continued"])})
                 p.set("class", " ".join(filter(None, [p.get("class"), "split"])))
                 if n == 0:
                     rest.text, p.text = piece[cut:], piece[:cut]
@@ -229,18 +230,34 @@ def _list_of(lst: Element, items: list[Element]) -> Element:
 
 def split_list(lst: Element, chars: int) -> Element | None:
     """Split the list ``lst`` after its first items that hold ``chars`` characters of text at most: ``lst`` keeps
-    them, the list returned the rest (their markers are written in the tree, so the numbers go on); None where not
-    even its first item is that short, or where the place is its end."""
+    them, the list returned the rest (their markers are written in the tree, so the numbers go on); where the place
+    lies inside an item of text alone (:data:`SPLIT_ITEM` characters in at least), inside that item, its rest
+    going on, without a marker, first in the list returned; None where not even its first item is that short, or
+    where the place is its end."""
     count, at = 0, None
     items = [item for item in lst if local(item) == "li"]
-    for n, item in enumerate(items[:-1]):
-        count += len("".join(item.itertext()))
+    for n, item in enumerate(items):
+        size = len("".join(item.itertext()))
+        if count + SPLIT_ITEM <= chars <= count + size - SPLIT_ITEM \
+                and not any(local(child) in ("p", "ul", "ol", "div", "blockquote", "table") for child in item):
+            rest = _split_paragraph(item, chars - count)
+            if rest is not None:
+                item.addnext(rest)
+                return _list_of(lst, [rest] + items[n + 1:])
+        if n == len(items) - 1:
+            break
+        count += size
         if count > chars:
             break
         at = n  # the last boundary at or before the place (the layout's count may differ by a space)
     if at is None or chars >= sum(len("".join(item.itertext())) for item in items):
         return None  # before its first item's end, or at its own end
     return _list_of(lst, items[at + 1:])
+
+
+#: How far into an item the place where a list is split must lie for the item itself to be split there (the
+#: layout's count of a list's characters may differ from its text's by a space at each item's end).
+SPLIT_ITEM = 4
 
 
 def _detach(el: Element) -> None:

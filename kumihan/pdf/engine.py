@@ -271,9 +271,9 @@ def _overflows(number: int, page_box) -> list[Overflow]:
                                          [article, "", 0.0, False, line, 0.0])
                 if len(entry[1]) < 40:
                     entry[1] += measured
-                entry[2] = max(entry[2], past)
+                entry[2] = max(entry[2], past if past > _TOLERANCE_PX else 0.0)
                 entry[3] = entry[3] or off
-                entry[5] = max(entry[5], beyond)
+                entry[5] = max(entry[5], beyond if beyond > _TOLERANCE_PX else 0.0)
             if measured.startswith("image:"):
                 return
         for child in getattr(box, "children", ()):
@@ -313,6 +313,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
+    ends: dict[int, float] = {}       # id(floated figure element) -> its margin after it, across the columns
     along: dict[int, float] = {}      # id(figure element) -> its picture's length down the column
     line_tier: dict[tuple[int, int], int] = {}  # (id(block element), line number) -> the tier the line stands in
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
@@ -348,6 +349,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     floated.setdefault(page_no, []).append((box.position_y, reach, box.margin_width()))
                     picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
                                     and "figure" in (b.element.get("class") or "").split()), None)
+                    ends[id(element)] = box.margin_bottom  # the space after it, which may lie past the page
                     if picture is not None:
                         pictures[id(element)] = picture.margin_height()
                         along[id(element)] = picture.margin_width()
@@ -567,13 +569,22 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             if fit and sibling.tag == "p":
                 chars = fitting(sibling, fit)
             elif sibling.tag in ("ul", "ol") and not (count and after[count - 1].tag in _HEADINGS):
-                # A list between two of its items (blocks.split_list): the items the room takes whole.
-                for item in [item for item in sibling if item.tag == "li"][:-1]:
-                    size = extent.get(id(item), len(lines.get(id(item), [])) * pitch)
-                    if size > room + 0.5:
-                        break
-                    room -= size
-                    chars += len("".join(item.itertext()))
+                # A list between two of its items (blocks.split_list): the items the room takes whole; and of
+                # the next, where it is text alone, the lines the room takes (two at least, two left after them),
+                # as a paragraph is split.
+                items = [item for item in sibling if item.tag == "li"]
+                for k, item in enumerate(items):
+                    own = lines.get(id(item), [])
+                    size = extent.get(id(item), len(own) * pitch)
+                    if size <= room + 0.5 and k < len(items) - 1:
+                        room -= size
+                        chars += len("".join(item.itertext()))
+                        continue
+                    fit = max(0, int((room - 0.6 * pitch) // pitch))
+                    if fit >= 2 and len(own) - fit >= 2 and not any(
+                            child.tag in ("p", "ul", "ol", "div", "blockquote", "table") for child in item):
+                        chars += fitting(item, fit)
+                    break
             elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
                 chars = quotation_fitting(sibling, room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch,
                                           bool(count and after[count - 1].tag in _HEADINGS))
@@ -631,7 +642,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 if back is not None:
                     settle(index, element, back)
                     continue
-        over = top + size - (page_box.content_box_y() + page_box.height)
+        over = top + size - ends.get(id(element), 0.0) - (page_box.content_box_y() + page_box.height)
         if over > _TOLERANCE_PX and id(element) in pictures and not spans:
             # A figure floated where its caption runs past the page's last column (WeasyPrint keeps a float that
             # does not fit where nothing follows it): its picture smaller by as much, the caption as it was.
