@@ -445,6 +445,26 @@ def test_a_history_with_a_long_caption_and_headings_stacked_fills_its_pages_in_a
         doc.close()
 
 
+def test_no_figure_goes_on_between_a_heading_and_its_text(project):
+    """Found on a readers' Q&A written apart from the code (tests/fixtures/magazine7/soudan.md), in B5: a reader's
+    photo that did not fit the tier went on past the text after it and the next `##` heading, whose two lines the
+    room took but not the paragraph's: the photo stood between the question and its text.  Each heading is read
+    straight on into its text's first line."""
+    source = Path(__file__).parent / "fixtures" / "magazine7" / "soudan.md"
+    pdf, said = _built(project, "magazine7", ["soudan.md"])
+    assert " of the text area" not in said, said
+    lines = source.read_text(encoding="utf-8").splitlines()
+    text = flat(pdftotext(pdf, "-raw"))
+    pairs = 0
+    for n, line in enumerate(lines):
+        if line.startswith("## "):
+            after = next(l for l in lines[n + 1:] if l.strip())
+            if not re.match(r"[|!表図#]", after):
+                pairs += 1
+                assert line[3:].strip() + plain(after)[:6] in text, line
+    assert pairs >= 10
+
+
 def _page_count(pdf: Path) -> int:
     with pdfplumber.open(str(pdf)) as doc:
         return len(doc.pages)
