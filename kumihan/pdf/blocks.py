@@ -239,7 +239,7 @@ def split_list(lst: Element, chars: int) -> Element | None:
     for n, item in enumerate(items):
         size = len("".join(item.itertext()))
         if count + SPLIT_ITEM <= chars <= count + size - SPLIT_ITEM \
-                and not any(local(child) in ("p", "ul", "ol", "div", "blockquote", "table") for child in item):
+                and not any(local(child) in ITEM_BLOCKS for child in item):
             rest = _split_paragraph(item, chars - count)
             if rest is not None:
                 item.addnext(rest)
@@ -255,6 +255,8 @@ def split_list(lst: Element, chars: int) -> Element | None:
     return _list_of(lst, items[at + 1:])
 
 
+#: What a list item holding any of is not split between its lines: it is not text alone.
+ITEM_BLOCKS = frozenset({"p", "ul", "ol", "div", "blockquote", "table"})
 #: How far into an item the place where a list is split must lie for the item itself to be split there (the
 #: layout's count of a list's characters may differ from its text's by a space at each item's end).
 SPLIT_ITEM = 4

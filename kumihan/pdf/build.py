@@ -713,9 +713,12 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
         shown = o.text.translate(HIDE).strip()
         what = f"image {shown[6:]!r}" if shown.startswith("image:") else f"「{shown[:24]}」"
         where = " and off the page" if o.off_page else ""
-        past = " and ".join(
-            [f"{max(o.past_foot, 0):.1f} pt past the foot of the text area"] * (o.past_foot > 0 or not o.past_end)
-            + [f"{o.past_end:.1f} pt past the last column of the text area"] * (o.past_end > 0))
+        edges = []
+        if o.past_foot > 0 or not o.past_end:
+            edges.append(f"{max(o.past_foot, 0):.1f} pt past the foot of the text area")
+        if o.past_end > 0:
+            edges.append(f"{o.past_end:.1f} pt past the last column of the text area")
+        past = " and ".join(edges)
         report.warn(Finding(
             f"{what} runs {past}{where} on page {o.page}",
             file=article.source if article else None, line=o.line if article else None,

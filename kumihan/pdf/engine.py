@@ -20,7 +20,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import FIGURE_CLASS, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, Shrink, block_length
+from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, Shrink,
+                     block_length)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import EngineMessage, Overflow, PageInfo
@@ -581,8 +582,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                         chars += len("".join(item.itertext()))
                         continue
                     fit = max(0, int((room - 0.6 * pitch) // pitch))
-                    if fit >= 2 and len(own) - fit >= 2 and not any(
-                            child.tag in ("p", "ul", "ol", "div", "blockquote", "table") for child in item):
+                    if fit >= 2 and len(own) - fit >= 2 and not any(child.tag in ITEM_BLOCKS for child in item):
                         chars += fitting(item, fit)
                     break
             elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
@@ -1103,13 +1103,16 @@ def stray_two_tier(document, tiers: int) -> set[int]:
     return stray
 
 
-def _clear_of_headings(siblings: list, index: int, n: int, into: bool) -> tuple[int, int]:
-    """Where a block set into the text before ``siblings[index]`` (after its first ``n`` lines, where that is a
-    paragraph it may be set ``into``) goes instead: before the headings that would stand right before it without
-    two lines of their text (JLREQ: a heading never ends a column set without them)."""
+def _place_before(sibling, block, n: int, siblings: list, lines, atomic) -> tuple[int, int]:
+    """Where a block set into the text before the line ``n`` of ``block`` (in ``sibling``, among ``siblings``)
+    goes: the place among ``siblings`` it goes before, and the characters of that sibling before it (a paragraph
+    is split there); before the headings that would stand right before it without two lines of their text
+    (JLREQ: a heading never ends a column set without them)."""
+    index = siblings.index(sibling)
+    into = sibling is block and block.tag == "p" and id(block) not in atomic
     while index > 0 and siblings[index - 1].tag in _HEADINGS and (not into or n < 2):
         index, n, into = index - 1, 0, False
-    return index, n
+    return index, sum(lines[id(block)][:n]) if into and n > 0 else 0
 
 
 def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
@@ -1128,16 +1131,11 @@ def _span_to_foot(element, page_no, tiers, flow, lines, atomic, parents):
     sibling = _sibling_of(block, siblings, parents)
     if sibling is None:
         return None
-    index, n = _clear_of_headings(siblings, siblings.index(sibling), n,
-                                  sibling is block and block.tag == "p" and id(block) not in atomic)
-    sibling = siblings[index]
+    index, chars = _place_before(sibling, block, n, siblings, lines, atomic)
     count = index - at - 1
-    chars = 0
-    if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
-        chars = sum(lines[id(block)][:n])
-    elif FIGURE_CLASS in (siblings[siblings.index(sibling) - 1].get("class") or ""):
+    if not chars and FIGURE_CLASS in (siblings[index - 1].get("class") or ""):
         return None  # not right after a figure (SPAN_CLASS)
-    if any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[at + 1:siblings.index(sibling) + 1]):
+    if any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[at + 1:index + 1]):
         return None  # not past another figure
     return (count, chars) if count > 0 or chars else None
 
@@ -1172,16 +1170,11 @@ def _span_at_foot(element, page_no, size, page_box, tiers, pitch, flow, lines, a
     sibling = _sibling_of(block, siblings, parents)
     if sibling is None:
         return None
-    at, n = _clear_of_headings(siblings, siblings.index(sibling), n,
-                               sibling is block and block.tag == "p" and id(block) not in atomic)
-    sibling = siblings[at]
+    at, chars = _place_before(sibling, block, n, siblings, lines, atomic)
     back = siblings.index(element) - at
     if back <= 0 or any(FIGURE_CLASS in (el.get("class") or "") for el in siblings[max(0, at - 1):
                                                                                      siblings.index(element)]):
         return None  # not before the text it follows, nor past or right after another figure (SPAN_CLASS)
-    chars = 0
-    if sibling is block and block.tag == "p" and n > 0 and id(block) not in atomic:
-        chars = sum(lines[id(block)][:n])
     return (-back, chars)
 
 
