@@ -427,30 +427,34 @@ LEFT_BESIDE = 3
 def long_captions(root: Element, page) -> None:
     """Give a figure in one column or tier whose caption, in lines as long as the picture, would be broader than
     the picture and leave fewer than :data:`LEFT_BESIDE` columns of the page the column's whole length: its
-    caption runs in full lines beside the picture, at the head of its columns, the picture set smaller where the
-    two are still broader than the page.  Set at the picture's length, a history magazine's caption of some 300
-    characters beside a map ran in twenty lines, past the page's edge."""
+    caption runs in full lines beside the picture, at the head of its columns; set the picture smaller where the
+    two are still broader than the page (and that of a figure across two tiers, whose lines are as long as they
+    can be).  Set at the picture's length, a history magazine's caption of some 300 characters beside a map ran
+    in twenty lines, past the page's edge."""
     pitch = CAPTION_SIZE * page.line_pitch_mm
     room = page.text_width_mm - LEFT_BESIDE * page.line_pitch_mm
     for figure in root.iter("div"):
         classes = (figure.get("class") or "").split()
-        if FIGURE_CLASS not in classes or {TWO_TIERS, SPAN} & set(classes):
+        if FIGURE_CLASS not in classes or SPAN in classes:
             continue
         caption = next((el for el in figure.iter("p") if "caption" in (el.get("class") or "").split()), None)
         box = next((el for el in figure.iter("span") if "figure" in (el.get("class") or "").split()), None)
-        length = _mm_of(figure, "width")  # down the column (the page is turned)
+        # Its length down the column (the page is turned): in millimetres, or the column's whole.
+        whole = re.fullmatch(r"\s*width\s*:\s*100%\s*;?\s*", figure.get("style") or "") is not None
+        length = page.chars_per_column * page.em_mm if whole else _mm_of(figure, "width")
         across = _mm_of(box, "height") if box is not None else None
         if caption is None or length is None or across is None:
-            continue  # a block the column's length already, or a book's own template's
+            continue  # a book's own template's
         chars = len(plain_text(caption).strip())
         lines = -(-chars // max(1, int(length / (CAPTION_SIZE * page.em_mm))))
-        if across + lines * pitch > room and lines * pitch > across:
+        if not whole and TWO_TIERS not in classes and across + lines * pitch > room and lines * pitch > across:
             figure.set("style", "width: 100%")
-            # And where even its full lines and the picture are broader than the page, the picture smaller.
             lines = -(-chars // max(1, int(page.chars_per_column / CAPTION_SIZE)))
-            fits = page.text_width_mm - page.line_pitch_mm - lines * pitch
-            if across > fits:
-                shrink_figure(figure, max(fits, LEFT_BESIDE * page.line_pitch_mm) / across)
+        fits = page.text_width_mm - page.line_pitch_mm - lines * pitch
+        if across > fits:
+            block = figure.get("style")
+            shrink_figure(figure, max(fits, LEFT_BESIDE * page.line_pitch_mm) / across)
+            figure.set("style", block)  # the picture smaller, its block as long as it was
 
 
 def _mm_of(el: Element, prop: str) -> float | None:
