@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import markdown
 from markdown.extensions import Extension
+from markdown.extensions.attr_list import AttrListTreeprocessor
 from markdown.inlinepatterns import InlineProcessor
 from markdown.preprocessors import Preprocessor
 from markdown.treeprocessors import Treeprocessor
@@ -382,6 +383,30 @@ class ArticleExtension(Extension):
         self.current_note = definition
         md = markdown.Markdown(output_format="xhtml", extensions=[_NoteContentExtension(self)])
         return md.convert(definition.markdown)
+
+
+#: One attribute of an attribute list: ``#id``, ``.class`` or ``key=value`` (the value quoted, or one word).
+_ATTRIBUTE = r"""(?:[#.][^\s{}=#.'"]+|[A-Za-z_][\w.:-]*=(?:"[^"\n]*"|'[^'\n]*'|[^\s{}="']+))"""
+
+
+class _AttributeLists(AttrListTreeprocessor):
+    """attr_list's, for lists of attributes only: braces round anything else stay in the text."""
+
+    BASE_RE = r"\{:?[ ]*(%s(?:[ ]+%s)*)[ ]*\}" % (_ATTRIBUTE, _ATTRIBUTE)
+    HEADER_RE = re.compile(r"[ ]+{}[ ]*$".format(BASE_RE))
+    BLOCK_RE = re.compile(r"\n[ ]*{}[ ]*$".format(BASE_RE))
+    INLINE_RE = re.compile(r"^{}".format(BASE_RE))
+
+
+class AttributeListExtension(Extension):
+    """Attributes written after a heading or an inline element (``{#id}``, ``{.class}``, ``{key=value}``), as
+    Python-Markdown's attr_list reads them; but a word in braces (``{トミ}``: ruby written without its reading,
+    ``{注}``) is text, printed as written: attr_list would take it for an attribute, and the word would be lost."""
+
+    def extendMarkdown(self, md):
+        # 8, as attr_list's own: after the inline processor (20) has made the elements the lists follow.
+        md.treeprocessors.register(_AttributeLists(md), "attr_list", 8)
+        md.registerExtension(self)
 
 
 class _NoteContentExtension(Extension):

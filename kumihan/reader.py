@@ -8,14 +8,13 @@ from pathlib import Path
 from typing import Callable
 
 import markdown
-from markdown.extensions.attr_list import AttrListExtension
 from markdown.extensions.fenced_code import FencedCodeExtension
 from markdown.extensions.sane_lists import SaneListExtension
 from markdown.extensions.tables import TableExtension
 
 from .errors import Finding, KumihanError, KumihanErrors, Report
 from .frontmatter import parse_front_matter, split_front_matter
-from .markdown_ext import ArticleExtension, heading_slug
+from .markdown_ext import ArticleExtension, AttributeListExtension, heading_slug
 from .model import Article, Image, Note, Part
 from .settings import Settings
 from .tree import NOTEREF, line_of, plain_text, replace_element
@@ -135,9 +134,9 @@ def convert_article(text: str, rel: Path, folder: Path, root: Path, report: Repo
     # Extensions as instances, not names: a name is looked up among installed packages' entry points, which
     # costs more than converting the article.
     # sane_lists: a bullet list after an ordered one is a list of its own, as writers mean it.
-    # attr_list: heading attributes ({#id}, {.class}) are read as attributes, not printed.
+    # Attribute lists: heading attributes ({#id}, {.class}) are read as attributes, not printed.
     md = markdown.Markdown(output_format="xhtml", extensions=[ext, TableExtension(), FencedCodeExtension(),
-                                                              SaneListExtension(), AttrListExtension()])
+                                                              SaneListExtension(), AttributeListExtension()])
     passes = article_passes()
     errors = ext.errors
     source = text.split("\n")

@@ -47,6 +47,18 @@ def test_crlf_sources_build_like_lf(project):
     assert "<p>一行目二行目</p>" in load_book(root, Report()).articles[0].body_html
 
 
+def test_a_word_in_braces_is_text_and_an_attribute_list_is_attributes(project):
+    """A word in braces after ruby or emphasis ({宮地|みやじ}{トミ}: a reading left out) is printed as written;
+    Python-Markdown's attr_list took it for an attribute of the ruby, and the name was lost from both editions
+    with only a warning about an attribute.  An attribute list proper still sets attributes."""
+    report = Report()
+    root = project({"a.md": article("{宮地|みやじ}{トミ}さんは**強調**{注}と書いた。\n\n## 見出し {#mokuji .x}\n\n本文。\n")})
+    html = load_book(root, report).articles[0].body_html
+    assert "</ruby>{トミ}さん" in html and "</strong>{注}と" in html
+    assert re.search(r'<h2 class="x" id="a-mokuji"', html) and "{#mokuji" not in html
+    assert not [f for f in report.warnings if "トミ" in f.message or "注" in f.message]
+
+
 def test_an_icon_among_text_is_the_size_of_a_character_and_a_break_is_a_short_rule(project, tmp_path):
     from PIL import Image
     root = project({"a.md": article("行の中の画像![印](icon.png)もある。\n\n***\n\n次の節。\n")})
