@@ -382,15 +382,27 @@ def test_a_figure_followed_by_a_list_stays_with_it(project):
     assert "項目8" in texts[figure]
 
 
+def built_full(root):
+    """Build ``root``'s A5 PDF and return it, each page of its one article but the last ending less than two
+    columns short (measured from the ink)."""
+    from helpers.pagefill import measure
+    from kumihan.settings import PRESETS
+
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    pdf = root / "dist" / "book.pdf"
+    fills = measure(pdf, PRESETS["a5-book"])
+    article_pages = [f for f in fills if any(f.slots)][1:-2]  # the article's pages but its last (not the colophon)
+    assert all(f.short < 2 for f in article_pages), [(f.page, f.short) for f in article_pages]
+    return pdf
+
+
 def test_a_figure_goes_on_between_the_lines_of_a_long_step(project):
     """A recipe's long steps, a photo after the first (mag7's ryori.md, in A5): the photo that did not fit the
     page's last four columns went to the next page, and the step after it, which the page could have begun, with
     it (a list was split between its items only).  The step is split between its lines as a paragraph is: the
     page is set full, and the rest of the step goes on under the photo, without a marker."""
     from PIL import Image
-
-    from helpers.pagefill import measure
-    from kumihan.settings import PRESETS
 
     step = "白菜の葉を一枚ずつはがし、水でさっと洗う。洗ったら、ざるに立てかけて水気を切っておく。葉の重なったところに水がたまると、蒸したときに味が薄まる。"
     text = "前書きの文です。" * 59 + "\n\n"
@@ -402,17 +414,38 @@ def test_a_figure_goes_on_between_the_lines_of_a_long_step(project):
     root = project({"a.md": article(text)})
     for n in (1, 3):
         Image.new("RGB", (1400, 1000), (150, 60 + n * 20, 90)).save(root / "content" / f"s{n}.png", dpi=(300, 300))
-    result = run_build(root, "pdf")
-    assert result.returncode == 0, result.stderr
-    pdf = root / "dist" / "book.pdf"
-    fills = measure(pdf, PRESETS["a5-book"])
-    article_pages = [f for f in fills if any(f.slots)][1:-2]  # the article's pages but its last (not the colophon)
-    assert all(f.short < 2 for f in article_pages), [(f.page, f.short) for f in article_pages]
+    pdf = built_full(root)
     with pdfplumber.open(str(pdf)) as doc:  # the text's own characters, not the running heads and folios
         text = "".join(c["text"] for page in doc.pages for c in page.chars if c["size"] > 8.5)
     for n in "１２３４５":
         assert text.count(f"（{n}）") == 1, n
     assert text.count("味が薄まる。") == 15  # nothing lost where a step is split
+
+
+def test_a_figure_goes_on_past_the_next_one_in_one_tier(project):
+    """Two figures close together in A5, the first a photo with a long caption that takes a page's width, the
+    second in the step of a list after one paragraph: the first went on past the paragraph and stopped at the
+    second (in one tier no figure went on past another), the page before them left seven columns short.  It goes
+    on past it now, the second carried along to stand after it, in their order: the page is set full."""
+    from PIL import Image
+
+    text = ("商店街の朝は早い。八百屋の**店先**には、一箱1,280円の{蜜柑|みかん}が積まれ、前年比12.5%の値上がりだという[^1]。"
+            "\n\n## 市場の仕事\n\n![朝の市場](ichiba.png)\n\n図1　午前五時の中央市場。"
+            + "競りを終えた仲卸が、箱を台車に積んで店へ戻っていく。" * 12 + "\n\n" + "市場の一日は、競りの前から始まる。" * 30
+            + "\n\n1. 仕入れた野菜を洗い、傷んだ葉を取り除く。" + "水気をよく切って、箱に並べ直す。" * 6
+            + "\n   ![野菜](yasai.png)\n   図2　箱に並べ直した野菜\n2. 値札を書く。" + "値段は前の日の相場を見て決める。" * 6
+            + "\n3. 店を開ける。" + "最初の客は、いつも近所の食堂の主人だ。" * 5 + "\n\n### 数字で見る一年\n\n"
+            + "表1　品目別の売上\n\n| 品目 | 売上（千円） | 前年比 |\n|---|---:|---:|\n| 蜜柑 | 4,820 | 103% |\n\n"
+            + "一年を通して見ると、冬の売上が半分近くを占める[^2]。" * 20 + "\n\n[^1]: 組合の調べ。\n[^2]: 帳簿から。\n")
+    root = project({"a.md": article(text)})
+    Image.new("RGB", (1600, 1000), (120, 90, 60)).save(root / "content" / "ichiba.png", dpi=(300, 300))
+    Image.new("RGB", (900, 700), (90, 140, 70)).save(root / "content" / "yasai.png", dpi=(300, 300))
+    pdf = built_full(root)
+    with pdfplumber.open(str(pdf)) as doc:
+        pages = ["".join(c["text"] for c in page.chars) for page in doc.pages]
+    first, second = (next(n for n, page in enumerate(pages) if f"図{k}" in page) for k in "12")
+    assert first <= second  # in their order
+    assert "".join(pages).count("最初の客は") == 5  # nothing lost
 
 
 def test_a_line_before_a_word_that_does_not_fit_is_not_spread_over_the_column(project):

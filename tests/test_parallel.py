@@ -166,6 +166,32 @@ def test_books_share_a_cache_safely(tmp_path):
     assert (roots[1] / "dist" / "book.pdf").read_bytes() == (tmp_path / "two.pdf").read_bytes()
 
 
+def test_a_layout_cached_by_other_code_is_not_read(tmp_path, cli, monkeypatch):
+    """Layouts cached by another version of kumihan's code (an upgrade, another commit checked out) are not read:
+    the pages are laid out anew by the code that builds them, never taken from a cache it did not write."""
+    from kumihan.pdf import parallel
+    repo = Path(__file__).resolve().parents[1] / "kumihan"
+    other = tmp_path / "other"
+    shutil.copytree(repo, other, ignore=shutil.ignore_patterns("__pycache__"))
+    assert parallel.code_digest(other) == parallel.code_version()
+    engine = other / "pdf" / "engine.py"
+    engine.write_text(engine.read_text(encoding="utf-8") + "\n# another version\n", encoding="utf-8")
+    assert parallel.code_digest(other) != parallel.code_version()
+
+    root = make_project(tmp_path / "proj", small_files(), SMALL_TOML)
+    monkeypatch.setenv("KUMIHAN_JOBS", "1")
+    monkeypatch.setenv("KUMIHAN_CACHE", str(tmp_path / "cache"))
+    pages = tmp_path / "cache" / "pages"
+    assert cli(root, "pdf", "-q")[0] == 0
+    entries = {p.name for p in pages.glob("*.json")}
+    assert entries
+    assert cli(root, "pdf", "-q")[0] == 0  # the same code: every part from the cache
+    assert {p.name for p in pages.glob("*.json")} == entries
+    monkeypatch.setattr(parallel, "code_version", lambda: parallel.code_digest(other))
+    assert cli(root, "pdf", "-q")[0] == 0
+    assert len({p.name for p in pages.glob("*.json")} - entries) == len(entries)  # every part laid out anew
+
+
 def test_page_numbers_in_the_text_keep_the_book_whole(tmp_path):
     """A style sheet that sets page numbers in the text (``counter(page)`` after each heading): a part laid
     out apart would count its own pages, so the book is laid out whole, and the numbers are the book's."""

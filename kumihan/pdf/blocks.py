@@ -321,11 +321,26 @@ SCALED = "data-scaled"
 _MM = re.compile(r"(-?\d+(?:\.\d+)?)mm")
 
 
+_FONT_SIZE = re.compile(r"font-size:\s*([\d.]+)em;?")
+
+
+def table_size(figure: Element) -> float:
+    """The size a table block is set at, a share of its own (1: as styles/pdf.css sets tables)."""
+    size = _FONT_SIZE.search(figure.get("style") or "")
+    return float(size.group(1)) if size else 1.0
+
+
 def shrink_figure(figure: Element, scale: float, length: float | None = None) -> None:
     """Set ``figure`` (a :data:`FIGURE_CLASS` block) ``scale`` times as large: its picture, the box that holds
     it, and the block's length when given in millimetres (its caption keeps its size); with ``length``, the block
-    takes that share of the column's length."""
+    takes that share of the column's length.  A table is set smaller whole, its text and rules."""
     figure.set(SCALED, f"{float(figure.get(SCALED, '1')) * scale:.4f}")
+    if TABLE_CLASS in (figure.get("class") or "").split():
+        # A table: its text and rules, by its size (place_tables may have set one already).
+        style = figure.get("style") or ""
+        em = table_size(figure) * scale
+        figure.set("style", (_FONT_SIZE.sub("", style).strip("; ") + f"; font-size: {em:.3f}em").strip("; "))
+        return
     for el in figure.iter():
         style = el.get("style")
         if style and (el is figure or local(el) in ("span", "img")):

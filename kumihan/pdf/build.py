@@ -38,7 +38,7 @@ from ..render import article_context, article_groups, build_time, environment, r
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
-from .records import EngineMessage
+from .records import TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_out_of_lists,
                      fit_headings, float_short_figures, label_bookmarks, long_captions, move_figures, one_tier,
                      place_tables, remove_spacers_after, set_spacers, unhang_items, wrap_code)
@@ -313,8 +313,9 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
     styles = (*styles, _stylesheets_stamp(sheets))
     # The derived faces: each part's PDF holds them without their programs, which the assembly embeds once.
     families = frozenset(f["family"] for f in prepared.fonts)
-    common = parts.key(" ".join(sorted(families)), parallel.LAYOUT_VERSION, parallel.engine_version(), styles[0], "\n".join(styles[1]),
-                       styles[2], settings.identifier, variant or "", str(page.tiers))
+    common = parts.key(" ".join(sorted(families)), parallel.LAYOUT_VERSION, parallel.code_version(),
+                       parallel.engine_version(), styles[0], "\n".join(styles[1]), styles[2], settings.identifier,
+                       variant or "", str(page.tiers))
 
     def lay_out(documents: list[tuple[str, bool]]) -> list[parallel.Layout]:
         """Lay out each (html, with margins) from the cache or in the workers, in order."""
@@ -699,7 +700,17 @@ def _stylesheet_messages(check, css: Path, settings) -> list:
 def _report_engine(messages, overflows, book: Book, report: Report) -> None:
     """Turn what the engine logged, and what it laid out off the text area, into findings with their source."""
     images = {im.path.as_uri(): (a, im) for a in book.articles for im in a.images}
+    by_slug = {a.slug: a for a in book.articles}
     for message in messages:
+        if message.level == TABLE_NOTE:
+            slug, line, size, pages = message.args
+            article = by_slug.get(slug)
+            what = (f"it is set at {size:.0%} of its size, to stand on one page" if pages == 1 else
+                    f"it runs on over {pages} pages, its header row repeated on each")
+            report.warn(Finding(f"a table longer across the columns than a page (its rows): {what}",
+                                file=article.source if article else None, line=line or None, rule="table-scaled",
+                                hint="split it into two tables, or give it fewer rows"))
+            continue
         where = {}
         url = message.args[0] if message.args and isinstance(message.args[0], str) else None
         if url in images:
@@ -707,7 +718,6 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
             where = dict(file=article.source, line=image.line)
         report.warn(Finding(f"PDF engine {message.level}: {message.text}", **where, rule="engine",
                             hint="correct the file or the CSS it names (styles/, templates/)"))
-    by_slug = {a.slug: a for a in book.articles}
     for o in overflows:
         article = by_slug.get(o.article)
         shown = o.text.translate(HIDE).strip()

@@ -20,11 +20,11 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, Shrink,
-                     block_length)
+from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS,
+                     Shrink, block_length, table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
-from .records import EngineMessage, Overflow, PageInfo
+from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
 
 # The versions, and every attribute reached into, before WeasyPrint's layout modules are imported.
 shim.check()
@@ -147,7 +147,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
                 document = _html(html, root).render(**shared)
         except _Refused as refused:
             raise refused.error from None
-        inspect(list(messages), [o for number, page in enumerate(document.pages, start=1)
+        inspect(list(messages) + table_notes(document), [o for number, page in enumerate(document.pages, start=1)
                                  for o in _overflows(number, shim.page_box(page))], document)
         written = len(messages)
         with atomic_output(out_path) as tmp, shim.programs_left_out(left_out):
@@ -286,6 +286,31 @@ def _overflows(number: int, page_box) -> list[Overflow]:
             for a, t, p, o, n, b in found.values()]
 
 
+def table_notes(document) -> list[EngineMessage]:
+    """Say of each table the placing set smaller (its rows longer across the columns than a page), and of each
+    that runs on over pages: a :data:`TABLE_NOTE` message, its arguments the article's slug, the table's line in
+    its source, its size (a share of its own) and the number of pages it stands on."""
+    found: dict[int, list] = {}  # id(element) -> [article, line, size, pages]
+
+    def visit(box, article, number):
+        element = box.element
+        if element is not None and box.element_tag == "article":
+            article = element.get("id", article)
+        if (element is not None and box.element_tag == "div" and isinstance(box, boxes.BlockBox)
+                and TABLE_CLASS in (element.get("class") or "").split()):
+            entry = found.setdefault(id(element), [article, int(element.get("data-line") or 0),
+                                                   table_size(element) if element.get(SCALED) else 1.0, set()])
+            entry[3].add(number)
+            return
+        for child in getattr(box, "children", ()):
+            visit(child, article, number)
+
+    for number, page in enumerate(document.pages):
+        visit(shim.page_box(page), None, number)
+    return [EngineMessage(TABLE_NOTE, "table", (article, line, round(size, 3), len(pages)))
+            for article, line, size, pages in found.values() if size < 1.0 or len(pages) > 1]
+
+
 # A block across all tiers (SPAN_CLASS, 段抜き): no figure is moved to stand right before or after one, nor one
 # moved to stand next to a figure: WeasyPrint 70 can drop the rest of a multi-column flow where a figure meets a
 # spanning block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
@@ -311,6 +336,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     line_heights: dict[int, float] = {}    # id(block element) -> the height of its own lines, all told
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
+    fragments: dict[int, list] = {}   # id(figure element) -> the extent of each of its boxes (a table split: two)
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
@@ -344,6 +370,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 spans = not two and box.margin_width() > page_box.width / max(tiers, 1) * 1.5
                 if not any(f[0] is element for f in figures):
                     figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
+                fragments.setdefault(id(element), []).append(box.margin_height())
                 for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
                 if box.is_floated():
@@ -535,16 +562,17 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
         if int(element.get(MOVES, "0")) >= limit:
             return False  # it has gone on as far as it may from where it is referred to
-        count, chars = 0, 0
-        hop = None  # the place among ``after`` of the next figure, which goes on after it (past one block more)
+        count, chars, stopped = 0, 0, False
+        hops: list[int] = []  # the places among ``after`` of the next figures, which go on after it
         for n, sibling in enumerate(after):
-            if (leap is not None and hop is None and FIGURE_CLASS in (sibling.get("class") or "").split() and room >= leap
-                    and not {SPAN_CLASS, TWO_CLASS} & set((sibling.get("class") or "").split()) and n + 1 < len(after)
-                    and int(sibling.get(MOVES, "0")) < MAX_MOVES and id(sibling) in number):
+            if (leap is not None and len(hops) < MAX_HOPS and FIGURE_CLASS in (sibling.get("class") or "").split()
+                    and room >= leap and not {SPAN_CLASS, TWO_CLASS} & set((sibling.get("class") or "").split())
+                    and n + 1 < len(after) and int(sibling.get(MOVES, "0")) < MAX_MOVES and id(sibling) in number):
                 # The next figure, before the tiers are full: it goes on too, to stand after this one (their order
                 # is the order written), a block further on.  One at a time, each would stop the other, and a
-                # block across the tiers runs out of moves before the page before it is full.
-                hop = n
+                # block across the tiers runs out of moves before the page before it is full.  (A table of a whole
+                # page with two charts after it, a sentence between them: past both.)
+                hops.append(n)
                 count += 1
                 continue
             if FIGURE_CLASS in (sibling.get("class") or "") or sibling.tag == "section":
@@ -615,21 +643,36 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             # Never past the last of its text and notes: a figure that did not fit after it would stand alone on
             # a page.
             count -= 1
-        if hop is not None and count <= hop:
-            count = hop  # it did not get past the next figure: up to it, which stays
-        elif hop is not None:
-            # The next figure goes on past the blocks this one passes and the one it ends in (or before which it
+        while hops and count <= hops[-1] + (tiers == 1):
+            # It did not get past the next figure (in one tier, past no block after it either): up to it, which
+            # stays.
+            count, chars = hops.pop(), 0
+            stopped = True
+        if hops:
+            # The next figures go on past the blocks this one passes and the one it ends in (or before which it
             # stands), never to stand right after it, nor between a heading and its lines, nor after the last of
-            # the text; moved first (the moves are made from the document's end), it is no longer among the
-            # blocks this one passes.
+            # the text; moved first (the moves are made from the document's end), each is no longer among the
+            # blocks the ones before it pass.
             last = count + (after[count].tag in _HEADINGS if count < len(after) else 0)
             if last + 1 >= len(after) or not any(lines.get(id(d)) for d in after[last].iter()) or {
                     FIGURE_CLASS, SPAN_CLASS} & set((after[last].get("class") or "").split()) or not any(
                     lines.get(id(d)) for el in after[last + 1:] for d in el.iter()):
-                count, chars = hop, 0
-            else:
-                settle(number[id(after[hop])], after[hop], (last - hop, 0, False))  # carried: not its own move
-                count -= 1
+                if tiers == 1 and not chars:
+                    # In one tier they are floats, side by side where the column takes them: the next stand right
+                    # after this one (at the head of the next page, or on past it), the text before them filling
+                    # this page.
+                    last = count - 1
+                else:
+                    count, chars, last = hops[0], 0, None
+                    stopped = True
+            if last is not None:
+                for rank, hop in enumerate(hops):
+                    # Carried: not its own move.
+                    settle(number[id(after[hop])], after[hop], (last - hop - (len(hops) - 1 - rank), 0, False))
+                count -= len(hops)
+        if stopped and not chars:
+            while count and after[count - 1].tag in _HEADINGS:
+                count -= 1  # stopped before the next figure: never between a heading and what follows it
         if count > 0 or chars:
             settle(index, element, (count, chars))
             return True
@@ -639,6 +682,16 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
+        parts = fragments.get(id(element), ())
+        if len(parts) > 1 and TABLE_CLASS in (element.get("class") or "").split():
+            # A table split between pages or tiers, its rows longer across the columns than the page: set smaller
+            # to stand whole on one (kept whole, as a figure is) where MIN_SCALE is enough; else it runs on at its
+            # size, its header row repeated (smaller, it would run on all the same, and be hard to read).
+            # table_notes says which, with the size.
+            scale = 0.98 * page_box.height / sum(parts)
+            if scale < 0.995 and scale * table_size(element) >= MIN_SCALE:
+                settle(index, element, Shrink(scale))
+                continue
         two = TWO_CLASS in (element.get("class") or "").split()
         at_head = top <= first_line.get((page_no, 0), top) + 1  # nothing of the page's text before it
         can_move = int(element.get(MOVES, "0")) < MAX_MOVES
@@ -773,7 +826,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             continue
         # In tiers, past the next figure too where the tiers before still take more than half a tier when it is
         # reached: one at a time, each figure would stop the other short of filling them.
-        if forward(index, element, free, leap=page_box.height / 2 if tiers > 1 else None):
+        if forward(index, element, free, leap=page_box.height / 2 if tiers > 1 else 3 * pitch):
             continue
         if two and at_head and page_no > 0 and in_text and not any(
                 p > page_no for p, b, _, _ in flow_lines(element) if id(b) not in in_notes):
@@ -848,6 +901,8 @@ _WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.
 MAX_MOVES = 4
+#: How many of the figures after it a figure carries along (engine.figure_moves ``leap``).
+MAX_HOPS = 3
 #: A block across the tiers (段抜き) that fits at no page's foot goes on past the text the tiers of the page before
 #: still take, and more than once: those tiers are balanced wherever it stands (its moves back to a foot that
 #: could not take it count among its moves too).

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import concurrent.futures
 import contextlib
+import functools
+import hashlib
 import json
 import multiprocessing
 import multiprocessing.forkserver
@@ -155,6 +157,21 @@ def cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:
         return os.cpu_count() or 1
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of kumihan's own code, which lays the pages out: a layout cached by another version of it (an
+    upgrade, a checkout of another commit) is not read, whatever :data:`LAYOUT_VERSION` says."""
+    return code_digest(Path(__file__).resolve().parent.parent)
+
+
+def code_digest(package: Path) -> str:
+    """A digest of the Python files of the package at ``package``: their names and contents."""
+    digest = hashlib.sha256()
+    for path in sorted(package.rglob("*.py")):
+        digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
 
 
 def engine_version() -> str:

@@ -9,6 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: The level of an :class:`EngineMessage` that says of a table set smaller than its size, or run on over pages
+#: (kumihan/pdf/engine.py table_notes).
+TABLE_NOTE = "table"
+
+
 @dataclass(frozen=True)
 class EngineMessage:
     """A warning or error WeasyPrint logged: its level, its text and the arguments it was formatted from."""
