@@ -603,3 +603,21 @@ def test_a_table_with_more_rows_than_a_page_holds_stands_on_one_or_runs_on_and_i
     for n in range(1, rows + 1):
         assert sum(f"第{n}地区" in page.replace("\n", "") for page in text) == 1, n  # every row, once
     assert sum(page.count("家賃の中央値") for page in text) == pages  # the header row on each page
+
+
+def test_a_whole_page_table_and_the_charts_after_it_leave_the_page_before_full(project):
+    """Found on a data report written apart from the code (tests/fixtures/magazine8/chosa.md), in B5: its 21-row
+    table takes a whole page across the tiers, and two charts follow it with one sentence between them.  The
+    table went on past the text after it as far as the first chart and stopped there, after `## 家賃の二極化`,
+    which it left alone at the foot of the opening page, 49 % full.  It carries both charts on past the text now,
+    in their order, and no heading stands apart from its text."""
+    pdf = _full_pages_in_b5(project, "magazine8", ["chosa.md"])
+    pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
+
+    def page_of(words: str) -> int:
+        return next(n for n, page in enumerate(pages) if plain(words) in page)
+
+    assert page_of("家賃の二極化") == page_of("図1は、家賃の動きが")  # the heading stands with its text
+    # The table and the charts in their order, by their captions.
+    order = [page_of(caption) for caption in ("空き家率・家賃（人口は", "白浜市と岬町は", "上昇率（二十市町）")]
+    assert order == sorted(order), order

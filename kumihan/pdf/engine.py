@@ -657,10 +657,12 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             if last + 1 >= len(after) or not any(lines.get(id(d)) for d in after[last].iter()) or {
                     FIGURE_CLASS, SPAN_CLASS} & set((after[last].get("class") or "").split()) or not any(
                     lines.get(id(d)) for el in after[last + 1:] for d in el.iter()):
-                if tiers == 1 and not chars:
+                if tiers == 1 and not chars and (count >= len(after) or FIGURE_CLASS not in (
+                        after[count].get("class") or "").split()):
                     # In one tier they are floats, side by side where the column takes them: the next stand right
                     # after this one (at the head of the next page, or on past it), the text before them filling
-                    # this page.
+                    # this page; not before yet another figure (three small photos to one page, and gaps beside
+                    # their captions).
                     last = count - 1
                 else:
                     count, chars, last = hops[0], 0, None
@@ -824,8 +826,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             continue
         if free < max_gap * pitch:
             continue
-        # In tiers, past the next figure too where the tiers before still take more than half a tier when it is
-        # reached: one at a time, each figure would stop the other short of filling them.
+        # Past the next figure too where the columns before still take more than half a tier when it is reached
+        # (in one tier, three columns): one at a time, each figure would stop the other short of filling them.
         if forward(index, element, free, leap=page_box.height / 2 if tiers > 1 else 3 * pitch):
             continue
         if two and at_head and page_no > 0 and in_text and not any(
