@@ -26,9 +26,9 @@ def column_of(doc: VerticalPDF, text: str, page: int | None = None):
 
 
 def fill_failures(pdf: Path, page: PageFormat, authors: dict[str, str]) -> list[str]:
-    """Each page of an article but its last that is less than 85 % full from the ink or ends two or more whole
-    columns short; a page before one that opens with a heading may end short by the heading's lines and the two
-    lines kept with it, and by no more."""
+    """Each page of an article but its last that is less than 85 % full from the ink, or ends two or more whole
+    columns short (issue 20); a page before one that opens with a heading may end short by the heading's lines
+    and the two lines kept with it, and by no more, as long as it is 85 % full."""
     rows = report(pdf, page, authors)
     assert len({title for title, *_ in rows}) == len(authors)
     opens_with_heading = {f.page for _, f, _ in rows if f.heading_first}
@@ -36,10 +36,12 @@ def fill_failures(pdf: Path, page: PageFormat, authors: dict[str, str]) -> list[
     for title, f, last in rows:
         if last:
             continue
-        if f.page + 1 in opens_with_heading:
+        if f.fill < 0.85:
+            bad.append(f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short")
+        elif f.page + 1 in opens_with_heading:
             if f.short > max(page.heading_lines) + 1:
                 bad.append(f"page {f.page} ({title}) ends {f.short} columns short before a heading")
-        elif f.fill < 0.85 or f.short >= 2:
+        elif f.short >= 2:
             bad.append(f"page {f.page} ({title}) is {f.fill:.0%} full, {f.short} columns short")
     return bad
 

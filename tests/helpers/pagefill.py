@@ -159,8 +159,11 @@ def _heading_first(p, number: int, page: PageFormat, skip: int) -> bool:
     right_pt = (right - skip * page.line_pitch_mm) / 25.4 * 72
     left_pt = (right - page.text_width_mm) / 25.4 * 72
     top_pt = page.margin_top_mm / 25.4 * 72
+    # The first tier's glyphs: a page of tiers begins in its first; a heading at the head of a later tier beside
+    # a picture across the tiers above does not open the page.
+    foot_pt = top_pt + page.chars_per_column * page.em_mm / 25.4 * 72
     chars = [c for c in p.chars if c["text"].strip() and left_pt - 1 < (c["x0"] + c["x1"]) / 2 < right_pt + 1
-             and c["top"] > top_pt - 2]
+             and top_pt - 2 < c["top"] < foot_pt + 2]
     if not chars:
         return False
     first = max((c["x0"] + c["x1"]) / 2 for c in chars)
