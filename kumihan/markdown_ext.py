@@ -385,14 +385,18 @@ class ArticleExtension(Extension):
         return md.convert(definition.markdown)
 
 
-#: One attribute of an attribute list: ``#id``, ``.class`` or ``key=value`` (the value quoted, or one word).
-_ATTRIBUTE = r"""(?:[#.][^\s{}=#.'"]+|[A-Za-z_][\w.:-]*=(?:"[^"\n]*"|'[^'\n]*'|[^\s{}="']+))"""
+#: An attribute of an attribute list that marks it as one: ``#id`` (``#sec1.2``, ``#第1.2節``), ``.class`` or
+#: ``key=value`` (the value quoted, or one word).
+_MARKED = r"""(?:#[^\s{}=#'"]+|\.[^\s{}=#.'"]+|[A-Za-z_][\w.:-]*=(?:"[^"\n]*"|'[^'\n]*'|[^\s{}]+))"""
+#: A bare name among them (``hidden``): attr_list reads it as an attribute without a value.
+_BARE = r"[A-Za-z_][\w:-]*"
 
 
 class _AttributeLists(AttrListTreeprocessor):
-    """attr_list's, for lists of attributes only: braces round anything else stay in the text."""
+    """attr_list's, for lists of attributes only (one of them at least an id, a class or ``key=value``): braces
+    round anything else stay in the text."""
 
-    BASE_RE = r"\{:?[ ]*(%s(?:[ ]+%s)*)[ ]*\}" % (_ATTRIBUTE, _ATTRIBUTE)
+    BASE_RE = r"\{:?[ ]*((?:%s[ ]+)*%s(?:[ ]+(?:%s|%s))*)[ ]*\}" % (_BARE, _MARKED, _MARKED, _BARE)
     HEADER_RE = re.compile(r"[ ]+{}[ ]*$".format(BASE_RE))
     BLOCK_RE = re.compile(r"\n[ ]*{}[ ]*$".format(BASE_RE))
     INLINE_RE = re.compile(r"^{}".format(BASE_RE))

@@ -52,10 +52,11 @@ def test_a_word_in_braces_is_text_and_an_attribute_list_is_attributes(project):
     Python-Markdown's attr_list took it for an attribute of the ruby, and the name was lost from both editions
     with only a warning about an attribute.  An attribute list proper still sets attributes."""
     report = Report()
-    root = project({"a.md": article("{宮地|みやじ}{トミ}さんは**強調**{注}と書いた。\n\n## 見出し {#mokuji .x}\n\n本文。\n")})
+    root = project({"a.md": article("{宮地|みやじ}{トミ}さんは**強調**{注}と書いた。\n\n## 見出し {#mokuji .x}\n\n本文。\n\n## 概要 {#sec1.2}\n\n本文。\n")})
     html = load_book(root, report).articles[0].body_html
     assert "</ruby>{トミ}さん" in html and "</strong>{注}と" in html
     assert re.search(r'<h2 class="x" id="a-mokuji"', html) and "{#mokuji" not in html
+    assert re.search(r'<h2 id="a-sec1.2">概要</h2>', html), html  # an id with a dot in it
     assert not [f for f in report.warnings if "トミ" in f.message or "注" in f.message]
 
 

@@ -703,11 +703,15 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
     by_slug = {a.slug: a for a in book.articles}
     for message in messages:
         if message.level == TABLE_NOTE:
-            slug, line, size, pages = message.args
+            slug, line, size, pages, pieces = message.args
             article = by_slug.get(slug)
-            what = (f"it is set at {size:.0%} of its size, to stand on one page" if pages == 1 else
-                    f"it runs on over {pages} pages, its header row repeated on each")
-            report.warn(Finding(f"a table longer across the columns than a page (its rows): {what}",
+            smaller = f"it is set at {size:.0%} of its size" if size < 1 else ""
+            if pieces == 1:
+                what = smaller + ", to stand whole in one place"
+            else:
+                over = f"{pages} pages" if pages > 1 else f"{pieces} tiers"
+                what = (smaller + " and " if smaller else "") + f"it runs on over {over}, its header row repeated"
+            report.warn(Finding(f"a table with more rows than the page's width holds: {what}",
                                 file=article.source if article else None, line=line or None, rule="table-scaled",
                                 hint="split it into two tables, or give it fewer rows"))
             continue

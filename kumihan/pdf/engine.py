@@ -288,9 +288,10 @@ def _overflows(number: int, page_box) -> list[Overflow]:
 
 def table_notes(document) -> list[EngineMessage]:
     """Say of each table the placing set smaller (its rows longer across the columns than a page), and of each
-    that runs on over pages: a :data:`TABLE_NOTE` message, its arguments the article's slug, the table's line in
-    its source, its size (a share of its own) and the number of pages it stands on."""
-    found: dict[int, list] = {}  # id(element) -> [article, line, size, pages]
+    that runs on over pages or tiers: a :data:`TABLE_NOTE` message, its arguments the article's slug, the table's
+    line in its source, its size (a share of its own), the number of pages it stands on and of the pieces it is
+    set in (one per tier)."""
+    found: dict[int, list] = {}  # id(element) -> [article, line, size, pages, pieces]
 
     def visit(box, article, number):
         element = box.element
@@ -299,16 +300,17 @@ def table_notes(document) -> list[EngineMessage]:
         if (element is not None and box.element_tag == "div" and isinstance(box, boxes.BlockBox)
                 and TABLE_CLASS in (element.get("class") or "").split()):
             entry = found.setdefault(id(element), [article, int(element.get("data-line") or 0),
-                                                   table_size(element) if element.get(SCALED) else 1.0, set()])
+                                                   table_size(element) if element.get(SCALED) else 1.0, set(), 0])
             entry[3].add(number)
+            entry[4] += 1
             return
         for child in getattr(box, "children", ()):
             visit(child, article, number)
 
     for number, page in enumerate(document.pages):
         visit(shim.page_box(page), None, number)
-    return [EngineMessage(TABLE_NOTE, "table", (article, line, round(size, 3), len(pages)))
-            for article, line, size, pages in found.values() if size < 1.0 or len(pages) > 1]
+    return [EngineMessage(TABLE_NOTE, "table", (article, line, round(size, 3), len(pages), pieces))
+            for article, line, size, pages, pieces in found.values() if size < 1.0 or pieces > 1]
 
 
 # A block across all tiers (SPAN_CLASS, 段抜き): no figure is moved to stand right before or after one, nor one
@@ -651,12 +653,13 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if hops:
             # The next figures go on past the blocks this one passes and the one it ends in (or before which it
             # stands), never to stand right after it, nor between a heading and its lines, nor after the last of
-            # the text; moved first (the moves are made from the document's end), each is no longer among the
+            # the text, nor right before a block across the tiers; moved first (the moves are made from the document's end), each is no longer among the
             # blocks the ones before it pass.
             last = count + (after[count].tag in _HEADINGS if count < len(after) else 0)
             if last + 1 >= len(after) or not any(lines.get(id(d)) for d in after[last].iter()) or {
                     FIGURE_CLASS, SPAN_CLASS} & set((after[last].get("class") or "").split()) or not any(
-                    lines.get(id(d)) for el in after[last + 1:] for d in el.iter()):
+                    lines.get(id(d)) for el in after[last + 1:] for d in el.iter()) or SPAN_CLASS in (
+                    after[last + 1].get("class") or "").split():
                 if tiers == 1 and not chars and (count >= len(after) or FIGURE_CLASS not in (
                         after[count].get("class") or "").split()):
                     # In one tier they are floats, side by side where the column takes them: the next stand right
