@@ -134,7 +134,7 @@ def run(task: Task) -> Layout:
 
 
 def _plain(args) -> tuple:
-    return tuple(a if isinstance(a, (str, int, float)) else str(a) for a in args)
+    return tuple(a if a is None or isinstance(a, (str, int, float)) else str(a) for a in args)
 
 
 def jobs(requested: int | None) -> int:
