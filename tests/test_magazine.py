@@ -623,3 +623,20 @@ def test_a_whole_page_table_and_the_charts_after_it_leave_the_page_before_full(p
     # The table and the charts in their order, by their captions.
     order = [page_of(caption) for caption in ("空き家率・家賃（人口は", "白浜市と岬町は", "上昇率（二十市町）")]
     assert order == sorted(order), order
+
+
+def test_a_long_table_in_a_quotation_is_said_where_it_runs_on(project):
+    """A table written inside a quotation (or a list item) is set as it stands, not moved nor set smaller: where
+    its rows run on over the pages, the warning says so all the same (the review of the long tables' change found
+    one running over four pages without a word)."""
+    body = "".join(f"> | 第{n}地区 | {n},234.5 | −{n}.2% |\n" for n in range(1, 41))
+    table = "> | 地区 | 人口（千人） | 増減率 |\n> |---|---:|---:|\n" + body
+    root = project({"a.md": article("前の段落。" * 30 + "\n\n" + table + "\n" + "後の段落。" * 100 + "\n")})
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    said = [line for line in result.stderr.splitlines() if "a table with more rows than the page's width holds" in line]
+    assert len(said) == 1 and re.search(r"it runs on over \d pages, its header row repeated", said[0]), result.stderr
+    assert said[0].startswith("warning: content/a.md:8: "), said  # the quotation's line
+    text = subprocess.run(["pdftotext", str(root / "dist" / "book.pdf"), "-"], capture_output=True, text=True).stdout
+    for n in range(1, 41):
+        assert f"第{n}地区" in text.replace("\n", ""), n

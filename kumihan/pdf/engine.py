@@ -293,22 +293,27 @@ def table_notes(document) -> list[EngineMessage]:
     set in (one per tier)."""
     found: dict[int, list] = {}  # id(element) -> [article, line, size, pages, pieces]
 
-    def visit(box, article, number):
+    def visit(box, article, number, line):
         element = box.element
         if element is not None and box.element_tag == "article":
             article = element.get("id", article)
-        if (element is not None and box.element_tag == "div" and isinstance(box, boxes.BlockBox)
+        if element is not None and element.get("data-line"):
+            line = int(element.get("data-line"))
+        # A table block; or a table set as it stands, in a quotation or a list item (never moved nor set smaller:
+        # only said, where it runs on), its line that of the block it stands in.
+        if element is not None and isinstance(box, boxes.BlockBox) and (
+                box.element_tag == "table" or box.element_tag == "div"
                 and TABLE_CLASS in (element.get("class") or "").split()):
-            entry = found.setdefault(id(element), [article, int(element.get("data-line") or 0),
+            entry = found.setdefault(id(element), [article, line or 0,
                                                    table_size(element) if element.get(SCALED) else 1.0, set(), 0])
             entry[3].add(number)
             entry[4] += 1
             return
         for child in getattr(box, "children", ()):
-            visit(child, article, number)
+            visit(child, article, number, line)
 
     for number, page in enumerate(document.pages):
-        visit(shim.page_box(page), None, number)
+        visit(shim.page_box(page), None, number, None)
     return [EngineMessage(TABLE_NOTE, "table", (article, line, round(size, 3), len(pages), pieces))
             for article, line, size, pages, pieces in found.values() if size < 1.0 or pieces > 1]
 
