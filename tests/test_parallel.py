@@ -174,6 +174,8 @@ def test_a_layout_cached_by_other_code_is_not_read(tmp_path, cli, monkeypatch):
     other = tmp_path / "other"
     shutil.copytree(repo, other, ignore=shutil.ignore_patterns("__pycache__"))
     assert parallel.code_digest(other) == parallel.code_version()
+    (other / "pdf" / ".#engine.py").symlink_to("root@host.1234:1700000000")  # an editor's lock: no code
+    assert parallel.code_digest(other) == parallel.code_version()
     engine = other / "pdf" / "engine.py"
     engine.write_text(engine.read_text(encoding="utf-8") + "\n# another version\n", encoding="utf-8")
     assert parallel.code_digest(other) != parallel.code_version()
