@@ -433,6 +433,8 @@ def complete_figures(root: Element, fitted: dict[str, dict]) -> None:
                 figure.set(ONE_TIER, size["one_tier"])
 
 
+#: A figure's style that gives it the column's whole length (the template's, or a book's own macros.html).
+WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
 #: The caption's size in body ems (styles/pdf.css: .caption).
 CAPTION_SIZE = 0.85
 #: The columns of the text area a figure and its caption leave at the least.
@@ -455,7 +457,7 @@ def long_captions(root: Element, page) -> None:
         caption = next((el for el in figure.iter("p") if "caption" in (el.get("class") or "").split()), None)
         box = next((el for el in figure.iter("span") if "figure" in (el.get("class") or "").split()), None)
         # Its length down the column (the page is turned): in millimetres, or the column's whole.
-        whole = re.fullmatch(r"\s*width\s*:\s*100%\s*;?\s*", figure.get("style") or "") is not None
+        whole = WHOLE_LENGTH.match(figure.get("style") or "") is not None
         length = page.chars_per_column * page.em_mm if whole else _mm_of(figure, "width")
         across = _mm_of(box, "height") if box is not None else None
         if caption is None or length is None or across is None:
@@ -487,7 +489,7 @@ def unhang_items(root: Element, items: set[int]) -> bool:
     beside a floated figure, the line begins where the figure ends and a hung marker would stand on the picture.
     Return whether anything changed."""
     changed = False
-    for n, item in enumerate(el for el in root.iter("li")):
+    for n, item in enumerate(root.iter("li")):
         classes = (item.get("class") or "").split()
         if n in items and UNHUNG not in classes:
             item.set("class", " ".join(classes + [UNHUNG]))

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlparse
 
 from . import shim
 from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS,
-                     Shrink, block_length, table_size)
+                     WHOLE_LENGTH, Shrink, block_length, table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
@@ -147,7 +147,8 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
                 document = _html(html, root).render(**shared)
         except _Refused as refused:
             raise refused.error from None
-        inspect(list(messages) + table_notes(document), [o for number, page in enumerate(document.pages, start=1)
+        notes = table_notes(document) if "<table" in html else []  # (a walk over every box: none to say)
+        inspect(list(messages) + notes, [o for number, page in enumerate(document.pages, start=1)
                                  for o in _overflows(number, shim.page_box(page))], document)
         written = len(messages)
         with atomic_output(out_path) as tmp, shim.programs_left_out(left_out):
@@ -571,6 +572,13 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return False  # it has gone on as far as it may from where it is referred to
         count, chars, stopped = 0, 0, False
         hops: list[int] = []  # the places among ``after`` of the next figures, which go on after it
+
+        def before_headings(count: int) -> int:
+            """The place before the headings that would stand right before place ``count`` among ``after``."""
+            while count and after[count - 1].tag in _HEADINGS:
+                count -= 1
+            return count
+
         for n, sibling in enumerate(after):
             if (leap is not None and len(hops) < MAX_HOPS and FIGURE_CLASS in (sibling.get("class") or "").split()
                     and room >= leap and not {SPAN_CLASS, TWO_CLASS} & set((sibling.get("class") or "").split())
@@ -637,8 +645,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             elif paragraph:
                 count += 1
             else:
-                while count and after[count - 1].tag in _HEADINGS:
-                    count -= 1
+                count = before_headings(count)
         if count and all(SPACER_CLASS in (el.get("class") or "").split() for el in after[:count]) and not chars:
             count = 0  # past its own spacer only: no move
         if chars and chars < full // 2:
@@ -658,8 +665,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if hops:
             # The next figures go on past the blocks this one passes and the one it ends in (or before which it
             # stands), never to stand right after it, nor between a heading and its lines, nor after the last of
-            # the text, nor right before a block across the tiers; moved first (the moves are made from the document's end), each is no longer among the
-            # blocks the ones before it pass.
+            # the text, nor right before a block across the tiers; moved first (the moves are made from the
+            # document's end), each is no longer among the blocks the ones before it pass.
             last = count + (after[count].tag in _HEADINGS if count < len(after) else 0)
             if last + 1 >= len(after) or not any(lines.get(id(d)) for d in after[last].iter()) or {
                     FIGURE_CLASS, SPAN_CLASS} & set((after[last].get("class") or "").split()) or not any(
@@ -681,8 +688,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     settle(number[id(after[hop])], after[hop], (last - hop - (len(hops) - 1 - rank), 0, False))
                 count -= len(hops)
         if stopped and not chars:
-            while count and after[count - 1].tag in _HEADINGS:
-                count -= 1  # stopped before the next figure: never between a heading and what follows it
+            count = before_headings(count)  # stopped before the next figure: never between a heading and its text
         if count > 0 or chars:
             settle(index, element, (count, chars))
             return True
@@ -747,7 +753,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                 if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
                     # A picture that took the column's whole length may leave the text room under it once smaller.
                     length = None
-                    if _WHOLE_LENGTH.match(element.get("style") or ""):
+                    if WHOLE_LENGTH.match(element.get("style") or ""):
                         length = block_length(along.get(id(element), page_box.width) * scale, page_box.width, em)
                     settle(index, element, Shrink(scale, length and length / page_box.width))
                     continue
@@ -905,8 +911,6 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
             moved.add(key)
 
 
-#: A figure's style that gives it the column's whole length (the template's, or a book's own macros.html).
-_WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
 
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.

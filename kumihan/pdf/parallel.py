@@ -170,13 +170,13 @@ def code_digest(package: Path) -> str:
     """A digest of the Python files of the package at ``package``: their names and contents."""
     digest = hashlib.sha256()
     for path in sorted(package.rglob("*.py")):
-        name = path.relative_to(package).as_posix()
-        if any(part.startswith(".") for part in path.relative_to(package).parts):
+        name = path.relative_to(package)
+        if any(part.startswith(".") for part in name.parts):
             continue  # an editor's lock or backup file (.#engine.py), not code
         try:
-            digest.update(name.encode() + b"\0" + path.read_bytes() + b"\0")
+            digest.update(name.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
         except OSError:
-            digest.update(name.encode() + b"\0?\0")  # unreadable: its name counts all the same
+            digest.update(name.as_posix().encode() + b"\0?\0")  # unreadable: its name counts all the same
     return digest.hexdigest()[:16]
 
 
