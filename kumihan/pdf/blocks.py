@@ -717,17 +717,37 @@ TIGHT = "data-kumihan-tight"
 """Marks a heading whose 行取り :func:`fit_headings` made smaller (its 行取り), or tried to (``tried``)."""
 
 
+NOTES_HEADING = "notes-heading"
+"""The class of the notes' heading 注 (templates/pdf/book.html), which opens the ``section.notes`` after the text."""
+
+
+def headings_of(root: Element) -> list[Element]:
+    """The headings of the articles' texts, in order: ``.body > h1``… and the heading 注 of their notes."""
+    found = []
+    for body in root.iter():
+        if "body" not in (body.get("class") or "").split():
+            continue
+        for child in body:
+            if local(child) in _HEADING_TAGS:
+                found.append(child)
+            elif local(child) == "section" and "notes" in (child.get("class") or "").split():
+                found.extend(h for h in child if NOTES_HEADING in (h.get("class") or "").split())
+    return found
+
+
 def fit_headings(root: Element, gaps: list) -> bool:
     """End the column before each heading of ``gaps`` (:func:`.engine.heading_gaps`) with it: its 行取り made
     smaller, down to the line its text takes, so that it and the two lines kept with it (styles/pdf.css) fill
     the lines left there: set apart by its face, size and indent, it ends the page rather than leave three lines
     of it empty.  A heading so set that still opens the next column gets its own 行取り back.  Return whether
     anything changed."""
-    headings = [child for body in root.iter() if "body" in (body.get("class") or "").split()
-                for child in body if local(child) in _HEADING_TAGS]
+    headings = headings_of(root)
     changed = False
     for gap in gaps:
         heading = headings[gap.index]
+        if NOTES_HEADING in (heading.get("class") or "").split():
+            changed |= _fit_notes(heading, gap)
+            continue
         if heading.get(TIGHT) is not None:
             if heading.get(TIGHT) != "tried":
                 heading.attrib.pop("style", None)  # set tighter, it did not fit all the same
@@ -746,3 +766,25 @@ def fit_headings(root: Element, gaps: list) -> bool:
         heading.set(TIGHT, str(spaced))
         changed = True
     return changed
+
+
+def _fit_notes(heading: Element, gap) -> bool:
+    """Begin the notes in the lines their text leaves at the foot of its last column: the space before them made
+    smaller, down to none, so that their heading 注 and the lines kept with it fill those lines rather than leave
+    them empty (the notes are set a size smaller, off the text's lines: measured in px, not in lines)."""
+    section = heading.getparent()
+    if heading.get(TIGHT) is not None:
+        if heading.get(TIGHT) != "tried":
+            section.attrib.pop("style", None)  # set tighter, they did not fit all the same
+            heading.set(TIGHT, "tried")
+            return True
+        return False
+    space = gap.room - gap.need - 0.5  # a hair under, so that rounding never carries them over all the same
+    if not 0 <= space < gap.pitch:
+        # They take more than the lines left, or less by a line and more: the space before them (under a line)
+        # is not what carried them over (the tiers of an article's last page balanced).
+        heading.set(TIGHT, "tried")
+        return False
+    section.set("style", f"margin-top: {space:.3f}px")
+    heading.set(TIGHT, "0")
+    return True

@@ -18,6 +18,7 @@ import functools
 import gc
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -35,6 +36,7 @@ from ..model import Book
 from ..output import atomic_output, atomic_write
 from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
+from ..settings import PageFormat
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
@@ -257,7 +259,7 @@ def _write_whole(book: Book, prepared: _Prepared, out_path: Path, report: Report
         _check_glyphs(faces, fonts_ready(), book)
         _report_engine([m for m in messages if m.text not in css_texts], overflows, book, report)
 
-    place = figure_placer(doc, page.tiers)
+    place = figure_placer(doc, page.tiers, short_lines(page))
 
     def arrange(document, laid_out: str) -> str | None:
         # The padding is counted on the pages the figures leave.
@@ -331,7 +333,8 @@ def _write_in_parts(book: Book, prepared: _Prepared, out_path: Path, report: Rep
             else:
                 tasks.append((n, name, parallel.Task(html, settings.root, store / f"{name}.pdf", finish,
                                                      settings.identifier, variant, margins=margins,
-                                                     tiers=page.tiers, styles=styles, left_out=families)))
+                                                     tiers=page.tiers, short=short_lines(page), styles=styles,
+                                                     left_out=families)))
         # The longest first, so that no worker is left with a long one at the end while the others wait.
         tasks.sort(key=lambda task: -len(task[2].html))
         for (n, _, _), layout in zip(tasks, pool.map([t for _, _, t in tasks])):
@@ -526,15 +529,25 @@ SPACER_PASSES = 3
 #: for what the count does not see: a heading's lines kept with it, a picture alone); a tier's third is not.
 WORSE_BY = 8
 
+#: Every page of an article's text but its last is set full (JLREQ): at least this share of its lines, the lines
+#: left empty before a heading counted (issue 20's measure, from the ink).
+FULL = 0.85
 
-def figure_placer(doc: Element, tiers: int):
+
+def short_lines(page: PageFormat) -> int:
+    """The fewest lines left empty at a page's foot that leave it less than :data:`FULL` full."""
+    return math.floor((1 - FULL) * page.columns_per_page * page.tiers) + 1
+
+
+def figure_placer(doc: Element, tiers: int, short: int = 0):
     """Return ``place(engine, document)``: after a layout of ``doc``, move the figures and tables that did not
     fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and put
     a spacer beside each figure set across two tiers (:data:`.blocks.SPACER_CLASS`); once they stand, let the
     headings carried to the next column end the column before them, and place the figures again; return ``doc``
     to lay out again, or None when every one stands where it should.  Where the figures' last layout is much
     worse than one they went through (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two
-    tiers still at no page's head when the layouts run out is set in one tier."""
+    tiers still at no page's head when the layouts run out is set in one tier.  ``short``: the lines left empty
+    that make a page short even before a heading (:func:`short_lines`; 0: none)."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
@@ -609,7 +622,7 @@ def figure_placer(doc: Element, tiers: int):
             if gaps and not state["fitted"]:
                 # The pages as the figures left them, to come back to where fitting the headings made an
                 # article's pages worse (a figure carried on that its text can no longer fill the page before).
-                state["before"] = _page_ends(engine.page_ends(document, tiers=tiers))
+                state["before"] = _page_ends(engine.page_ends(document, tiers=tiers), short)
                 state["kept"] = {n: copy.deepcopy(body) for n, body in enumerate(_bodies(doc))}
             if gaps and fit_headings(doc, gaps):
                 state["fitted"] += 1
@@ -617,7 +630,7 @@ def figure_placer(doc: Element, tiers: int):
                 return serialize(doc)
         state["done"] = True
         if state["fitted"]:
-            after = _page_ends(engine.page_ends(document, tiers=tiers))
+            after = _page_ends(engine.page_ends(document, tiers=tiers), short)
             worse = [n for n, ends in after.items() if ends > state["before"].get(n, ends)]
             bodies = _bodies(doc)
             for n in worse:
@@ -650,14 +663,15 @@ def _bodies(doc: Element) -> list[Element]:
     return [el for el in doc.iter() if "body" in (el.get("class") or "").split()]
 
 
-def _page_ends(ends) -> dict[int, tuple[int, int]]:
+def _page_ends(ends, short: int = 0) -> dict[int, tuple[int, int]]:
     """For each article's text: how many of its pages (but its last) end two or more lines short and do not come
-    before a heading (none should: JLREQ, every page set full), and the lines all its short pages leave."""
+    before a heading, or end ``short`` lines short before one (none should: JLREQ, every page set full), and the
+    lines all its short pages leave."""
     found: dict[int, tuple[int, int]] = {}
     for end in ends:
         bad, left = found.get(end.body, (0, 0))
         if end.free >= 2:
-            found[end.body] = (bad + (not end.before_heading), left + end.free)
+            found[end.body] = (bad + (not end.before_heading or 0 < short <= end.free), left + end.free)
         else:
             found.setdefault(end.body, (bad, left))
     return found

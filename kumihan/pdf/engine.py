@@ -20,8 +20,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS,
-                     WHOLE_LENGTH, Shrink, block_length, table_size)
+from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST, SPACER_CLASS,
+                     TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
@@ -609,7 +609,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             # stand alone before the figure on the next page.
             fit = max(0, int((room - 0.6 * pitch) // pitch))
             if count and after[count - 1].tag in _HEADINGS and fit < 2:
-                fit = 0
+                # After a heading, the two lines kept with it: in tiers, where the room took them with it to the
+                # measure, the figure goes on after them (in one tier, below, past them on the next page).
+                fit = 2 if tiers > 1 and room + 0.5 >= 2 * pitch else 0
             if fit and sibling.tag == "p":
                 chars = fitting(sibling, fit)
             elif sibling.tag in ("ul", "ol") and not (count and after[count - 1].tag in _HEADINGS):
@@ -1385,6 +1387,10 @@ class HeadingGap:
     pitch: float
     kept: int = 0
     """The lines the headings right under it take in all (a ``###`` under a ``##``): kept with it, as its text."""
+    room: float = 0.0
+    """The space the column before leaves at its foot (CSS px)."""
+    need: float = 0.0
+    """The space the heading and the lines kept with it take in the column after, from its first line (CSS px)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1406,9 +1412,7 @@ def _columns(document, tiers: int):
     if root is None:
         return None
     parents = {id(child): parent for parent in root.iter() for child in parent}
-    headings = [child for body in root.iter() if "body" in (body.get("class") or "").split()
-                for child in body if child.tag in _HEADINGS]
-    index = {id(h): n for n, h in enumerate(headings)}
+    index = {id(h): n for n, h in enumerate(headings_of(root))}
     columns: dict[tuple[int, int], list] = {}
     heights: dict[float, int] = {}
     extents: dict[int, float] = {}
@@ -1422,8 +1426,11 @@ def _columns(document, tiers: int):
             if id(block) in index:
                 extents[id(block)] = extents.get(id(block), 0.0) + box.margin_height()
             if FIGURE_CLASS in (block.get("class") or "").split() or block.tag == "table":
-                column = columns.setdefault((page_no, _tier_of(page_box, box.position_x, tiers)), [])
-                column.append((box.position_y, box.position_y + box.margin_height(), block))
+                # In each tier it stands across (段抜き): the text of the tiers beside it runs on after it.
+                first = _tier_of(page_box, box.position_x, tiers)
+                for tier in range(first, _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers) + 1):
+                    column = columns.setdefault((page_no, tier), [])
+                    column.append((box.position_y, _reach(box), block))
                 return
         if isinstance(box, boxes.LineBox):
             column = columns.setdefault((page_no, _tier_of(page_box, box.position_x, tiers)), [])
@@ -1520,14 +1527,17 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
     found = []
     order = sorted(columns)
     for before, after in zip(order, order[1:]):
-        first = min(columns[after], key=lambda line: line[0])[2]
-        if id(first) not in index:
+        # The column's text: a heading after the figures carried to its head was carried over all the same.
+        head = sorted((line for line in columns[after] if not _is_block_line(line[2])), key=lambda line: line[0])
+        if not head or id(head[0][2]) not in index:
             continue
+        first = head[0][2]
         last = max(columns[before], key=lambda line: line[1])
         page_box = pages[before[0]]
         if _body_of(last[2], parents) is not _body_of(first, parents):
             continue  # the column before holds another article's text, or none
-        free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
+        room = page_box.content_box_y() + page_box.height - last[1]
+        free = int(room / pitch + 0.05)
         if free >= min_free:
             siblings = list(parents.get(id(first), ()))
             under = siblings[siblings.index(first) + 1:] if first in siblings else []
@@ -1536,9 +1546,26 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
                 if heading.tag not in _HEADINGS:
                     break
                 kept += round(extents.get(id(heading), pitch) / pitch)
+            # The heading's lines and the two lines after it (one where the block after it ends: a note of one).
+            text = [line for line in head if line[2] is not first][:2]
+            if len(text) == 2 and text[1][2] is not text[0][2]:
+                text = text[:1]
+            need = (text[-1][1] if text else head[-1][1]) - head[0][0]
             found.append(HeadingGap(index[id(first)], free, lines_of.get(id(first), 1),
-                                    round(extents.get(id(first), pitch) / pitch), pitch, kept))
+                                    round(extents.get(id(first), pitch) / pitch), pitch, kept, room, need))
     return found
+
+
+def _reach(box) -> float:
+    """How far a block reaches down its column: its margin box, or its table's, whose margin runs on past it."""
+    return max([box.position_y + box.margin_height()]
+               + [child.position_y + child.margin_height() for child in getattr(box, "children", ())
+                  if isinstance(child, boxes.BlockLevelBox)])
+
+
+def _is_block_line(element) -> bool:
+    """Whether a line of :func:`_columns` is a figure or a table, laid out as one."""
+    return element.tag == "table" or FIGURE_CLASS in (element.get("class") or "").split()
 
 
 def page_ends(document, tiers: int = 1) -> list[PageEnd]:
@@ -1559,7 +1586,9 @@ def page_ends(document, tiers: int = 1) -> list[PageEnd]:
             continue
         page_box = pages[page]
         free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
-        ends.append(PageEnd(bodies[id(body)], free, id(first) in index))
+        # (The notes' heading is set at the text's size: a page that ends before it is the text's, as any.)
+        heading = id(first) in index and NOTES_HEADING not in (first.get("class") or "")
+        ends.append(PageEnd(bodies[id(body)], free, heading))
     return ends
 
 

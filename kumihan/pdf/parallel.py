@@ -48,6 +48,8 @@ class Task:
     margins: bool
     """Lay out the margin boxes (the skeleton) or not (a part)."""
     tiers: int = 1
+    short: int = 0
+    """The lines left empty that make a page short (:func:`.build.short_lines`)."""
     styles: tuple[str, tuple[str, ...], str] | None = None
     """The style sheets shared by the parts (:func:`.parts.shared_styles`), given apart from the document, and
     a stamp of their files (a worker parses them again when it changes)."""
@@ -112,7 +114,7 @@ def run(task: Task) -> Layout:
     began = time.process_time()
     engine = build._load_engine()
     doc = lxml.html.document_fromstring(task.html)
-    place = build.figure_placer(doc, task.tiers)
+    place = build.figure_placer(doc, task.tiers, task.short)
     found: dict = {}
 
     def arrange(document, html):

@@ -112,7 +112,8 @@ def title_columns(pdf: Path, page_no: int, author: str, page: PageFormat) -> int
         chars = [c for c in p.chars if c["text"].strip()]
         text = "".join(c["text"] for c in chars)
         # The name's ruby (構成・{野口|のぐち}…) reads after each base in the PDF's text: 野口のぐち由紀ゆき.
-        found = re.search("[ぁ-ゖ]*".join(map(re.escape, author)), text)
+        # The spaces between its parts (構成・編集部　回答・…) are not among the glyphs.
+        found = re.search("[ぁ-ゖ]*".join(map(re.escape, "".join(author.split()))), text)
         if found is None:
             return 0
         at = found.start()
