@@ -501,6 +501,17 @@ def test_the_notes_begin_in_the_lines_the_text_leaves(project):
     assert re.search(r"注（1）", pages[end]), pages[end][-80:]
 
 
+def test_the_notes_begin_in_the_lines_the_text_leaves_in_tiers(project):
+    """Found on a feature written apart from the code (tests/fixtures/magazine9/sento.md: a closing public bath,
+    four pictures of four shapes, a table across the tiers, five notes), in B5: its text's last page ended its
+    third tier three columns short before 注, which opened the next page.  Every page but the last is full, and
+    注 stands on the page of the text's last line."""
+    pdf = _full_pages_in_b5(project, "magazine9", ["sento.md"])
+    pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
+    (first,) = [n for n, text in enumerate(pages) if "注（1）" in text]
+    assert "注（1）" not in pages[first][:40], pages[first][:80]  # not at the head of its page: after the text
+
+
 def _page_count(pdf: Path) -> int:
     with pdfplumber.open(str(pdf)) as doc:
         return len(doc.pages)

@@ -97,8 +97,10 @@ def article_pages(pdf: Path) -> dict[str, list[int]]:
     with pdfplumber.open(str(pdf)) as doc:
         for (title, first), (_, following) in zip(top, top[1:] + [("", len(reader.pages) + 1)]):
             pages = []
+            # A title with ruby ({木守|きまも}りの柿) reads with its readings after their bases in its title block.
+            shown = re.compile("[ぁ-ゖ]*".join(map(re.escape, title)))
             for n in range(first, following):
-                if title not in "".join(c["text"] for c in doc.pages[n - 1].chars):
+                if not shown.search("".join(c["text"] for c in doc.pages[n - 1].chars)):
                     break
                 pages.append(n)
             out[title] = pages
