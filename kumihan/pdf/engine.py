@@ -609,9 +609,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             # stand alone before the figure on the next page.
             fit = max(0, int((room - 0.6 * pitch) // pitch))
             if count and after[count - 1].tag in _HEADINGS and fit < 2:
-                # After a heading, the two lines kept with it: in tiers, where the room took them with it to the
-                # measure, the figure goes on after them (in one tier, below, past them on the next page).
-                fit = 2 if tiers > 1 and room + 0.5 >= 2 * pitch else 0
+                # After a heading, the two lines kept with it, which the room took with it (above), to the measure:
+                # in tiers the figure goes on after them (in one tier, below, past them on the next page).
+                fit = 2 if tiers > 1 else 0
             if fit and sibling.tag == "p":
                 chars = fitting(sibling, fit)
             elif sibling.tag in ("ul", "ol") and not (count and after[count - 1].tag in _HEADINGS):
@@ -1376,9 +1376,10 @@ def opening_break(document, attribute: str = "data-kumihan-part") -> str | None:
 
 @dataclasses.dataclass(frozen=True)
 class HeadingGap:
-    """A heading carried to the head of the next column (tier or page) that left the column before it ``free``
-    whole lines empty: the heading's place among the document's headings (``.body > h1``…), the lines its text
-    takes, the lines it takes in all (行取り and text), and the line pitch (CSS px)."""
+    """A heading carried to the next column (tier or page: at its head, or after the figures there) that left the
+    column before it ``free`` whole lines empty: the heading's place among the document's headings
+    (:func:`.blocks.headings_of`: ``.body > h1``… and the notes' 注), the lines its text takes, the lines it
+    takes in all (行取り and text), and the line pitch (CSS px)."""
 
     index: int
     free: int
@@ -1517,8 +1518,8 @@ def _body_of(element, parents):
 
 
 def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap]:
-    """Find the headings that open a column (a tier, or a page) of their article's text while the column before
-    it ends ``min_free`` or more whole lines short: the heading and the lines kept with it did not fit there
+    """Find the headings (and the notes' 注) that open a column (a tier, or a page) of their article's text, or
+    follow the figures at its head, while the column before it ends ``min_free`` or more whole lines short: the heading and the lines kept with it did not fit there
     (JLREQ: a heading never ends a page; every page but an article's last is set full)."""
     laid = _columns(document, tiers)
     if laid is None:
@@ -1578,7 +1579,10 @@ def page_ends(document, tiers: int = 1) -> list[PageEnd]:
     ends = []
     numbers = sorted({page for page, _ in columns})
     for page, following in zip(numbers, numbers[1:]):
-        last = max((line for (p, _), lines in columns.items() if p == page for line in lines), key=lambda l: l[1])
+        # Its last tier's foot: the text ends there (in tiers, the tiers before it are full, or their holes are the
+        # figures' to measure: holes()).
+        last_tier = max(t for (p, t) in columns if p == page)
+        last = max(columns[(page, last_tier)], key=lambda line: line[1])
         first_tier = min(t for (p, t) in columns if p == following)
         first = min(columns[(following, first_tier)], key=lambda line: line[0])[2]
         body = _body_of(last[2], parents)
@@ -1587,7 +1591,7 @@ def page_ends(document, tiers: int = 1) -> list[PageEnd]:
         page_box = pages[page]
         free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
         # (The notes' heading is set at the text's size: a page that ends before it is the text's, as any.)
-        heading = id(first) in index and NOTES_HEADING not in (first.get("class") or "")
+        heading = id(first) in index and NOTES_HEADING not in (first.get("class") or "").split()
         ends.append(PageEnd(bodies[id(body)], free, heading))
     return ends
 
