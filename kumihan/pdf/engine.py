@@ -913,7 +913,6 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
             moved.add(key)
 
 
-
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
 #: what the first move could not measure.
 MAX_MOVES = 4
@@ -1426,7 +1425,7 @@ def _columns(document, tiers: int):
             block = box.element
             if id(block) in index:
                 extents[id(block)] = extents.get(id(block), 0.0) + box.margin_height()
-            if FIGURE_CLASS in (block.get("class") or "").split() or block.tag == "table":
+            if _is_block_line(block):
                 # In each tier it stands across (段抜き): the text of the tiers beside it runs on after it.
                 first = _tier_of(page_box, box.position_x, tiers)
                 for tier in range(first, _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers) + 1):
@@ -1467,7 +1466,7 @@ def holes(document, tiers: int = 1) -> tuple[int, int]:
         if isinstance(box, boxes.BlockBox) and box.element is not None:
             block = box.element
             laid.add(id(block))
-            if FIGURE_CLASS in (block.get("class") or "").split() or block.tag == "table":
+            if _is_block_line(block):
                 first = _tier_of(page_box, box.position_x, tiers)
                 last = _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers)
                 for tier in range(first, last + 1):
@@ -1505,9 +1504,8 @@ def holes(document, tiers: int = 1) -> tuple[int, int]:
         if all(last_page[id(body)] == page_no for body in held):
             continue  # an article's last page
         page_box = pages[page_no]
-        bottom = page_box.content_box_y() + page_box.height
         for tier in range(max(tiers, 1)):
-            short += max(0, int((bottom - reach.get((page_no, tier), page_box.content_box_y())) / pitch + 0.05))
+            short += max(0, _lines_left(page_box, reach.get((page_no, tier), page_box.content_box_y()), pitch))
     return lost, short
 
 
@@ -1519,8 +1517,9 @@ def _body_of(element, parents):
 
 def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap]:
     """Find the headings (and the notes' 注) that open a column (a tier, or a page) of their article's text, or
-    follow the figures at its head, while the column before it ends ``min_free`` or more whole lines short: the heading and the lines kept with it did not fit there
-    (JLREQ: a heading never ends a page; every page but an article's last is set full)."""
+    follow the figures at its head, while the column before it ends ``min_free`` or more whole lines short: the
+    heading and the lines kept with it did not fit there (JLREQ: a heading never ends a page; every page but an
+    article's last is set full)."""
     laid = _columns(document, tiers)
     if laid is None:
         return []
@@ -1538,7 +1537,7 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
         if _body_of(last[2], parents) is not _body_of(first, parents):
             continue  # the column before holds another article's text, or none
         room = page_box.content_box_y() + page_box.height - last[1]
-        free = int(room / pitch + 0.05)
+        free = _lines_left(page_box, last[1], pitch)
         if free >= min_free:
             siblings = list(parents.get(id(first), ()))
             under = siblings[siblings.index(first) + 1:] if first in siblings else []
@@ -1555,6 +1554,11 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
             found.append(HeadingGap(index[id(first)], free, lines_of.get(id(first), 1),
                                     round(extents.get(id(first), pitch) / pitch), pitch, kept, room, need))
     return found
+
+
+def _lines_left(page_box, bottom: float, pitch: float) -> int:
+    """The whole lines of ``pitch`` a page leaves empty at its foot past ``bottom`` (a hair short counts whole)."""
+    return int((page_box.content_box_y() + page_box.height - bottom) / pitch + 0.05)
 
 
 def _reach(box) -> float:
@@ -1589,7 +1593,7 @@ def page_ends(document, tiers: int = 1) -> list[PageEnd]:
         if body is None or _body_of(first, parents) is not body:
             continue
         page_box = pages[page]
-        free = int((page_box.content_box_y() + page_box.height - last[1]) / pitch + 0.05)
+        free = _lines_left(page_box, last[1], pitch)
         # (The notes' heading is set at the text's size: a page that ends before it is the text's, as any.)
         heading = id(first) in index and NOTES_HEADING not in (first.get("class") or "").split()
         ends.append(PageEnd(bodies[id(body)], free, heading))
