@@ -349,6 +349,39 @@ def test_a_figure_in_a_list_goes_on_between_its_items_and_the_text_runs_on_under
     assert "電子チューナー" in texts[first]  # and run on under it, the next question too
 
 
+def test_a_loose_lists_step_goes_on_past_a_photo_between_its_lines(project):
+    """Found on a recipe written apart from the code (tests/fixtures/magazine10/tsukuru.md: ten steps set apart
+    by blank lines, a photo written inside step 7), in A5: the photo went to the next page's head and the page
+    before ended three columns short (82 %), the next step too long to go whole before it and an item of
+    paragraphs never split.  Every page is full; the step is split between the two pages, its marker once."""
+    pdf = _full_pages_in_b5(project, "magazine10", ["tsukuru.md"], "a5-book")
+    pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
+    (photo,) = [n for n, text in enumerate(pages) if "図2" in text]
+    (step,) = [n for n, text in enumerate(pages) if "（９）" in text or "（9）" in text]
+    assert step == photo - 1, (step, photo)  # the step begun on the page before the photo ...
+    assert "焼く1時間前に" in pages[step] and "ためらわずに" in pages[photo]  # ... and run on after it
+
+def test_in_tiers_a_photo_before_a_heading_goes_back_to_the_foot_of_the_page_it_is_referred_on(project):
+    """The same recipe in B5: its last photo, written after the method's last paragraph, was carried to the head
+    of the next page, the heading after it; the page before ended its third tier two columns short (the heading
+    and its two lines need more).  The photo now stands at the head of that page's last tier (its foot, where
+    the text refers to it), the tier's lines going on to the next page before the heading: every page full."""
+    pdf = _full_pages_in_b5(project, "magazine10", ["tsukuru.md"])
+    pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
+    (photo,) = [n for n, text in enumerate(pages) if "図3" in text]
+    (heading,) = [n for n, text in enumerate(pages) if "うまく焼くために" in text]
+    assert photo == heading - 1, (photo, heading)
+
+def test_in_tiers_a_cover_across_two_tiers_before_a_heading_goes_back_in_one_tier(project):
+    """Found on a book review written apart from the code (tests/fixtures/magazine10/shohyo.md: the book's cover
+    written before its first paragraph, across two tiers), in B5: the cover went on to the next page's head, the
+    second section's heading after it, and the opening page ended its third tier two columns short.  It now
+    stands in one tier at the head of that third tier, on the opening page, every page full."""
+    pdf = _full_pages_in_b5(project, "magazine10", ["shohyo.md"])
+    pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
+    (opening,) = [n for n, text in enumerate(pages) if "楢崎朋子『灯りを守る人びと』を読む" in text[:80]]
+    assert "図1" in pages[opening], pages[opening][:200]
+
 def test_an_interview_in_tiers_fills_its_pages_and_keeps_its_pictures_on_them(project):
     """Found on the same interview in B5: its three figures took every layout the placing has, one move at a
     time, and the portrait across two tiers (図3), never moved, was left at the head of the last tier, 163 pt past
@@ -622,6 +655,23 @@ def test_a_poem_split_around_a_figure_breaks_between_its_lines(project):
         assert max(heads) - min(heads) < 1, heads
     finally:
         doc.close()
+
+
+def test_a_table_set_smaller_to_fit_the_column_stays_inside_it_with_its_rules(project):
+    """Found on a reportage written apart from the code (a ferry's timetable, seven columns under long headings),
+    in A5: set at 88 % to fit the column, its last column ran 1.8 pt past the foot: the rules between the cells
+    keep their width (0.5 pt) at any size, and they were not counted.  Now they are: set smaller by as much more,
+    nothing past the foot."""
+    headings = ["年度", "1日の便数（往復）", "鷺浦発の始発", "鷺浦発の最終", "年間旅客数（人）", "車両航送（台）",
+                "旅客数の前年度比"]
+    row = "| " + " | ".join(["2020"] + [f"{n},{n}08" if n % 2 else f"9{n}.6%" for n in range(1, len(headings))]) + " |\n"
+    table = "| " + " | ".join(headings) + " |\n|" + "---|" * len(headings) + "\n" + row * 6
+    root = project({"a.md": article("前の段落。" * 30 + "\n\n表1　航路の推移\n\n" + table + "\n" + "後の段落。" * 90 + "\n")},
+                   BOOK_TOML + '\n[page]\npreset = "a5-book"\n')
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert re.search(r"a table too long for the column .* it is set at \d+% of its size", result.stderr), result.stderr
+    assert " of the text area" not in result.stderr, result.stderr
 
 
 @pytest.mark.parametrize("preset, rows, said_as, pages", [

@@ -188,20 +188,28 @@ def split_quotation(quote: Element, chars: int) -> Element | None:
     """Split the quotation ``quote`` (paragraphs only) after ``chars`` characters of its text: ``quote`` keeps
     them, the quotation returned (``class="continued"``: no space before it) the rest; None where that place lies
     inside an inline element, at its very end, or where the rest would begin with the attribution."""
+    return _split_paragraphs(quote, chars, "attribution")
+
+
+def _split_paragraphs(block: Element, chars: int, kept: str | None = None) -> Element | None:
+    """Split ``block`` (paragraphs only: a quotation, a loose list's item) after ``chars`` characters of its
+    paragraphs' text, between two of them or inside one: ``block`` keeps them, the block of its kind returned
+    (``class="continued"``) the rest; None where that place lies inside an inline element, at the very end, or
+    where the rest would begin with a paragraph of class ``kept``, which never goes on alone."""
     count = 0
-    for n, p in enumerate(quote):
+    for n, p in enumerate(block):
         inner = len("".join(p.itertext()))
         if count + inner > chars:
-            if "attribution" in (p.get("class") or "").split():
-                return None  # the attribution never goes on alone after the figure, nor is it split
+            if kept and kept in (p.get("class") or "").split():
+                return None
             carried = _split_paragraph(p, chars - count) if chars > count else None
             if chars > count and carried is None:
                 return None
-            rest = make("blockquote", attrib={"class": "continued"})
+            rest = make(local(block), attrib={"class": "continued"})
             if carried is not None:
                 carried.tail, p.tail = p.tail, "\n"
                 rest.append(carried)
-            for child in list(quote)[n + 1 if carried is not None else n:]:
+            for child in list(block)[n + 1 if carried is not None else n:]:
                 rest.append(child)
             return rest if len(rest) else None
         count += inner
@@ -244,6 +252,12 @@ def split_list(lst: Element, chars: int) -> Element | None:
             if rest is not None:
                 item.addnext(rest)
                 return _list_of(lst, [rest] + items[n + 1:])
+        elif count + SPLIT_ITEM <= chars <= count + size - SPLIT_ITEM and loose_item(item):
+            # A loose list's item: between its paragraphs or inside one (counted from its first paragraph).
+            rest = _split_paragraphs(item, chars - count)
+            if rest is not None:
+                item.addnext(rest)
+                return _list_of(lst, [rest] + items[n + 1:])
         if n == len(items) - 1:
             break
         count += size
@@ -253,6 +267,11 @@ def split_list(lst: Element, chars: int) -> Element | None:
     if at is None or chars >= sum(len("".join(item.itertext())) for item in items):
         return None  # before its first item's end, or at its own end
     return _list_of(lst, items[at + 1:])
+
+
+def loose_item(item: Element) -> bool:
+    """Whether list item ``item`` is paragraphs only (a loose list's: Markdown's items set apart by blank lines)."""
+    return len(item) > 0 and all(local(child) == "p" for child in item)
 
 
 #: What a list item holding any of is not split between its lines: it is not text alone.
@@ -601,6 +620,8 @@ CELL_PADDING = 1.0
 """A cell's padding at both ends and its rules, in the table's ems (styles/pdf.css: .body th, .body td)."""
 SPAN = "span-tiers"
 """The class of a table or figure set across all tiers (段抜き, ``column-span: all``)."""
+RULE_PT = 0.5
+"""The width of a table's rules, in points (styles/pdf.css: .body th, .body td): a table set smaller keeps it."""
 MIN_SCALE = 0.7
 """The smallest size a table is set at to keep its headings whole (0.7 of 0.9 em: 5.7 pt on an 9 pt page)."""
 
@@ -635,12 +656,13 @@ def _table_widths(table: Element, headings: str = "whole") -> tuple[float, float
             (sum(narrowest.values()) + cells * CELL_PADDING) * TABLE_SIZE)
 
 
-def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, warn) -> None:
+def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, warn, rule_ems: float = 0.0) -> None:
     """Wrap each table of the text in ``<div class="table-block">`` (kept whole with its caption) and give it
     the length it needs along the column: a table longer than one tier (``tier_ems``) spans all ``tiers``
     (段抜き) when that gives it room; one that is too long even for the whole column (``length_ems``) with its
     header cells whole is set smaller, down to :data:`MIN_SCALE`, past which its headings break instead, and
-    ``warn(table, scale, headings_break)`` says so."""
+    ``warn(table, scale, headings_break)`` says so.  ``rule_ems``: a rule's width (:data:`RULE_PT`) in body
+    ems, which the rules between and around the cells take at any size."""
     for table in list(root.iter("table")):
         body = table.getparent()
         if body is None or "body" not in (body.get("class") or "").split():
@@ -653,10 +675,12 @@ def place_tables(root: Element, tier_ems: float, tiers: int, length_ems: float, 
         block.tail, table.tail = table.tail, None
         block.append(table)
         widest, narrowest = _table_widths(table)
-        available = tier_ems
-        if tiers > 1 and widest > tier_ems:
+        rules = (1 + max((sum(local(c) in ("td", "th") for c in row) for row in table.iter("tr")), default=0)) \
+            * rule_ems
+        available = tier_ems - rules
+        if tiers > 1 and widest > available:
             block.set("class", f"{FIGURE_CLASS} {TABLE_CLASS} {SPAN}")
-            available = length_ems
+            available = length_ems - rules
             previous = block.getprevious()
             if previous is not None and FIGURE_CLASS in (previous.get("class") or "").split():
                 # WeasyPrint 70 drops the rest of the flow after a float followed at once by a spanning block:

@@ -43,7 +43,7 @@ from .finish import finisher
 from .records import TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_out_of_lists,
                      fit_headings, float_short_figures, label_bookmarks, long_captions, move_figures, one_tier,
-                     place_tables, remove_spacers_after, set_spacers, unhang_items, wrap_code)
+                     place_tables, RULE_PT, remove_spacers_after, set_spacers, unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -798,7 +798,7 @@ def _place_tables(doc: Element, book: Book, report: Report) -> None:
                             line=line_of(table), rule="table-scaled",
                             hint="shorten its headings or cells, or split it into two tables"))
 
-    place_tables(doc, page.chars_per_column, page.tiers, length, warn)
+    place_tables(doc, page.chars_per_column, page.tiers, length, warn, RULE_PT / page.font_size_pt)
 
 
 def _derive_all(faces: list[Face], cache_dir: Path) -> list[VerticalFont]:

@@ -21,7 +21,8 @@ from urllib.parse import unquote, urlparse
 
 from . import shim
 from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST, SPACER_CLASS,
-                     TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, table_size)
+                     TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, loose_item,
+                     table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
@@ -529,6 +530,24 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
             return sum(max(0, c - 1) for c in exact.get(id(paragraph), [])[:fit])
         return sum(lines.get(id(paragraph), [])[:fit])
 
+    def item_fitting(item, room: float) -> int:
+        """The characters of list item ``item`` (a loose list's: paragraphs only) that ``room`` takes before a
+        figure (blocks.split_list splits it there): whole paragraphs by their extent, then the lines of the next,
+        two at least kept and two going on.  0: not split."""
+        chars = 0
+        for child in item:
+            own = lines.get(id(child), [])
+            size = extent.get(id(child), len(own) * pitch)
+            if size <= room + 0.5:
+                room -= size
+                chars += len("".join(child.itertext()))
+                continue
+            fit = max(0, int((room - 0.6 * pitch) // pitch))
+            if fit >= 2 and len(own) - fit >= 2:
+                chars += fitting(child, fit)
+            return chars
+        return 0
+
     def quotation_fitting(quote, room: float, after_heading: bool) -> int:
         """The characters of quotation ``quote`` (paragraphs only) that ``room`` takes before a figure
         (blocks.split_quotation splits it there): whole paragraphs by their extent, then the lines of the next; a
@@ -629,6 +648,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
                     fit = max(0, int((room - 0.6 * pitch) // pitch))
                     if fit >= 2 and len(own) - fit >= 2 and not any(child.tag in ITEM_BLOCKS for child in item):
                         chars += fitting(item, fit)
+                    elif loose_item(item):
+                        chars += item_fitting(item, room)
                     break
             elif sibling.tag == "blockquote" and len(sibling) and all(child.tag == "p" for child in sibling):
                 chars = quotation_fitting(sibling, room - around.get(id(sibling), 0.0) / 2 - 0.6 * pitch,
@@ -846,6 +867,19 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         # (in one tier, three columns): one at a time, each figure would stop the other short of filling them.
         if forward(index, element, free, leap=page_box.height / 2 if tiers > 1 else 3 * pitch):
             continue
+        if tiers > 1 and tier == 0 and page_no > 0 and at_head and can_move and in_text:
+            # It cannot go on (a heading follows it, which the room before it does not take with its two lines):
+            # back to the head of the last tier its text reaches on the page before, where it is referred to (JLREQ
+            # 4.3: at the head or foot of that page; the last tier is its foot), the lines of that tier going on
+            # past it to the next page, before the heading.  Never before a heading: its own section's.
+            before = [line_tier[(id(b), n)] for p, b, n, _ in flow_lines(element)
+                      if p == page_no - 1 and id(b) not in in_notes]
+            back = before and _to_page_head(element, page_no - 1, flow, exact, parents, max(before), line_tier,
+                                            section=True)
+            if back:
+                # One across two tiers stands in one there (at a tier's head, it would run past the page's foot).
+                settle(index, element, None if two else back)
+                continue
         if two and at_head and page_no > 0 and in_text and not any(
                 p > page_no for p, b, _, _ in flow_lines(element) if id(b) not in in_notes):
             # Carried onto the last page of its text, which it cannot go past, the page before left short: in one
@@ -971,13 +1005,15 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
     return (siblings.index(sibling) - at, chars)
 
 
-def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=None, after_figure=False):
+def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=None, after_figure=False,
+                  section=False):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
     block it is set into split where the page begins); with ``tier`` (and ``line_tier``, the tier of each line by
     its block and number), to the head of that tier of the page.  Return the move (-siblings to go back past,
     characters of the block it is set into), or None where another figure or spacer stands before it on the
     page (``after_figure``: between the page's first line and it; one at the page's head it then follows) or the
-    page begins inside a block that cannot be split."""
+    page begins inside a block that cannot be split, or (``section``: a figure in one tier) where a heading
+    stands between (it would stand before the heading of its own section)."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
@@ -988,17 +1024,41 @@ def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=N
             return None
     block, n, _ = own[0]
     sibling = _sibling_of(block, siblings, parents)
-    # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break); not into the notes.
+    # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break; a figure in one tier
+    # set back into a block after its first lines, ``section``, follows them, not the figure before the block);
+    # not into the notes.
     if sibling is None or sibling.tag == "section" or any(
             {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
-            for el in siblings[max(0, siblings.index(sibling) - (not after_figure)):at]):
+            for el in siblings[max(0, siblings.index(sibling) - (not after_figure and not (section and n))):at]):
         return None
-    chars = 0
-    if n > 0:
-        if sibling is not block or block.tag != "p":
-            return None
-        chars = sum(exact[id(block)][:n])
+    if section and any(el.tag in _HEADINGS for el in siblings[siblings.index(sibling):at]):
+        return None
+    chars = _chars_to_line(sibling, block, n, exact, parents) if n > 0 else 0
+    if chars is None:
+        return None
     return (siblings.index(sibling) - at, chars)
+
+
+def _chars_to_line(sibling, block, n: int, exact, parents) -> int | None:
+    """The characters of ``sibling`` before line ``n`` of ``block`` (itself, or a list item or an item's
+    paragraph in it), as blocks.move_figures counts them to split it there; None where it cannot be split
+    there."""
+    if sibling is block and block.tag == "p":
+        return sum(exact[id(block)][:n])
+    if sibling.tag not in ("ul", "ol"):
+        return None
+    item = block if parents.get(id(block)) is sibling else parents.get(id(block))
+    if item is None or parents.get(id(item)) is not sibling or item.tag != "li":
+        return None
+    items = list(sibling)
+    count = sum(len("".join(li.itertext())) for li in items[:items.index(item)] if li.tag == "li")
+    if block is item and not any(child.tag in ITEM_BLOCKS for child in item):
+        return count + sum(exact[id(item)][:n])  # an item of text alone (blocks.split_list)
+    if block is not item and loose_item(item):  # a loose item's paragraph (blocks._split_paragraphs)
+        paragraphs = list(item)
+        return count + sum(len("".join(p.itertext())) for p in paragraphs[:paragraphs.index(block)]) \
+            + sum(exact[id(block)][:n])
+    return None
 
 
 def _chars(box) -> int:

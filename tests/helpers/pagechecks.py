@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from kumihan.settings import PageFormat
+from kumihan.syntax import AOZORA_RUBY
 
 from .pagefill import report
 from .pdfcheck import VerticalPDF, flat, pdftotext
@@ -47,10 +48,11 @@ def fill_failures(pdf: Path, page: PageFormat, authors: dict[str, str]) -> list[
 
 
 def plain(line: str) -> str:
-    """A source line as the PDF's text reads it: no list marker, emphasis marks or note marks; ruby as base and
-    reading."""
-    line = re.sub(r"^(\s*[-*+]|\s*\d+\.)\s+", "", line)
+    """A source line as the PDF's text reads it: no list marker, emphasis marks, note marks or inline HTML tags
+    (``Q<sub>10</sub>``); ruby as base and reading."""
+    line = re.sub(r"<[^<>\n]+>", "", re.sub(r"^(\s*[-*+]|\s*\d+\.)\s+", "", line))
     line = re.sub(r"\[\^\d+\]|\*\*", "", line)
+    line = re.sub(AOZORA_RUBY, lambda m: (m.group(1) or m.group(3)) + (m.group(2) or m.group(4)), line)
     return re.sub(r"\{([^|}]+)\|([^}]+)\}", r"\1\2", line)
 
 
