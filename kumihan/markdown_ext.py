@@ -21,13 +21,17 @@ from markdown.treeprocessors import Treeprocessor
 from markdown.util import HTML_PLACEHOLDER_RE
 
 from .errors import KumihanError
-from .syntax import NOTE_DEFINITION, NOTE_REFERENCE, RUBY, fenced_lines
+from .syntax import AOZORA_RUBY, NOTE_DEFINITION, NOTE_REFERENCE, RUBY, fenced_lines
 from .tree import NOTEREF as NOTEREF_TAG, plain_text
 
 LINE_MARK = "kumihan-line"
 """An empty element before each top-level block of Python-Markdown's output: ``<kumihan-line n="N">`` (with
 ``raw="1"`` for raw HTML and code, whose lines stand as written); :func:`kumihan.xhtml.clean` turns it into the
 block's line.  (Python-Markdown's inline processor does not take comments among the blocks.)"""
+
+
+#: The line breaks and ASCII spaces of a link's or image's title that are written as one space.
+_TITLE_BREAKS = re.compile(r"[ \t\n\r\f\v]")
 
 
 @dataclass
@@ -171,6 +175,16 @@ class _RubyPattern(InlineProcessor):
             rt = etree.SubElement(ruby, "rt")
             rt.text = r
             last = rt
+        return ruby, m.start(0), m.end(0)
+
+
+class _AozoraRubyPattern(_RubyPattern):
+    """Aozora Bunko's ruby (:data:`.syntax.AOZORA_RUBY`): ``｜親文字《おやもじ》``, ``漢字《かんじ》``."""
+
+    def handleMatch(self, m, data):
+        ruby = etree.Element("ruby")
+        ruby.text = m.group(1) or m.group(3)
+        etree.SubElement(ruby, "rt").text = m.group(2) or m.group(4)
         return ruby, m.start(0), m.end(0)
 
 
@@ -370,8 +384,14 @@ class ArticleExtension(Extension):
         md.inlinePatterns.register(_ReferencePattern(NOTE_REFERENCE), "kumihan_noteref", 175)
         # 176: ruby before links and emphasis, so a base or reading may sit inside them, not the reverse.
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
+        # 177: as VFM ruby, which it does not overlap (no 《 in it).
+        md.inlinePatterns.register(_AozoraRubyPattern(AOZORA_RUBY), "kumihan_aozora_ruby", 177)
         # 5: after the inline processor (20) has produced every reference and heading in the tree.
         md.treeprocessors.register(_NumberingTreeprocessor(md, self), "kumihan_numbering", 5)
+        for name in ("link", "image_link"):
+            # A title (an image's caption: "写真1　…") keeps its full-width spaces; Python-Markdown makes every
+            # Unicode space of it an ASCII one, only a line break within it should be.
+            md.inlinePatterns[name].RE_TITLE_CLEAN = _TITLE_BREAKS
         self.lines.extend(md)
 
     def note_id(self, number: int) -> str:
@@ -422,4 +442,5 @@ class _NoteContentExtension(Extension):
         # Same priorities as in the article (see ArticleExtension.extendMarkdown).
         md.inlinePatterns.register(_NestedReferencePattern(NOTE_REFERENCE, self.parent), "kumihan_noteref", 175)
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
+        md.inlinePatterns.register(_AozoraRubyPattern(AOZORA_RUBY), "kumihan_aozora_ruby", 177)
         SourceLines(self.parent.current_note.line).extend(md)

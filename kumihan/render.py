@@ -85,6 +85,7 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
     beside an image that stands alone (``図1　…`` under it, or over it), else the image's title
     (``![alt](src "caption")``), which serves as alt text when a caption line is there: a caption is printed
     once."""
+    _image_lines_apart(root)
     for img in list(root.iter("img", "{*}img")):
         parent = img.getparent()
         alone = (local(parent) == "p" and len(parent) == 1 and not (parent.text or "").strip()
@@ -136,6 +137,33 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
                 replace_element(img, made)
         else:
             replace_element(img, made)
+
+
+def _image_lines_apart(root: Element) -> None:
+    """Set apart the images of a paragraph that holds nothing else, each on a line of its own (two photos written
+    back to back, no blank line between): each is a paragraph of its own, a figure as when written apart; a
+    caption line written under the last (``写真4、5　…``, shared) is the next paragraph, the last one's caption."""
+    for p in list(root.iter("p", "{*}p")):
+        children = list(p)
+        images = [child for child in children if local(child) == "img"]
+        if len(images) < 2 or (p.text or "").strip() or len(images) + sum(
+                local(child) == "br" for child in children) != len(children):
+            continue
+        *tails, last = [child.tail or "" for child in children]
+        caption = last.strip()
+        if any(tail.strip() for tail in tails) or caption and not (
+                last.lstrip(" \t").startswith("\n") and _is_caption_text(caption)):
+            continue
+        pieces = []
+        for img in images:
+            img.tail = None
+            pieces.append(make("p", like=p))
+            pieces[-1].append(img)
+        if caption:
+            pieces.append(make("p", caption, like=p))
+        for piece in pieces:
+            piece.tail = "\n"
+        replace_element(p, pieces)
 
 
 def _end_line(img: Element) -> None:

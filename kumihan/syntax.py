@@ -1,6 +1,7 @@
 """The Markdown grammar kumihan adds or relies on, in one place: the reader and ``check`` both parse with it.
 
-Note definitions ``[^label]: …`` and references ``[^label]``, VFM ruby ``{漢字|かんじ}``, images, code spans,
+Note definitions ``[^label]: …`` and references ``[^label]``, VFM ruby ``{漢字|かんじ}`` (and Aozora Bunko's
+``｜漢字《かんじ》``), images, code spans,
 and fenced code blocks (CommonMark §4.5: a fence closes only with the same character, at least as long, and
 nothing after it), so that nothing inside code is taken for a note, an image or a bracket.
 """
@@ -16,6 +17,11 @@ NOTE_REFERENCE = r"\[\^([^\]\s]+)\]"
 NOTE_REFERENCE_RE = re.compile(NOTE_REFERENCE + r"(?!:)")
 RUBY = r"\{([^{}|\n]+)\|([^{}\n]+)\}"
 RUBY_RE = re.compile(RUBY)
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
+AOZORA_RUBY = rf"[｜|]([^｜|《》\n]+?)《([^《》\n]+)》|([{_KANJI}]+)《([ぁ-ゖァ-ヺー・]+)》"
+"""Ruby as novelists and Aozora Bunko write it, as a pattern string: ``｜親文字《おやもじ》`` (the base after the
+bar) or ``漢字《かんじ》`` (the run of kanji before 《, its reading in kana alone: 《》 around other text are
+brackets)."""
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")

@@ -2,6 +2,7 @@
 spaces, a paragraph indented by hand, half-width katakana, an icon among text, a section break, CRLF."""
 
 import re
+import subprocess
 import zipfile
 
 import pytest
@@ -77,14 +78,32 @@ def test_an_icon_among_text_is_the_size_of_a_character_and_a_break_is_a_short_ru
         assert "<hr/>" in z.read("item/xhtml/p-001.xhtml").decode()
 
 
+def _two_figures_built(project, text: str, first: str, second: str):
+    """Build an article of ``text`` with two pictures (450 by 300 pixels at 300 dpi); check that the PDF sets
+    both as figures, as large as written (38 by 25 mm, 108 by 72 pt), not in a line; return the project's root
+    and the PDF's text."""
+    from PIL import Image
+    import pdfplumber
+
+    root = project({"a.md": article(text)})
+    Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / first, dpi=(300, 300))
+    Image.new("RGB", (450, 300), (220, 200, 180)).save(root / "content" / second, dpi=(300, 300))
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
+        images = [image for page in pdf.pages for image in page.images]
+        text_of = "".join(page.extract_text() or "" for page in pdf.pages)
+    assert len(images) == 2
+    for image in images:  # turned with the page
+        assert min(image["x1"] - image["x0"], image["bottom"] - image["top"]) > 60, image
+    return root, text_of
+
+
 def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_figure(project):
     """Writers put a step's picture in its list item, on the line under the step (a tight list has no paragraphs),
     or under a paragraph with no blank line between; it had been set at a character's size in the line, its
     caption line a paragraph of the item.  A figure now, as large as one written alone, its caption once, and the
     next item's text in whole columns."""
-    from PIL import Image
-    import pdfplumber
-
     from helpers.epub import epubcheck
 
     text = ("糠床の手入れは、次の順に進める。\n\n"
@@ -94,17 +113,7 @@ def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_
             "   図1　塩水は少しずつ加える\n"
             "3. 野菜くずを入れて、毎日かき混ぜる\n\n"
             "一週間ほどで、床は食べられる味になる。\n![できあがった糠床](done.png)\n\nおわり。\n")
-    root = project({"a.md": article(text)})
-    Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "mix.png", dpi=(300, 300))
-    Image.new("RGB", (450, 300), (220, 200, 180)).save(root / "content" / "done.png", dpi=(300, 300))
-    result = run_build(root, "all")
-    assert result.returncode == 0, result.stderr
-    with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
-        images = [image for page in pdf.pages for image in page.images]
-        text_of = "".join(page.extract_text() or "" for page in pdf.pages)
-    assert len(images) == 2
-    for image in images:  # 450 by 300 pixels at 300 dpi: 38 by 25 mm (108 by 72 pt), turned with the page
-        assert min(image["x1"] - image["x0"], image["bottom"] - image["top"]) > 60, image
+    root, text_of = _two_figures_built(project, text, "mix.png", "done.png")
     assert text_of.count("塩水は少しずつ加える") == 1
     doc = VerticalPDF(root / "dist" / "book.pdf")
     try:
@@ -120,6 +129,74 @@ def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_
                      xhtml, re.S), xhtml
     assert re.search(r"</p>\s*<figure[^>]*><img[^>]*alt=\"できあがった糠床\"", xhtml), xhtml
     assert epubcheck(root / "dist" / "book.epub") == []
+
+
+@pytest.mark.parametrize("written", [
+    "![客室](a.png)\n![甲板](b.png)\n\n写真4、5　最終便の客室（上）と車両甲板（下）\n",
+    "![客室](a.png)\n![甲板](b.png)\n写真4、5　最終便の客室（上）と車両甲板（下）\n",
+    "![客室](a.png)  \n![甲板](b.png)\n\n写真4、5　最終便の客室（上）と車両甲板（下）\n",
+], ids=["caption-apart", "caption-under", "line-break"])
+def test_images_written_back_to_back_are_figures_and_their_shared_caption_is_printed_once(project, written):
+    """Found on a reportage written apart from the code: two photos on two lines with no blank line between and
+    one caption for both under them (写真4、5　…), as writers write them.  They were one paragraph: both pictures
+    set in the line at a character's size (3 mm, 12,000 ppi), the caption a paragraph of text.  Now each is a
+    figure, as large as one written alone, and the caption is printed once, the last one's."""
+    from helpers.epub import epubcheck
+
+    root, text_of = _two_figures_built(project, "最終便の日の朝。" * 40 + "\n\n" + written + "\n" + "船は出ていった。" * 60
+                                       + "\n", "a.png", "b.png")
+    assert text_of.count("最終便の客室") == 1
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    assert len(re.findall(r"<figure", xhtml)) == 2 and xhtml.count("最終便の客室") == 1, xhtml
+    assert re.search(r"alt=\"甲板\"[^>]*/>\s*<figcaption>写真", xhtml), xhtml
+    assert epubcheck(root / "dist" / "book.epub") == []
+
+
+def test_a_caption_written_as_the_images_title_keeps_its_full_width_space(project):
+    """Found on a reportage written apart from the code: ``![…](seto.png "写真1　鷺浦港の沖から…")`` printed
+    写真1 and an ASCII space in both editions (Python-Markdown writes every space of a title as one).  The caption
+    keeps the writer's full-width space, as a caption line does; a title written over two lines is joined."""
+    from PIL import Image
+
+    root = project({"a.md": article("朝の港。\n\n![港の眺め](seto.png \"写真1　鷺浦港の沖から\n小槌島を望む\")\n\n船が出る。\n")})
+    Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "seto.png", dpi=(300, 300))
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    assert re.search(r"<figcaption>写真(<span[^>]*>)?1(</span>)?　鷺浦港の沖から 小槌島を望む</figcaption>", xhtml), xhtml
+    text = subprocess.run(["pdftotext", "-raw", str(root / "dist" / "book.pdf"), "-"], capture_output=True,
+                          text=True).stdout
+    assert "写真1 鷺浦港" not in text and "鷺浦港の沖から" in text
+
+
+def test_ruby_written_as_aozora_bunko_and_novelists_write_it_is_ruby(project):
+    """Found on an essay written apart from the code: ruby written 縁側《えんがわ》 and |山茶花《さざんか》 (as on
+    Aozora Bunko and the novel sites, and as writers type it) printed as written, brackets and all, in both
+    editions.  It is ruby now, in a heading too (its bookmark the base alone); 《》 around anything but a
+    reading after kanji (雑誌《文藝春秋》), and inside code, stay as written."""
+    from pypdf import PdfReader
+
+    text = ("## 母の|梅《うめ》\n\n縁側《えんがわ》に座り、｜山茶花《さざんか》と|篠の目《しののめ》を見た。"
+            "雑誌《文藝春秋》を読み、`縁側《えんがわ》`と書いた。\n")
+    root = project({"a.md": article(text)})
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    for base, reading in (("梅", "うめ"), ("縁側", "えんがわ"), ("山茶花", "さざんか"), ("篠の目", "しののめ")):
+        assert f"<ruby>{base}<rt>{reading}</rt></ruby>" in xhtml, (base, xhtml)
+    assert "雑誌《文藝春秋》" in xhtml and "<code>縁側《えんがわ》</code>" in xhtml
+    pdf_text = subprocess.run(["pdftotext", "-raw", str(root / "dist" / "book.pdf"), "-"], capture_output=True,
+                              text=True).stdout.replace("\n", "")
+    assert "《えんがわ》" in pdf_text and pdf_text.count("《えんがわ》") == 1  # the code span's alone
+    assert "《さざんか》" not in pdf_text and "|" not in pdf_text and "｜" not in pdf_text
+    assert "雑誌《文藝春秋》" in pdf_text
+    titles = [item.title for item in PdfReader(str(root / "dist" / "book.pdf")).outline if not isinstance(item, list)]
+    nested = [i.title for item in PdfReader(str(root / "dist" / "book.pdf")).outline if isinstance(item, list)
+              for i in item if not isinstance(i, list)]
+    assert "母の梅" in titles + nested, (titles, nested)
 
 
 def test_a_caption_written_over_or_under_an_image_in_its_paragraph_and_an_item_that_is_a_picture(project):
