@@ -384,8 +384,9 @@ class ArticleExtension(Extension):
         md.inlinePatterns.register(_ReferencePattern(NOTE_REFERENCE), "kumihan_noteref", 175)
         # 176: ruby before links and emphasis, so a base or reading may sit inside them, not the reverse.
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
-        # 177: as VFM ruby, which it does not overlap (no 《 in it).
-        md.inlinePatterns.register(_AozoraRubyPattern(AOZORA_RUBY), "kumihan_aozora_ruby", 177)
+        # 175.5: after VFM ruby, whose bar would otherwise open a base; before links (160), so a base or reading
+        # may sit in a link's text (a bar in a URL opens none: a base holds no bracket nor space).
+        md.inlinePatterns.register(_AozoraRubyPattern(AOZORA_RUBY), "kumihan_aozora_ruby", 175.5)
         # 5: after the inline processor (20) has produced every reference and heading in the tree.
         md.treeprocessors.register(_NumberingTreeprocessor(md, self), "kumihan_numbering", 5)
         for name in ("link", "image_link"):
@@ -442,5 +443,5 @@ class _NoteContentExtension(Extension):
         # Same priorities as in the article (see ArticleExtension.extendMarkdown).
         md.inlinePatterns.register(_NestedReferencePattern(NOTE_REFERENCE, self.parent), "kumihan_noteref", 175)
         md.inlinePatterns.register(_RubyPattern(RUBY), "kumihan_ruby", 176)
-        md.inlinePatterns.register(_AozoraRubyPattern(AOZORA_RUBY), "kumihan_aozora_ruby", 177)
+        md.inlinePatterns.register(_AozoraRubyPattern(AOZORA_RUBY), "kumihan_aozora_ruby", 175.5)
         SourceLines(self.parent.current_note.line).extend(md)

@@ -139,28 +139,46 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
             replace_element(img, made)
 
 
+_BLANK = " \t\r\n"
+
+
 def _image_lines_apart(root: Element) -> None:
-    """Set apart the images of a paragraph that holds nothing else, each on a line of its own (two photos written
+    """Set apart the images of a paragraph written each on a line of its own, one under the other (two photos
     back to back, no blank line between): each is a paragraph of its own, a figure as when written apart; a
-    caption line written under the last (``写真4、5　…``, shared) is the next paragraph, the last one's caption."""
+    caption line over the first is the paragraph before it (its caption), and the lines under the last the
+    paragraph after it (a caption line, ``写真4、5　…``, shared: the last one's caption; then the text)."""
     for p in list(root.iter("p", "{*}p")):
         children = list(p)
         images = [child for child in children if local(child) == "img"]
-        if len(images) < 2 or (p.text or "").strip() or len(images) + sum(
-                local(child) == "br" for child in children) != len(children):
+        if len(images) < 2 or local(children[0]) != "img":
             continue
-        *tails, last = [child.tail or "" for child in children]
-        caption = last.strip()
-        if any(tail.strip() for tail in tails) or caption and not (
-                last.lstrip(" \t").startswith("\n") and _is_caption_text(caption)):
+        above = (p.text or "").strip()
+        if above and not (_is_caption_text(above) and (p.text or "").rstrip(" \t").endswith("\n")):
             continue
-        pieces = []
+        last = children.index(images[-1])
+        # Each on a line of its own: nothing but a line break after each but the last (a row of icons in a line
+        # stays so), nothing after the last on its line.
+        if any(local(child) not in ("img", "br") or (child.tail or "").strip() for child in children[:last]) or any(
+                "\n" not in (img.tail or "") and local(img.getnext()) != "br" for img in images[:-1]):
+            continue
+        under, rest = images[-1].tail or "", children[last + 1:]
+        if (under.strip() or rest) and not under.lstrip(" \t").startswith("\n"):
+            continue
+        pieces = [make("p", above, like=p)] if above else []
         for img in images:
             img.tail = None
             pieces.append(make("p", like=p))
             pieces[-1].append(img)
-        if caption:
-            pieces.append(make("p", caption, like=p))
+        # (Python's strip() would take a full-width space after 写真4、5 before an emphasis: ASCII space only.)
+        first, _, more = under.strip(_BLANK).partition("\n")
+        if not rest and more.strip() and _is_caption_text(first):
+            pieces += [make("p", first.strip(_BLANK), like=p), make("p", more.strip(_BLANK), like=p)]
+        elif under.strip() or rest:
+            after = make("p", under.strip(_BLANK), like=p)
+            after.extend(rest)
+            if rest:
+                rest[-1].tail = (rest[-1].tail or "").rstrip() or None
+            pieces.append(after)
         for piece in pieces:
             piece.tail = "\n"
         replace_element(p, pieces)

@@ -17,11 +17,13 @@ NOTE_REFERENCE = r"\[\^([^\]\s]+)\]"
 NOTE_REFERENCE_RE = re.compile(NOTE_REFERENCE + r"(?!:)")
 RUBY = r"\{([^{}|\n]+)\|([^{}\n]+)\}"
 RUBY_RE = re.compile(RUBY)
-_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ"
-AOZORA_RUBY = rf"[｜|]([^｜|《》\n]+?)《([^《》\n]+)》|([{_KANJI}]+)《([ぁ-ゖァ-ヺー・]+)》"
+_KANJI = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff々〆ヶ〇"
+AOZORA_RUBY = (rf"(?:｜|(?<![!-~])\|)([^｜|《》{{}}\[\]()<>\s]{{1,20}}?)《([^《》\n]{{1,30}})》"
+               rf"|([{_KANJI}]+)《([ぁ-ゖァ-ヺー・]{{1,30}})》")
 """Ruby as novelists and Aozora Bunko write it, as a pattern string: ``｜親文字《おやもじ》`` (the base after the
-bar) or ``漢字《かんじ》`` (the run of kanji before 《, its reading in kana alone: 《》 around other text are
-brackets)."""
+bar, a half-width one too where no ASCII character stands before it: a word, no space nor bracket in it) or ``漢字《かんじ》`` (the run of kanji before 《, its reading in kana
+alone: 《》 around other text are brackets)."""
+AOZORA_RUBY_RE = re.compile(AOZORA_RUBY)
 IMAGE = re.compile(r"!\[[^\]]*\]\(\s*<?([^)\s>]+)>?")
 CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
@@ -30,15 +32,17 @@ _FENCE = re.compile(r"^( {0,3})(`{3,}|~{3,})(.*)$")
 def base_text(text: str) -> str:
     """``text`` with each VFM ruby ``{漢字|かんじ}`` as its base alone (a name where markup cannot go: metadata,
     bookmarks, running heads)."""
-    return RUBY_RE.sub(r"\1", text)
+    return AOZORA_RUBY_RE.sub(lambda m: m.group(1) or m.group(3), RUBY_RE.sub(r"\1", text))
 
 
 def ruby_html(text: str) -> str:
     """``text`` as HTML with each VFM ruby ``{漢字|かんじ}`` (or ``{漢字|かん|じ}``, one reading per character)
-    as ``<ruby>``, as the article's Markdown makes it; the rest escaped."""
+    and each Aozora Bunko ruby (:data:`AOZORA_RUBY`) as ``<ruby>``, as the article's Markdown makes it; the rest
+    escaped."""
     from html import escape
 
     out, at = [], 0
+    text = AOZORA_RUBY_RE.sub(lambda m: "{%s|%s}" % (m.group(1) or m.group(3), m.group(2) or m.group(4)), text)
     for m in RUBY_RE.finditer(text):
         out.append(escape(text[at:m.start()], quote=False))
         base, readings = m.group(1), m.group(2).split("|")
