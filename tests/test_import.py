@@ -431,3 +431,20 @@ def test_a_declared_latin_charset_is_read_as_browsers_read_it(project):
     result = imported(root, str(page))
     assert result.returncode == 0 and "read as a saved web page, Windows-1252" in result.stdout
     assert "Café crème brûlée — “déjà vu”." in (root / "content" / "latin.md").read_text("utf-8")
+
+
+def test_double_angle_brackets_on_a_saved_page_stay_brackets(project):
+    """Found by the review: an article reads 漢字《かな》 and ｜…《…》 as Aozora Bunko's ruby, so a saved page's
+    夏目漱石の小説《こころ》 printed こころ as ruby over 小説 once brought in.  The import writes 《 and ｜ so that
+    they stay the page's characters; the front matter and the report read them as written."""
+    root = empty_project(project)
+    page = root.parent / "brackets.html"
+    page.write_text("<html><head><title>読書の記録《秋》</title></head><body><h1>読書の記録《秋》</h1>"
+                    "<p>夏目漱石の小説《こころ》を読んだ。｜縦線《たてせん》も文字のまま。</p></body></html>",
+                    encoding="utf-8")
+    result = imported(root, str(page))
+    assert result.returncode == 0, result.stderr
+    md = (root / "content" / "brackets.md").read_text("utf-8")
+    assert "title: 読書の記録《秋》" in md, md
+    xhtml, text = built_epub_text(root)
+    assert "<ruby>" not in xhtml and "小説《こころ》を読んだ。｜縦線《たてせん》" in text, xhtml

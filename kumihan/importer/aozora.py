@@ -114,7 +114,7 @@ class _Converter:
         report = self.out.report
         line = _GAIJI.sub(self._gaiji, raw)
         line = re.sub(r"〔([^〔〕\n]*)〕", self._accents, line)
-        line = escape_inline(line)
+        line = escape_inline(line, ruby=False)
         line, n = _RUBY_BAR.subn(r"{\1|\2}", line)
         line, m = _RUBY_RUN.subn(r"{\1|\2}", line)
         report.count("ruby", n + m)
@@ -213,7 +213,8 @@ class _Converter:
                     return closer
         m = re.fullmatch(r"「(.+)」(の左)?に「(.+)」のルビ", a)
         if m:
-            wrapped = _wrap_last(done, m.group(1), "{", "|" + escape_inline(m.group(3)) + "}", bare=True)
+            wrapped = _wrap_last(done, m.group(1), "{", "|" + escape_inline(m.group(3), ruby=False) + "}",
+                                 bare=True)
             if wrapped is not None:
                 report.count("ruby", 1)
                 if m.group(2):
@@ -226,7 +227,7 @@ class _Converter:
         m = re.fullmatch(r"（(.+)）", a)
         if m:
             report.count("送り仮名 (漢文)", 1)
-            return f"<sup>{escape_inline(m.group(1))}</sup>"
+            return f"<sup>{escape_inline(m.group(1), ruby=False)}</sup>"
         if re.fullmatch(r"本文終わり", a):
             return None
         if a == "改行":
@@ -240,7 +241,7 @@ class _Converter:
             report.count("ruby", 1)
             if m.group(1):
                 report.say("ruby on the left (左ルビ) set as ruby on the right")
-            return (done[:start] + "{" + done[start:] + "|" + escape_inline(m.group(2)) + "}",)
+            return (done[:start] + "{" + done[start:] + "|" + escape_inline(m.group(2), ruby=False) + "}",)
         # A run-in heading (同行見出し, 窓見出し) shares its line with the text: set in bold there, said.
         m = re.fullmatch(r"「(.+)」は(?:同行|窓)[大中小]?見出し", a)
         if m:
@@ -328,7 +329,7 @@ class _Converter:
 def _wrap_last(done: str, phrase: str, opener: str, closer: str, *, bare: bool = False) -> str | None:
     """``done`` with the last occurrence of ``phrase`` wrapped in ``opener…closer`` (ruby markup around its
     characters allowed, unless ``bare``), or None when the phrase is not there."""
-    phrase = escape_inline(phrase)
+    phrase = escape_inline(phrase, ruby=False)
     # Between the phrase's characters: ruby ({base|reading}) and the marks put there before (*, <u>, <sup>…).
     markup = r"(?:\{|\|[^{}]*\}|\*+|</?(?:u|del|sup|sub)>)*"
     pattern = re.escape(phrase) if bare else markup + markup.join(re.escape(c) for c in phrase) + r"(?:\|[^{}]*\})?"

@@ -12,6 +12,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import KumihanError
+from ..syntax import AOZORA_RUBY_RE
 from .report import ImportReport
 
 ENCODINGS = ("utf-8", "cp932", "euc_jp")
@@ -102,12 +103,15 @@ _AUTOLINK = re.compile(r"(<https?://[^>\s]+>)")
 _INLINE_SPECIAL = re.compile(r"([\\`*_\[\]{}|])")
 
 
-def escape_inline(text: str) -> str:
-    """Escape what Markdown or HTML would take for markup within a line (``< & * _ ` [ ] { } | \\``), leaving
-    autolinks ``<https://…>`` as they are."""
+def escape_inline(text: str, ruby: bool = True) -> str:
+    """Escape what Markdown or HTML would take for markup within a line (``< & * _ ` [ ] { } | \\``, and with
+    ``ruby`` the ``《`` of what an article reads as Aozora Bunko's ruby: 小説《こころ》 on a saved page is
+    brackets), leaving autolinks ``<https://…>`` as they are."""
     parts = _AUTOLINK.split(text)
     for i in range(0, len(parts), 2):
         p = parts[i].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        if ruby:  # the 《 of what would be read as ruby only
+            p = AOZORA_RUBY_RE.sub(lambda m: m.group(0).replace("《", "&#x300A;"), p)
         parts[i] = _INLINE_SPECIAL.sub(r"\\\1", p)
     return "".join(parts)
 
@@ -115,7 +119,7 @@ def escape_inline(text: str) -> str:
 def unescape_inline(text: str) -> str:
     """The text :func:`escape_inline` was given back: for the front matter and the report, which are no Markdown."""
     text = re.sub(r"\\([\\`*_\[\]{}|])", r"\1", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return text.replace("&#x300A;", "《").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 _LINE_START = re.compile(r"^(#|&gt;|[-+](?=\s|$)|\\\*(?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
