@@ -158,6 +158,30 @@ def test_images_written_back_to_back_are_figures_and_their_shared_caption_is_pri
     assert epubcheck(root / "dist" / "book.epub") == []
 
 
+def test_two_photos_back_to_back_never_stack_over_a_few_characters_of_text(project):
+    """Found on a local history written apart from the code (A5): two photos back to back, each with its caption
+    line (68 and 51 mm down the column), floated one after the other: the second stood under the first, and the
+    text beside it ran down the rest of the column eight characters a line.  Where two stacked would leave
+    fewer than ten characters under them, the second stands beside the first across the columns (or on the next
+    page's head), never under it."""
+    import pdfplumber
+    from PIL import Image
+
+    text = ("繭を煮る釜の湯気が工場に満ちていた。" * 30 + "\n\n![鍋](kama.png)\n写真2　繰糸に使われた煮繭鍋\n\n"
+            "![枠](waku.png)\n写真3　生糸を巻き取る小枠\n\n" + "寄宿舎の暮らしは厳しかった。" * 120 + "\n")
+    root = project({"a.md": article(text)})
+    Image.new("RGB", (800, 600), (120, 90, 60)).save(root / "content" / "kama.png", dpi=(300, 300))
+    Image.new("RGB", (600, 600), (180, 160, 120)).save(root / "content" / "waku.png", dpi=(300, 300))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    with pdfplumber.open(root / "dist" / "book.pdf") as pdf:
+        for page in pdf.pages:
+            images = page.images
+            # Stacked down the column: one over the other on the page's across axis (x here, the page turned).
+            for a, b in [(a, b) for n, a in enumerate(images) for b in images[n + 1:]]:
+                assert min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) < 5, (page.page_number, a["x0"], b["x0"])
+
+
 def test_a_caption_written_as_the_images_title_keeps_its_full_width_space(project):
     """Found on a reportage written apart from the code: ``![…](seto.png "写真1　鷺浦港の沖から…")`` printed
     写真1 and an ASCII space in both editions (Python-Markdown writes every space of a title as one).  The caption

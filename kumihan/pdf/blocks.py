@@ -406,6 +406,28 @@ def float_short_figures(root: Element) -> None:
                 figure.set("class", " ".join(classes + [BESIDE]))
 
 
+#: The space after a figure down the column, in ems (styles/pdf.css: .figure-block's margin).
+FIGURE_GAP = 0.75
+BESIDE_PREVIOUS = "beside-previous"
+"""The class of a figure set beside the one before it, across the columns, not under it (styles/pdf.css)."""
+
+
+def figures_apart(root: Element, column_mm: float, em_mm: float) -> None:
+    """In one column, set a figure written right after another beside it across the columns, not under it down
+    the column, where under both the text would run in columns of fewer than :data:`UNDER_EMS` characters (two
+    photos back to back: floated one after the other, the second stood under the first and the text ran on
+    under it eight characters a column)."""
+    for figure in root.iter("div"):
+        previous = figure.getprevious()
+        if previous is None or (previous.tail or "").strip():
+            continue
+        both = [(el.get("class") or "").split() for el in (previous, figure)]
+        lengths = [_mm_of(el, "width") for el in (previous, figure)]
+        if all(FIGURE_CLASS in classes and not {TABLE_CLASS, TWO_TIERS, SPAN} & set(classes) for classes in both) \
+                and None not in lengths and column_mm - sum(lengths) - 2 * FIGURE_GAP * em_mm < UNDER_EMS * em_mm:
+            figure.set("class", " ".join(both[1] + [BESIDE_PREVIOUS]))
+
+
 def figures_out_of_lists(root: Element) -> None:
     """Set each figure written in a list of the text after the item that holds it, the list split there: in the
     text's own flow, where it stands at the head of a page or tier (JLREQ 4.3) and is moved as any figure is.

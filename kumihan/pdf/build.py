@@ -41,9 +41,10 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import TABLE_NOTE, EngineMessage
-from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_out_of_lists,
-                     fit_headings, float_short_figures, label_bookmarks, long_captions, move_figures, one_tier,
-                     place_tables, RULE_PT, remove_spacers_after, set_spacers, unhang_items, wrap_code)
+from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
+                     figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
+                     move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers, unhang_items,
+                     wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -192,6 +193,8 @@ def _prepare(book: Book, report: Report, in_parts: bool = False) -> _Prepared:
     figures_out_of_lists(doc)
     if page.tiers > 1:
         float_short_figures(doc)
+    else:
+        figures_apart(doc, page.chars_per_column * page.em_mm, page.em_mm)
     # The engine's findings name the line of the block they are in: inline elements need not carry theirs
     # (WeasyPrint parses every attribute it is given).
     for el in doc.iter(*INLINE):
