@@ -448,3 +448,19 @@ def test_double_angle_brackets_on_a_saved_page_stay_brackets(project):
     assert "title: 読書の記録《秋》" in md, md
     xhtml, text = built_epub_text(root)
     assert "<ruby>" not in xhtml and "小説《こころ》を読んだ。｜縦線《たてせん》" in text, xhtml
+
+
+def test_a_bracket_written_as_a_gaiji_note_stays_a_bracket(project):
+    """The review's: 小説※［＃始め二重山括弧、1-1-52］こころ※［＃終わり二重山括弧、1-1-53］ in an Aozora Bunko text
+    (a bracket that is no ruby, written as a 外字 note) became {小説|こころ}: ruby over 小説.  It stays the
+    brackets, in the Markdown and in both editions."""
+    root = empty_project(project)
+    source = root.parent / "kakko.txt"
+    source.write_text("読書の記\n某\n\n夏目漱石の小説※［＃始め二重山括弧、1-1-52］こころ※［＃終わり二重山括弧、1-1-53］を読む。"
+                      "｜東京《とうきょう》で。\n", encoding="utf-8")
+    result = imported(root, str(source), "--slug", "kakko")
+    assert result.returncode == 0, result.stderr
+    md = (root / "content" / "kakko.md").read_text("utf-8")
+    assert "{小説|" not in md and "{東京|とうきょう}" in md, md
+    xhtml, text = built_epub_text(root)
+    assert "小説《こころ》を読む" in text and "<ruby>東京<rt>とうきょう</rt></ruby>" in xhtml, xhtml

@@ -55,6 +55,12 @@ _ACCENTS = {"`": "\u0300", "'": "\u0301", "^": "\u0302", "~": "\u0303", ":": "\u
 _LIGATURES = {"AE&": "Æ", "ae&": "æ", "OE&": "Œ", "oe&": "œ", "s&": "ß", "O/": "Ø", "o/": "ø"}
 
 
+#: What a 外字 note may decode to that would be read as ruby's marks: held as private-use characters while the
+#: line is converted, then written as entities.
+_HELD = {"《": "\ue000", "》": "\ue001", "｜": "\ue002"}
+_AS_TEXT = str.maketrans({"\ue000": "&#x300A;", "\ue001": "&#x300B;", "\ue002": "&#xFF5C;"})
+
+
 def is_aozora(text: str) -> bool:
     """Whether ``text`` is written in Aozora Bunko notation."""
     return len(SIGNS.findall(text)) >= 1
@@ -117,6 +123,7 @@ class _Converter:
         line = escape_inline(line, ruby=False)
         line, n = _RUBY_BAR.subn(r"{\1|\2}", line)
         line, m = _RUBY_RUN.subn(r"{\1|\2}", line)
+        line = line.translate(_AS_TEXT)
         report.count("ruby", n + m)
         classes: list[str] = []
         heading = self.heading
@@ -176,7 +183,9 @@ class _Converter:
         if char is None:
             return m.group(0)  # kept as written: the annotation pass lists it as a query
         self.out.report.count("外字", 1)
-        return char
+        # A bracket written as a 外字 note is text, never ruby's (小説※［＃始め二重山括弧…］こころ…: read as ruby
+        # here and in the article): held apart until the ruby is converted, then an entity.
+        return _HELD.get(char, char)
 
     def _accents(self, m: re.Match) -> str:
         converted = _accent(m)

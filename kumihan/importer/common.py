@@ -119,7 +119,9 @@ def escape_inline(text: str, ruby: bool = True) -> str:
 def unescape_inline(text: str) -> str:
     """The text :func:`escape_inline` was given back: for the front matter and the report, which are no Markdown."""
     text = re.sub(r"\\([\\`*_\[\]{}|])", r"\1", text)
-    return text.replace("&#x300A;", "《").replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    for entity, char in (("&#x300A;", "《"), ("&#x300B;", "》"), ("&#xFF5C;", "｜")):
+        text = text.replace(entity, char)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 _LINE_START = re.compile(r"^(#|&gt;|[-+](?=\s|$)|\\\*(?=\s|$)|\d{1,9}(?=[.)](?:\s|$)))")
