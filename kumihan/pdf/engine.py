@@ -868,10 +868,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         if forward(index, element, free, leap=page_box.height / 2 if tiers > 1 else 3 * pitch):
             continue
         if tiers > 1 and tier == 0 and page_no > 0 and at_head and can_move and in_text:
-            # It cannot go on (a heading follows it, which the room before it does not take with its two lines):
-            # back to the head of the last tier its text reaches on the page before, where it is referred to (JLREQ
-            # 4.3: at the head or foot of that page; the last tier is its foot), the lines of that tier going on
-            # past it to the next page, before the heading.  Never before a heading: its own section's.
+            # It cannot go on (a heading follows it, which the room before it does not take with its two lines; or
+            # another figure, or the end of its text): back to the head of the last tier its text reaches on the
+            # page before, where it is referred to (JLREQ 4.3: at the head or foot of that page; the last tier is
+            # its foot), the lines of that tier going on past it to the next page.  Never before a heading: its
+            # own section's.
             before = [line_tier[(id(b), n)] for p, b, n, _ in flow_lines(element)
                       if p == page_no - 1 and id(b) not in in_notes]
             back = before and _to_page_head(element, page_no - 1, flow, exact, parents, max(before), line_tier,
