@@ -159,8 +159,12 @@ class _NestedReferencePattern(InlineProcessor):
 class _RubyPattern(InlineProcessor):
     """VFM ruby: ``{漢字|かんじ}`` (group ruby) and ``{漢字|かん|じ}`` (mono ruby, one reading per character)."""
 
+    def parts(self, m) -> tuple[str, list[str]]:
+        """The base and its readings (one, or one per character)."""
+        return m.group(1), m.group(2).split("|")
+
     def handleMatch(self, m, data):
-        base, readings = m.group(1), m.group(2).split("|")
+        base, readings = self.parts(m)
         ruby = etree.Element("ruby")
         if len(readings) > 1 and len(readings) == len(base):
             pairs = list(zip(base, readings))
@@ -181,11 +185,8 @@ class _RubyPattern(InlineProcessor):
 class _AozoraRubyPattern(_RubyPattern):
     """Aozora Bunko's ruby (:data:`.syntax.AOZORA_RUBY`): ``｜親文字《おやもじ》``, ``漢字《かんじ》``."""
 
-    def handleMatch(self, m, data):
-        ruby = etree.Element("ruby")
-        ruby.text = m.group(1) or m.group(3)
-        etree.SubElement(ruby, "rt").text = m.group(2) or m.group(4)
-        return ruby, m.start(0), m.end(0)
+    def parts(self, m) -> tuple[str, list[str]]:
+        return m.group(1) or m.group(3), [m.group(2) or m.group(4)]
 
 
 class SourceLines:

@@ -78,6 +78,19 @@ def test_an_icon_among_text_is_the_size_of_a_character_and_a_break_is_a_short_ru
         assert "<hr/>" in z.read("item/xhtml/p-001.xhtml").decode()
 
 
+def _epub_xhtml(root) -> str:
+    """The XHTML of the first article of the project's built EPUB."""
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        return z.read("item/xhtml/p-001.xhtml").decode()
+
+
+def _built_xhtml(root) -> str:
+    """Build both editions of the project; return the XHTML of its first article in the EPUB."""
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    return _epub_xhtml(root)
+
+
 def _two_figures_built(project, text: str, first: str, second: str):
     """Build an article of ``text`` with two pictures (450 by 300 pixels at 300 dpi); check that the PDF sets
     both as figures, as large as written (38 by 25 mm, 108 by 72 pt), not in a line; return the project's root
@@ -123,8 +136,7 @@ def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_
             assert len({round(g.x0) for g in glyphs}) == 1, words  # down one column, not one character a column
     finally:
         doc.close()
-    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
-        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    xhtml = _epub_xhtml(root)
     assert re.search(r"<li>(?:(?!</li>).)*<figure[^>]*><img[^>]*alt=\"塩水を加える\"[^>]*/><figcaption>図.*?塩水は",
                      xhtml, re.S), xhtml
     assert re.search(r"</p>\s*<figure[^>]*><img[^>]*alt=\"できあがった糠床\"", xhtml), xhtml
@@ -150,8 +162,7 @@ def test_images_written_back_to_back_are_figures_and_their_shared_caption_is_pri
     root, text_of = _two_figures_built(project, "最終便の日の朝。" * 40 + "\n\n" + written + "\n" + "船は出ていった。" * 60
                                        + "\n", "a.png", "b.png")
     assert text_of.count("の客室") == 1
-    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
-        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    xhtml = _epub_xhtml(root)
     assert len(re.findall(r"<figure", xhtml)) == 2 and xhtml.count("の客室") == 1, xhtml
     assert re.search(rf"alt=\"{owner}\"[^>]*/>\s*<figcaption>写真(<span[^>]*>)?4(</span>)?、(<span[^>]*>)?5(</span>)?　",
                      xhtml), xhtml
@@ -190,10 +201,7 @@ def test_a_caption_written_as_the_images_title_keeps_its_full_width_space(projec
 
     root = project({"a.md": article("朝の港。\n\n![港の眺め](seto.png \"写真1　鷺浦港の沖から\n小槌島を望む\")\n\n船が出る。\n")})
     Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "seto.png", dpi=(300, 300))
-    result = run_build(root, "all")
-    assert result.returncode == 0, result.stderr
-    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
-        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    xhtml = _built_xhtml(root)
     assert re.search(r"<figcaption>写真(<span[^>]*>)?1(</span>)?　鷺浦港の沖から 小槌島を望む</figcaption>", xhtml), xhtml
     text = subprocess.run(["pdftotext", "-raw", str(root / "dist" / "book.pdf"), "-"], capture_output=True,
                           text=True).stdout
@@ -215,10 +223,7 @@ def test_ruby_written_as_aozora_bunko_and_novelists_write_it_is_ruby(project):
 
     root = project({"a.md": article(text)})
     Image.new("RGB", (40, 40), (200, 180, 0)).save(root / "content" / "s.png", dpi=(300, 300))
-    result = run_build(root, "all")
-    assert result.returncode == 0, result.stderr
-    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
-        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    xhtml = _built_xhtml(root)
     assert "雑誌《新青年》" in xhtml and "A|Bの比較" in xhtml and "<figure" not in xhtml, xhtml
     for base, reading in (("梅", "うめ"), ("縁側", "えんがわ"), ("山茶花", "さざんか"), ("篠の目", "しののめ"),
                           ("東京", "とうきょう")):
@@ -250,10 +255,7 @@ def test_a_caption_written_over_or_under_an_image_in_its_paragraph_and_an_item_t
             "![u](a.png)\n\n図7、" + "図8に示したように、水の割合は村ごとに違っていた。" * 9 + "\n")
     root = project({"a.md": article(text)})
     Image.new("RGB", (450, 300), (200, 210, 220)).save(root / "content" / "a.png", dpi=(300, 300))
-    result = run_build(root, "all")
-    assert result.returncode == 0, result.stderr
-    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
-        xhtml = z.read("item/xhtml/p-001.xhtml").decode()
+    xhtml = _built_xhtml(root)
     assert not re.search(r"<p>\s*</p>", xhtml), xhtml
     assert re.search(r"</figure>\s*<p>つづきの文。</p>", xhtml), xhtml  # text written on under a caption line
     for caption in ("同じ段落の図", "上に書いた図", "段落の下の行"):

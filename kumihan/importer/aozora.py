@@ -61,6 +61,12 @@ _HELD = {"《": "\ue000", "》": "\ue001", "｜": "\ue002"}
 _AS_TEXT = str.maketrans({"\ue000": "&#x300A;", "\ue001": "&#x300B;", "\ue002": "&#xFF5C;"})
 
 
+def _escaped(text: str) -> str:
+    """``text`` escaped for Markdown (:func:`.common.escape_inline`), its 《 and ｜ left as written: this
+    importer reads the notation's ruby itself."""
+    return escape_inline(text, ruby=False)
+
+
 def is_aozora(text: str) -> bool:
     """Whether ``text`` is written in Aozora Bunko notation."""
     return len(SIGNS.findall(text)) >= 1
@@ -120,7 +126,7 @@ class _Converter:
         report = self.out.report
         line = _GAIJI.sub(self._gaiji, raw)
         line = re.sub(r"〔([^〔〕\n]*)〕", self._accents, line)
-        line = escape_inline(line, ruby=False)
+        line = _escaped(line)
         line, n = _RUBY_BAR.subn(r"{\1|\2}", line)
         line, m = _RUBY_RUN.subn(r"{\1|\2}", line)
         line = line.translate(_AS_TEXT)
@@ -222,8 +228,7 @@ class _Converter:
                     return closer
         m = re.fullmatch(r"「(.+)」(の左)?に「(.+)」のルビ", a)
         if m:
-            wrapped = _wrap_last(done, m.group(1), "{", "|" + escape_inline(m.group(3), ruby=False) + "}",
-                                 bare=True)
+            wrapped = _wrap_last(done, m.group(1), "{", "|" + _escaped(m.group(3)) + "}", bare=True)
             if wrapped is not None:
                 report.count("ruby", 1)
                 if m.group(2):
@@ -236,7 +241,7 @@ class _Converter:
         m = re.fullmatch(r"（(.+)）", a)
         if m:
             report.count("送り仮名 (漢文)", 1)
-            return f"<sup>{escape_inline(m.group(1), ruby=False)}</sup>"
+            return f"<sup>{_escaped(m.group(1))}</sup>"
         if re.fullmatch(r"本文終わり", a):
             return None
         if a == "改行":
@@ -250,7 +255,7 @@ class _Converter:
             report.count("ruby", 1)
             if m.group(1):
                 report.say("ruby on the left (左ルビ) set as ruby on the right")
-            return (done[:start] + "{" + done[start:] + "|" + escape_inline(m.group(2), ruby=False) + "}",)
+            return (done[:start] + "{" + done[start:] + "|" + _escaped(m.group(2)) + "}",)
         # A run-in heading (同行見出し, 窓見出し) shares its line with the text: set in bold there, said.
         m = re.fullmatch(r"「(.+)」は(?:同行|窓)[大中小]?見出し", a)
         if m:
@@ -338,7 +343,7 @@ class _Converter:
 def _wrap_last(done: str, phrase: str, opener: str, closer: str, *, bare: bool = False) -> str | None:
     """``done`` with the last occurrence of ``phrase`` wrapped in ``opener…closer`` (ruby markup around its
     characters allowed, unless ``bare``), or None when the phrase is not there."""
-    phrase = escape_inline(phrase, ruby=False)
+    phrase = _escaped(phrase)
     # Between the phrase's characters: ruby ({base|reading}) and the marks put there before (*, <u>, <sup>…).
     markup = r"(?:\{|\|[^{}]*\}|\*+|</?(?:u|del|sup|sub)>)*"
     pattern = re.escape(phrase) if bare else markup + markup.join(re.escape(c) for c in phrase) + r"(?:\|[^{}]*\})?"
