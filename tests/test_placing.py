@@ -5,22 +5,24 @@ import lxml.html
 import pytest
 
 from kumihan.pdf import build
-from kumihan.pdf.blocks import FIGURE_CLASS
+from kumihan.pdf.blocks import FIGURE_CLASS, TWO_TIERS
 
 
 class ScriptedEngine:
-    """Each layout's holes (blocks lost, columns left empty) and the figure moves the engine asks for in it."""
+    """Each layout's holes (blocks lost, short pages, columns left empty) and the figure moves the engine asks for
+    in it; the spacers the figures across two tiers still want in it (none unless said)."""
 
     FIGURE_PASSES = 8
     MOST_FIGURE_PASSES = 16
     HEADING_PASSES = 4
     ARRANGE_PASSES = 42
 
-    def __init__(self, script):
+    def __init__(self, script, unspaced=()):
         self.script = list(script)
+        self.unspaced = set(unspaced)  # the layouts in which a figure across two tiers lacks its spacer
         self.layout = -1
 
-    def holes(self, document, tiers):
+    def holes(self, document, tiers, full=0.85):
         self.layout += 1
         return self.script[self.layout][0]
 
@@ -28,7 +30,7 @@ class ScriptedEngine:
         return self.script[self.layout][1]
 
     def tier_spacers(self, document, tiers):
-        return {}
+        return {0: (1, 0, 10.0)} if self.layout in self.unspaced else {}
 
     def stray_two_tier(self, document, tiers):
         return set()
@@ -40,21 +42,21 @@ class ScriptedEngine:
         return []
 
 
-def _doc():
+def _doc(two: bool = False):
     return lxml.html.document_fromstring(
         '<html><body><div class="body"><p>一</p>'
-        f'<div class="{FIGURE_CLASS}"><span>図1</span></div>'
+        f'<div class="{FIGURE_CLASS}{" " + TWO_TIERS if two else ""}"><span>図1</span></div>'
         "<p>二</p><p>三</p><p>四</p></div></body></html>")
 
 
 def _order(html: str) -> list[str]:
     body = lxml.html.document_fromstring(html).find_class("body")[0]
-    return [el.text_content() for el in body]
+    return [el.text_content() or "|" for el in body]
 
 
-def _run(script) -> list[list[str]]:
-    """Each text the placing gives back, as its blocks' order, until it gives back none."""
-    doc, engine, given = _doc(), ScriptedEngine(script), []
+def _run(script, two: bool = False, unspaced=()) -> list[list[str]]:
+    """Each text the placing gives back, as its blocks' order (a spacer's as ``|``), until it gives back none."""
+    doc, engine, given = _doc(two), ScriptedEngine(script, unspaced), []
     place = build.figure_placer(doc, 3)
     while (html := place(engine, None)) is not None:
         given.append(_order(html))
@@ -62,19 +64,37 @@ def _run(script) -> list[list[str]]:
 
 
 def test_the_placing_goes_back_to_a_layout_much_better_than_its_last():
-    given = _run([((0, 20), {0: (1, 0)}),   # the figure on past 二: 2 columns short
-                  ((0, 2), {0: (1, 0)}),    # on past 三 too: 30 short (the next layout)
-                  ((0, 30), {})])
+    given = _run([((0, 0, 20), {0: (1, 0)}),   # the figure on past 二: 2 columns short
+                  ((0, 0, 2), {0: (1, 0)}),    # on past 三 too: 30 short (the next layout)
+                  ((0, 0, 30), {})])
     assert given[:2] == [["一", "二", "図1", "三", "四"], ["一", "二", "三", "図1", "四"]]
     assert given[2:] == [["一", "二", "図1", "三", "四"]]  # back to the layout 2 columns short
 
 
 def test_a_layout_that_lost_text_is_worse_than_any_that_did_not():
-    given = _run([((0, 20), {0: (1, 0)}), ((3, 0), {})])
+    given = _run([((0, 1, 20), {0: (1, 0)}), ((3, 0, 0), {})])
     assert given == [["一", "二", "図1", "三", "四"], ["一", "図1", "二", "三", "四"]]
 
 
 @pytest.mark.parametrize("last", [2 + build.WORSE_BY - 1, 2])
 def test_a_few_columns_more_are_kept_for_a_figure_nearer_its_place(last):
-    given = _run([((0, 2), {0: (1, 0)}), ((0, last), {})])
+    given = _run([((0, 0, 2), {0: (1, 0)}), ((0, 0, last), {})])
     assert given == [["一", "二", "図1", "三", "四"]]
+
+
+def test_a_layout_with_fewer_short_pages_is_better_whatever_the_columns():
+    # A page less than 85 % full (or two columns short) is what the reader sees; the columns left empty over all
+    # the pages only choose between layouts with as many short pages.
+    given = _run([((0, 0, 30), {0: (1, 0)}), ((0, 1, 12), {})])
+    assert given == [["一", "二", "図1", "三", "四"], ["一", "図1", "二", "三", "四"]]
+
+
+def test_a_layout_whose_figure_lacks_its_spacer_is_never_the_one_gone_back_to():
+    # Without its spacer the text of the tier beside a figure across two tiers runs over the picture: the layout
+    # looks full.  The spacer put in, it is what it is.
+    given = _run([((0, 1, 20), {0: (1, 0)}),  # the figure on past 二
+                  ((0, 0, 2), {}),            # full, for its spacer is missing: put in (the next layout)
+                  ((0, 1, 40), {})], two=True, unspaced={1})
+    assert given[:2] == [["一", "二", "図1", "三", "四"], ["一", "二", "図1", "|", "三", "四"]]
+    assert given[2:] == [["一", "図1", "二", "三", "四"]]  # back to the first layout, not to the one without it
+

@@ -528,8 +528,8 @@ def _stylesheet_texts(page_css: str, files: list[Path]) -> list[str]:
 SPACER_PASSES = 3
 
 #: How many more columns left empty (engine.holes) make the placing's last layout worse than the best it went
-#: through: a few columns are what the moves trade for a figure standing nearer where it is referred to (and
-#: for what the count does not see: a heading's lines kept with it, a picture alone); a tier's third is not.
+#: through, with as many short pages: a few columns are what the moves trade for a figure standing nearer where
+#: it is referred to (and for what the count does not see: a heading's lines kept with it); a tier's third is not.
 WORSE_BY = 8
 
 #: Every page of an article's text but its last is set full (JLREQ): at least this share of its lines, the lines
@@ -547,9 +547,10 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and put
     a spacer beside each figure set across two tiers (:data:`.blocks.SPACER_CLASS`); once they stand, let the
     headings carried to the next column end the column before them, and place the figures again; return ``doc``
-    to lay out again, or None when every one stands where it should.  Where the figures' last layout is much
-    worse than one they went through (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two
-    tiers still at no page's head when the layouts run out is set in one tier.  ``short``: the lines left empty
+    to lay out again, or None when every one stands where it should.  Where the figures' last layout has more
+    short pages than one they went through (engine.holes), or much more columns empty (:data:`WORSE_BY`), ``doc``
+    goes back to that one; a figure across two tiers still at no page's head when the layouts run out is set in
+    one tier.  ``short``: the lines left empty
     that make a page short even before a heading (:func:`short_lines`; 0: none)."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
@@ -566,8 +567,8 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     def figure_passes(engine) -> int:
         return min(engine.MOST_FIGURE_PASSES, max(engine.FIGURE_PASSES, 2 * most))
 
-    # "best": the layout with the fewest holes the placing has gone through since it (re)began, and its text;
-    # "compared": the last layout has been measured against it.
+    # "best": the layout with the fewest holes (text lost, short pages, empty columns) the placing has gone
+    # through since it (re)began, and its text; "compared": the last layout has been measured against it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
              "compared": False, "spaced": 0}
 
@@ -576,8 +577,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         if state["passes"] >= engine.ARRANGE_PASSES - 1:
             return None
         state["passes"] += 1
-        holes = engine.holes(document, tiers) if figures and not state["compared"] else None
-        if holes is not None and (state["best"] is None or holes < state["best"][0]):
+        holes = engine.holes(document, tiers, FULL) if figures and not state["compared"] else None
+        if holes is not None and (state["best"] is None or holes < state["best"][0]) and (
+                pristine is None or not set_spacers(copy.deepcopy(doc), engine.tier_spacers(document, tiers))):
+            # (Never one with a figure across two tiers without its spacer, the text beside it running over it: it
+            # looks full.  One at no page's head is set in one tier once the layouts are done.)
             state["best"] = (holes, copy.deepcopy(doc.find("body")))
         if figures and state["moved"] < figure_passes(engine):
             moves = engine.figure_moves(document, tiers=tiers)
@@ -650,7 +654,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         if holes is None or state["best"] is None:
             return None
         best = state["best"]
-        if best[0][0] < holes[0] or best[0][1] + WORSE_BY <= holes[1]:
+        if best[0][:2] < holes[:2] or best[0][2] + WORSE_BY <= holes[2]:
             state["best"], state["compared"] = None, True
             body = doc.find("body")
             body.getparent().replace(body, best[1])

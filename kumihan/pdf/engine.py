@@ -14,6 +14,7 @@ import dataclasses
 import functools
 import multiprocessing.util
 import logging
+import math
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -1511,15 +1512,29 @@ def _columns(document, tiers: int):
     return pages, root, parents, index, columns, extents, lines_of, max(heights, key=heights.get)
 
 
-def holes(document, tiers: int = 1) -> tuple[int, int]:
+def holes(document, tiers: int = 1, full: float = 0.85) -> tuple[int, int, int]:
     """Measure a layout's holes, to keep the best of those the figures' placing went through: the blocks of the
     articles' texts never laid out (WeasyPrint 70 can drop the rest of a flow where a figure meets a block
-    across the tiers), and the columns left empty at the feet of the tiers of every page of an article's text
-    but its last (JLREQ: every page of an article but its last is set full)."""
+    across the tiers); the pages of an article's text but its last that are short (JLREQ: every page of an
+    article but its last is set full): less than ``full`` of their column slots set, or two or more whole
+    columns empty at the end of the page not before a heading; and the column slots those pages leave empty,
+    short or not.
+    A slot (行) is set where a line or a figure, a table or a title block stands across it, in each tier it
+    reaches: a tier beside a picture across two tiers with no line in it is empty, as the printed page shows.
+    Empty slots count where they end a page, or come three or more in a row (a hole; a heading's 行取り or the
+    space around a quotation leaves one or two)."""
     laid: set[int] = set()  # the elements with a box
-    reach: dict[tuple[int, int], float] = {}  # (page, tier) -> how far its lines and blocks reach
+    spans: dict[tuple[int, int], list] = {}  # (page, tier) -> (top, bottom) of each line and block set there
     blocks: dict[int, dict[int, object]] = {}  # page -> the blocks it holds lines of
+    first: dict[int, tuple] = {}  # page -> (tier, top, block) of its first line or figure
     heights: dict[float, int] = {}
+
+    def stand(page_no, page_box, box):
+        first_tier = _tier_of(page_box, box.position_x, tiers)
+        last_tier = _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers)
+        for tier in range(first_tier, last_tier + 1):
+            top = box.border_box_y()
+            spans.setdefault((page_no, tier), []).append((top, top + box.border_height()))
 
     def visit(box, page_no, page_box, block):
         if isinstance(box, boxes.MarginBox):
@@ -1527,29 +1542,41 @@ def holes(document, tiers: int = 1) -> tuple[int, int]:
         if isinstance(box, boxes.BlockBox) and box.element is not None:
             block = box.element
             laid.add(id(block))
-            if _is_block_line(block):
-                first = _tier_of(page_box, box.position_x, tiers)
-                last = _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers)
-                for tier in range(first, last + 1):
-                    key = (page_no, tier)
-                    reach[key] = max(reach.get(key, 0.0), box.position_y + box.margin_height())
+            if FIGURE_CLASS in (block.get("class") or "").split():
+                # Its picture and its caption's lines (below), each where it stands: a picture across two tiers
+                # reaches into the second only as far as it is long.
+                if page_no not in first or (_tier_of(page_box, box.position_x, tiers), box.position_y) < first[
+                        page_no][:2]:
+                    first[page_no] = (_tier_of(page_box, box.position_x, tiers), box.position_y, block)
+            elif _is_block_line(block) or "title-block" in (block.get("class") or "").split():
+                # A table, an article's title block: in each tier it stands across (段抜き).
+                stand(page_no, page_box, box)
                 return
         if isinstance(box, boxes.LineBox):
-            key = (page_no, _tier_of(page_box, box.position_x, tiers))
-            reach[key] = max(reach.get(key, 0.0), box.position_y + box.height)
+            if SPACER_CLASS in (block.get("class") or "").split():
+                return  # it keeps a tier's text clear of a figure: no ink
+            tier = _tier_of(page_box, box.position_x, tiers)
+            spans.setdefault((page_no, tier), []).append((box.position_y, box.position_y + box.height))
+            for picture in box.descendants():
+                # A figure's picture: its frame (span.figure), which the image, turned, may not fill.
+                if getattr(picture, "element_tag", "") == "span" and "figure" in (
+                        picture.element.get("class") or "").split():
+                    stand(page_no, page_box, picture)
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
             blocks.setdefault(page_no, {})[id(block)] = block
+            if page_no not in first or (tier, box.position_y) < first[page_no][:2]:
+                first[page_no] = (tier, box.position_y, block)
             return
         for child in getattr(box, "children", ()):
             visit(child, page_no, page_box, block)
 
     pages, root, parents = _laid_out(document, visit)
     if root is None:
-        return 0, 0
+        return 0, 0, 0
     lost = sum(1 for body in root.iter() if "body" in (body.get("class") or "").split()
                for child in body if id(child) not in laid and "".join(child.itertext()).strip())
     if not heights:
-        return lost, 0
+        return lost, 0, 0
     pitch = max(heights, key=heights.get)
     bodies: dict[int, list] = {}  # page -> the article texts it holds lines of
     for page_no, held in blocks.items():
@@ -1560,14 +1587,36 @@ def holes(document, tiers: int = 1) -> tuple[int, int]:
     for page_no, held in bodies.items():
         for body in held:
             last_page[id(body)] = page_no
-    short = 0
+    short_pages = empty = 0
     for page_no, held in bodies.items():
         if all(last_page[id(body)] == page_no for body in held):
             continue  # an article's last page
         page_box = pages[page_no]
+        top = page_box.content_box_y()
+        count = max(1, math.ceil(page_box.height / pitch - 0.3))
+        slots = []
         for tier in range(max(tiers, 1)):
-            short += max(0, _lines_left(page_box, reach.get((page_no, tier), page_box.content_box_y()), pitch))
-    return lost, short
+            set_there = spans.get((page_no, tier), ())
+            for k in range(count):
+                a, b = top + k * pitch, top + (k + 1) * pitch
+                slots.append(any(min(b, y1) - max(a, y0) > pitch / 4 for y0, y1 in set_there))
+        holes_here, run, seen = 0, 0, False
+        for s in slots:
+            if s:
+                if seen and run >= 3:
+                    holes_here += run
+                run, seen = 0, True
+            else:
+                run += 1
+        holes_here += run
+        following = first.get(page_no + 1)
+        # (The notes' heading is set at the text's size: a page that ends before it is the text's, as any.)
+        before_heading = following is not None and following[2].tag in _HEADINGS and NOTES_HEADING not in (
+            following[2].get("class") or "").split()
+        if 1 - holes_here / len(slots) < full or (run >= 2 and not before_heading):
+            short_pages += 1
+        empty += holes_here
+    return lost, short_pages, empty
 
 
 def _body_of(element, parents):
