@@ -98,3 +98,13 @@ def test_a_layout_whose_figure_lacks_its_spacer_is_never_the_one_gone_back_to():
     assert given[:2] == [["一", "二", "図1", "三", "四"], ["一", "二", "図1", "|", "三", "四"]]
     assert given[2:] == [["一", "図1", "二", "三", "四"]]  # back to the first layout, not to the one without it
 
+
+
+def test_when_the_engines_layouts_run_out_the_placing_goes_back_to_the_best_it_went_through(monkeypatch):
+    # A book whose figures (and headings, and figures again) take every layout the engine has: the last one is
+    # not simply kept, were it the worst.
+    monkeypatch.setattr(ScriptedEngine, "ARRANGE_PASSES", 4)
+    given = _run([((0, 0, 2), {0: (1, 0)}),   # the figure on past 二: 2 columns short
+                  ((0, 1, 30), {0: (1, 0)}),  # on past 三: a page short (the next layout)
+                  ((0, 1, 30), {0: (1, 0)})])  # the engine's next layout is its padding's
+    assert given == [["一", "二", "図1", "三", "四"], ["一", "二", "三", "図1", "四"], ["一", "図1", "二", "三", "四"]]

@@ -580,9 +580,14 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         holes = engine.holes(document, tiers, FULL) if figures and not state["compared"] else None
         if holes is not None and (state["best"] is None or holes < state["best"][0]) and (
                 pristine is None or not set_spacers(copy.deepcopy(doc), engine.tier_spacers(document, tiers))):
-            # (Never one with a figure across two tiers without its spacer, the text beside it running over it: it
-            # looks full.  One at no page's head is set in one tier once the layouts are done.)
-            state["best"] = (holes, copy.deepcopy(doc.find("body")))
+            # (Never one with a figure across two tiers without its spacer: the text beside it runs over it, and the
+            # page looks full.  One at no page's head is set in one tier after it, if a layout is left.)
+            stray = pristine is not None and bool(engine.stray_two_tier(document, tiers))
+            state["best"] = (holes, copy.deepcopy(doc.find("body")), stray)
+        if state["passes"] == engine.ARRANGE_PASSES - 1:
+            # The engine's layouts run out with the next (the padding has the last): back to the best one the
+            # placing went through, if much better and standing as it was laid out.
+            return back_to_best(engine, holes, standing=True)
         if figures and state["moved"] < figure_passes(engine):
             moves = engine.figure_moves(document, tiers=tiers)
             demoted = {n for n, move in moves.items() if move is None}
@@ -646,12 +651,12 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 return serialize(doc)
         return back_to_best(engine, holes)
 
-    def back_to_best(engine, holes) -> str | None:
+    def back_to_best(engine, holes, standing: bool = False) -> str | None:
         # Once the placing is done: where the moves made the pages much worse than a layout they went through (a
         # figure moved on and back, a flow lost where a figure met a block across the tiers, the layouts run
         # out), back to that one.
         # The figures may be placed again after it (the padding's pages laid out): measured again then.
-        if holes is None or state["best"] is None:
+        if holes is None or state["best"] is None or standing and state["best"][2]:
             return None
         best = state["best"]
         if best[0][:2] < holes[:2] or best[0][2] + WORSE_BY <= holes[2]:
