@@ -334,6 +334,16 @@ def _full_pages_in_b5(project, folder: str, names: list[str], preset: str = "b5-
     return pdf
 
 
+def _fills_in_b5(project, folder: str, name: str) -> list[tuple[int, float]]:
+    """Build the article ``name`` of tests/fixtures/``folder`` in B5; check that nothing is lost; return the fill of
+    each of its pages but its last: (page, share of its column slots set)."""
+    source = Path(__file__).parent / "fixtures" / folder
+    pdf, _ = _built(project, folder, [name])
+    assert_nothing_lost(pdf, [source / name])
+    return [(f.page, round(f.fill, 2)) for _, f, last in report(pdf, PRESETS["b5-magazine"], authors_of(source, [name]))
+            if not last]
+
+
 def test_a_figure_in_a_list_goes_on_between_its_items_and_the_text_runs_on_under_a_picture(project):
     """Found on an interview written apart from the code (tests/fixtures/magazine5/chouritsu.md), in A5: a
     picture written before a list of the tools in a bag went on to the next page, the page before ending three
@@ -388,12 +398,8 @@ def test_in_tiers_photos_that_moved_by_turns_end_on_the_fullest_layout_they_went
     photos moved forward by turns until their layouts ran out, and the last layout left the middle tier beside
     the photo across two tiers empty and the page 77 % full; a fuller layout they went through was not gone back
     to, for the measure counted a tier beside a picture as set.  Every page but the last is 85 % full now."""
-    source = Path(__file__).parent / "fixtures" / "magazine11"
-    pdf, _ = _built(project, "magazine11", ["tabiji.md"])
-    fills = [(f.page, round(f.fill, 2)) for _, f, last in report(pdf, PRESETS["b5-magazine"],
-                                                                  authors_of(source, ["tabiji.md"])) if not last]
+    fills = _fills_in_b5(project, "magazine11", "tabiji.md")
     assert all(fill >= 0.85 for _, fill in fills), fills
-    assert_nothing_lost(pdf, [source / "tabiji.md"])
 
 
 def test_in_tiers_when_the_layouts_run_out_the_fullest_one_stands(project):
@@ -402,12 +408,8 @@ def test_in_tiers_when_the_layouts_run_out_the_fullest_one_stands(project):
     figures again took every layout the engine has, and the last one was kept as it came: a photo at the head of
     the middle tier, the upper tier beside it half empty (80 %).  The placing goes back to the fullest layout it
     went through when the engine's layouts run out."""
-    source = Path(__file__).parent / "fixtures" / "magazine11"
-    pdf, _ = _built(project, "magazine11", ["minato.md"])
-    fills = [(f.page, round(f.fill, 2)) for _, f, last in report(pdf, PRESETS["b5-magazine"],
-                                                                  authors_of(source, ["minato.md"])) if not last]
+    fills = _fills_in_b5(project, "magazine11", "minato.md")
     assert all(fill >= 0.85 for _, fill in fills), fills
-    assert_nothing_lost(pdf, [source / "minato.md"])
 
 
 def test_an_interview_in_tiers_fills_its_pages_and_keeps_its_pictures_on_them(project):
