@@ -340,8 +340,10 @@ def _fills_in_b5(project, folder: str, name: str) -> list[tuple[int, float]]:
     source = Path(__file__).parent / "fixtures" / folder
     pdf, _ = _built(project, folder, [name])
     assert_nothing_lost(pdf, [source / name])
-    return [(f.page, round(f.fill, 2)) for _, f, last in report(pdf, PRESETS["b5-magazine"], authors_of(source, [name]))
-            if not last]
+    fills = [(f.page, round(f.fill, 2)) for _, f, last in report(pdf, PRESETS["b5-magazine"], authors_of(source, [name]))
+             if not last]
+    assert fills  # its pages found by its title
+    return fills
 
 
 def test_a_figure_in_a_list_goes_on_between_its_items_and_the_text_runs_on_under_a_picture(project):
@@ -391,6 +393,7 @@ def test_in_tiers_a_cover_across_two_tiers_before_a_heading_goes_back_in_one_tie
     pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
     (opening,) = [n for n, text in enumerate(pages) if "楢崎朋子『灯りを守る人びと』を読む" in text[:80]]
     assert "図1" in pages[opening], pages[opening][:200]
+
 
 def test_in_tiers_photos_that_moved_by_turns_end_on_the_fullest_layout_they_went_through(project):
     """Found on a travel piece written apart from the code (tests/fixtures/magazine11/tabiji.md: five photos, the

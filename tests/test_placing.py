@@ -17,9 +17,10 @@ class ScriptedEngine:
     HEADING_PASSES = 4
     ARRANGE_PASSES = 42
 
-    def __init__(self, script, unspaced=()):
+    def __init__(self, script, unspaced=(), strays=()):
         self.script = list(script)
         self.unspaced = set(unspaced)  # the layouts in which a figure across two tiers lacks its spacer
+        self.strays = set(strays)      # the layouts in which one stands at no page's head
         self.layout = -1
 
     def holes(self, document, tiers, full=0.85):
@@ -33,7 +34,7 @@ class ScriptedEngine:
         return {0: (1, 0, 10.0)} if self.layout in self.unspaced else {}
 
     def stray_two_tier(self, document, tiers):
-        return set()
+        return {0} if self.layout in self.strays else set()
 
     def covered_markers(self, document):
         return set()
@@ -54,9 +55,9 @@ def _order(html: str) -> list[str]:
     return [el.text_content() or "|" for el in body]
 
 
-def _run(script, two: bool = False, unspaced=()) -> list[list[str]]:
+def _run(script, two: bool = False, unspaced=(), strays=()) -> list[list[str]]:
     """Each text the placing gives back, as its blocks' order (a spacer's as ``|``), until it gives back none."""
-    doc, engine, given = _doc(two), ScriptedEngine(script, unspaced), []
+    doc, engine, given = _doc(two), ScriptedEngine(script, unspaced, strays), []
     place = build.figure_placer(doc, 3)
     while (html := place(engine, None)) is not None:
         given.append(_order(html))
@@ -99,7 +100,6 @@ def test_a_layout_whose_figure_lacks_its_spacer_is_never_the_one_gone_back_to():
     assert given[2:] == [["一", "図1", "二", "三", "四"]]  # back to the first layout, not to the one without it
 
 
-
 def test_when_the_engines_layouts_run_out_the_placing_goes_back_to_the_best_it_went_through(monkeypatch):
     # A book whose figures (and headings, and figures again) take every layout the engine has: the last one is
     # not simply kept, were it the worst.
@@ -108,3 +108,19 @@ def test_when_the_engines_layouts_run_out_the_placing_goes_back_to_the_best_it_w
                   ((0, 1, 30), {0: (1, 0)}),  # on past 三: a page short (the next layout)
                   ((0, 1, 30), {0: (1, 0)})])  # the engine's next layout is its padding's
     assert given == [["一", "二", "図1", "三", "四"], ["一", "二", "三", "図1", "四"], ["一", "図1", "二", "三", "四"]]
+
+
+def test_when_the_layouts_run_out_a_stray_figure_is_still_set_in_one_tier(monkeypatch):
+    # The best layout had a figure across two tiers at no page's head: not gone back to, for no layout would be
+    # left to set it in one tier; the last one's stray is set in one tier instead of being kept as it came.
+    monkeypatch.setattr(ScriptedEngine, "ARRANGE_PASSES", 4)
+    doc = _doc(two=True)
+    engine = ScriptedEngine([((0, 0, 2), {0: (1, 0)}), ((0, 1, 30), {0: (1, 0)}), ((0, 1, 30), {0: (1, 0)})],
+                            strays={0, 2})
+    place, given = build.figure_placer(doc, 3), []
+    while (html := place(engine, None)) is not None:
+        given.append(html)
+    assert [_order(html) for html in given] == [
+        ["一", "二", "図1", "三", "四"], ["一", "二", "三", "図1", "四"], ["一", "二", "三", "図1", "四"]]
+    last = lxml.html.document_fromstring(given[-1]).find_class(FIGURE_CLASS)[0]
+    assert TWO_TIERS not in last.get("class").split()  # set in one tier there

@@ -547,11 +547,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     fit the rest of their page (to the head of the next, or across the tiers) while the text runs on, and put
     a spacer beside each figure set across two tiers (:data:`.blocks.SPACER_CLASS`); once they stand, let the
     headings carried to the next column end the column before them, and place the figures again; return ``doc``
-    to lay out again, or None when every one stands where it should.  Where the figures' last layout has more
-    short pages than one they went through (engine.holes), or much more columns empty (:data:`WORSE_BY`), ``doc``
-    goes back to that one; a figure across two tiers still at no page's head when the layouts run out is set in
-    one tier.  ``short``: the lines left empty
-    that make a page short even before a heading (:func:`short_lines`; 0: none)."""
+    to lay out again, or None when every one stands where it should.  Where the figures' last layout lost more
+    text or has more short pages than one they went through (engine.holes), or as many and much more columns
+    empty (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two tiers still at no page's head
+    when the layouts run out is set in one tier.  ``short``: the lines left empty that make a page short even
+    before a heading (:func:`short_lines`; 0: none)."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
@@ -584,11 +584,14 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             # page looks full.  One at no page's head is set in one tier after it, if a layout is left.)
             stray = pristine is not None and bool(engine.stray_two_tier(document, tiers))
             state["best"] = (holes, copy.deepcopy(doc.find("body")), stray)
-        if state["passes"] == engine.ARRANGE_PASSES - 1:
+        last = state["passes"] == engine.ARRANGE_PASSES - 1
+        if last and (back := back_to_best(engine, holes, standing=True)):
             # The engine's layouts run out with the next (the padding has the last): back to the best one the
-            # placing went through, if much better and standing as it was laid out.
-            return back_to_best(engine, holes, standing=True)
-        if figures and state["moved"] < figure_passes(engine):
+            # placing went through, if much better and standing as it was laid out.  Else no figure moves nor
+            # heading fits again; what makes this layout stand (a stray figure in one tier, a spacer, a marker) is
+            # still done.
+            return back
+        if figures and state["moved"] < figure_passes(engine) and not last:
             moves = engine.figure_moves(document, tiers=tiers)
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
@@ -611,7 +614,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             if set_spacers(doc, engine.tier_spacers(document, tiers)):
                 state["moved"] += 1
                 return serialize(doc)
-        if pristine is not None and state["moved"] >= figure_passes(engine):
+        if pristine is not None and (state["moved"] >= figure_passes(engine) or last):
             if strays := engine.stray_two_tier(document, tiers):
                 # The layouts for the figures have run out with one across two tiers at no page's head, reaching
                 # over the tier beside it or off the page: set in one tier where it stands, without its spacer.
@@ -627,8 +630,8 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             # The figures stand (or their layouts have run out): no marker of a list item beside one is hidden under
             # its picture.  Each item is let go of its hang once at most.
             return serialize(doc)
-        if state["done"]:
-            return back_to_best(engine, holes)
+        if state["done"] or last:
+            return None if last else back_to_best(engine, holes)
         if state["fitted"] < engine.HEADING_PASSES:
             gaps = engine.heading_gaps(document, tiers=tiers)
             if gaps and not state["fitted"]:
@@ -659,7 +662,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         if holes is None or state["best"] is None or standing and state["best"][2]:
             return None
         best = state["best"]
-        if best[0][:2] < holes[:2] or best[0][2] + WORSE_BY <= holes[2]:
+        if best[0][:2] < holes[:2] or best[0][:2] == holes[:2] and best[0][2] + WORSE_BY <= holes[2]:
             state["best"], state["compared"] = None, True
             body = doc.find("body")
             body.getparent().replace(body, best[1])

@@ -1512,17 +1512,18 @@ def _columns(document, tiers: int):
     return pages, root, parents, index, columns, extents, lines_of, max(heights, key=heights.get)
 
 
-def holes(document, tiers: int = 1, full: float = 0.85) -> tuple[int, int, int]:
+def holes(document, tiers: int, full: float) -> tuple[int, int, int]:
     """Measure a layout's holes, to keep the best of those the figures' placing went through: the blocks of the
     articles' texts never laid out (WeasyPrint 70 can drop the rest of a flow where a figure meets a block
     across the tiers); the pages of an article's text but its last that are short (JLREQ: every page of an
     article but its last is set full): less than ``full`` of their column slots set, or two or more whole
     columns empty at the end of the page not before a heading; and the column slots those pages leave empty,
     short or not.
-    A slot (行) is set where a line or a figure, a table or a title block stands across it, in each tier it
-    reaches: a tier beside a picture across two tiers with no line in it is empty, as the printed page shows.
-    Empty slots count where they end a page, or come three or more in a row (a hole; a heading's 行取り or the
-    space around a quotation leaves one or two)."""
+    A slot (行) is set where a line, a figure's picture, a table or a title block stands across it, in each tier
+    it reaches: a tier beside a picture across two tiers with no line in it is empty, as the printed page shows
+    (a tier-spacer, an empty block, stands nowhere).
+    Empty slots count where they end a page, or come three or more in a row between set ones (a hole; a
+    heading's 行取り or the space around a quotation leaves one or two)."""
     laid: set[int] = set()  # the elements with a box
     spans: dict[tuple[int, int], list] = {}  # (page, tier) -> (top, bottom) of each line and block set there
     blocks: dict[int, dict[int, object]] = {}  # page -> the blocks it holds lines of
@@ -1530,9 +1531,11 @@ def holes(document, tiers: int = 1, full: float = 0.85) -> tuple[int, int, int]:
     heights: dict[float, int] = {}
 
     def stand(page_no, page_box, box):
-        first_tier = _tier_of(page_box, box.position_x, tiers)
-        last_tier = _tier_of(page_box, box.position_x + box.margin_width() - 1, tiers)
-        for tier in range(first_tier, last_tier + 1):
+        first_tier = _tier_of(page_box, box.border_box_x(), tiers)
+        # The tier its far end reaches into by more than a quarter of one (_tier_of takes a start).
+        width = page_box.width / max(tiers, 1)
+        last_tier = _tier_of(page_box, box.border_box_x() + box.border_width() - width / 2, tiers)
+        for tier in range(first_tier, max(first_tier, last_tier) + 1):
             top = box.border_box_y()
             spans.setdefault((page_no, tier), []).append((top, top + box.border_height()))
 
@@ -1543,8 +1546,8 @@ def holes(document, tiers: int = 1, full: float = 0.85) -> tuple[int, int, int]:
             block = box.element
             laid.add(id(block))
             if FIGURE_CLASS in (block.get("class") or "").split():
-                # Its picture and its caption's lines (below), each where it stands: a picture across two tiers
-                # reaches into the second only as far as it is long.
+                # Its picture and its caption's lines (below, in the line that holds its unit), each where it
+                # stands: a picture across two tiers reaches into the second only as far as it is long.
                 if page_no not in first or (_tier_of(page_box, box.position_x, tiers), box.position_y) < first[
                         page_no][:2]:
                     first[page_no] = (_tier_of(page_box, box.position_x, tiers), box.position_y, block)
@@ -1553,15 +1556,21 @@ def holes(document, tiers: int = 1, full: float = 0.85) -> tuple[int, int, int]:
                 stand(page_no, page_box, box)
                 return
         if isinstance(box, boxes.LineBox):
-            if SPACER_CLASS in (block.get("class") or "").split():
-                return  # it keeps a tier's text clear of a figure: no ink
             tier = _tier_of(page_box, box.position_x, tiers)
             spans.setdefault((page_no, tier), []).append((box.position_y, box.position_y + box.height))
-            for picture in box.descendants():
-                # A figure's picture: its frame (span.figure), which the image, turned, may not fill.
-                if getattr(picture, "element_tag", "") == "span" and "figure" in (
-                        picture.element.get("class") or "").split():
-                    stand(page_no, page_box, picture)
+            for inner in box.descendants():
+                if isinstance(inner, boxes.LineBox) and inner is not box:
+                    # A line inside an inline block (a figure's caption, a ruby's base): in each tier its text
+                    # reaches (a caption across two tiers).
+                    end = max((c.position_x + c.margin_width() for c in inner.children), default=inner.position_x)
+                    width = page_box.width / max(tiers, 1)
+                    first_tier = _tier_of(page_box, inner.position_x, tiers)
+                    for t in range(first_tier, max(first_tier, _tier_of(page_box, end - width / 2, tiers)) + 1):
+                        spans.setdefault((page_no, t), []).append((inner.position_y, inner.position_y + inner.height))
+                elif getattr(inner, "element_tag", "") == "span" and "figure" in (
+                        inner.element.get("class") or "").split():
+                    # A figure's picture: its frame, which the image, turned, may not fill.
+                    stand(page_no, page_box, inner)
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
             blocks.setdefault(page_no, {})[id(block)] = block
             if page_no not in first or (tier, box.position_y) < first[page_no][:2]:
@@ -1593,6 +1602,7 @@ def holes(document, tiers: int = 1, full: float = 0.85) -> tuple[int, int, int]:
             continue  # an article's last page
         page_box = pages[page_no]
         top = page_box.content_box_y()
+        # (The last column takes an em, not a whole pitch.)
         count = max(1, math.ceil(page_box.height / pitch - 0.3))
         slots = []
         for tier in range(max(tiers, 1)):
