@@ -1530,14 +1530,21 @@ def holes(document, tiers: int, full: float) -> tuple[int, int, int]:
     first: dict[int, tuple] = {}  # page -> (tier, top, block) of its first line or figure
     heights: dict[float, int] = {}
 
-    def stand(page_no, page_box, box):
-        first_tier = _tier_of(page_box, box.border_box_x(), tiers)
-        # The tier its far end reaches into by more than a quarter of one (_tier_of takes a start).
+    def set_across(page_no, page_box, start, end, top, bottom):
+        """Set ``top``–``bottom`` in each tier from the one at ``start`` to the one ``end`` reaches a quarter into
+        (:func:`_tier_of` takes a start)."""
         width = page_box.width / max(tiers, 1)
-        last_tier = _tier_of(page_box, box.border_box_x() + box.border_width() - width / 2, tiers)
-        for tier in range(first_tier, max(first_tier, last_tier) + 1):
-            top = box.border_box_y()
-            spans.setdefault((page_no, tier), []).append((top, top + box.border_height()))
+        first_tier = _tier_of(page_box, start, tiers)
+        for tier in range(first_tier, max(first_tier, _tier_of(page_box, end - width / 2, tiers)) + 1):
+            spans.setdefault((page_no, tier), []).append((top, bottom))
+
+    def stand(page_no, page_box, box):
+        x, y = box.border_box_x(), box.border_box_y()
+        set_across(page_no, page_box, x, x + box.border_width(), y, y + box.border_height())
+
+    def opens(page_no, tier, top, block):
+        if page_no not in first or (tier, top) < first[page_no][:2]:
+            first[page_no] = (tier, top, block)
 
     def visit(box, page_no, page_box, block):
         if isinstance(box, boxes.MarginBox):
@@ -1548,9 +1555,7 @@ def holes(document, tiers: int, full: float) -> tuple[int, int, int]:
             if FIGURE_CLASS in (block.get("class") or "").split():
                 # Its picture and its caption's lines (below, in the line that holds its unit), each where it
                 # stands: a picture across two tiers reaches into the second only as far as it is long.
-                if page_no not in first or (_tier_of(page_box, box.position_x, tiers), box.position_y) < first[
-                        page_no][:2]:
-                    first[page_no] = (_tier_of(page_box, box.position_x, tiers), box.position_y, block)
+                opens(page_no, _tier_of(page_box, box.position_x, tiers), box.position_y, block)
             elif _is_block_line(block) or "title-block" in (block.get("class") or "").split():
                 # A table, an article's title block: in each tier it stands across (段抜き).
                 stand(page_no, page_box, box)
@@ -1563,18 +1568,15 @@ def holes(document, tiers: int, full: float) -> tuple[int, int, int]:
                     # A line inside an inline block (a figure's caption, a ruby's base): in each tier its text
                     # reaches (a caption across two tiers).
                     end = max((c.position_x + c.margin_width() for c in inner.children), default=inner.position_x)
-                    width = page_box.width / max(tiers, 1)
-                    first_tier = _tier_of(page_box, inner.position_x, tiers)
-                    for t in range(first_tier, max(first_tier, _tier_of(page_box, end - width / 2, tiers)) + 1):
-                        spans.setdefault((page_no, t), []).append((inner.position_y, inner.position_y + inner.height))
+                    set_across(page_no, page_box, inner.position_x, end, inner.position_y,
+                               inner.position_y + inner.height)
                 elif getattr(inner, "element_tag", "") == "span" and "figure" in (
                         inner.element.get("class") or "").split():
                     # A figure's picture: its frame, which the image, turned, may not fill.
                     stand(page_no, page_box, inner)
             heights[round(box.height, 2)] = heights.get(round(box.height, 2), 0) + 1
             blocks.setdefault(page_no, {})[id(block)] = block
-            if page_no not in first or (tier, box.position_y) < first[page_no][:2]:
-                first[page_no] = (tier, box.position_y, block)
+            opens(page_no, tier, box.position_y, block)
             return
         for child in getattr(box, "children", ()):
             visit(child, page_no, page_box, block)
