@@ -27,8 +27,8 @@ class ScriptedEngine:
         self.layout += 1
         return self.script[self.layout][0]
 
-    def figure_moves(self, document, tiers=1):
-        return self.script[self.layout][1]
+    def figure_moves(self, document, tiers=1, staying=frozenset()):
+        return {n: move for n, move in self.script[self.layout][1].items() if n not in staying}
 
     def tier_spacers(self, document, tiers):
         return {0: (1, 0, 10.0)} if self.layout in self.unspaced else {}
@@ -43,11 +43,13 @@ class ScriptedEngine:
         return []
 
 
-def _doc(two: bool = False):
+def _doc(two: bool = False, second: bool = False):
     return lxml.html.document_fromstring(
         '<html><body><div class="body"><p>一</p>'
         f'<div class="{FIGURE_CLASS}{" " + TWO_TIERS if two else ""}"><span>図1</span></div>'
-        "<p>二</p><p>三</p><p>四</p></div></body></html>")
+        "<p>二</p><p>三</p>"
+        + (f'<div class="{FIGURE_CLASS}"><span>図2</span></div>' if second else "")
+        + "<p>四</p></div></body></html>")
 
 
 def _order(html: str) -> list[str]:
@@ -55,9 +57,9 @@ def _order(html: str) -> list[str]:
     return [el.text_content() or "|" for el in body]
 
 
-def _run(script, two: bool = False, unspaced=(), strays=()) -> list[list[str]]:
+def _run(script, two: bool = False, unspaced=(), strays=(), second: bool = False) -> list[list[str]]:
     """Each text the placing gives back, as its blocks' order (a spacer's as ``|``), until it gives back none."""
-    doc, engine, given = _doc(two), ScriptedEngine(script, unspaced, strays), []
+    doc, engine, given = _doc(two, second), ScriptedEngine(script, unspaced, strays), []
     place = build.figure_placer(doc, 3)
     while (html := place(engine, None)) is not None:
         given.append(_order(html))
@@ -67,13 +69,25 @@ def _run(script, two: bool = False, unspaced=(), strays=()) -> list[list[str]]:
 def test_the_placing_goes_back_to_a_layout_much_better_than_its_last():
     given = _run([((0, 0, 20), {0: (1, 0)}),   # the figure on past 二: 2 columns short
                   ((0, 0, 2), {0: (1, 0)}),    # on past 三 too: 30 short (the next layout)
-                  ((0, 0, 30), {})])
+                  ((0, 0, 30), {}),
+                  ((0, 0, 2), {0: (1, 0)})])   # gone back to: the figure's move from it is not made again
     assert given[:2] == [["一", "二", "図1", "三", "四"], ["一", "二", "三", "図1", "四"]]
     assert given[2:] == [["一", "二", "図1", "三", "四"]]  # back to the layout 2 columns short
 
 
+def test_from_the_layout_gone_back_to_the_next_figure_gets_its_turn():
+    # The moves come one figure at a time: the first figure's led to worse pages, and the second, which leaves a
+    # page of the best layout short, was never moved.  From that layout the first stands and the second moves.
+    given = _run([((0, 1, 20), {0: (1, 0)}),             # 図1 on past 二
+                  ((0, 2, 30), {}),                      # worse: back to the first layout
+                  ((0, 1, 20), {0: (1, 0), 1: (1, 0)}),  # 図1 stands; 図2 on past 四
+                  ((0, 0, 5), {})], second=True)
+    assert given == [["一", "二", "図1", "三", "図2", "四"], ["一", "図1", "二", "三", "図2", "四"],
+                     ["一", "図1", "二", "三", "四", "図2"]]
+
+
 def test_a_layout_that_lost_text_is_worse_than_any_that_did_not():
-    given = _run([((0, 1, 20), {0: (1, 0)}), ((3, 0, 0), {})])
+    given = _run([((0, 1, 20), {0: (1, 0)}), ((3, 0, 0), {}), ((0, 1, 20), {0: (1, 0)})])
     assert given == [["一", "二", "図1", "三", "四"], ["一", "図1", "二", "三", "四"]]
 
 
@@ -86,7 +100,7 @@ def test_a_few_columns_more_are_kept_for_a_figure_nearer_its_place(last):
 def test_a_layout_with_fewer_short_pages_is_better_whatever_the_columns():
     # A page less than 85 % full (or two columns short) is what the reader sees; the columns left empty over all
     # the pages only choose between layouts with as many short pages.
-    given = _run([((0, 0, 30), {0: (1, 0)}), ((0, 1, 12), {})])
+    given = _run([((0, 0, 30), {0: (1, 0)}), ((0, 1, 12), {}), ((0, 0, 30), {0: (1, 0)})])
     assert given == [["一", "二", "図1", "三", "四"], ["一", "図1", "二", "三", "四"]]
 
 
@@ -95,7 +109,7 @@ def test_a_layout_whose_figure_lacks_its_spacer_is_never_the_one_gone_back_to():
     # looks full.  The spacer put in, it is what it is.
     given = _run([((0, 1, 20), {0: (1, 0)}),  # the figure on past 二
                   ((0, 0, 2), {}),            # full, for its spacer is missing: put in (the next layout)
-                  ((0, 1, 40), {})], two=True, unspaced={1})
+                  ((0, 1, 40), {}), ((0, 1, 20), {0: (1, 0)})], two=True, unspaced={1})
     assert given[:2] == [["一", "二", "図1", "三", "四"], ["一", "二", "図1", "|", "三", "四"]]
     assert given[2:] == [["一", "図1", "二", "三", "四"]]  # back to the first layout, not to the one without it
 

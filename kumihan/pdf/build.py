@@ -532,6 +532,11 @@ SPACER_PASSES = 3
 #: it is referred to (and for what the count does not see: a heading's lines kept with it); a tier's third is not.
 WORSE_BY = 8
 
+#: How many times the placing begins again from the best layout it went back to, the figures whose moves led away
+#: from it standing where they are (their moves come one figure at a time: one after them may never have had its
+#: turn).  Each time it has half the figures' layouts.
+AGAIN = 2
+
 #: Every page of an article's text but its last is set full (JLREQ): at least this share of its lines, the lines
 #: left empty before a heading counted (issue 20's measure, from the ink).
 FULL = 0.85
@@ -550,8 +555,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     to lay out again, or None when every one stands where it should.  Where the figures' last layout lost more
     text or has more short pages than one they went through (engine.holes), or as many and much more columns
     empty (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two tiers still at no page's head
-    when the layouts run out is set in one tier.  ``short``: the lines left empty that make a page short even
-    before a heading (:func:`short_lines`; 0: none)."""
+    when the layouts run out is set in one tier; from the layout gone back to the figures are placed again
+    (:data:`AGAIN`), those whose moves led away from it standing.  ``short``: the lines left empty that make a page
+    short even before a heading (:func:`short_lines`; 0: none)."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
@@ -568,9 +574,10 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         return min(engine.MOST_FIGURE_PASSES, max(engine.FIGURE_PASSES, 2 * most))
 
     # "best": the layout with the fewest holes (text lost, short pages, empty columns) the placing has gone
-    # through since it (re)began, and its text; "compared": the last layout has been measured against it.
+    # through since it (re)began, and its text; "compared": the last layout has been measured against it; "left":
+    # the figures moved on that layout (led away from it); "staying": figures no longer moved (AGAIN).
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
-             "compared": False, "spaced": 0}
+             "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0}
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -583,7 +590,10 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             # (Never one with a figure across two tiers without its spacer: the text beside it runs over it, and the
             # page looks full.  One at no page's head is set in one tier after it, if a layout is left.)
             stray = pristine is not None and bool(engine.stray_two_tier(document, tiers))
-            state["best"] = (holes, copy.deepcopy(doc.find("body")), stray)
+            state["best"], state["left"] = (holes, copy.deepcopy(doc.find("body")), stray), set()
+            best_now = True
+        else:
+            best_now = False
         last = state["passes"] == engine.ARRANGE_PASSES - 1
         if last and (back := back_to_best(engine, holes, standing=True)):
             # The engine's layouts run out with the next (the padding has the last): back to the best one the
@@ -592,7 +602,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             # still done.
             return back
         if figures and state["moved"] < figure_passes(engine) and not last:
-            moves = engine.figure_moves(document, tiers=tiers)
+            moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]))
+            if best_now:
+                state["left"] = {n for n, move in moves.items() if isinstance(move, tuple)}
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
                 # Figures are never moved past one another: their order is the order written.
@@ -602,7 +614,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 body = doc.find("body")
                 body.getparent().replace(body, copy.deepcopy(pristine))
                 state.update(moved=0, fitted=0, done=False, before={}, kept={}, best=None,  # the headings too
-                             compared=False, spaced=0)
+                             compared=False, spaced=0, left=set(), staying=set())
                 return serialize(doc)
             if moves:
                 state["moved"] += 1
@@ -614,10 +626,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             if set_spacers(doc, engine.tier_spacers(document, tiers)):
                 state["moved"] += 1
                 return serialize(doc)
-        if pristine is not None and (state["moved"] >= figure_passes(engine) or last):
+        if pristine is not None and (state["moved"] >= figure_passes(engine) or last or state["staying"]):
             if strays := engine.stray_two_tier(document, tiers):
                 # The layouts for the figures have run out with one across two tiers at no page's head, reaching
-                # over the tier beside it or off the page: set in one tier where it stands, without its spacer.
+                # over the tier beside it or off the page (or the figures' moves are done, and it stands where the
+                # layout gone back to left it): set in one tier where it stands, without its spacer.
                 set_spacers(doc, dict.fromkeys(strays))
                 move_figures(doc, dict.fromkeys(strays))
                 return serialize(doc)
@@ -663,10 +676,19 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             return None
         best = state["best"]
         if best[0][:2] < holes[:2] or best[0][:2] == holes[:2] and best[0][2] + WORSE_BY <= holes[2]:
-            state["best"], state["compared"] = None, True
             body = doc.find("body")
             body.getparent().replace(body, best[1])
-            state["moved"] = figure_passes(engine)
+            if not standing and state["again"] < AGAIN and state["left"] - state["staying"]:
+                # Placed again from there, the figures moved on it standing: the next figure of its flow gets its
+                # turn (a photo after them that leaves its page short), and the layouts are measured against it
+                # again.
+                state["again"] += 1
+                state["staying"] |= state["left"]
+                passes = figure_passes(engine)
+                state.update(best=None, compared=False, done=False, moved=passes - passes // 2)
+            else:
+                state["best"], state["compared"] = None, True
+                state["moved"] = figure_passes(engine)
             return serialize(doc)
         return None
 

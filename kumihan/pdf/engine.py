@@ -326,7 +326,8 @@ def table_notes(document) -> list[EngineMessage]:
 # spanning block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
 
 
-def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tuple[int, int] | None]:
+def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
+                 staying: frozenset[int] = frozenset()) -> dict[int, tuple[int, int] | None]:
     """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
     columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
     among the document's figures) where it should go so that the text runs on and fills those columns, as
@@ -337,7 +338,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
     before a figure at the head of a page's first tier (or across all tiers, 段抜き), what the page before can
     still take is what its last tier leaves and the tiers it has not reached; before one at the head of a later
     tier, what the tier before leaves.  A figure across two tiers goes to the head of a page (back to its own, or
-    on to the next); None for one that can go to neither: it is set in one tier instead."""
+    on to the next); None for one that can go to neither: it is set in one tier instead.  The figures
+    ``staying`` (by their place) are not moved."""
     pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
     beside: set[int] = set()          # blocks with lines shortened by a figure beside them
@@ -719,6 +721,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1) -> dict[int, tu
         return False
 
     for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
+        if index in staying:
+            continue  # its moves led to worse pages than where it stands (build.figure_placer)
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
