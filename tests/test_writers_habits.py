@@ -324,6 +324,43 @@ def test_a_long_caption_beside_a_map_stays_on_the_page(project, preset):
     assert text.count("分木が三か所描かれている。") == 11
 
 
+def test_a_long_caption_runs_under_its_map_which_keeps_its_size(project):
+    """A local history's map with a caption of some 200 characters (/work/mag12's seishi.md), in A5: in lines as
+    long as the picture the caption took most of the page's width, and the map was set at half its size with an
+    empty band under it.  The caption runs under the map, in the columns the map heads, as magazines set a long
+    one; the map keeps the size a figure with a short caption gets."""
+    import pdfplumber
+    from PIL import Image
+
+    caption = "昭和三十年ごろの製糸所周辺を描き起こした地図。" + "寄宿舎は敷地の西側に五棟が並んでいた。" * 9
+    text = ("前書きの文。" * 60 + "\n\n![地図](map.png)\n\n図1　工場の地図\n\n" + "本文のつづき。" * 200
+            + "\n\n![地図](map.png)\n\n図2　" + caption + "\n\n" + "あとの文。" * 300 + "\n")
+    root = project({"a.md": article(text)})
+    Image.new("RGB", (1500, 1150), (200, 190, 150)).save(root / "content" / "map.png", dpi=(300, 300))
+    result = run_build(root, "pdf")
+    assert result.returncode == 0, result.stderr
+    assert " of the text area" not in result.stderr, result.stderr
+    with pdfplumber.open(root / "dist" / "book.pdf") as doc:
+        found = {}
+        for p in doc.pages:
+            chars = "".join(c["text"] for c in p.chars)
+            for n in "12":
+                if f"図{n}" in chars and p.images:
+                    (image,) = p.images
+                    found[n] = (image, p)
+        short, long = found["1"][0], found["2"][0]
+        assert long["width"] * long["height"] >= 0.95 * short["width"] * short["height"], (short, long)
+        image, page = found["2"]
+        # The caption's first line under the map, in the columns it heads (the page is read right to left).
+        first = next(c for c in page.chars if c["text"] == "図")
+        assert first["top"] > image["bottom"] and image["x0"] < first["x0"] < image["x1"], (first, image)
+        inside = [c["text"] for c in page.chars if image["x0"] < c["x0"] < image["x1"] - 0.5
+                  and image["top"] < c["top"] < image["bottom"] - 0.5]
+        assert not inside, "".join(inside)
+        text = "".join(c["text"] for p in doc.pages for c in p.chars)
+    assert text.count("寄宿舎は敷地の西側に五棟が並んでいた。") == 9
+
+
 def test_a_mistake_in_a_template_macro_is_a_one_line_error(project):
     root = project({"a.md": article("本文[^a]。\n\n[^a]: 注。\n")})
     macros = root / "templates" / "pdf" / "macros.html"  # the project's own, over the packaged one

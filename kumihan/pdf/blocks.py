@@ -480,6 +480,11 @@ WHOLE_LENGTH = re.compile(r"^\s*width\s*:\s*100%\s*;?\s*$")
 CAPTION_SIZE = 0.85
 #: The columns of the text area a figure and its caption leave at the least.
 LEFT_BESIDE = 3
+#: The class of a figure whose caption runs under its picture, in the columns the picture stands at the head of
+#: (styles/pdf.css), and on beside it past them.
+CAPTION_UNDER = "caption-under"
+#: The shortest line of a caption under its picture, in the caption's characters.
+UNDER_CHARS = 8
 
 
 def long_captions(root: Element, page) -> None:
@@ -488,7 +493,8 @@ def long_captions(root: Element, page) -> None:
     caption runs in full lines beside the picture, at the head of its columns; set the picture smaller where the
     two are still broader than the page (and that of a figure across two tiers, whose lines are as long as they
     can be).  Set at the picture's length, a history magazine's caption of some 300 characters beside a map ran
-    in twenty lines, past the page's edge."""
+    in twenty lines, past the page's edge.  Where beside the picture the caption leaves it less than
+    :data:`SMALLEST` of its size, it runs under the picture (:data:`CAPTION_UNDER`)."""
     pitch = CAPTION_SIZE * page.line_pitch_mm
     room = page.text_width_mm - LEFT_BESIDE * page.line_pitch_mm
     for figure in root.iter("div"):
@@ -505,14 +511,43 @@ def long_captions(root: Element, page) -> None:
             continue  # a book's own template's
         chars = len(plain_text(caption).strip())
         lines = -(-chars // max(1, int(length / (CAPTION_SIZE * page.em_mm))))
-        if not whole and TWO_TIERS not in classes and across + lines * pitch > room and lines * pitch > across:
-            figure.set("style", "width: 100%")
+        beside = not whole and TWO_TIERS not in classes and across + lines * pitch > room and lines * pitch > across
+        if beside:
             lines = -(-chars // max(1, int(page.chars_per_column / CAPTION_SIZE)))
         fits = page.text_width_mm - page.line_pitch_mm - lines * pitch
+        under = None if whole or TWO_TIERS in classes else _caption_under(length, across, chars, page)
+        if under is not None and max(fits, LEFT_BESIDE * page.line_pitch_mm) < SMALLEST * across:
+            # Beside it, the caption would leave the picture less than SMALLEST of its size (a map at a quarter
+            # of its area, an empty band under it): under it instead, as a magazine sets a long one, the picture
+            # at its size.
+            figure.set("class", " ".join(classes + [CAPTION_UNDER]))
+            figure.set("style", f"width: {under:.3f}mm" if under < page.chars_per_column * page.em_mm
+                       else "width: 100%")
+            continue
+        if beside:
+            figure.set("style", "width: 100%")
         if across > fits:
             block = figure.get("style")
             shrink_figure(figure, max(fits, LEFT_BESIDE * page.line_pitch_mm) / across)
             figure.set("style", block)  # the picture smaller, its block as long as it was
+
+
+def _caption_under(length: float, across: float, chars: int, page) -> float | None:
+    """The length down the column (mm) of the block of a picture ``length`` long and ``across`` broad whose
+    caption of ``chars`` characters runs under it, in the columns it heads: as long as the picture, the gap and the
+    caption's lines, or the column's whole where the text under it would run in columns of a few characters
+    (:func:`block_length`); None where the caption does not fit under it, or the picture takes the page's width
+    from the text."""
+    pitch = CAPTION_SIZE * page.line_pitch_mm
+    column = page.chars_per_column * page.em_mm
+    under = int(across // pitch)  # the caption's lines under the picture, across the columns it heads
+    if under < 2 or across > page.text_width_mm - LEFT_BESIDE * page.line_pitch_mm:
+        return None
+    line = max(UNDER_CHARS, -(-chars // under)) * CAPTION_SIZE * page.em_mm
+    block = length + 0.5 * page.em_mm + line
+    if block > column:
+        return None
+    return block if block_length(block, column, page.em_mm) is not None else column
 
 
 def _mm_of(el: Element, prop: str) -> float | None:
