@@ -334,12 +334,15 @@ def _full_pages_in_b5(project, folder: str, names: list[str], preset: str = "b5-
     return pdf
 
 
-def _fills_in_b5(project, folder: str, name: str) -> list[tuple[int, float]]:
-    """Build the article ``name`` of tests/fixtures/``folder`` in B5; check that nothing is lost; return the fill of
-    each of its pages but its last: (page, share of its column slots set)."""
+def _fills_in_b5(project, folder: str, name: str, full: bool = False) -> list[tuple[int, float]]:
+    """Build the article ``name`` of tests/fixtures/``folder`` in B5; check that nothing is lost (and, ``full``,
+    that every page but its last is set full: :func:`_full_pages_in_b5`); return the fill of each of its pages but
+    its last: (page, share of its column slots set)."""
     source = Path(__file__).parent / "fixtures" / folder
     pdf, _ = _built(project, folder, [name])
     assert_nothing_lost(pdf, [source / name])
+    if full:
+        assert fill_failures(pdf, PRESETS["b5-magazine"], authors_of(source, [name])) == []
     fills = [(f.page, round(f.fill, 2)) for _, f, last in report(pdf, PRESETS["b5-magazine"], authors_of(source, [name]))
              if not last]
     assert fills  # its pages found by its title
@@ -400,8 +403,10 @@ def test_in_tiers_photos_that_moved_by_turns_end_on_the_fullest_layout_they_went
     second across two tiers, the third with a caption of 188 characters), in B5: the second, third and fourth
     photos moved forward by turns until their layouts ran out, and the last layout left the middle tier beside
     the photo across two tiers empty and the page 77 % full; a fuller layout they went through was not gone back
-    to, for the measure counted a tier beside a picture as set.  Every page but the last is 85 % full now."""
-    fills = _fills_in_b5(project, "magazine11", "tabiji.md")
+    to, for the measure counted a tier beside a picture as set.  Every page but the last is 85 % full now; and
+    none ends two columns short (the photo after them, which left the fullest layout's page so, never had its
+    turn: from that layout the placing begins again, the photos moved on it standing)."""
+    fills = _fills_in_b5(project, "magazine11", "tabiji.md", full=True)
     assert all(fill >= 0.85 for _, fill in fills), fills
 
 
@@ -410,8 +415,9 @@ def test_in_tiers_when_the_layouts_run_out_the_fullest_one_stands(project):
     panorama before a heading, two back to back, a table), in B5: its figures, then its headings, then its
     figures again took every layout the engine has, and the last one was kept as it came: a photo at the head of
     the middle tier, the upper tier beside it half empty (80 %).  The placing goes back to the fullest layout it
-    went through when the engine's layouts run out."""
-    fills = _fills_in_b5(project, "magazine11", "minato.md")
+    went through when the engine's layouts run out.  And no page ends three columns short before the photo of the
+    fish boxes, which had used up its moves going back and forth with the photo before it (MAX_MOVES)."""
+    fills = _fills_in_b5(project, "magazine11", "minato.md", full=True)
     assert all(fill >= 0.85 for _, fill in fills), fills
 
 

@@ -954,8 +954,10 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
 
 
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
-#: what the first move could not measure.
-MAX_MOVES = 4
+#: what the first move could not measure; and as often again where the figures before it, moved in turn, moved
+#: it back and forth (a reportage's photo in B5, carried along with the photo before it and past a table, had
+#: used its moves up and left a page three columns short that one more would have filled).
+MAX_MOVES = 6
 #: How many of the figures after it a figure carries along (engine.figure_moves ``leap``).
 MAX_HOPS = 3
 #: A block across the tiers (段抜き) that fits at no page's foot goes on past the text the tiers of the page before
