@@ -258,12 +258,16 @@ def test_a_tables_cells_keep_their_tokens_whole_in_the_epub(epub):
         '<table><tr><th id="th">x<a id="tha" href="#">y</a></th><td id="td">38.2%<span id="latin" class="latin">'
         'Consultative</span><a id="ta" href="#">https://example.com/</a></td></tr></table></div></body></html>')
 
-    def wrap(element) -> str:
-        # The last declaration of the highest specificity wins (CSS Cascade 4); none: the initial value.
+    def wrap(element, inherited: str) -> str:
+        # The last declaration of the highest specificity wins (CSS Cascade 4); none: the parent's (overflow-wrap
+        # is inherited), the initial value at the root.
         found = [(specificity, payload) for specificity, _, _, payload in matcher.match(element)]
-        return max(found, key=lambda m: (m[0], m[1][0]))[1][1] if found else "normal"
+        return max(found, key=lambda m: (m[0], m[1][0]))[1][1] if found else inherited
 
-    said = {el.etree_element.get("id"): wrap(el)
-            for el in cssselect2.ElementWrapper.from_html_root(page).iter_subtree() if el.etree_element.get("id")}
+    said, computed = {}, {}
+    for el in cssselect2.ElementWrapper.from_html_root(page).iter_subtree():
+        computed[el.etree_element] = wrap(el, computed.get(getattr(el.parent, "etree_element", None), "normal"))
+        if el.etree_element.get("id"):
+            said[el.etree_element.get("id")] = computed[el.etree_element]
     assert said == {"p": "anywhere", "pa": "anywhere", "th": "break-word", "tha": "break-word",
                     "td": "break-word", "latin": "break-word", "ta": "break-word"}

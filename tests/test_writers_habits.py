@@ -341,20 +341,19 @@ def test_a_long_caption_runs_under_its_map_which_keeps_its_size(project):
     assert result.returncode == 0, result.stderr
     assert " of the text area" not in result.stderr, result.stderr
     with pdfplumber.open(root / "dist" / "book.pdf") as doc:
-        found = {}
-        for p in doc.pages:
-            chars = "".join(c["text"] for c in p.chars)
-            for n in "12":
-                if f"図{n}" in chars and p.images:
-                    (image,) = p.images
-                    found[n] = (image, p)
-        short, long = found["1"][0], found["2"][0]
-        assert long["width"] * long["height"] >= 0.95 * short["width"] * short["height"], (short, long)
-        image, page = found["2"]
-        # The caption's first line under the map, in the columns it heads (the page is read right to left).
-        first = next(c for c in page.chars if c["text"] == "図")
-        assert first["top"] > image["bottom"] and image["x0"] < first["x0"] < image["x1"], (first, image)
-        inside = [c["text"] for c in page.chars if image["x0"] < c["x0"] < image["x1"] - 0.5
+        # The long caption's first characters (in the order the page's text is drawn) and the map they stand
+        # under, in its columns (the page is read right to left); the other map is the one with a short caption.
+        opening = "昭和三十年ごろの製"
+        (page,) = [p for p in doc.pages if opening in "".join(c["text"] for c in p.chars)]
+        chars = page.chars
+        at = next(n for n in range(len(chars)) if "".join(c["text"] for c in chars[n:n + len(opening)]) == opening)
+        first = chars[at]
+        (image,) = [im for im in page.images if im["x0"] < first["x0"] < im["x1"] and first["top"] > im["bottom"]]
+        where = (image["page_number"], round(image["x0"]), round(image["top"]))
+        (short,) = [im for p in doc.pages for im in p.images
+                    if (im["page_number"], round(im["x0"]), round(im["top"])) != where]
+        assert image["width"] * image["height"] >= 0.95 * short["width"] * short["height"], (short, image)
+        inside = [c["text"] for c in chars if image["x0"] < c["x0"] < image["x1"] - 0.5
                   and image["top"] < c["top"] < image["bottom"] - 0.5]
         assert not inside, "".join(inside)
         text = "".join(c["text"] for p in doc.pages for c in p.chars)

@@ -360,9 +360,11 @@ def shrink_figure(figure: Element, scale: float, length: float | None = None) ->
         em = table_size(figure) * scale
         figure.set("style", (_FONT_SIZE.sub("", style).strip("; ") + f"; font-size: {em:.3f}em").strip("; "))
         return
+    under = CAPTION_UNDER in (figure.get("class") or "").split()
     for el in figure.iter():
         style = el.get("style")
-        if style and (el is figure or local(el) in ("span", "img")):
+        # (A caption under its picture keeps its lines' length: the block stays as long.)
+        if style and (el is figure and not under or local(el) in ("span", "img")):
             el.set("style", _MM.sub(lambda m: f"{float(m.group(1)) * scale:.3f}mm", style))
     if length is not None:
         figure.set("style", f"width: {100 * length:.2f}%")
@@ -515,7 +517,9 @@ def long_captions(root: Element, page) -> None:
         if beside:
             lines = -(-chars // max(1, int(page.chars_per_column / CAPTION_SIZE)))
         fits = page.text_width_mm - page.line_pitch_mm - lines * pitch
-        under = None if whole or TWO_TIERS in classes else _caption_under(length, across, chars, page)
+        picture = _mm_of(box, "width")  # its own length down the column (a panorama's block is longer)
+        under = None if whole or TWO_TIERS in classes or picture is None else _caption_under(picture, across,
+                                                                                              chars, page)
         if under is not None and max(fits, LEFT_BESIDE * page.line_pitch_mm) < SMALLEST * across:
             # Beside it, the caption would leave the picture less than SMALLEST of its size (a map at a quarter
             # of its area, an empty band under it): under it instead, as a magazine sets a long one, the picture
@@ -547,7 +551,8 @@ def _caption_under(length: float, across: float, chars: int, page) -> float | No
     block = length + 0.5 * page.em_mm + line
     if block > column:
         return None
-    return block if block_length(block, column, page.em_mm) is not None else column
+    fitted = block_length(block, column, page.em_mm)
+    return column if fitted is None else fitted
 
 
 def _mm_of(el: Element, prop: str) -> float | None:

@@ -604,7 +604,8 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         if figures and state["moved"] < figure_passes(engine) and not last:
             moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]))
             if best_now:
-                state["left"] = {n for n, move in moves.items() if isinstance(move, tuple)}
+                # (A figure's own move; one carried along by the figure before it is that one's.)
+                state["left"] = {n for n, move in moves.items() if isinstance(move, tuple) and len(move) == 2}
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
                 # Figures are never moved past one another: their order is the order written.
@@ -685,7 +686,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 state["again"] += 1
                 state["staying"] |= state["left"]
                 passes = figure_passes(engine)
-                state.update(best=None, compared=False, done=False, moved=passes - passes // 2)
+                # A round of its own: its headings fitted and measured against its own pages, its spacers put back.
+                state.update(best=None, compared=False, done=False, moved=passes - passes // 2, fitted=0, before={},
+                             kept={}, spaced=0)
             else:
                 state["best"], state["compared"] = None, True
                 state["moved"] = figure_passes(engine)

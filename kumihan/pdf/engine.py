@@ -21,7 +21,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import (FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST, SPACER_CLASS,
+from .blocks import (CAPTION_UNDER, FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST, SPACER_CLASS,
                      TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, loose_item,
                      table_size)
 from .blocks import SPAN as SPAN_CLASS
@@ -230,7 +230,8 @@ FIGURE_PASSES = 8
 #: time in an article's text: each changes the pages after it), up to this many.
 MOST_FIGURE_PASSES = 16
 #: Then the headings carried to the next page fitted at most HEADING_PASSES times, the figures placed again
-#: after each, and at most one return to the pages before the headings were fitted (build.figure_placer).
+#: after each, and at most one return to the pages before the headings were fitted (build.figure_placer).  The
+#: rounds placed again from a layout gone back to (build.AGAIN) take from the same layouts.
 HEADING_PASSES = 4
 ARRANGE_PASSES = 2 * MOST_FIGURE_PASSES + 2 * HEADING_PASSES + 2
 
@@ -339,7 +340,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
     still take is what its last tier leaves and the tiers it has not reached; before one at the head of a later
     tier, what the tier before leaves.  A figure across two tiers goes to the head of a page (back to its own, or
     on to the next); None for one that can go to neither: it is set in one tier instead.  The figures
-    ``staying`` (by their place) are not moved."""
+    ``staying`` (by their place) are not moved on or back: their moves led to worse pages than where they stand
+    (build.figure_placer)."""
     pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
     beside: set[int] = set()          # blocks with lines shortened by a figure beside them
@@ -521,7 +523,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
     _rescue_lost_text(figures, parents, around, moves, moved)
 
     def settle(index: int, element, move) -> None:
-        """Say where figure ``index`` goes; the rest of its flow is measured again after that move."""
+        """Say where figure ``index`` goes; the rest of its flow is measured again after that move.  A figure
+        ``staying`` is not moved on or back by a move of its own (it may still be set smaller, or in one tier)."""
+        if index in staying and isinstance(move, tuple) and len(move) == 2:
+            return
         moves[index] = move
         moved.add(id(parents.get(id(element))))
 
@@ -587,6 +592,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
         (across the columns or tiers before); ``leap``: past the next figure too, which goes on after it, where
         what the columns before can still take when it is reached is that much at least.  Return whether it
         moves."""
+        if index in staying:
+            return False  # (nor the figures after it carried along)
         room = free  # what the columns before can still take, across them
         siblings = list(parents.get(id(element), ()))
         after = siblings[siblings.index(element) + 1:] if element in siblings else []
@@ -721,8 +728,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
         return False
 
     for index, (element, page_no, tier, top, size, spans) in enumerate(figures):
-        if index in staying:
-            continue  # its moves led to worse pages than where it stands (build.figure_placer)
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
@@ -781,7 +786,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
                 if lack > 0 and scale * float(element.get(SCALED, "1")) >= SMALLEST:
                     # A picture that took the column's whole length may leave the text room under it once smaller.
                     length = None
-                    if WHOLE_LENGTH.match(element.get("style") or ""):
+                    if WHOLE_LENGTH.match(element.get("style") or "") and CAPTION_UNDER not in (
+                            element.get("class") or "").split():  # (a caption under it keeps the column's length)
                         length = block_length(along.get(id(element), page_box.width) * scale, page_box.width, em)
                     settle(index, element, Shrink(scale, length and length / page_box.width))
                     continue
@@ -954,8 +960,8 @@ def _rescue_lost_text(figures, parents, laid_out, moves, moved) -> None:
 
 
 #: How often a figure may be moved on: from where it is referred to to the next page, and once more to fill
-#: what the first move could not measure; and as often again where the figures before it, moved in turn, moved
-#: it back and forth (a reportage's photo in B5, carried along with the photo before it and past a table, had
+#: what the first move could not measure; and two more where the figures before it, moved in turn, moved it
+#: back and forth (a reportage's photo in B5, carried along with the photo before it and past a table, had
 #: used its moves up and left a page three columns short that one more would have filled).
 MAX_MOVES = 6
 #: How many of the figures after it a figure carries along (engine.figure_moves ``leap``).
