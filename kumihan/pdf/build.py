@@ -644,8 +644,10 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             # The figures stand (or their layouts have run out): no marker of a list item beside one is hidden under
             # its picture.  Each item is let go of its hang once at most.
             return serialize(doc)
-        if state["done"] or last:
-            return None if last else back_to_best(engine, holes)
+        if last:
+            return None
+        if state["done"]:
+            return back_to_best(engine, holes)
         if state["fitted"] < engine.HEADING_PASSES:
             gaps = engine.heading_gaps(document, tiers=tiers)
             if gaps and not state["fitted"]:

@@ -21,8 +21,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import (CAPTION_UNDER, FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST, SPACER_CLASS,
-                     TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, loose_item,
+from .blocks import (CAPTION_UNDER, FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST,
+                     SPACER_CLASS, TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, loose_item,
                      table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
