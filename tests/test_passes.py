@@ -6,9 +6,10 @@ import lxml.html
 from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
-from kumihan.pdf.blocks import (Shrink, block_length, figures_out_of_lists, float_short_figures, label_bookmarks,
-                                move_figures, split_list, split_quotation, wrap_code)
+from kumihan.pdf.blocks import (Shrink, block_length, figures_out_of_lists, fit_headings, float_short_figures,
+                                label_bookmarks, mark_references, move_figures, split_list, split_quotation, wrap_code)
 from kumihan.pdf.build import pdf_passes
+from kumihan.pdf.engine import HeadingGap
 from kumihan.pdf.faces import emphasis_dots, text_presentation
 from kumihan.pdf.ruby import set_ruby
 from kumihan.settings import Typesetting
@@ -201,6 +202,41 @@ def test_a_figure_set_smaller_keeps_its_place_and_its_caption_size():
     assert 'style="width: 62.50%" data-scaled="0.7200"' in inner(root)
 
 
+def test_a_figure_set_smaller_to_stand_beside_the_one_before_it_moves_back_after_it():
+    root = tree('<div class="figure-block" style="width: 40.000mm">甲</div><p>一</p><p>二</p>'
+                '<div class="figure-block" style="width: 40.000mm">乙</div><p>次</p>')
+    move_figures(root, {1: Shrink(0.8, move=(-2, 0)), 0: Shrink(0.8)})
+    assert inner(root) == ('<div class="figure-block" style="width: 32.000mm" data-scaled="0.8000">甲</div>'
+                           '<div class="figure-block" style="width: 32.000mm" data-scaled="0.8000" data-moves="1">乙'
+                           '</div>\n<p>一</p><p>二</p><p>次</p>')
+
+
+def test_a_figure_set_under_the_one_before_it_lets_go_of_standing_beside_it():
+    root = tree('<div class="figure-block" style="width: 40.000mm">甲</div><p>一</p>'
+                '<div class="figure-block beside-previous" style="width: 40.000mm">乙</div><p>次</p>')
+    move_figures(root, {1: Shrink(1.0, 0.45, move=(-1, 0), under=True)})
+    assert inner(root).startswith('<div class="figure-block" style="width: 40.000mm">甲</div>'
+                                  '<div class="figure-block" style="width: 45.00%" data-scaled="1.0000" '
+                                  'data-moves="1">乙</div>'), inner(root)
+
+
+def test_a_heading_still_a_line_short_set_tight_takes_it_from_a_heading_of_the_page_before():
+    """A ``###`` (two lines of 行取り) after a page that ends two lines short: set tight it takes one, and its two
+    lines of text two more; the ``##`` of that page (three lines) gives up one of its own (as an editor does rather
+    than leave the page short before a whole-page table)."""
+    root = tree('<div class="body"><h2>甲</h2><p>一</p><h2>乙</h2><p>二</p><h3>丙</h3><p>三</p></div>')
+    gap = HeadingGap(index=2, free=2, text_lines=1, taken=2, pitch=20.0, room=40.0, above=((0, 3), (1, 3)))
+    assert fit_headings(root, [gap])
+    first, second, third = root.iter("h2", "h3")
+    assert third.get("data-kumihan-tight") == "1" and "margin-top: 0.000px" in third.get("style")
+    assert second.get("data-kumihan-gave") == "2" and "margin-top: 9.950px" in second.get("style")  # the nearest
+    assert first.get("style") is None
+    # Without the line to take, it is not set tight at all: it opens the next page with its 行取り.
+    root = tree('<div class="body"><h2>甲</h2><p>一</p><h3>丙</h3><p>三</p></div>')
+    assert not fit_headings(root, [HeadingGap(index=1, free=2, text_lines=1, taken=2, pitch=20.0)])
+    assert next(root.iter("h3")).get("style") is None
+
+
 def test_a_figure_leaves_the_text_under_it_columns_of_ten_characters_or_takes_the_whole_column():
     assert block_length(33.0, 42.0, 1.0) is None  # nine characters under it: the whole column
     assert block_length(32.0, 42.0, 1.0) == 32.0  # ten under it
@@ -293,6 +329,21 @@ def test_a_figure_in_a_list_item_is_set_after_the_item_the_list_split_there():
     first, rest = body[1], body[4]
     assert "".join(first.itertext()) == "一二入れ子入れ子二" and "".join(rest.itertext()).strip() == "三"
     assert rest.get("class") == "list-paren"
+
+
+def test_the_block_written_before_a_figure_is_where_it_is_referred_to():
+    """Each figure of the text is numbered, and the block before it (before the figures written back to back with
+    it) names it: the page where that block ends is the page where it is referred to (JLREQ 4.3), however far the
+    placing carries it.  A figure in a list item refers to nothing (it is not moved)."""
+    fig = '<div class="figure-block"></div>'
+    root = lxml.html.fragment_fromstring(
+        f'<div><div class="body">{fig}<p>一</p>{fig}{fig}<h2>二</h2>{fig}<p>三</p>'
+        f'<ul><li>{fig}</li></ul></div></div>')
+    mark_references(root)
+    body = root[0]
+    assert [el.get("data-figure") for el in body.iter("div") if "figure-block" in (el.get("class") or "")] == [
+        "0", "1", "2", "3", "4"]
+    assert [(el.tag, el.get("data-refers")) for el in body if el.get("data-refers")] == [("p", "1 2"), ("h2", "3")]
 
 
 @pytest.mark.parametrize("chars, kept, rest", [

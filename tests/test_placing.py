@@ -5,12 +5,13 @@ import lxml.html
 import pytest
 
 from kumihan.pdf import build
-from kumihan.pdf.blocks import FIGURE_CLASS, TWO_TIERS
+from kumihan.pdf.blocks import FIGURE_CLASS, TWO_TIERS, Shrink
 
 
 class ScriptedEngine:
     """Each layout's holes (blocks lost, short pages, columns left empty) and the figure moves the engine asks for
-    in it; the spacers the figures across two tiers still want in it (none unless said)."""
+    in it (and, third, those that bring a figure nearer where it is referred to); the spacers the figures across
+    two tiers still want in it (none unless said)."""
 
     FIGURE_PASSES = 8
     MOST_FIGURE_PASSES = 16
@@ -27,8 +28,14 @@ class ScriptedEngine:
         self.layout += 1
         return self.script[self.layout][0]
 
-    def figure_moves(self, document, tiers=1, staying=frozenset()):
+    def figure_moves(self, document, tiers=1, staying=frozenset(), nearer_only=False):
+        if nearer_only:  # the figures brought nearer where they are referred to, once the others stand
+            return self.script[self.layout][2] if len(self.script[self.layout]) > 2 else {}
         return {n: move for n, move in self.script[self.layout][1].items() if n not in staying}
+
+    def figure_distances(self, document):
+        # (Each layout's, fourth in the script: the pages each figure stands after its reference; none unless said.)
+        return self.script[self.layout][3] if len(self.script[self.layout]) > 3 else {}
 
     def tier_spacers(self, document, tiers):
         return {0: (1, 0, 10.0)} if self.layout in self.unspaced else {}
@@ -57,12 +64,14 @@ def _order(html: str) -> list[str]:
     return [el.text_content() or "|" for el in body]
 
 
-def _run(script, two: bool = False, unspaced=(), strays=(), second: bool = False) -> list[list[str]]:
-    """Each text the placing gives back, as its blocks' order (a spacer's as ``|``), until it gives back none."""
+def _run(script, two: bool = False, unspaced=(), strays=(), second: bool = False, tiers: int = 3,
+         raw: bool = False) -> list:
+    """Each text the placing gives back, as its blocks' order (a spacer's as ``|``; ``raw``: as given), until it
+    gives back none."""
     doc, engine, given = _doc(two, second), ScriptedEngine(script, unspaced, strays), []
-    place = build.figure_placer(doc, 3)
+    place = build.figure_placer(doc, tiers)
     while (html := place(engine, None)) is not None:
-        given.append(_order(html))
+        given.append(html if raw else _order(html))
     return given
 
 
@@ -84,6 +93,46 @@ def test_from_the_layout_gone_back_to_the_next_figure_gets_its_turn():
                   ((0, 0, 5), {})], second=True)
     assert given == [["一", "二", "図1", "三", "図2", "四"], ["一", "図1", "二", "三", "図2", "四"],
                      ["一", "図1", "二", "三", "四", "図2"]]
+
+
+FAR, NEAR = {"1": 2}, {"1": 1}  # 図2 two pages after the page where it is referred to; then on the next
+
+
+def test_a_figure_brought_nearer_where_it_is_referred_to_is_kept_where_the_pages_are_no_worse():
+    given = _run([((0, 0, 2), {}, {1: (-1, 0)}, FAR),  # the figures stand; 図2 back before 三
+                  ((0, 0, 4), {}, {}, NEAR)], second=True, tiers=1)  # two columns more: kept
+    assert given == [["一", "図1", "二", "図2", "三", "四"]]
+
+
+def test_a_figure_brought_nearer_is_put_back_where_the_pages_are_worse_for_it():
+    given = _run([((0, 0, 2), {}, {1: (-1, 0)}, FAR),
+                  ((0, 1, 2), {}, {}, NEAR),       # a page short: undone, and the placing done
+                  ((0, 0, 2), {}, {1: (-1, 0)}, FAR)], second=True, tiers=1)
+    assert given == [["一", "図1", "二", "図2", "三", "四"], ["一", "図1", "二", "三", "図2", "四"]]
+
+
+def test_a_figure_set_smaller_that_stands_as_far_all_the_same_is_put_back():
+    given = _run([((0, 0, 2), {}, {1: Shrink(0.8)}, FAR),  # set smaller where it stands, to follow 図1
+                  ((0, 0, 2), {}, {}, FAR),              # carried on all the same: its size given back
+                  ((0, 0, 2), {})], second=True, tiers=1, raw=True)
+    assert len(given) == 2 and "data-scaled" in given[0] and "data-scaled" not in given[1]
+
+
+def test_a_layout_the_undone_move_led_to_is_never_gone_back_to():
+    given = _run([((0, 1, 2), {}, {1: (-1, 0)}, FAR),  # the figures stand, a page short; 図2 brought nearer
+                  ((0, 0, 2), {0: (1, 0)}, {}, NEAR),  # no page short; 図1 placed again
+                  ((0, 0, 6), {}, {}, NEAR),           # four columns more: undone
+                  ((0, 1, 2), {}, {}, FAR), ((0, 1, 2), {}, {}, FAR)], second=True, tiers=1)
+    # The layout before the move stands; the fuller one the move went through is not gone back to.
+    assert given == [["一", "図1", "二", "図2", "三", "四"], ["一", "二", "図1", "図2", "三", "四"],
+                     ["一", "図1", "二", "三", "図2", "四"]]
+
+
+def test_the_figures_after_one_brought_nearer_are_placed_again():
+    given = _run([((0, 0, 2), {}, {0: (-1, 0)}, {"0": 2}),  # 図1 back before 一
+                  ((0, 0, 12), {1: (1, 0)}, {}, {"0": 1}),   # 図2 then leaves a page's end empty: on past 四
+                  ((0, 0, 2), {}, {}, {"0": 1})], second=True, tiers=1)
+    assert given == [["図1", "一", "二", "三", "図2", "四"], ["図1", "一", "二", "三", "四", "図2"]]
 
 
 def test_a_layout_that_lost_text_is_worse_than_any_that_did_not():

@@ -133,9 +133,9 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
     into the next block after its first ``moves[n][1]`` characters (the block is split there).  A negative count
     moves it back: before the ``-count``-th block before it, or into that block after its first characters (a
     block across the tiers brought back to the foot of the page before).  A move of None sets a figure across
-    two tiers in one (:func:`one_tier`), where it stands; a :class:`Shrink` sets it smaller, where it stands.  A
-    move of three items, the third False, is a figure carried along by the one before it (engine.figure_moves
-    ``leap``): not counted among its own moves (:data:`MOVES`)."""
+    two tiers in one (:func:`one_tier`), where it stands; a :class:`Shrink` sets it smaller, where it stands
+    (or where its ``move`` takes it).  A move of three items, the third False, is a figure carried along by the one
+    before it (engine.figure_moves ``leap``): not counted among its own moves (:data:`MOVES`)."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n in sorted(moves, reverse=True):  # from the end, so that earlier places stay true
         figure = figures[n]
@@ -144,8 +144,12 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
             continue
         if isinstance(moves[n], Shrink):
             shrink_figure(figure, moves[n].scale, moves[n].length)
-            continue
-        count, chars, *own = moves[n]
+            if moves[n].under is not None:
+                classes = [c for c in figure.get("class", "").split() if c != BESIDE_PREVIOUS]
+                figure.set("class", " ".join(classes + ([] if moves[n].under else [BESIDE_PREVIOUS])))
+            if moves[n].move is None:
+                continue
+        count, chars, *own = moves[n].move if isinstance(moves[n], Shrink) else moves[n]
         if own != [False]:
             figure.set(MOVES, str(int(figure.get(MOVES, "0")) + 1))
         step = Element.getnext if count >= 0 else Element.getprevious
@@ -314,6 +318,12 @@ class Shrink:
 
     scale: float
     length: float | None = None
+    #: Where it goes besides, as a figure's move (engine.figure_moves): set smaller to stand beside the figure at the
+    #: head of the page where it is referred to, or the next (JLREQ 4.3).
+    move: tuple[int, int] | None = None
+    #: Set under the figure before it down the column, not beside it across (:data:`BESIDE_PREVIOUS` let go); False:
+    #: beside it across (:data:`BESIDE_PREVIOUS`); None: as it was.
+    under: bool | None = None
 
 
 #: The shortest line of a figure's caption, in ems: a picture shorter down the column takes this length.
@@ -428,6 +438,28 @@ def figures_apart(root: Element, column_mm: float, em_mm: float) -> None:
         if all(FIGURE_CLASS in classes and not {TABLE_CLASS, TWO_TIERS, SPAN} & set(classes) for classes in both) \
                 and None not in lengths and column_mm - sum(lengths) - 2 * FIGURE_GAP * em_mm < UNDER_EMS * em_mm:
             figure.set("class", " ".join(both[1] + [BESIDE_PREVIOUS]))
+
+
+FIGURE_NUMBER = "data-figure"
+REFERS = "data-refers"
+"""The figures (:data:`FIGURE_NUMBER`, in order) a block of the text refers to: the block written right before each,
+or before the figures written back to back with it.  The page where it ends is the page where they are referred
+to (JLREQ 4.3), however far the placing carries them (engine.figure_moves)."""
+
+
+def mark_references(root: Element) -> None:
+    """Number the figures of the articles' text and mark the block each is referred to in (:data:`REFERS`)."""
+    figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    for n, figure in enumerate(figures):
+        figure.set(FIGURE_NUMBER, str(n))
+        parent = figure.getparent()
+        if parent is None or "body" not in (parent.get("class") or "").split():
+            continue
+        block = figure.getprevious()
+        while block is not None and FIGURE_CLASS in (block.get("class") or "").split():
+            block = block.getprevious()
+        if block is not None:
+            block.set(REFERS, f"{block.get(REFERS, '')} {n}".strip())
 
 
 def figures_out_of_lists(root: Element) -> None:
@@ -838,20 +870,48 @@ def fit_headings(root: Element, gaps: list) -> bool:
             if heading.get(TIGHT) != "tried":
                 heading.attrib.pop("style", None)  # set tighter, it did not fit all the same
                 heading.set(TIGHT, "tried")
+                for place in heading.attrib.pop(LENT, "").split():
+                    # And the headings that gave it lines get them back.
+                    headings[int(place)].attrib.pop("style", None)
+                    headings[int(place)].attrib.pop(GAVE, None)
                 changed = True
             continue
         n, lines = gap.text_lines, gap.taken - gap.text_lines + 1  # the text's lines, the 行取り
         # The 行取り that leaves room for its text, the headings under it and the two lines kept with them.
         spaced = gap.free - 2 - n + 1 - gap.kept
+        if spaced < 1 and 1 < lines and gap.above:
+            # Set tight, it still lacks lines there: the headings of that page give up as many of their 行取り's
+            # lines (each down to its text's), first the nearest before it.
+            lack, lent = gap.lacking, []  # (by its room: the lines left may be a hair short)
+            for place, own in reversed(gap.above):
+                given = min(own - 1, lack)
+                if given > 0:
+                    _tighten(headings[place], own - given, gap.pitch, GAVE)
+                    lack -= given
+                    lent.append(str(place))
+            heading.set(LENT, " ".join(lent))
+            spaced = 1
         if not 1 <= spaced < lines:
             heading.set(TIGHT, "tried")
             continue
-        # A hair under the lines' measure, so that rounding never carries the heading over all the same.
-        margin = max(0.0, (spaced - 1) / 2 * gap.pitch - 0.05)
-        heading.set("style", f"margin-top: {margin:.3f}px; margin-bottom: {margin:.3f}px")
-        heading.set(TIGHT, str(spaced))
+        _tighten(heading, spaced, gap.pitch)
         changed = True
     return changed
+
+
+LENT = "data-kumihan-lent"
+"""The headings (by their place) that gave a heading set tight lines of their 行取り (:func:`fit_headings`)."""
+GAVE = "data-kumihan-gave"
+"""A heading's 行取り, made smaller to give lines to a heading after it (:data:`LENT`)."""
+
+
+def _tighten(heading: Element, spaced: int, pitch: float, mark: str = TIGHT) -> None:
+    """Set ``heading`` in a 行取り of ``spaced`` (its text's lines and ``spaced - 1`` lines of space around them),
+    saying so in ``mark``."""
+    # A hair under the lines' measure, so that rounding never carries the heading over all the same.
+    margin = max(0.0, (spaced - 1) / 2 * pitch - 0.05)
+    heading.set("style", f"margin-top: {margin:.3f}px; margin-bottom: {margin:.3f}px")
+    heading.set(mark, str(spaced))
 
 
 def _fit_notes(heading: Element, gap) -> bool:

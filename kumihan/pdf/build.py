@@ -43,8 +43,8 @@ from .finish import finisher
 from .records import TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
                      figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
-                     move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers, unhang_items,
-                     wrap_code)
+                     mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers,
+                     unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -195,6 +195,7 @@ def _prepare(book: Book, report: Report, in_parts: bool = False) -> _Prepared:
         float_short_figures(doc)
     else:
         figures_apart(doc, page.chars_per_column * page.em_mm, page.em_mm)
+    mark_references(doc)
     # The engine's findings name the line of the block they are in: inline elements need not carry theirs
     # (WeasyPrint parses every attribute it is given).
     for el in doc.iter(*INLINE):
@@ -537,6 +538,15 @@ WORSE_BY = 8
 #: turn).  Each time it has half the figures' layouts.
 AGAIN = 2
 
+#: How many times the placing, once the figures stand, brings nearer the page where they are referred to those that
+#: stand two pages or more after it (engine.figure_moves ``nearer_only``), each time measured (FOLLOW).
+NEARER = 4
+#: How many layouts the figures after one brought nearer have to be placed again.
+FOLLOW = 4
+#: How many more columns left empty (engine.holes) a figure brought nearer may cost, and no more text lost nor
+#: page short: the pages are set full first.
+NEARER_COLUMNS = 2
+
 #: Every page of an article's text but its last is set full (JLREQ): at least this share of its lines, the lines
 #: left empty before a heading counted (issue 20's measure, from the ink).
 FULL = 0.85
@@ -556,8 +566,10 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     text or has more short pages than one they went through (engine.holes), or as many and much more columns
     empty (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two tiers still at no page's head
     when the layouts run out is set in one tier; from the layout gone back to the figures are placed again
-    (:data:`AGAIN`), those whose moves led away from it standing.  ``short``: the lines left empty that make a page
-    short even before a heading (:func:`short_lines`; 0: none)."""
+    (:data:`AGAIN`), those whose moves led away from it standing; once they stand, in one tier, those two pages or
+    more after the page where they are referred to are brought nearer it, a move kept only where it leaves the
+    pages no worse (:data:`NEARER`).  ``short``: the lines left empty that make a page short even before a heading
+    (:func:`short_lines`; 0: none)."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
@@ -577,7 +589,8 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     # through since it (re)began, and its text; "compared": the last layout has been measured against it; "left":
     # the figures moved on that layout (led away from it); "staying": figures no longer moved (AGAIN).
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
-             "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0}
+             "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0, "nearer": 0,
+             "unmoved": None}
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -595,6 +608,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         else:
             best_now = False
         last = state["passes"] == engine.ARRANGE_PASSES - 1
+        if last and state["unmoved"] is not None:
+            # The layouts run out before a figure brought nearer is measured (they never should): undone.
+            return undo_nearer(state["unmoved"][1])
         if last and (back := back_to_best(engine, holes, standing=True)):
             # The engine's layouts run out with the next (the padding has the last): back to the best one the
             # placing went through, if much better and standing as it was laid out.  Else no figure moves nor
@@ -647,7 +663,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         if last:
             return None
         if state["done"]:
-            return back_to_best(engine, holes)
+            return back_to_best(engine, holes) or nearer(engine, document, holes)
         if state["fitted"] < engine.HEADING_PASSES:
             gaps = engine.heading_gaps(document, tiers=tiers)
             if gaps and not state["fitted"]:
@@ -660,7 +676,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 state["moved"] = 0  # the figures after a heading set tighter are placed again
                 return serialize(doc)
         state["done"] = True
-        if state["fitted"]:
+        if state["fitted"] and state["before"]:  # (none to compare with once a figure was brought nearer)
             after = _page_ends(engine.page_ends(document, tiers=tiers), short)
             worse = [n for n, ends in after.items() if ends > state["before"].get(n, ends)]
             bodies = _bodies(doc)
@@ -668,7 +684,46 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 bodies[n].getparent().replace(bodies[n], state["kept"][n])
             if worse:
                 return serialize(doc)
-        return back_to_best(engine, holes)
+        return back_to_best(engine, holes) or nearer(engine, document, holes)
+
+    def nearer(engine, document, holes) -> str | None:
+        # Once the figures stand (in one tier): those two pages or more after the page where they are referred to
+        # brought nearer it (JLREQ 4.3), and the figures after them placed again (FOLLOW layouts; the headings
+        # fitted again); kept where one of them then stands nearer, none further all told, and the pages are no
+        # worse (engine.holes: NEARER_COLUMNS), else undone and the placing done.  Never without the layouts left
+        # to place the figures and fit the headings again and to undo the move.
+        if tiers != 1 or not figures:
+            return None
+        if holes is None:
+            holes = engine.holes(document, tiers, FULL)
+        if state["unmoved"] is not None:
+            before, body, far = state["unmoved"]
+            state["unmoved"] = None
+            now = engine.figure_distances(document)
+            nearer_now = any(now.get(number, distance) < distance for number, distance in far.items() if distance > 1)
+            if any(then < after for then, after in zip((before[0], before[1], before[2] + NEARER_COLUMNS), holes)) \
+                    or _beyond_next(now) > _beyond_next(far) or not nearer_now:
+                return undo_nearer(body)
+        left = engine.ARRANGE_PASSES - 1 - state["passes"]
+        if state["nearer"] >= NEARER or left < FOLLOW + engine.HEADING_PASSES + 5:
+            return None
+        moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]), nearer_only=True)
+        if not moves:
+            return None
+        state["nearer"] += 1
+        state["unmoved"] = (holes, copy.deepcopy(doc.find("body")), engine.figure_distances(document))
+        move_figures(doc, moves)
+        # The figures after it placed again, from this layout on (not from one gone back to: AGAIN), and the
+        # headings it carries to a column's head fitted again.
+        state.update(done=False, moved=max(0, figure_passes(engine) - FOLLOW), fitted=0, before={}, kept={},
+                     best=None, compared=False, again=AGAIN)
+        return serialize(doc)
+
+    def undo_nearer(body) -> str:
+        # Back to the layout before the move, and done: no layout the move led to is gone back to.
+        doc.find("body").getparent().replace(doc.find("body"), body)
+        state.update(nearer=NEARER, best=None, compared=True, unmoved=None)
+        return serialize(doc)
 
     def back_to_best(engine, holes, standing: bool = False) -> str | None:
         # Once the placing is done: where the moves made the pages much worse than a layout they went through (a
@@ -698,6 +753,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         return None
 
     return place
+
+
+def _beyond_next(distances: dict[str, int]) -> int:
+    """The pages the figures stand past the page after the one where each is referred to, all told (JLREQ 4.3)."""
+    return sum(max(0, distance - 1) for distance in distances.values())
 
 
 def _bodies(doc: Element) -> list[Element]:

@@ -21,9 +21,9 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from . import shim
-from .blocks import (CAPTION_UNDER, FIGURE_CLASS, ITEM_BLOCKS, MIN_SCALE, MOVES, NOTES_HEADING, SCALED, SMALLEST,
-                     SPACER_CLASS, TABLE_CLASS, WHOLE_LENGTH, Shrink, block_length, headings_of, loose_item,
-                     table_size)
+from .blocks import (CAPTION_UNDER, FIGURE_CLASS, FIGURE_GAP, FIGURE_NUMBER, ITEM_BLOCKS, MIN_SCALE, MOVES,
+                     NOTES_HEADING, REFERS, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, TIGHT, UNDER_EMS, WHOLE_LENGTH,
+                     GAVE, Shrink, block_length, headings_of, loose_item, table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
@@ -327,8 +327,8 @@ def table_notes(document) -> list[EngineMessage]:
 # spanning block (the text after it is lost without a word; tests/test_magazine.py reads every paragraph back).
 
 
-def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
-                 staying: frozenset[int] = frozenset()) -> dict[int, tuple[int, int] | None]:
+def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozenset[int] = frozenset(),
+                 nearer_only: bool = False) -> dict[int, tuple[int, int] | Shrink | None]:
     """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
     columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
     among the document's figures) where it should go so that the text runs on and fills those columns, as
@@ -341,7 +341,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
     tier, what the tier before leaves.  A figure across two tiers goes to the head of a page (back to its own, or
     on to the next); None for one that can go to neither: it is set in one tier instead.  The figures
     ``staying`` (by their place) are not moved on or back: their moves led to worse pages than where they stand
-    (build.figure_placer)."""
+    (build.figure_placer).  ``nearer_only``: only the figures standing two pages or more after the page where they
+    are referred to, brought nearer it (``nearer``), once the others stand."""
     pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
     beside: set[int] = set()          # blocks with lines shortened by a figure beside them
@@ -356,6 +357,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
     ends: dict[int, float] = {}       # id(floated figure element) -> its margin after it, across the columns
     along: dict[int, float] = {}      # id(figure element) -> its picture's length down the column
+    lengths: dict[int, float] = {}    # id(floated figure element) -> its block's length down the column, margin too
     line_tier: dict[tuple[int, int], int] = {}  # (id(block element), line number) -> the tier the line stands in
     flow: list = []                   # every line in reading order: (page index, block element, its line number)
     used: list[list[float]] = []      # each page's tiers, in order: how far each one's content reaches
@@ -392,6 +394,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
                     picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
                                     and "figure" in (b.element.get("class") or "").split()), None)
                     ends[id(element)] = box.margin_bottom  # the space after it, which may lie past the page
+                    lengths[id(element)] = box.margin_width()
                     if picture is not None:
                         pictures[id(element)] = picture.margin_height()
                         along[id(element)] = picture.margin_width()
@@ -520,7 +523,110 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
                 and "notes" in (section.get("class") or "").split() for d in section.iter()}
     moves: dict[int, tuple[int, int] | Shrink | None] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
-    _rescue_lost_text(figures, parents, around, moves, moved)
+    if not nearer_only:
+        _rescue_lost_text(figures, parents, around, moves, moved)
+
+    refers = {number: block for block in root.iter() for number in (block.get(REFERS) or "").split()}
+
+    def referred_on(element) -> int | None:
+        """The page where figure ``element`` is referred to: where the block written before it ends
+        (blocks.mark_references); None where none is known."""
+        block = refers.get(element.get(FIGURE_NUMBER, ""))
+        if block is None:
+            return None
+        inside = {id(d) for d in block.iter()}
+        return max((p for p, b, _, _ in flow_lines(element) if id(b) in inside), default=None)
+
+    def nearer(index: int, element, page_no: int, size: float) -> dict | None:
+        """Bring figure ``index``, at the head of page ``page_no`` two pages or more after the page where it is
+        referred to, back to the page after that one (JLREQ 4.3: a figure stands on the page where it is referred
+        to, or the next), else to the nearest it can: to its head, the text there following it on, or right after
+        the figures of its text that stand there; set smaller where it does not fit beside them at its size (to
+        :data:`.blocks.SMALLEST` of the size it was given), and with the figure before it where that is not enough
+        (both to :data:`PAIRED`).  Return the moves, or None."""
+        referred = referred_on(element)
+        if referred is None or page_no - referred < 2:
+            return None
+        for target in range(referred + 1, page_no):
+            found = nearer_on(index, element, target, size)
+            if found:
+                return found
+        return None
+
+    def nearer_on(index: int, element, target: int, size: float) -> dict | None:
+        """:func:`nearer` to page ``target``."""
+        siblings = list(parents.get(id(element), ()))
+        ahead = [(n, f) for n, f in enumerate(figures[:index]) if f[1] == target and f[0] in siblings]
+        if not ahead:
+            # It stood at the head of a page, as it will on this one.
+            back = _to_page_head(element, target, flow, exact, parents, after_figure=True)
+            return {index: back} if back is not None else None
+        n, previous = ahead[-1]
+        if any(f[1] > target for f in figures[n + 1:index]):
+            return None  # never past another figure
+        back = (siblings.index(previous[0]) + 1 - siblings.index(element), 0)
+        page_box = pages[target]
+        reach = max(f[3] + f[4] for _, f in ahead)  # where the figures there end, across the columns
+
+        def across(figure, extent: float, scale: float) -> float:
+            # Its extent across the columns set ``scale`` times as large: its picture's share that much smaller,
+            # its caption beside it in as many more columns as its lines are shorter (the block's length shrinks
+            # with the picture); a caption under its picture keeps its lines, and half of what the picture saves
+            # (it runs in more columns beside the picture).
+            picture, after = pictures[id(figure)], ends.get(id(figure), 0.0)
+            if CAPTION_UNDER in (figure.get("class") or "").split():
+                return extent - 0.5 * picture * (1 - scale)
+            caption = extent - picture - after
+            if (figure.get("style") or "").strip().endswith("mm"):
+                caption /= scale
+            return picture * scale + caption + after
+
+        def largest(fits, smallest: float, most: float = 1.0) -> float | None:
+            # The largest scale, in hundredths, from ``most`` (at most 1) down to ``smallest``, at which
+            # ``fits(scale)``.
+            top = math.floor(100 * min(1.0, most))
+            return next((n / 100 for n in range(top, math.ceil(100 * smallest) - 1, -1) if fits(n / 100)), None)
+
+        # A line's pitch to spare: a float that does not fit takes the rest of the page's text with it.
+        room = page_box.content_box_y() + page_box.height - pitch
+        if size <= room - reach:
+            return {index: back} if back[0] else None
+        own = float(element.get(SCALED, "1"))
+        scale = largest(lambda k: across(element, size, k) <= room - reach, SMALLEST / own)
+        if scale is not None:
+            return {index: Shrink(scale, move=back if back[0] else None)}
+        if n in staying or id(previous[0]) not in pictures:
+            return None
+        smallest = min(own, float(previous[0].get(SCALED, "1")))
+        pair = (previous[0], element)
+        if len(ahead) == 1 and all((el.get("style") or "").strip().endswith("mm") and CAPTION_UNDER not in (
+                el.get("class") or "").split() for el in pair):
+            # Under it down the column, in the columns it takes (a magazine stacks two photographs at the head and
+            # the foot of a page, the text beside them): both smaller by as much as their lengths pass the
+            # column's; the length they leave, where it is too short for the text (UNDER_EMS), the second's.
+            gap = FIGURE_GAP * em
+            column = page_box.width - 2 * gap - em  # (an em to spare: one that does not fit goes across)
+            most = column / sum(lengths[id(el)] - gap for el in pair)
+            scale = largest(lambda k: max(across(previous[0], previous[4], k), across(element, size, k))
+                            <= room - previous[3], SMALLEST / smallest, most)
+            if scale is not None:
+                # The length left, where too short for the text (it would run a character or two a column), the
+                # second's but half an em (no line fits there; all of it, and the second would not fit at all).
+                left = page_box.width - 2 * gap - scale * sum(lengths[id(el)] - gap for el in pair)
+                length = None
+                if 0 < left < UNDER_EMS * em:
+                    length = (scale * (lengths[id(element)] - gap) + left - em / 2) / page_box.width
+                moves = {index: Shrink(scale, length, move=back if back[0] else None, under=True)}
+                if scale < 1:
+                    moves[n] = Shrink(scale)
+                return moves
+        # Else side by side, across the columns (never under it, where the two would leave the text a few
+        # characters a column: blocks.figures_apart).
+        scale = largest(lambda k: across(previous[0], previous[4], k) + across(element, size, k)
+                        <= room - previous[3], PAIRED / smallest)
+        if scale is None:
+            return None
+        return {index: Shrink(scale, move=back if back[0] else None, under=False), n: Shrink(scale)}
 
     def settle(index: int, element, move) -> None:
         """Say where figure ``index`` goes; the rest of its flow is measured again after that move.  A figure
@@ -731,6 +837,17 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
         if id(parents.get(id(element))) in moved:
             continue  # a move changes the pages after it: the next figure of the flow is measured again after it
         page_box = pages[page_no]
+        two = TWO_CLASS in (element.get("class") or "").split()
+        at_head = top <= first_line.get((page_no, 0), top) + 1  # nothing of the page's text before it
+        can_move = int(element.get(MOVES, "0")) < MAX_MOVES
+        # Its flow is the article's text (not a quotation's or a list's, whose end is not the text's end).
+        in_text = "body" in ((figure_parents[id(element)].get("class") or "").split()
+                             if figure_parents[id(element)] is not None else ())
+        if nearer_only:
+            if tiers == 1 and at_head and can_move and in_text and index not in staying and id(element) in pictures:
+                for n, move in sorted((nearer(index, element, page_no, size) or {}).items()):
+                    settle(n, figures[n][0], move)
+            continue
         parts = fragments.get(id(element), ())
         if len(parts) > 1 and TABLE_CLASS in (element.get("class") or "").split():
             # A table split between pages or tiers, its rows longer across the columns than the page: set smaller
@@ -741,12 +858,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
             if scale < 0.995 and scale * table_size(element) >= MIN_SCALE:
                 settle(index, element, Shrink(scale))
                 continue
-        two = TWO_CLASS in (element.get("class") or "").split()
-        at_head = top <= first_line.get((page_no, 0), top) + 1  # nothing of the page's text before it
-        can_move = int(element.get(MOVES, "0")) < MAX_MOVES
-        # Its flow is the article's text (not a quotation's or a list's, whose end is not the text's end).
-        in_text = "body" in ((figure_parents[id(element)].get("class") or "").split()
-                             if figure_parents[id(element)] is not None else ())
         if (tiers == 1 or spans) and page_no > 0 and at_head and can_move and in_text:
             ours = [p for p, b, _, _ in flow_lines(element) if id(b) not in in_notes]
             if page_no - 1 in ours and not any(p >= page_no for p in ours):
@@ -903,6 +1014,12 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1,
             # tiers): set in one tier, where it overflows no text.
             settle(index, element, None)
     return moves
+
+
+#: How small two figures may be set to stand side by side at the head of a page (engine.figure_moves ``nearer``):
+#: four tenths of the size they were given (a third of an A5 page's width, for a photograph given three quarters),
+#: as a magazine sets two photographs rather than let the second stand two pages after the text that refers to it.
+PAIRED = 0.4
 
 
 def _verse_chars(stanza, count: int) -> int:
@@ -1206,6 +1323,29 @@ def covered_markers(document) -> set[int]:
     return covered
 
 
+def figure_distances(document) -> dict[str, int]:
+    """Measure how many pages each figure (by :data:`.blocks.FIGURE_NUMBER`) stands after the page where it is
+    referred to: where the block that refers to it ends (:func:`.blocks.mark_references`); 0 on that page."""
+    standing: dict[str, int] = {}  # figure number -> the page it stands on
+    referred: dict[str, int] = {}  # figure number -> the last page of the block that refers to it
+
+    def visit(box, page_no, page_box, block):
+        if isinstance(box, boxes.MarginBox):
+            return
+        element = box.element
+        if isinstance(box, boxes.BlockBox) and element is not None:
+            if element.get(FIGURE_NUMBER) is not None and FIGURE_CLASS in (element.get("class") or "").split():
+                standing.setdefault(element.get(FIGURE_NUMBER), page_no)
+                return
+            for number in (element.get(REFERS) or "").split():
+                referred[number] = page_no
+        for child in getattr(box, "children", ()):
+            visit(child, page_no, page_box, block)
+
+    _laid_out(document, visit)
+    return {number: page_no - referred[number] for number, page_no in standing.items() if number in referred}
+
+
 def stray_two_tier(document, tiers: int) -> set[int]:
     """Find the figures across two tiers (by place among the document's figures) that stand at no page's head:
     in a later tier, or after lines of their own text in the first.  Such a figure reaches into the tier beside
@@ -1465,6 +1605,15 @@ class HeadingGap:
     """The space the column before leaves at its foot (CSS px)."""
     need: float = 0.0
     """The space the heading and the lines kept with it take in the column after, from its first line (CSS px)."""
+    above: tuple = ()
+    """The headings of the page before in its article, by their place, and the lines each takes beyond its text's
+    lines, plus one (as :func:`.blocks.fit_headings` counts a 行取り), where that page leaves a line fewer than
+    :func:`heading_gaps` asks (in one tier): they make room for it set tight."""
+
+    @property
+    def lacking(self) -> int:
+        """The lines the column before lacks for the heading set tight and the lines kept with it, by its room."""
+        return math.ceil(self.text_lines + 2 + self.kept - self.room / self.pitch - 0.01)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -1659,7 +1808,10 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
         return []
     pages, root, parents, index, columns, extents, lines_of, pitch = laid
     found = []
-    order = sorted(columns)
+    # The columns of text: in one tier, a heading carried past a page of figures (a table of a whole page) follows
+    # the text of the page before it.
+    order = [key for key in sorted(columns)
+             if tiers > 1 or any(not _is_block_line(line[2]) for line in columns[key])]
     for before, after in zip(order, order[1:]):
         # The column's text: a heading after the figures carried to its head was carried over all the same.
         head = sorted((line for line in columns[after] if not _is_block_line(line[2])), key=lambda line: line[0])
@@ -1672,7 +1824,20 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
             continue  # the column before holds another article's text, or none
         room = page_box.content_box_y() + page_box.height - last[1]
         free = _lines_left(page_box, last[1], pitch)
-        if free >= min_free:
+        above = ()
+        # Past a page of figures, or past the figures at its page's head, the heading does not open the page after
+        # the short one (a page before one that does may end short by its lines: they are the page's break).
+        carried = after[0] > before[0] + 1 or any(_is_block_line(line[2]) and line[0] < head[0][0]
+                                                   for line in columns[after])
+        if free == min_free - 1 and carried and tiers == 1 and NOTES_HEADING not in (first.get("class") or "").split():
+            # The headings of that page in its article (not set tighter already, nor tighter for another) and the
+            # lines of their 行取り beyond their text.
+            seen = dict.fromkeys(h for _, _, h in columns[before] if id(h) in index and h is not first
+                                 and h.get(TIGHT) is None and h.get(GAVE) is None
+                                 and _body_of(h, parents) is _body_of(first, parents))
+            above = tuple((index[id(h)], spare + 1) for h in seen
+                          if (spare := round(extents.get(id(h), pitch) / pitch) - lines_of.get(id(h), 1)) > 0)
+        if free >= min_free or above:
             siblings = list(parents.get(id(first), ()))
             under = siblings[siblings.index(first) + 1:] if first in siblings else []
             kept = 0
@@ -1686,8 +1851,12 @@ def heading_gaps(document, tiers: int = 1, min_free: int = 3) -> list[HeadingGap
                 text = text[:1]
             need = (text[-1][1] if text else head[-1][1]) - head[0][0]
             found.append(HeadingGap(index[id(first)], free, lines_of.get(id(first), 1),
-                                    round(extents.get(id(first), pitch) / pitch), pitch, kept, room, need))
-    return found
+                                    round(extents.get(id(first), pitch) / pitch), pitch, kept, room, need, above))
+    # A heading set tight itself gives no lines to another; and the lines given are as many as the heading lacks
+    # set tight (its text's lines and two more), or none are.
+    fitted = {gap.index for gap in found}
+    lent = [dataclasses.replace(gap, above=tuple(a for a in gap.above if a[0] not in fitted)) for gap in found]
+    return [gap for gap in lent if gap.free >= min_free or sum(spaced - 1 for _, spaced in gap.above) >= gap.lacking]
 
 
 def _lines_left(page_box, bottom: float, pitch: float) -> int:
