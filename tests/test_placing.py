@@ -128,6 +128,13 @@ def test_a_layout_the_undone_move_led_to_is_never_gone_back_to():
                      ["一", "図1", "二", "三", "図2", "四"]]
 
 
+def test_a_figure_a_move_carried_on_is_brought_nearer_by_the_next():
+    given = _run([((0, 0, 2), {}, {0: (-1, 0)}, {"0": 2, "1": 1}),          # 図1 brought back before 一 ...
+                  ((0, 0, 2), {}, {1: (-1, 0)}, {"0": 1, "1": 3}),          # ... carries 図2 two pages on
+                  ((0, 0, 2), {}, {}, {"0": 1, "1": 1})], second=True, tiers=1)  # 図2 brought back too: kept
+    assert given == [["図1", "一", "二", "三", "図2", "四"], ["図1", "一", "二", "図2", "三", "四"]]
+
+
 def test_the_figures_after_one_brought_nearer_are_placed_again():
     given = _run([((0, 0, 2), {}, {0: (-1, 0)}, {"0": 2}),  # 図1 back before 一
                   ((0, 0, 12), {1: (1, 0)}, {}, {"0": 1}),   # 図2 then leaves a page's end empty: on past 四

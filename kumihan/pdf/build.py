@@ -567,8 +567,8 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     empty (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two tiers still at no page's head
     when the layouts run out is set in one tier; from the layout gone back to the figures are placed again
     (:data:`AGAIN`), those whose moves led away from it standing; once they stand, in one tier, those two pages or
-    more after the page where they are referred to are brought nearer it, a move kept only where it leaves the
-    pages no worse (:data:`NEARER`).  ``short``: the lines left empty that make a page short even before a heading
+    more after the page where they are referred to are brought nearer it, the layout kept where they stand nearest
+    with pages no worse (:data:`NEARER`).  ``short``: the lines left empty that make a page short even before a heading
     (:func:`short_lines`; 0: none)."""
     figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
@@ -587,10 +587,12 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
 
     # "best": the layout with the fewest holes (text lost, short pages, empty columns) the placing has gone
     # through since it (re)began, and its text; "compared": the last layout has been measured against it; "left":
-    # the figures moved on that layout (led away from it); "staying": figures no longer moved (AGAIN).
+    # the figures moved on that layout (led away from it); "staying": figures no longer moved (AGAIN); "nearest":
+    # the layout of the nearer phase whose figures stand nearest (its holes, text and figures' distances), and
+    # "at_nearest": the last layout is it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
              "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0, "nearer": 0,
-             "unmoved": None}
+             "nearest": None, "at_nearest": True}
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -608,9 +610,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         else:
             best_now = False
         last = state["passes"] == engine.ARRANGE_PASSES - 1
-        if last and state["unmoved"] is not None:
+        if last and not state["at_nearest"]:
             # The layouts run out before a figure brought nearer is measured (they never should): undone.
-            return undo_nearer(state["unmoved"][1])
+            return back_to_nearest()
         if last and (back := back_to_best(engine, holes, standing=True)):
             # The engine's layouts run out with the next (the padding has the last): back to the best one the
             # placing went through, if much better and standing as it was laid out.  Else no figure moves nor
@@ -689,29 +691,31 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     def nearer(engine, document, holes) -> str | None:
         # Once the figures stand (in one tier): those two pages or more after the page where they are referred to
         # brought nearer it (JLREQ 4.3), and the figures after them placed again (FOLLOW layouts; the headings
-        # fitted again); kept where one of them then stands nearer, none further all told, and the pages are no
-        # worse (engine.holes: NEARER_COLUMNS), else undone and the placing done.  Never without the layouts left
-        # to place the figures and fit the headings again and to undo the move.
+        # fitted again), a few times (NEARER: a move may carry others on, which the next brings back); the
+        # placing ends on the layout of the phase whose figures stand nearest, all told, of those whose pages are
+        # no worse than the first's (engine.holes: NEARER_COLUMNS).  Never without the layouts left to place the
+        # figures and fit the headings again and to go back.
         if tiers != 1 or not figures:
             return None
         if holes is None:
             holes = engine.holes(document, tiers, FULL)
-        if state["unmoved"] is not None:
-            before, body, far = state["unmoved"]
-            state["unmoved"] = None
-            now = engine.figure_distances(document)
-            nearer_now = any(now.get(number, distance) < distance for number, distance in far.items() if distance > 1)
-            if any(then < after for then, after in zip((before[0], before[1], before[2] + NEARER_COLUMNS), holes)) \
-                    or _beyond_next(now) > _beyond_next(far) or not nearer_now:
-                return undo_nearer(body)
+        now = engine.figure_distances(document)
+        if state["nearest"] is None:
+            state["nearest"], state["at_nearest"] = (holes, copy.deepcopy(doc.find("body")), now), True
+        elif not state["at_nearest"]:
+            first, _, far = state["nearest"]
+            if all(after <= then for then, after in zip((first[0], first[1], first[2] + NEARER_COLUMNS), holes)) \
+                    and _beyond_next(now) < _beyond_next(far):
+                state["nearest"] = (first, copy.deepcopy(doc.find("body")), now)
+                state["at_nearest"] = True
         left = engine.ARRANGE_PASSES - 1 - state["passes"]
-        if state["nearer"] >= NEARER or left < FOLLOW + engine.HEADING_PASSES + 5:
-            return None
-        moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]), nearer_only=True)
+        moves = None
+        if state["nearer"] < NEARER and left >= FOLLOW + engine.HEADING_PASSES + 5:
+            moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]), nearer_only=True)
         if not moves:
-            return None
+            return None if state["at_nearest"] else back_to_nearest()
         state["nearer"] += 1
-        state["unmoved"] = (holes, copy.deepcopy(doc.find("body")), engine.figure_distances(document))
+        state["at_nearest"] = False
         move_figures(doc, moves)
         # The figures after it placed again, from this layout on (not from one gone back to: AGAIN), and the
         # headings it carries to a column's head fitted again.
@@ -719,10 +723,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                      best=None, compared=False, again=AGAIN)
         return serialize(doc)
 
-    def undo_nearer(body) -> str:
-        # Back to the layout before the move, and done: no layout the move led to is gone back to.
-        doc.find("body").getparent().replace(doc.find("body"), body)
-        state.update(nearer=NEARER, best=None, compared=True, unmoved=None)
+    def back_to_nearest() -> str:
+        # Back to the layout of the nearer phase whose figures stand nearest, and done: no layout the moves after
+        # it led to is gone back to.
+        doc.find("body").getparent().replace(doc.find("body"), copy.deepcopy(state["nearest"][1]))
+        state.update(nearer=NEARER, best=None, compared=True, at_nearest=True)
         return serialize(doc)
 
     def back_to_best(engine, holes, standing: bool = False) -> str | None:
