@@ -28,8 +28,8 @@ class ScriptedEngine:
         self.layout += 1
         return self.script[self.layout][0]
 
-    def figure_moves(self, document, tiers=1, staying=frozenset(), nearer_only=False):
-        if nearer_only:  # the figures brought nearer where they are referred to, once the others stand
+    def figure_moves(self, document, tiers=1, staying=frozenset(), nearer=None):
+        if nearer is not None:  # the figures brought nearer where they are referred to, once the others stand
             return self.script[self.layout][2] if len(self.script[self.layout]) > 2 else {}
         return {n: move for n, move in self.script[self.layout][1].items() if n not in staying}
 

@@ -539,7 +539,7 @@ WORSE_BY = 8
 AGAIN = 2
 
 #: How many times the placing, once the figures stand, brings nearer the page where they are referred to those that
-#: stand two pages or more after it (engine.figure_moves ``nearer_only``), each time measured (FOLLOW).
+#: stand two pages or more after it (engine.figure_moves ``nearer``), each time measured (FOLLOW).
 NEARER = 4
 #: How many layouts the figures after one brought nearer have to be placed again.
 FOLLOW = 4
@@ -678,7 +678,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 state["moved"] = 0  # the figures after a heading set tighter are placed again
                 return serialize(doc)
         state["done"] = True
-        if state["fitted"] and state["before"]:  # (none to compare with once a figure was brought nearer)
+        if state["fitted"]:
             after = _page_ends(engine.page_ends(document, tiers=tiers), short)
             worse = [n for n, ends in after.items() if ends > state["before"].get(n, ends)]
             bodies = _bodies(doc)
@@ -699,7 +699,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             return None
         if holes is None:
             holes = engine.holes(document, tiers, FULL)
-        now = engine.figure_distances(document)
+        now = engine.figure_distances(document)  # (also what the moves below are found from)
         if state["nearest"] is None:
             state["nearest"], state["at_nearest"] = (holes, copy.deepcopy(doc.find("body")), now), True
         elif not state["at_nearest"]:
@@ -711,7 +711,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         left = engine.ARRANGE_PASSES - 1 - state["passes"]
         moves = None
         if state["nearer"] < NEARER and left >= FOLLOW + engine.HEADING_PASSES + 5:
-            moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]), nearer_only=True)
+            moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]), nearer=now)
         if not moves:
             return None if state["at_nearest"] else back_to_nearest()
         state["nearer"] += 1

@@ -328,7 +328,7 @@ def table_notes(document) -> list[EngineMessage]:
 
 
 def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozenset[int] = frozenset(),
-                 nearer_only: bool = False) -> dict[int, tuple[int, int] | Shrink | None]:
+                 nearer: dict[str, int] | None = None) -> dict[int, tuple[int, int] | Shrink | None]:
     """Find the figures (and tables, kept whole like them) that left the columns before them ``max_gap``
     columns or more empty (JLREQ: every page but an article's last is set full), and say for each (by its place
     among the document's figures) where it should go so that the text runs on and fills those columns, as
@@ -341,8 +341,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     tier, what the tier before leaves.  A figure across two tiers goes to the head of a page (back to its own, or
     on to the next); None for one that can go to neither: it is set in one tier instead.  The figures
     ``staying`` (by their place) are not moved on or back: their moves led to worse pages than where they stand
-    (build.figure_placer).  ``nearer_only``: only the figures standing two pages or more after the page where they
-    are referred to, brought nearer it (``nearer``), once the others stand."""
+    (build.figure_placer).  ``nearer``: each figure's distance from the page where it is referred to
+    (:func:`figure_distances`), once the figures stand: only those two pages or more on, brought nearer it."""
     pages = [shim.page_box(page) for page in document.pages]
     lines: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, over all pages
     beside: set[int] = set()          # blocks with lines shortened by a figure beside them
@@ -523,38 +523,27 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 and "notes" in (section.get("class") or "").split() for d in section.iter()}
     moves: dict[int, tuple[int, int] | Shrink | None] = {}
     moved: set[int] = set()  # the flows (an article's text) in which a figure is moved in this layout
-    if not nearer_only:
+    if nearer is None:
         _rescue_lost_text(figures, parents, around, moves, moved)
 
-    refers = {number: block for block in root.iter() for number in (block.get(REFERS) or "").split()}
-
-    def referred_on(element) -> int | None:
-        """The page where figure ``element`` is referred to: where the block written before it ends
-        (blocks.mark_references); None where none is known."""
-        block = refers.get(element.get(FIGURE_NUMBER, ""))
-        if block is None:
-            return None
-        inside = {id(d) for d in block.iter()}
-        return max((p for p, b, _, _ in flow_lines(element) if id(b) in inside), default=None)
-
-    def nearer(index: int, element, page_no: int, size: float) -> dict | None:
+    def bring_nearer(index: int, element, page_no: int, size: float) -> dict | None:
         """Bring figure ``index``, at the head of page ``page_no`` two pages or more after the page where it is
         referred to, back to the page after that one (JLREQ 4.3: a figure stands on the page where it is referred
         to, or the next), else to the nearest it can: to its head, the text there following it on, or right after
         the figures of its text that stand there; set smaller where it does not fit beside them at its size (to
         :data:`.blocks.SMALLEST` of the size it was given), and with the figure before it where that is not enough
         (both to :data:`PAIRED`).  Return the moves, or None."""
-        referred = referred_on(element)
-        if referred is None or page_no - referred < 2:
+        distance = nearer.get(element.get(FIGURE_NUMBER, ""), 0)
+        if distance < 2:
             return None
-        for target in range(referred + 1, page_no):
+        for target in range(page_no - distance + 1, page_no):
             found = nearer_on(index, element, target, size)
             if found:
                 return found
         return None
 
     def nearer_on(index: int, element, target: int, size: float) -> dict | None:
-        """:func:`nearer` to page ``target``."""
+        """:func:`bring_nearer` to page ``target``."""
         siblings = list(parents.get(id(element), ()))
         ahead = [(n, f) for n, f in enumerate(figures[:index]) if f[1] == target and f[0] in siblings]
         if not ahead:
@@ -843,9 +832,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         # Its flow is the article's text (not a quotation's or a list's, whose end is not the text's end).
         in_text = "body" in ((figure_parents[id(element)].get("class") or "").split()
                              if figure_parents[id(element)] is not None else ())
-        if nearer_only:
+        if nearer is not None:
             if tiers == 1 and at_head and can_move and in_text and index not in staying and id(element) in pictures:
-                for n, move in sorted((nearer(index, element, page_no, size) or {}).items()):
+                for n, move in sorted((bring_nearer(index, element, page_no, size) or {}).items()):
                     settle(n, figures[n][0], move)
             continue
         parts = fragments.get(id(element), ())
@@ -1016,7 +1005,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     return moves
 
 
-#: How small two figures may be set to stand side by side at the head of a page (engine.figure_moves ``nearer``):
+#: How small two figures may be set to stand side by side at the head of a page (figure_moves ``bring_nearer``):
 #: four tenths of the size they were given (a third of an A5 page's width, for a photograph given three quarters),
 #: as a magazine sets two photographs rather than let the second stand two pages after the text that refers to it.
 PAIRED = 0.4
