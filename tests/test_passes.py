@@ -346,6 +346,28 @@ def test_the_block_written_before_a_figure_is_where_it_is_referred_to():
     assert [(el.tag, el.get("data-refers")) for el in body if el.get("data-refers")] == [("p", "1 2"), ("h2", "3")]
 
 
+def test_a_figure_is_referred_to_where_the_text_first_names_it_by_its_label():
+    """A paragraph (or a list item) that names a figure by its caption's label (図2, （写真３）, in any width) is
+    where it is referred to, before or after it; 図1 is not 図10; a caption, a table's cell and the notes name
+    nothing.  Figures written back to back say which one they follow (the first of them)."""
+    def fig(label):
+        return f'<div class="figure-block"><span class="figure"></span><p class="caption">{label}　写真</p></div>'
+    root = lxml.html.fragment_fromstring(
+        '<div><div class="body"><p>前の段落（写真３）</p><p>図10を見よ</p>'
+        f'{fig("図1")}{fig("写真3")}<p>後</p><ul><li>図 2の通り</li></ul>{fig("図2")}{fig("図10")}'
+        '<div class="figure-block table"><table><tr><td>図4</td></tr></table></div><p>末</p>'
+        f'{fig("図4")}<section class="notes"><p>図4は注</p></section></div></div>')
+    mark_references(root)
+    refers = {(el.text or el.text_content())[:4]: el.get("data-refers") for el in root.iter("p", "li")
+              if el.get("data-refers")}
+    # 図1 (named nowhere, 図10 is another): the block before it; 写真3: the first paragraph; 図2: the item after it
+    # ("図 2": spaces ignored); 図10: the paragraph that names it; 図4 (5): the block before it (the cell and the
+    # note are not text that refers to it).
+    assert refers == {"前の段落": "1", "図10を": "0 3", "図 2の": "2", "末": "5"}, refers
+    with_ = [el.get("data-written-with") for el in root.iter("div") if "figure-block" in (el.get("class") or "")]
+    assert with_ == [None, "0", None, "2", "2", None], with_
+
+
 @pytest.mark.parametrize("chars, kept, rest", [
     (len("・一") + len("・二入れ子"), ["・一", "・二入れ子"], ["・三"]),  # between two items: the rest goes on
     (len("・一") + 1, ["・一"], ["・二入れ子", "・三"]),                 # inside an item: at the boundary before it

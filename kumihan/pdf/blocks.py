@@ -11,10 +11,12 @@ from __future__ import annotations
 import copy
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from ..jlreq import is_upright
 from ..tree import Element, local, make, plain_text
+from ..typeset import CAPTION_LABEL
 
 CONTINUATION = "→"
 """The mark at the foot of a wrapped code line (sideways in vertical text, it points down the column)."""
@@ -442,24 +444,64 @@ def figures_apart(root: Element, column_mm: float, em_mm: float) -> None:
 
 FIGURE_NUMBER = "data-figure"
 REFERS = "data-refers"
-"""The figures (:data:`FIGURE_NUMBER`, in order) a block of the text refers to: the block written right before each,
-or before the figures written back to back with it.  The page where it ends is the page where they are referred
-to (JLREQ 4.3), however far the placing carries them (engine.figure_moves)."""
+"""The figures (:data:`FIGURE_NUMBER`, in order) a block of the text refers to: the first paragraph (or list item)
+of its article whose text names the figure by its caption's label (図2, （写真3）), or else the block written right
+before it, or before the figures written back to back with it.  The page where it ends is the page where they are
+referred to (JLREQ 4.3), however far the placing carries them (engine.figure_moves)."""
+WRITTEN_WITH = "data-written-with"
+"""A figure written back to back with the figures before it: the number of the first of them.  The placing keeps
+them together where it brings the first nearer where it is referred to (engine.figure_moves)."""
 
 
 def mark_references(root: Element) -> None:
-    """Number the figures of the articles' text and mark the block each is referred to in (:data:`REFERS`)."""
+    """Number the figures of the articles' text and mark the block each is referred to in (:data:`REFERS`), and
+    the figures written back to back (:data:`WRITTEN_WITH`)."""
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n, figure in enumerate(figures):
         figure.set(FIGURE_NUMBER, str(n))
+    texts: dict[int, list] = {}  # id(article's text) -> its paragraphs and items: (element, its text), in order
+    for n, figure in enumerate(figures):
         parent = figure.getparent()
         if parent is None or "body" not in (parent.get("class") or "").split():
             continue
         block = figure.getprevious()
         while block is not None and FIGURE_CLASS in (block.get("class") or "").split():
             block = block.getprevious()
+        first = figure.getprevious()
+        if first is not None and FIGURE_CLASS in (first.get("class") or "").split() and first.get(FIGURE_NUMBER):
+            figure.set(WRITTEN_WITH, first.get(WRITTEN_WITH, first.get(FIGURE_NUMBER)))
+        if id(parent) not in texts:
+            texts[id(parent)] = _referring_texts(parent)
+        label = _label(figure)
+        named = label and next((el for el, text in texts[id(parent)]
+                                if re.search(re.escape(label) + r"(?![0-9])", text)), None)
+        block = named if named is not None else block
         if block is not None:
             block.set(REFERS, f"{block.get(REFERS, '')} {n}".strip())
+
+
+def _label(figure: Element) -> str | None:
+    """The label of ``figure``'s caption (図2, 写真3), in the form the text is searched in (NFKC, no spaces)."""
+    caption = next((el for el in figure.iter("p") if "caption" in (el.get("class") or "").split()), None)
+    found = caption is not None and re.match(CAPTION_LABEL, plain_text(caption).strip())
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", found.group(0))) if found else None
+
+
+def _referring_texts(body: Element) -> list:
+    """The paragraphs and list items of the article's text ``body`` (not captions, figures, tables or the
+    notes), each with its text in the form :func:`_label` gives (its innermost: an item's paragraph)."""
+    found = []
+    for el in body.iter("p", "li", "dd"):
+        within = []  # its ancestors inside the text
+        for ancestor in el.iterancestors():
+            if ancestor is body:
+                break
+            within.append(ancestor)
+        if any(FIGURE_CLASS in (a.get("class") or "").split() or local(a) in ("table", "section") for a in within) \
+                or any(local(d) in ("p", "li") for d in el.iterdescendants()):
+            continue
+        found.append((el, re.sub(r"\s+", "", unicodedata.normalize("NFKC", plain_text(el)))))
+    return found
 
 
 def figures_out_of_lists(root: Element) -> None:
@@ -891,7 +933,9 @@ def fit_headings(root: Element, gaps: list) -> bool:
                     lent.append(str(place))
             heading.set(LENT, " ".join(lent))
             spaced = 1
-        if not 1 <= spaced < lines:
+        if spaced >= lines:
+            continue  # the column before is short for something else (a figure carried past it): not for it, yet
+        if spaced < 1:
             heading.set(TIGHT, "tried")
             continue
         _tighten(heading, spaced, gap.pitch)

@@ -41,7 +41,7 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import TABLE_NOTE, EngineMessage
-from .blocks import (FIGURE_CLASS, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
+from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
                      figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
                      mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers,
                      unhang_items, wrap_code)
@@ -587,7 +587,8 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
 
     # "best": the layout with the fewest holes (text lost, short pages, empty columns) the placing has gone
     # through since it (re)began, and its text; "compared": the last layout has been measured against it; "left":
-    # the figures moved on that layout (led away from it); "staying": figures no longer moved (AGAIN); "nearest":
+    # the figures moved on that layout (led away from it); "staying": figures no longer moved (AGAIN) (both by
+    # their numbers: a figure brought nearer may pass a table, and their places change); "nearest":
     # the layout of the nearer phase whose figures stand nearest (its holes, text and figures' distances), and
     # "at_nearest": the last layout is it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
@@ -620,10 +621,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             # still done.
             return back
         if figures and state["moved"] < figure_passes(engine) and not last:
-            moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]))
+            moves = engine.figure_moves(document, tiers=tiers, staying=_places(doc, state["staying"]))
             if best_now:
                 # (A figure's own move; one carried along by the figure before it is that one's.)
-                state["left"] = {n for n, move in moves.items() if isinstance(move, tuple) and len(move) == 2}
+                state["left"] = _numbers(doc, [n for n, move in moves.items()
+                                               if isinstance(move, tuple) and len(move) == 2])
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
                 # Figures are never moved past one another: their order is the order written.
@@ -711,7 +713,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         left = engine.ARRANGE_PASSES - 1 - state["passes"]
         moves = None
         if state["nearer"] < NEARER and left >= FOLLOW + engine.HEADING_PASSES + 5:
-            moves = engine.figure_moves(document, tiers=tiers, staying=frozenset(state["staying"]), nearer=now)
+            moves = engine.figure_moves(document, tiers=tiers, staying=_places(doc, state["staying"]), nearer=now)
         if not moves:
             return None if state["at_nearest"] else back_to_nearest()
         state["nearer"] += 1
@@ -760,9 +762,22 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     return place
 
 
+def _numbers(doc: Element, places) -> set[str]:
+    """The numbers (:data:`.blocks.FIGURE_NUMBER`) of the figures at ``places`` among ``doc``'s figures."""
+    figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    return {figures[n].get(FIGURE_NUMBER, str(n)) for n in places}
+
+
+def _places(doc: Element, numbers: set[str]) -> frozenset[int]:
+    """The places among ``doc``'s figures of the figures numbered ``numbers``."""
+    figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    return frozenset(n for n, el in enumerate(figures) if el.get(FIGURE_NUMBER, str(n)) in numbers)
+
+
 def _beyond_next(distances: dict[str, int]) -> int:
-    """The pages the figures stand past the page after the one where each is referred to, all told (JLREQ 4.3)."""
-    return sum(max(0, distance - 1) for distance in distances.values())
+    """The pages the figures stand past the page after the one where each is referred to, or before it, all told
+    (JLREQ 4.3: on the page where it is referred to, or the next)."""
+    return sum(max(0, distance - 1, -distance) for distance in distances.values())
 
 
 def _bodies(doc: Element) -> list[Element]:

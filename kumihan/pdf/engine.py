@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 from . import shim
 from .blocks import (CAPTION_UNDER, FIGURE_CLASS, FIGURE_GAP, FIGURE_NUMBER, ITEM_BLOCKS, MIN_SCALE, MOVES,
                      NOTES_HEADING, REFERS, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, TIGHT, UNDER_EMS, WHOLE_LENGTH,
-                     GAVE, Shrink, block_length, headings_of, loose_item, table_size)
+                     WRITTEN_WITH, GAVE, Shrink, block_length, headings_of, loose_item, table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
@@ -352,6 +352,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
     fragments: dict[int, list] = {}   # id(figure element) -> the extent of each of its boxes (a table split: two)
+    runs_on: set[int] = set()         # pages a figure begins before (a table's rows running on)
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
@@ -387,6 +388,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 if not any(f[0] is element for f in figures):
                     figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
                 fragments.setdefault(id(element), []).append(box.margin_height())
+                if next(f[1] for f in figures if f[0] is element) != page_no:
+                    runs_on.add(page_no)
                 for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
                 if box.is_floated():
@@ -516,6 +519,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                    default=default)
 
     parents = {id(child): parent for parent in root.iter() for child in parent}
+    # A figure's number -> the first of the figures written back to back with it (itself, or the one it follows).
+    together = {el.get(FIGURE_NUMBER): el.get(WRITTEN_WITH, el.get(FIGURE_NUMBER)) for el in root.iter("div")
+                if el.get(FIGURE_NUMBER) is not None}
     figure_parents = {id(f[0]): parents.get(id(f[0])) for f in figures}
     number = {id(f[0]): n for n, f in enumerate(figures)}  # a figure's place among the document's figures
     # The notes that end an article's flow: text of their own, which a figure does not stand with.
@@ -527,16 +533,20 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         _rescue_lost_text(figures, parents, around, moves, moved)
 
     def bring_nearer(index: int, element, page_no: int, size: float) -> dict | None:
-        """Bring figure ``index``, at the head of page ``page_no`` two pages or more after the page where it is
-        referred to, back to the page after that one (JLREQ 4.3: a figure stands on the page where it is referred
-        to, or the next), else to the nearest it can: to its head, the text there following it on, or right after
-        the figures of its text that stand there; set smaller where it does not fit beside them at its size (to
-        :data:`.blocks.SMALLEST` of the size it was given), and with the figure before it where that is not enough
-        (both to :data:`PAIRED`).  Return the moves, or None."""
+        """Bring figure ``index``, on page ``page_no`` two pages or more after the page where it is referred to, back
+        to the page after that one (JLREQ 4.3: a figure stands on the page where it is referred to, or the next),
+        else to the nearest it can, else (a picture) to that page itself: to its head, the text there following it
+        on, or right after the figures of its text that stand there; set smaller where it does not fit beside them
+        at its size (to :data:`.blocks.SMALLEST` of the size it was given), and with the figure before it where
+        that is not enough (both to :data:`PAIRED`).  Return the moves, or None."""
         distance = nearer.get(element.get(FIGURE_NUMBER, ""), 0)
         if distance < 2:
             return None
-        for target in range(page_no - distance + 1, page_no):
+        # The page after the one where it is referred to, on to its own; last, for a picture, the head of that page
+        # itself (before a table written before it that stands on the next; a table there, as long as a page,
+        # would carry the text that refers to it on).
+        last = [page_no - distance] if id(element) in pictures else []
+        for target in [*range(page_no - distance + 1, page_no), *last]:
             found = nearer_on(index, element, target, size)
             if found:
                 return found
@@ -547,12 +557,30 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         siblings = list(parents.get(id(element), ()))
         ahead = [(n, f) for n, f in enumerate(figures[:index]) if f[1] == target and f[0] in siblings]
         if not ahead:
-            # It stood at the head of a page, as it will on this one.
-            back = _to_page_head(element, target, flow, exact, parents, after_figure=True)
-            return {index: back} if back is not None else None
+            # To the head of the page (past a table written before it: the two are numbered apart), unless the page
+            # begins with the rows of a table from the page before; the figures written back to back with it go with
+            # it, in their order.
+            back = None if target in runs_on else _to_page_head(element, target, flow, exact, parents,
+                                                                after_figure=True, series=True)
+            if back is None:
+                return None
+            along = []  # (place among the figures, place among the siblings)
+            for place, sibling in enumerate(siblings[siblings.index(element) + 1:], siblings.index(element) + 1):
+                if FIGURE_CLASS not in (sibling.get("class") or "").split():
+                    continue
+                if together.get(sibling.get(FIGURE_NUMBER)) != together.get(element.get(FIGURE_NUMBER)) \
+                        or id(sibling) not in number or number[id(sibling)] in staying:
+                    break
+                along.append((number[id(sibling)], place))
+            # Moved from the last: each goes back to the block the first goes before, past those moved before it.
+            to = siblings.index(element) + back[0]
+            moves = {}
+            for rank, (n, place) in enumerate([(index, siblings.index(element))] + along):
+                moves[n] = (to - place - (len(along) - rank), back[1]) + ((False,) if rank else ())
+            return moves
         n, previous = ahead[-1]
-        if any(f[1] > target for f in figures[n + 1:index]):
-            return None  # never past another figure
+        if id(element) not in pictures or any(f[1] > target for f in figures[n + 1:index]):
+            return None  # never past another figure; a table after others never set smaller to stand with them
         back = (siblings.index(previous[0]) + 1 - siblings.index(element), 0)
         page_box = pages[target]
         reach = max(f[3] + f[4] for _, f in ahead)  # where the figures there end, across the columns
@@ -833,7 +861,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         in_text = "body" in ((figure_parents[id(element)].get("class") or "").split()
                              if figure_parents[id(element)] is not None else ())
         if nearer is not None:
-            if tiers == 1 and at_head and can_move and in_text and index not in staying and id(element) in pictures:
+            # (Wherever it stands on its page: one anchored after lines of its page stands at their head all the same.)
+            if tiers == 1 and can_move and in_text and index not in staying and (
+                    id(element) in pictures or TABLE_CLASS in (element.get("class") or "").split()):
                 for n, move in sorted((bring_nearer(index, element, page_no, size) or {}).items()):
                     settle(n, figures[n][0], move)
             continue
@@ -1126,14 +1156,15 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
 
 
 def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=None, after_figure=False,
-                  section=False):
+                  section=False, series=False):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
     block it is set into split where the page begins); with ``tier`` (and ``line_tier``, the tier of each line by
     its block and number), to the head of that tier of the page.  Return the move (-siblings to go back past,
     characters of the block it is set into), or None where another figure or spacer stands before it on the
     page (``after_figure``: between the page's first line and it; one at the page's head it then follows) or the
     page begins inside a block that cannot be split, or (``section``: a figure in one tier) where a heading
-    stands between (it would stand before the heading of its own section)."""
+    stands between (it would stand before the heading of its own section).  ``series``: past the figures of the other
+    series (a picture past a table, numbered apart: JLREQ 4.3 keeps each series in order, not the two together)."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
@@ -1147,8 +1178,10 @@ def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=N
     # Not past another figure, nor right after one (SPAN_CLASS: nor after the tiers' break; a figure in one tier
     # set back into a block after its first lines, ``section``, follows them, not the figure before the block);
     # not into the notes.
+    table = TABLE_CLASS in (element.get("class") or "").split()
     if sibling is None or sibling.tag == "section" or any(
-            {FIGURE_CLASS, SPACER_CLASS} & set((el.get("class") or "").split())
+            {FIGURE_CLASS, SPACER_CLASS} & set(classes := (el.get("class") or "").split())
+            and not (series and FIGURE_CLASS in classes and (TABLE_CLASS in classes) != table)
             for el in siblings[max(0, siblings.index(sibling) - (not after_figure and not (section and n))):at]):
         return None
     if section and any(el.tag in _HEADINGS for el in siblings[siblings.index(sibling):at]):

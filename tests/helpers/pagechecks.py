@@ -75,9 +75,10 @@ def assert_nothing_lost(pdf: Path, sources: list[Path]) -> None:
 
 
 def figure_pages(pdf: Path, source: Path) -> list[tuple[str, int, int]]:
-    """For each picture of ``source`` with a ``図N``/``写真N`` caption: (its label, the page where the text written
-    before it ends, the page its caption stands on), read from the PDF's text (JLREQ 4.3: a figure stands on the
-    page where it is referred to, or the next)."""
+    """For each picture of ``source`` with a ``図N``/``写真N`` caption: (its label, the page where it is referred
+    to, the page its caption stands on), read from the PDF's text (JLREQ 4.3: a figure stands on the page where it
+    is referred to, or the next).  It is referred to where the first paragraph that names it (図2, （写真3）)
+    ends, or else where the text written before it ends."""
     count = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
                                                              text=True).stdout).group(1))
     pages = [re.sub(r"（\d+）", "", flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")).replace("\u2060", ""))
@@ -88,13 +89,15 @@ def figure_pages(pdf: Path, source: Path) -> list[tuple[str, int, int]]:
         caption = next((re.match(r"((?:図|写真)\d+)　(.+)", x) for x in lines[n + 1:n + 3] if x.strip()), None)
         if not line.startswith("![") or caption is None:
             continue
-        before = next(x for x in reversed(lines[:n]) if x.strip() and not re.match(r"!\[|(図|写真|表)\d+　|\|", x))
+        label = caption.group(1)
+        text_lines = [x for x in lines if x.strip() and not re.match(r"\s*(!\[|(図|写真|表)\d+　|\||#|\[\^)", x)]
+        before = next((x for x in text_lines if re.search(re.escape(label) + r"(?!\d)", x)), None) or next(
+            x for x in reversed(lines[:n]) if x.strip() and not re.match(r"!\[|(図|写真|表)\d+　|\|", x))
         text = flat(plain(re.sub(r"^(#+|>)\s*", "", before)))
         # The page of its last characters: as few of them as are found on one page only.
         ends = next((hits for size in (10, 6, 3) if len(hits := [p for p, page in enumerate(pages)
                                                                 if text[-size:] in page]) == 1), None)
         assert ends, f"{source.name}: the end of {before[-20:]!r} is not found on one page"
-        label = caption.group(1)
         probe = flat(label + plain(caption.group(2))[:6])
         (stands,) = [p for p, page in enumerate(pages) if probe in page]
         found.append((label, ends[0] + 1, stands + 1))
