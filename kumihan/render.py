@@ -86,13 +86,18 @@ def place_figures(root: Element, images: dict, macro, *, xml: bool) -> None:
     (``![alt](src "caption")``), which serves as alt text when a caption line is there: a caption is printed
     once."""
     _image_lines_apart(root)
-    for img in list(root.iter("img", "{*}img")):
+    written_in = list(root.iter("img", "{*}img"))
+    # (Each image's line as written, before any is made a figure.)
+    lines_of_own = {id(img) for img in written_in if local(img.getparent()) in ("p", "li") and _on_its_own_line(img)}
+    # From the last: images on lines of their own after a paragraph's text are set after it each in turn, the
+    # first set last, right after the paragraph, before the others.
+    for img in reversed(written_in):
         parent = img.getparent()
         alone = (local(parent) == "p" and len(parent) == 1 and not (parent.text or "").strip()
                  and not (img.tail or "").strip())
         # An image on a line of its own after its paragraph's text (no blank line between) or a list item's marker
         # is a figure too, set after the paragraph (or ending the item): what the writer meant by the line.
-        own_line = not alone and local(parent) in ("p", "li") and _on_its_own_line(img)
+        own_line = not alone and id(img) in lines_of_own
         # Its caption line written on the next line (that line only: what follows it is text again), or, the
         # paragraph holding nothing else, on the line over it.
         written, _, rest = (img.tail or "").strip().partition("\n") if own_line else ("", "", "")
@@ -197,18 +202,21 @@ def _end_line(img: Element) -> None:
 
 
 def _on_its_own_line(img: Element) -> bool:
-    """Whether ``img`` stands on a line of its own at the end of its parent: nothing but space after it, or a caption
-    line (``図2　…``) on the next line; nothing before it on its line."""
-    if img.getnext() is not None:
-        return False
+    """Whether ``img`` stands on a line of its own at the end of its parent (or before other images each on a line
+    of their own: photos written one under the other after a list item's text): nothing but space after it, or a
+    caption line (``図2　…``) on the next line; nothing before it on its line."""
+    after = img.getnext()
     tail = img.tail or ""
+    if after is not None and not (local(after) == "img" and "\n" in tail and _on_its_own_line(after)):
+        return False
     if tail.strip() and not (tail.lstrip(" \t").startswith("\n") and _is_caption_text(tail.strip().split("\n")[0])):
         return False
     before = img.getprevious()
     text = ((before.tail if before is not None else img.getparent().text) or "").replace("\u2060", "").rstrip(" \t")
     if not text.strip():  # nothing between it and the item's start (its marker), a line break or a nested list
         return before is None or local(before) in ("br", "ul", "ol", "p", "div", "blockquote") or (
-            "list-marker" in (before.get("class") or "").split() and before.getprevious() is None)
+            "list-marker" in (before.get("class") or "").split() and before.getprevious() is None) or (
+            local(before) == "img" and text.endswith("\n"))
     return text.endswith("\n")
 
 

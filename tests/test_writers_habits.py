@@ -143,6 +143,30 @@ def test_an_image_on_a_line_of_its_own_in_a_list_item_or_under_a_paragraph_is_a_
     assert epubcheck(root / "dist" / "book.epub") == []
 
 
+@pytest.mark.parametrize("text", [
+    "ぬか床の手入れ。\n\n- 塩水を加えて、手でよく混ぜる\n  ![塩水](mix.png)\n  ![混ぜる手](done.png)\n- 毎日かき混ぜる\n",
+    "ぬか床の手入れ。\n\n- 塩水を加えて、手でよく混ぜる\n  ![塩水](mix.png)\n  写真1　塩水を加える\n  ![混ぜる手](done.png)\n"
+    "  写真2　手でよく混ぜる\n- 毎日かき混ぜる\n",
+    "塩水を加えて、手でよく混ぜる。\n![塩水](mix.png)\n写真1　塩水を加える\n![混ぜる手](done.png)\n写真2　手でよく混ぜる\n\n"
+    "毎日かき混ぜる。\n",
+], ids=["item", "item-captions", "paragraph-captions"])
+def test_two_images_each_on_a_line_of_its_own_after_the_text_are_figures_in_their_order(project, text):
+    """Found by the review of an earlier stop: one image on the line under a step's text (or a paragraph's) was
+    a figure, but two, one under the other, stayed in the line at a character's size, and their caption lines
+    text.  Each is a figure now, in the order written, its caption once, the text after them whole."""
+    from helpers.epub import epubcheck
+
+    root, text_of = _two_figures_built(project, text, "mix.png", "done.png")
+    xhtml = _epub_xhtml(root)
+    figures = re.findall(r"<figure[^>]*><img[^>]*alt=\"([^\"]+)\"", xhtml)
+    assert figures == ["塩水", "混ぜる手"], xhtml
+    assert "inline-image" not in xhtml
+    if "写真1" in text:
+        assert text_of.count("塩水を加える") == 1 and text_of.count("手でよく混ぜる") == 2, text_of  # (text, caption)
+        assert re.search(r"alt=\"塩水\"[^>]*/>\s*<figcaption>写真", xhtml), xhtml
+    assert epubcheck(root / "dist" / "book.epub") == []
+
+
 @pytest.mark.parametrize("written, owner", [
     ("![客室](a.png)\n![甲板](b.png)\n\n写真4、5　最終便の客室（上）と車両甲板（下）\n", "甲板"),
     ("![客室](a.png)\n![甲板](b.png)\n写真4、5　最終便の客室（上）と車両甲板（下）\n", "甲板"),
