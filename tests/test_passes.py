@@ -368,6 +368,51 @@ def test_a_figure_is_referred_to_where_the_text_first_names_it_by_its_label():
     assert with_ == [None, "0", None, "2", "2", None], with_
 
 
+@pytest.mark.parametrize("back, order", [
+    ((-2, 0), ["図1", "図2", "一二三四", "五六", "七", "八"]),                 # before the first block
+    ((-1, 0), ["一二三四", "図1", "図2", "五六", "七", "八"]),                 # before the second block
+])
+def test_figures_written_back_to_back_brought_back_together_keep_their_order(back, order):
+    """engine.carried: a figure brought back to a page's head and the one written after it (text between them,
+    which the placing carried on) go back together, applied by move_figures from the last, in their order."""
+    from kumihan.pdf.engine import carried
+    root = lxml.html.fragment_fromstring(
+        '<div class="body"><p>一二三四</p><p>五六</p><div class="figure-block">図1</div><p>七</p>'
+        '<div class="figure-block">図2</div><p>八</p></div>')
+    move_figures(root, carried(0, 2, back, [(1, 4)]))
+    assert [el.text_content() for el in root] == order
+
+
+def test_a_figure_brought_back_into_a_paragraph_splits_it_and_the_one_carried_with_it_follows():
+    from kumihan.pdf.engine import carried
+    root = lxml.html.fragment_fromstring(
+        '<div class="body"><p>一二三四</p><p>五六</p><div class="figure-block">図1</div><p>七</p>'
+        '<div class="figure-block">図2</div><p>八</p></div>')
+    move_figures(root, carried(0, 2, (-2, 2), [(1, 4)]))
+    assert [el.text_content() for el in root] == ["一二", "図1", "図2", "三四", "五六", "七", "八"]
+
+
+def test_the_text_that_names_a_figure_is_the_nearest_before_it_or_the_first_after_it_in_its_section():
+    """The review's cases: a table's label is its ``<caption>``'s; 地図1枚, 代表1名, 表三十 and 図1-2 name no 図1,
+    表1 or 表三; an item's own text names a figure though a list is nested in it; a term (dt) names one; the
+    naming nearest before a figure counts, else the first after it before the next heading, else the block
+    before it."""
+    def fig(label):
+        return f'<div class="figure-block"><span class="figure"></span><p class="caption">{label}　写真</p></div>'
+    table = ('<div class="figure-block table"><table><caption>表1　数</caption><tr><td>1</td></tr></table></div>')
+    root = lxml.html.fragment_fromstring(
+        '<div><div class="body"><p>地図1枚と代表1名、表三十、図1-2。</p><p>最初に表1を見る。</p>'
+        '<ul><li>表1のように<ul><li>子</li></ul></li></ul>'
+        f'{table}<p>前</p>{fig("図1")}<p>後</p><dl><dt>図2の話</dt><dd>説明</dd></dl><p>間</p>{fig("図2")}'
+        f'<p>末</p>{fig("表三")}<p>表三は</p><h2>次</h2><p>表三の話</p>{fig("図3")}<h2>節</h2><p>図3を見た</p>'
+        '</div></div>')
+    mark_references(root)
+    refers = {(el.text or "")[:4]: el.get("data-refers") for el in root.iter("p", "li", "dt") if el.get("data-refers")}
+    # 表1 (0): the item nearest before it; 図1 (1): the block before it; 図2 (2): the term; 表三 (3): the first
+    # paragraph after it in its section; 図3 (4): named only past the next heading: the block before it.
+    assert refers == {"表1のよ": "0", "前": "1", "図2の話": "2", "表三は": "3", "表三の話": "4"}, refers
+
+
 @pytest.mark.parametrize("chars, kept, rest", [
     (len("・一") + len("・二入れ子"), ["・一", "・二入れ子"], ["・三"]),  # between two items: the rest goes on
     (len("・一") + 1, ["・一"], ["・二入れ子", "・三"]),                 # inside an item: at the boundary before it

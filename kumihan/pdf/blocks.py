@@ -444,13 +444,15 @@ def figures_apart(root: Element, column_mm: float, em_mm: float) -> None:
 
 FIGURE_NUMBER = "data-figure"
 REFERS = "data-refers"
-"""The figures (:data:`FIGURE_NUMBER`, in order) a block of the text refers to: the first paragraph (or list item)
-of its article whose text names the figure by its caption's label (図2, （写真3）), or else the block written right
-before it, or before the figures written back to back with it.  The page where it ends is the page where they are
-referred to (JLREQ 4.3), however far the placing carries them (engine.figure_moves)."""
+"""The figures (:data:`FIGURE_NUMBER`, in order) a block of the text refers to: the paragraph (list item, term) of its
+article nearest before the figure that names it by its caption's label (図2, （写真３）, 表1), else the first one
+after it in its section (図1は…, written under the figure), else the block written right before it, or before the
+figures written back to back with it.  The page where it ends is the page where they are referred to (JLREQ 4.3),
+however far the placing carries them (engine.figure_moves)."""
 WRITTEN_WITH = "data-written-with"
-"""A figure written back to back with the figures before it: the number of the first of them.  The placing keeps
-them together where it brings the first nearer where it is referred to (engine.figure_moves)."""
+"""A figure written back to back with the figures before it: the number of the first of them.  Where the placing
+brings the first to the head of a page nearer where it is referred to, the others go with it
+(engine.figure_moves)."""
 
 
 def mark_references(root: Element) -> None:
@@ -459,7 +461,7 @@ def mark_references(root: Element) -> None:
     figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
     for n, figure in enumerate(figures):
         figure.set(FIGURE_NUMBER, str(n))
-    texts: dict[int, list] = {}  # id(article's text) -> its paragraphs and items: (element, its text), in order
+    texts: dict[int, list] = {}  # id(article's text) -> its paragraphs, items and terms: (element, its text)
     for n, figure in enumerate(figures):
         parent = figure.getparent()
         if parent is None or "body" not in (parent.get("class") or "").split():
@@ -472,36 +474,66 @@ def mark_references(root: Element) -> None:
             figure.set(WRITTEN_WITH, first.get(WRITTEN_WITH, first.get(FIGURE_NUMBER)))
         if id(parent) not in texts:
             texts[id(parent)] = _referring_texts(parent)
-        label = _label(figure)
-        named = label and next((el for el, text in texts[id(parent)]
-                                if re.search(re.escape(label) + r"(?![0-9])", text)), None)
+        named = _naming(figure, texts[id(parent)])
         block = named if named is not None else block
         if block is not None:
             block.set(REFERS, f"{block.get(REFERS, '')} {n}".strip())
 
 
+def _naming(figure: Element, texts: list) -> Element | None:
+    """The paragraph of ``texts`` (in the order written: element, text, the blocks of the article before it) that
+    names ``figure`` by its label: the last before it, else the first after it in its section."""
+    label = _label(figure)
+    if label is None:
+        return None
+    # Not a longer label (図1 in 図10, 図1-2, 表三 in 表三十) nor a word that ends in one (地図1枚, 代表1名).
+    names = re.compile(r"(?<![\u3400-\u9fff々〆])" + re.escape(label) + r"(?![0-9〇一二三四五六七八九十百]|[.\-－][0-9])")
+    body = figure.getparent()
+    place = list(body).index(figure)
+    before = [el for el, text, at in texts if at < place and names.search(text)]
+    if before:
+        return before[-1]
+    heading = next((n for n, el in enumerate(body) if n > place and local(el) in ("h2", "h3", "h4", "h5", "h6")),
+                   len(body))
+    return next((el for el, text, at in texts if place < at < heading and names.search(text)), None)
+
+
 def _label(figure: Element) -> str | None:
-    """The label of ``figure``'s caption (図2, 写真3), in the form the text is searched in (NFKC, no spaces)."""
-    caption = next((el for el in figure.iter("p") if "caption" in (el.get("class") or "").split()), None)
+    """The label of ``figure``'s caption (図2, 写真3; a table's 表1), in the form the text is searched in (NFKC, no
+    spaces)."""
+    caption = next((el for el in figure.iter("p", "caption") if local(el) == "caption"
+                    or "caption" in (el.get("class") or "").split()), None)
     found = caption is not None and re.match(CAPTION_LABEL, plain_text(caption).strip())
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", found.group(0))) if found else None
 
 
 def _referring_texts(body: Element) -> list:
-    """The paragraphs and list items of the article's text ``body`` (not captions, figures, tables or the
-    notes), each with its text in the form :func:`_label` gives (its innermost: an item's paragraph)."""
+    """The paragraphs, list items and terms of the article's text ``body`` (not captions, figures, tables or the
+    notes' section), each with its own text (not that of the blocks in it) in the form :func:`_label` gives, and
+    the place among ``body``'s blocks of the one it stands in."""
     found = []
-    for el in body.iter("p", "li", "dd"):
-        within = []  # its ancestors inside the text
-        for ancestor in el.iterancestors():
-            if ancestor is body:
-                break
-            within.append(ancestor)
-        if any(FIGURE_CLASS in (a.get("class") or "").split() or local(a) in ("table", "section") for a in within) \
-                or any(local(d) in ("p", "li") for d in el.iterdescendants()):
-            continue
-        found.append((el, re.sub(r"\s+", "", unicodedata.normalize("NFKC", plain_text(el)))))
+    for at, top in enumerate(body):
+        for el in top.iter("p", "li", "dd", "dt"):
+            within = []  # its ancestors inside the text
+            for ancestor in el.iterancestors():
+                if ancestor is body:
+                    break
+                within.append(ancestor)
+            if any(FIGURE_CLASS in (a.get("class") or "").split() or local(a) in ("table", "section")
+                   for a in within):
+                continue
+            found.append((el, re.sub(r"\s+", "", unicodedata.normalize("NFKC", _own_text(el))), at))
     return found
+
+
+def _own_text(el: Element) -> str:
+    """The text of ``el`` and its inline elements, not of the blocks in it (a nested list, an item's paragraphs)."""
+    parts = [el.text or ""]
+    for child in el:
+        if local(child) not in ("p", "ul", "ol", "dl", "li", "div", "blockquote", "table"):
+            parts.append(plain_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def figures_out_of_lists(root: Element) -> None:

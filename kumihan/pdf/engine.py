@@ -439,6 +439,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
     if root is None or not figures or not heights:
         return {}
+    # In the order written, as blocks.move_figures counts them (a table may stand before a picture floated on to
+    # the next page).
+    written = {id(el): n for n, el in enumerate(el for el in root.iter("div")
+                                                 if FIGURE_CLASS in (el.get("class") or "").split())}
+    figures.sort(key=lambda f: written.get(id(f[0]), len(written)))
     pitch = max(heights, key=heights.get)
     # A full column's characters: the commonest count among the lines that run the column's length in the
     # text's size (a page of figures can hold more short lines, a caption's or a paragraph's last, than full
@@ -569,15 +574,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 if FIGURE_CLASS not in (sibling.get("class") or "").split():
                     continue
                 if together.get(sibling.get(FIGURE_NUMBER)) != together.get(element.get(FIGURE_NUMBER)) \
-                        or id(sibling) not in number or number[id(sibling)] in staying:
-                    break
+                        or id(sibling) not in number or number[id(sibling)] in staying \
+                        or figures[number[id(sibling)]][1] > figures[index][1] + 1:
+                    break  # (not one the placing carried further on: it would not stand there either)
                 along.append((number[id(sibling)], place))
-            # Moved from the last: each goes back to the block the first goes before, past those moved before it.
-            to = siblings.index(element) + back[0]
-            moves = {}
-            for rank, (n, place) in enumerate([(index, siblings.index(element))] + along):
-                moves[n] = (to - place - (len(along) - rank), back[1]) + ((False,) if rank else ())
-            return moves
+            return carried(index, siblings.index(element), back, along)
         n, previous = ahead[-1]
         if id(element) not in pictures or any(f[1] > target for f in figures[n + 1:index]):
             return None  # never past another figure; a table after others never set smaller to stand with them
@@ -861,7 +862,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         in_text = "body" in ((figure_parents[id(element)].get("class") or "").split()
                              if figure_parents[id(element)] is not None else ())
         if nearer is not None:
-            # (Wherever it stands on its page: one anchored after lines of its page stands at their head all the same.)
+            # (Wherever it stands on its page: a picture anchored after lines of its page floats to their head all
+            # the same; a table after them is brought to the head of an earlier page as well.)
             if tiers == 1 and can_move and in_text and index not in staying and (
                     id(element) in pictures or TABLE_CLASS in (element.get("class") or "").split()):
                 for n, move in sorted((bring_nearer(index, element, page_no, size) or {}).items()):
@@ -1032,6 +1034,18 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
             # Neither back to the head of its page nor on to the next (it ends its text, after a block across the
             # tiers): set in one tier, where it overflows no text.
             settle(index, element, None)
+    return moves
+
+
+def carried(index: int, place: int, back: tuple[int, int], along: list[tuple[int, int]]) -> dict:
+    """The moves that bring figure ``index`` (at ``place`` among its siblings) ``back`` (siblings to go back past,
+    characters of the block it is set into: :func:`_to_page_head`) and the figures ``along`` (their index and
+    place, after it) with it, in their order.  blocks.move_figures moves them from the last: each goes back to the
+    block the first goes before, past those moved before it (they were after it, they now stand before it)."""
+    to = place + back[0]
+    moves = {}
+    for rank, (n, at) in enumerate([(index, place)] + along):
+        moves[n] = (to - at - (len(along) - rank), back[1]) + ((False,) if rank else ())
     return moves
 
 
@@ -1347,7 +1361,8 @@ def covered_markers(document) -> set[int]:
 
 def figure_distances(document) -> dict[str, int]:
     """Measure how many pages each figure (by :data:`.blocks.FIGURE_NUMBER`) stands after the page where it is
-    referred to: where the block that refers to it ends (:func:`.blocks.mark_references`); 0 on that page."""
+    referred to: where the block that refers to it ends (:func:`.blocks.mark_references`); 0 on that page, less
+    than 0 on a page before it."""
     standing: dict[str, int] = {}  # figure number -> the page it stands on
     referred: dict[str, int] = {}  # figure number -> the last page of the block that refers to it
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import unicodedata
 from pathlib import Path
 
 from kumihan.settings import PageFormat
@@ -90,9 +91,15 @@ def figure_pages(pdf: Path, source: Path) -> list[tuple[str, int, int]]:
         if not line.startswith("![") or caption is None:
             continue
         label = caption.group(1)
-        text_lines = [x for x in lines if x.strip() and not re.match(r"\s*(!\[|(図|写真|表)\d+　|\||#|\[\^)", x)]
-        before = next((x for x in text_lines if re.search(re.escape(label) + r"(?!\d)", x)), None) or next(
-            x for x in reversed(lines[:n]) if x.strip() and not re.match(r"!\[|(図|写真|表)\d+　|\|", x))
+        # The paragraph that names it nearest before it, else the first after it in its section (as
+        # blocks.mark_references finds it), else the text written before it.
+        names = re.compile(r"(?<![\u3400-\u9fff々〆])" + label + r"(?![0-9〇一二三四五六七八九十百]|[.\-－][0-9])")
+        naming = [(k, x) for k, x in enumerate(lines) if x.strip() and names.search(
+            re.sub(r"\s+", "", unicodedata.normalize("NFKC", x))) and not re.match(
+            r"\s*(!\[|(図|写真|表)\d+　|\||#|\[\^)", x)]
+        heading = next((k for k in range(n + 1, len(lines)) if lines[k].startswith("#")), len(lines))
+        before = ([x for k, x in naming if k < n][-1:] or [x for k, x in naming if n < k < heading][:1] or [next(
+            x for x in reversed(lines[:n]) if x.strip() and not re.match(r"!\[|(図|写真|表)\d+　|\|", x))])[0]
         text = flat(plain(re.sub(r"^(#+|>)\s*", "", before)))
         # The page of its last characters: as few of them as are found on one page only.
         ends = next((hits for size in (10, 6, 3) if len(hits := [p for p, page in enumerate(pages)
