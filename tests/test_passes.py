@@ -237,6 +237,25 @@ def test_a_heading_still_a_line_short_set_tight_takes_it_from_a_heading_of_the_p
     assert next(root.iter("h3")).get("style") is None
 
 
+def test_a_heading_and_the_one_under_it_short_of_room_are_both_set_tight():
+    """Found on a travel piece (magazine11/tabiji.md, A5, two photos brought to the page after their text): a
+    ``##`` (three lines of 行取り) with a ``###`` under it (two) after a page that ends four lines short: the
+    ``##`` set tight alone still lacked a line, and the page stayed short.  Both set tight, each in its line, they
+    end the page with the two lines kept with them; given back when they do not fit all the same."""
+    root = tree('<div class="body"><p>一</p><h2>乙</h2><h3>丙</h3><p>三</p></div>')
+    gap = HeadingGap(index=0, free=4, text_lines=1, taken=3, pitch=21.0, kept=2, room=84.0)
+    assert fit_headings(root, [gap])
+    second, third = root.iter("h2", "h3")
+    assert second.get("data-kumihan-tight") == "1" and third.get("data-kumihan-gave") == "1"
+    assert "margin-top: 0.000px" in second.get("style") and "margin-top: 0.000px" in third.get("style")
+    assert fit_headings(root, [gap])  # still carried over: both get their 行取り back
+    assert second.get("style") is None and third.get("style") is None and third.get("data-kumihan-gave") is None
+    # Three lines short, the two set tight still lack one: neither is set tight.
+    root = tree('<div class="body"><p>一</p><h2>乙</h2><h3>丙</h3><p>三</p></div>')
+    assert not fit_headings(root, [HeadingGap(index=0, free=3, text_lines=1, taken=3, pitch=21.0, kept=2)])
+    assert all(h.get("style") is None for h in root.iter("h2", "h3"))
+
+
 def test_a_figure_leaves_the_text_under_it_columns_of_ten_characters_or_takes_the_whole_column():
     assert block_length(33.0, 42.0, 1.0) is None  # nine characters under it: the whole column
     assert block_length(32.0, 42.0, 1.0) == 32.0  # ten under it

@@ -49,6 +49,9 @@ class ScriptedEngine:
     def heading_gaps(self, document, tiers=1):
         return []
 
+    def page_ends(self, document, tiers=1):
+        return []
+
 
 def _doc(two: bool = False, second: bool = False):
     return lxml.html.document_fromstring(

@@ -953,6 +953,18 @@ def fit_headings(root: Element, gaps: list) -> bool:
         n, lines = gap.text_lines, gap.taken - gap.text_lines + 1  # the text's lines, the 行取り
         # The 行取り that leaves room for its text, the headings under it and the two lines kept with them.
         spaced = gap.free - 2 - n + 1 - gap.kept
+        under = []  # the headings right under it (a ``###`` under a ``##``), by their place
+        for sibling in heading.itersiblings():
+            if local(sibling) not in _HEADING_TAGS or sibling not in headings:
+                break
+            under.append(headings.index(sibling))
+        if spaced < 1 and under and 1 <= gap.free - 2 - n + 1 - len(under) < lines:
+            # Still too little room: the headings under it are set tight too, each in its text's line (a ``##`` and
+            # its ``###`` end the page, set apart by their faces), and get their 行取り back with it.
+            for place in under:
+                _tighten(headings[place], 1, gap.pitch, GAVE)
+            heading.set(LENT, " ".join(str(place) for place in under))
+            spaced = gap.free - 2 - n + 1 - len(under)
         if spaced < 1 and 1 < lines and gap.above:
             # Set tight, it still lacks lines there: the headings of that page give up as many of their 行取り's
             # lines (each down to its text's), first the nearest before it.

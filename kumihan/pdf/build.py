@@ -695,20 +695,22 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         # brought nearer it (JLREQ 4.3), and the figures after them placed again (FOLLOW layouts; the headings
         # fitted again), a few times (NEARER: a move may carry others on, which the next brings back); the
         # placing ends on the layout of the phase whose figures stand nearest, all told, of those whose pages are
-        # no worse than the first's (engine.holes: NEARER_COLUMNS).  Never without the layouts left to place the
-        # figures and fit the headings again and to go back.
+        # no worse than the first's (engine.holes: NEARER_COLUMNS; and no page that ends two lines short with no
+        # heading opening the next where the first's did not: _short_ends).  Never without the layouts left to
+        # place the figures and fit the headings again and to go back.
         if tiers != 1 or not figures:
             return None
         if holes is None:
             holes = engine.holes(document, tiers, FULL)
         now = engine.figure_distances(document)  # (also what the moves below are found from)
+        short_ends = _short_ends(engine.page_ends(document, tiers=tiers), short)
         if state["nearest"] is None:
-            state["nearest"], state["at_nearest"] = (holes, copy.deepcopy(doc.find("body")), now), True
+            state["nearest"], state["at_nearest"] = (holes, copy.deepcopy(doc.find("body")), now, short_ends), True
         elif not state["at_nearest"]:
-            first, _, far = state["nearest"]
+            first, _, far, ends = state["nearest"]
             if all(after <= then for then, after in zip((first[0], first[1], first[2] + NEARER_COLUMNS), holes)) \
-                    and _beyond_next(now) < _beyond_next(far):
-                state["nearest"] = (first, copy.deepcopy(doc.find("body")), now)
+                    and short_ends <= ends and _beyond_next(now) < _beyond_next(far):
+                state["nearest"] = (first, copy.deepcopy(doc.find("body")), now, ends)
                 state["at_nearest"] = True
         left = engine.ARRANGE_PASSES - 1 - state["passes"]
         moves = None
@@ -760,6 +762,17 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         return None
 
     return place
+
+
+def _short_ends(ends, short: int = 0) -> set[tuple[int, int]]:
+    """The pages (by article and place among its pages) that end two lines short or more and do not come before a
+    heading, or ``short`` lines before one (as :func:`_page_ends` counts them)."""
+    found, seen = set(), {}
+    for end in ends:
+        place = seen[end.body] = seen.get(end.body, -1) + 1
+        if end.free >= 2 and (not end.before_heading or 0 < short <= end.free):
+            found.add((end.body, place))
+    return found
 
 
 def _numbers(doc: Element, places) -> set[str]:
