@@ -130,6 +130,11 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
     return None
 
 
+def figures_in(root: Element) -> list[Element]:
+    """The figures (and tables, moved as figures are) of ``root``, in the order written: as the placing counts them."""
+    return [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+
+
 def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None]) -> None:
     """Move figure ``n`` (in document order) past the ``moves[n][0]`` sibling blocks that follow it, and
     into the next block after its first ``moves[n][1]`` characters (the block is split there).  A negative count
@@ -138,7 +143,7 @@ def move_figures(root: Element, moves: dict[int, tuple[int, int] | Shrink | None
     two tiers in one (:func:`one_tier`), where it stands; a :class:`Shrink` sets it smaller, where it stands
     (or where its ``move`` takes it).  A move of three items, the third False, is a figure carried along by the one
     before it (engine.figure_moves ``leap``): not counted among its own moves (:data:`MOVES`)."""
-    figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    figures = figures_in(root)
     for n in sorted(moves, reverse=True):  # from the end, so that earlier places stay true
         figure = figures[n]
         if moves[n] is None:
@@ -458,7 +463,7 @@ brings the first to the head of a page nearer where it is referred to, the other
 def mark_references(root: Element) -> None:
     """Number the figures of the articles' text and mark the block each is referred to in (:data:`REFERS`), and
     the figures written back to back (:data:`WRITTEN_WITH`)."""
-    figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    figures = figures_in(root)
     for n, figure in enumerate(figures):
         figure.set(FIGURE_NUMBER, str(n))
     texts: dict[int, list] = {}  # id(article's text) -> its paragraphs, items and terms: (element, its text)
@@ -493,8 +498,7 @@ def _naming(figure: Element, texts: list) -> Element | None:
     before = [el for el, text, at in texts if at < place and names.search(text)]
     if before:
         return before[-1]
-    heading = next((n for n, el in enumerate(body) if n > place and local(el) in ("h2", "h3", "h4", "h5", "h6")),
-                   len(body))
+    heading = next((n for n, el in enumerate(body) if n > place and local(el) in _HEADING_TAGS), len(body))
     return next((el for el, text, at in texts if place < at < heading and names.search(text)), None)
 
 
@@ -542,7 +546,7 @@ def figures_out_of_lists(root: Element) -> None:
     Inside an item it is a block at the item's indent, which a page's end carries on together with every item after
     it (and in tiers one longer than the tier less the indent).  The items keep their markers (written into the
     tree) and their numbers."""
-    for figure in [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]:
+    for figure in figures_in(root):
         item = next((a for a in figure.iterancestors() if local(a) == "li" and a.getparent() is not None
                      and "body" in (a.getparent().getparent().get("class") or "").split()), None)
         if item is None:
@@ -686,7 +690,7 @@ def unhang_items(root: Element, items: set[int]) -> bool:
 
 def _two_tier_figures(root: Element) -> list[tuple[int, Element]]:
     """The figures set across two tiers, each with its place among all the document's figures."""
-    figures = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    figures = figures_in(root)
     return [(n, el) for n, el in enumerate(figures) if TWO_TIERS in (el.get("class") or "").split()]
 
 
@@ -734,7 +738,7 @@ def remove_spacer(spacer: Element) -> tuple[Element, Element, int] | None:
 def remove_spacers_after(root: Element, figures: set[int]) -> bool:
     """Remove the spacers that follow any of ``figures`` (places among the document's figures) in its flow:
     a figure moved changes the tiers after it.  Return whether any was removed."""
-    every = [el for el in root.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    every = figures_in(root)
     stale = []
     for n in figures:
         stale += [el for el in every[n].itersiblings() if SPACER_CLASS in (el.get("class") or "").split()]

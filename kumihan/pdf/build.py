@@ -42,7 +42,7 @@ from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whol
 from .finish import finisher
 from .records import TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
-                     figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
+                     figures_in, figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
                      mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers,
                      unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
@@ -570,7 +570,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     more after the page where they are referred to are brought nearer it, the layout kept where they stand nearest
     with pages no worse (:data:`NEARER`).  ``short``: the lines left empty that make a page short even before a heading
     (:func:`short_lines`; 0: none)."""
-    figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    figures = figures_in(doc)
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
     # there, and the placing begins again, as it would have gone had it been set in one tier from the start.
     pristine = copy.deepcopy(doc.find("body")) if any(TWO_TIERS in (f.get("class") or "").split()
@@ -629,7 +629,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             demoted = {n for n, move in moves.items() if move is None}
             if demoted and pristine is not None:
                 # Figures are never moved past one another: their order is the order written.
-                written = [el for el in pristine.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+                written = figures_in(pristine)
                 for n in demoted:
                     one_tier(written[n])
                 body = doc.find("body")
@@ -765,25 +765,24 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
 
 
 def _short_ends(ends, short: int = 0) -> set[tuple[int, int]]:
-    """The pages (by article and place among its pages) that end two lines short or more and do not come before a
-    heading, or ``short`` lines before one (as :func:`_page_ends` counts them)."""
+    """The pages (by article and place among its pages) that end short (:func:`_is_short`)."""
     found, seen = set(), {}
     for end in ends:
         place = seen[end.body] = seen.get(end.body, -1) + 1
-        if end.free >= 2 and (not end.before_heading or 0 < short <= end.free):
+        if _is_short(end, short):
             found.add((end.body, place))
     return found
 
 
 def _numbers(doc: Element, places) -> set[str]:
     """The numbers (:data:`.blocks.FIGURE_NUMBER`) of the figures at ``places`` among ``doc``'s figures."""
-    figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    figures = figures_in(doc)
     return {figures[n].get(FIGURE_NUMBER, str(n)) for n in places}
 
 
 def _places(doc: Element, numbers: set[str]) -> frozenset[int]:
     """The places among ``doc``'s figures of the figures numbered ``numbers``."""
-    figures = [el for el in doc.iter("div") if FIGURE_CLASS in (el.get("class") or "").split()]
+    figures = figures_in(doc)
     return frozenset(n for n, el in enumerate(figures) if el.get(FIGURE_NUMBER, str(n)) in numbers)
 
 
@@ -806,10 +805,16 @@ def _page_ends(ends, short: int = 0) -> dict[int, tuple[int, int]]:
     for end in ends:
         bad, left = found.get(end.body, (0, 0))
         if end.free >= 2:
-            found[end.body] = (bad + (not end.before_heading or 0 < short <= end.free), left + end.free)
+            found[end.body] = (bad + _is_short(end, short), left + end.free)
         else:
             found.setdefault(end.body, (bad, left))
     return found
+
+
+def _is_short(end, short: int = 0) -> bool:
+    """Whether a page's end (engine.PageEnd) leaves two lines or more and comes before no heading, or leaves
+    ``short`` lines or more before one."""
+    return end.free >= 2 and (not end.before_heading or 0 < short <= end.free)
 
 
 def pad(doc: Element, pages: int, multiple: int) -> str | None:

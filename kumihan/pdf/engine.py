@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlparse
 from . import shim
 from .blocks import (CAPTION_UNDER, FIGURE_CLASS, FIGURE_GAP, FIGURE_NUMBER, ITEM_BLOCKS, MIN_SCALE, MOVES,
                      NOTES_HEADING, REFERS, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, TIGHT, UNDER_EMS, WHOLE_LENGTH,
-                     WRITTEN_WITH, GAVE, Shrink, block_length, headings_of, loose_item, table_size)
+                     WRITTEN_WITH, GAVE, Shrink, block_length, figures_in, headings_of, loose_item, table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
 from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
@@ -352,6 +352,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     atomic: set[int] = set()          # blocks with inline-blocks (ruby, images): not split
     figures: list = []                # (element, page index, tier index, top, extent, across all tiers)
     fragments: dict[int, list] = {}   # id(figure element) -> the extent of each of its boxes (a table split: two)
+    first_page: dict[int, int] = {}   # id(figure element) -> the page its first box stands on
     runs_on: set[int] = set()         # pages a figure begins before (a table's rows running on)
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
@@ -385,10 +386,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 tier = _tier_of(page_box, box.position_x, tiers)
                 two = TWO_CLASS in (element.get("class") or "").split()
                 spans = not two and box.margin_width() > page_box.width / max(tiers, 1) * 1.5
-                if not any(f[0] is element for f in figures):
+                if id(element) not in first_page:
                     figures.append((element, page_no, tier, box.position_y, box.margin_height(), spans))
                 fragments.setdefault(id(element), []).append(box.margin_height())
-                if next(f[1] for f in figures if f[0] is element) != page_no:
+                if first_page.setdefault(id(element), page_no) != page_no:
                     runs_on.add(page_no)
                 for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
@@ -441,8 +442,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         return {}
     # In the order written, as blocks.move_figures counts them (a table may stand before a picture floated on to
     # the next page).
-    written = {id(el): n for n, el in enumerate(el for el in root.iter("div")
-                                                 if FIGURE_CLASS in (el.get("class") or "").split())}
+    written = {id(el): n for n, el in enumerate(figures_in(root))}
     figures.sort(key=lambda f: written.get(id(f[0]), len(written)))
     pitch = max(heights, key=heights.get)
     # A full column's characters: the commonest count among the lines that run the column's length in the
