@@ -615,6 +615,22 @@ def test_a_chart_named_in_the_text_after_a_table_of_two_pages_stands_on_the_page
     assert 0 <= stands - ends <= 1, (ends, stands)
 
 
+def test_a_photo_on_the_page_after_its_text_goes_back_to_make_room_for_the_table_and_photo_after_it(project):
+    """Found on a reportage written apart from the code (tests/fixtures/magazine9/sento.md: the bath-house), in A5:
+    the mural's photo stood on the page after the paragraph that names it, and so the table named on the same page
+    went to the head of the page after that, and the stove's photo, named on the photo's page, two pages after its
+    text, past the table.  The mural's photo goes back to the page that names it, the table and the stove's photo
+    each stand on the page after its text (or on it), and every page but the last is full."""
+    source = Path(__file__).parent / "fixtures" / "magazine9" / "sento.md"
+    pdf = _full_pages_in_b5(project, "magazine9", ["sento.md"], "a5-book")
+    found = {label: stands - ends for label, ends, stands in figure_pages(pdf, source)}
+    assert len(found) == 4 and all(0 <= distance <= 1 for distance in found.values()), found
+    pages = [flat(pdftotext(pdf, "-f", str(n), "-l", str(n), "-raw")) for n in range(1, _page_count(pdf) + 1)]
+    (table,) = [n + 1 for n, text in enumerate(pages) if "表1汐見市内" in text]
+    (names,) = [n + 1 for n, text in enumerate(pages) if "まとめたのが表1だ" in text]
+    assert 0 <= table - names <= 1, (names, table)
+
+
 def test_a_travel_pieces_big_photos_come_back_near_the_text_with_the_headings_after_them_set_tight(project):
     """Found on a travel piece written apart from the code (tests/fixtures/magazine11/tabiji.md), in A5: two photos
     written back to back (each some three quarters of the page wide, the first with seven lines of caption under

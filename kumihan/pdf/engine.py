@@ -555,6 +555,21 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
             found = nearer_on(index, element, target, size)
             if found:
                 return found
+        return make_room(index, element, page_no - distance + 1)
+
+    def make_room(index: int, element, target: int) -> dict | None:
+        """Make room for figure ``index`` on page ``target``, the page after the one where it is referred to: a
+        picture of its text that stands there, on the page after its own reference, goes back to the page where
+        that one is referred to (its head, or beside the figures there), and the text between runs on (a photo
+        and a table set on the next pages, where a magazine sets the photo by its text).  Return its moves, or
+        None."""
+        holder = parents.get(id(element))
+        for n, (other, page, _, _, extent, _) in enumerate(figures[:index]):
+            if page == target and parents.get(id(other)) is holder and n not in staying and id(other) in pictures \
+                    and nearer.get(other.get(FIGURE_NUMBER, ""), 0) == 1:
+                found = nearer_on(n, other, target - 1, extent)
+                if found:
+                    return found
         return None
 
     def nearer_on(index: int, element, target: int, size: float) -> dict | None:
@@ -864,7 +879,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         if nearer is not None:
             # (Wherever it stands on its page: a picture anchored after lines of its page floats to their head all
             # the same; a table after them is brought to the head of an earlier page as well.)
-            if tiers == 1 and can_move and in_text and index not in staying and (
+            # (Its moves used up or not: those limit the moves on, which the placing makes one figure at a time.)
+            if tiers == 1 and in_text and index not in staying and (
                     id(element) in pictures or TABLE_CLASS in (element.get("class") or "").split()):
                 for n, move in sorted((bring_nearer(index, element, page_no, size) or {}).items()):
                     settle(n, figures[n][0], move)
