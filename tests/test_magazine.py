@@ -631,6 +631,18 @@ def test_a_photo_on_the_page_after_its_text_goes_back_to_make_room_for_the_table
     assert 0 <= table - names <= 1, (names, table)
 
 
+def test_in_tiers_a_photo_carried_past_a_table_comes_back_to_a_free_tier_by_its_text(project):
+    """Found on a reportage written apart from the code (tests/fixtures/magazine11/minato.md: the auctioneer and
+    the box of fish, written back to back), in B5's three tiers: the auctioneer's photo, across two tiers, stood on
+    the page after their text, and the box, in one, was carried on past the table to stand three pages after it.
+    It goes back to the head of the tier the page after the text leaves free, and every page but the last is
+    full."""
+    source = Path(__file__).parent / "fixtures" / "magazine11" / "minato.md"
+    pdf = _full_pages_in_b5(project, "magazine11", ["minato.md"])
+    found = {label: stands - ends for label, ends, stands in figure_pages(pdf, source)}
+    assert found["写真4"] <= 1 and all(0 <= distance <= 1 for distance in found.values()), found
+
+
 def test_a_travel_pieces_big_photos_come_back_near_the_text_with_the_headings_after_them_set_tight(project):
     """Found on a travel piece written apart from the code (tests/fixtures/magazine11/tabiji.md), in A5: two photos
     written back to back (each some three quarters of the page wide, the first with seven lines of caption under

@@ -544,7 +544,7 @@ NEARER = 4
 #: How many layouts the figures after one brought nearer have to be placed again.
 FOLLOW = 4
 #: How many more columns left empty (engine.holes) a figure brought nearer may cost, and no more text lost nor
-#: page short: the pages are set full first.
+#: page short: the pages are set full first.  In tiers, as many a tier (a tier's columns are that much shorter).
 NEARER_COLUMNS = 2
 
 #: Every page of an article's text but its last is set full (JLREQ): at least this share of its lines, the lines
@@ -566,9 +566,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     text or has more short pages than one they went through (engine.holes), or as many and much more columns
     empty (:data:`WORSE_BY`), ``doc`` goes back to that one; a figure across two tiers still at no page's head
     when the layouts run out is set in one tier; from the layout gone back to the figures are placed again
-    (:data:`AGAIN`), those whose moves led away from it standing; once they stand, in one tier, those two pages or
-    more after the page where they are referred to are brought nearer it, the layout kept where they stand nearest
-    with pages no worse (:data:`NEARER`).  ``short``: the lines left empty that make a page short even before a heading
+    (:data:`AGAIN`), those whose moves led away from it standing; once they stand, those two pages or more after
+    the page where they are referred to are brought nearer it, the layout kept where they stand nearest with pages
+    no worse (:data:`NEARER`).  ``short``: the lines left empty that make a page short even before a heading
     (:func:`short_lines`; 0: none)."""
     figures = figures_in(doc)
     # The document as it was written: a figure across two tiers that finds no page's head is set in one tier
@@ -691,14 +691,14 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         return back_to_best(engine, holes) or nearer(engine, document, holes)
 
     def nearer(engine, document, holes) -> str | None:
-        # Once the figures stand (in one tier): those two pages or more after the page where they are referred to
-        # brought nearer it (JLREQ 4.3), and the figures after them placed again (FOLLOW layouts; the headings
-        # fitted again), a few times (NEARER: a move may carry others on, which the next brings back); the
-        # placing ends on the layout of the phase whose figures stand nearest, all told, of those whose pages are
-        # no worse than the first's (engine.holes: NEARER_COLUMNS; and no page that ends two lines short with no
-        # heading opening the next where the first's did not: _short_ends).  Never without the layouts left to
-        # place the figures and fit the headings again and to go back.
-        if tiers != 1 or not figures:
+        # Once the figures stand: those two pages or more after the page where they are referred to brought nearer
+        # it (JLREQ 4.3; in tiers, a picture in one tier to the head of a free tier), and the figures after them
+        # placed again (FOLLOW layouts; the headings fitted again), a few times (NEARER: a move may carry others
+        # on, which the next brings back); the placing ends on the layout of the phase whose figures stand nearest,
+        # all told, of those whose pages are no worse than the first's (engine.holes: NEARER_COLUMNS; and no page
+        # that ends two lines short with no heading opening the next where the first's did not: _short_ends).
+        # Never without the layouts left to place the figures and fit the headings again and to go back.
+        if not figures:
             return None
         if holes is None:
             holes = engine.holes(document, tiers, FULL)
@@ -708,8 +708,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             state["nearest"], state["at_nearest"] = (holes, copy.deepcopy(doc.find("body")), now, short_ends), True
         elif not state["at_nearest"]:
             first, _, far, ends = state["nearest"]
-            if all(after <= then for then, after in zip((first[0], first[1], first[2] + NEARER_COLUMNS), holes)) \
-                    and short_ends <= ends and _beyond_next(now) < _beyond_next(far):
+            worst = (first[0], first[1], first[2] + NEARER_COLUMNS * tiers)
+            if all(after <= then for then, after in zip(worst, holes)) and short_ends <= ends \
+                    and _beyond_next(now) < _beyond_next(far):
                 state["nearest"] = (first, copy.deepcopy(doc.find("body")), now, ends)
                 state["at_nearest"] = True
         left = engine.ARRANGE_PASSES - 1 - state["passes"]

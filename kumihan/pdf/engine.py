@@ -557,6 +557,24 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 return found
         return make_room(index, element, page_no - distance + 1)
 
+    def nearer_tier(index: int, element, page_no: int) -> tuple[int, int] | None:
+        """In tiers, bring figure ``index`` (a picture in one tier), on page ``page_no`` two pages or more after the
+        page where it is referred to, back to the head of a tier of the page after that one, where no figure
+        stands (JLREQ 4.3), else of the page that refers to it (on an article's opening page, after its title); the
+        text of the tier follows it on.  Return the move, or None."""
+        distance = nearer.get(element.get(FIGURE_NUMBER, ""), 0)
+        if distance < 2:
+            return None
+        for target in [*range(page_no - distance + 1, page_no), page_no - distance]:
+            for tier in range(tiers):
+                if any(f[1] == target and (f[2] == tier or f[5]) for f in figures):
+                    continue
+                back = _to_page_head(element, target, flow, exact, parents, tier=tier, line_tier=line_tier,
+                                     series=True)
+                if back is not None:
+                    return back
+        return None
+
     def make_room(index: int, element, target: int) -> dict | None:
         """Make room for figure ``index`` on page ``target``, the page after the one where it is referred to: a
         picture of its text that stands there, on the page after its own reference, goes back to the page where
@@ -884,6 +902,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                     id(element) in pictures or TABLE_CLASS in (element.get("class") or "").split()):
                 for n, move in sorted((bring_nearer(index, element, page_no, size) or {}).items()):
                     settle(n, figures[n][0], move)
+            elif tiers > 1 and in_text and index not in staying and not spans and not two \
+                    and TABLE_CLASS not in (element.get("class") or "").split():
+                if (found := nearer_tier(index, element, page_no)) is not None:
+                    settle(index, element, found)
             continue
         parts = fragments.get(id(element), ())
         if len(parts) > 1 and TABLE_CLASS in (element.get("class") or "").split():
