@@ -161,6 +161,33 @@ def test_ctrl_c_stops_the_workers_without_a_traceback(tmp_path):
     assert not (root / "dist" / "book.pdf").exists()
 
 
+def test_ctrl_c_while_the_server_loads_weasyprint_prints_no_traceback(tmp_path):
+    """Ctrl-C as the server the workers are forked from is loading WeasyPrint (the first second of a build in
+    parts): the server, which protects itself from Ctrl-C only once loaded, printed a KeyboardInterrupt traceback
+    from deep inside an import, after the build's one line."""
+    articles = {f"s{n}.md": doc(f"記事その{n}", "\n\n".join([TEXT * 6] * 40)) for n in range(1, 5)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    build = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
+                             start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and build.poll() is None and "forkserver" not in subprocess.run(
+            ["ps", "-o", "args=", "-g", str(build.pid)], capture_output=True, text=True).stdout:
+        time.sleep(0.005)
+    if build.poll() is not None:
+        pytest.skip("the build ended before its server started")
+    os.killpg(build.pid, signal.SIGINT)
+    try:
+        _, err = build.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(build.pid, signal.SIGKILL)
+        build.communicate()
+        pytest.fail("the build, or a process it started, did not end after Ctrl-C")
+    assert build.returncode == 1, err
+    assert "interrupted" in err and "Traceback" not in err, err
+    assert not (root / "dist" / "book.pdf").exists()
+
+
 def test_the_workers_end_with_the_build(tmp_path):
     """The build's process killed (the OOM killer, a runner's time limit): its workers, and the server they are
     forked from, waited for work for ever."""

@@ -20,6 +20,7 @@ import multiprocessing.forkserver
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -226,7 +227,16 @@ def start_server():
     knows it will lay a book out in parts, before it reads the articles."""
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(["kumihan.pdf.preload"])
-    multiprocessing.forkserver.ensure_running()
+    # Started with Ctrl-C ignored, which it inherits: the server protects itself from it only once it has loaded
+    # WeasyPrint, and Ctrl-C, sent to the whole process group, met it loading and printed a traceback.  Ctrl-C
+    # is the build's own process's to handle (:func:`_start_worker`).
+    main = threading.current_thread() is threading.main_thread()  # (signals are set in the main thread only)
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        if main:
+            signal.signal(signal.SIGINT, before)
     return context
 
 
@@ -260,8 +270,6 @@ def _start_worker(build: int, started: str | None) -> None:
     its own: the pool then waited for ever.  And a worker ends when the build's process has ended (killed,
     or stopped as the worker was being started): nothing else would tell it, and it would wait for work, with
     the server it was forked from, for ever."""
-    import threading
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch():
