@@ -643,6 +643,23 @@ def test_in_tiers_a_photo_carried_past_a_table_comes_back_to_a_free_tier_by_its_
     assert found["写真4"] <= 1 and all(0 <= distance <= 1 for distance in found.values()), found
 
 
+def test_a_figure_left_two_pages_after_its_text_is_said_with_its_line(project):
+    """Found on a readers' column written apart from the code (tests/fixtures/magazine7/soudan.md), in A5: the
+    reader's photo of her stand, after a table at the head of the page where the text ends, stands on the notes'
+    page, two pages after the heading that refers to it, with nothing said (no room nearer leaves every page full:
+    beside the table it would not fit).  The build says so, with the photo's line and a remedy; of the figures
+    that stand nearer, nothing."""
+    source = Path(__file__).parent / "fixtures" / "magazine7" / "soudan.md"
+    pdf, said = _built(project, "magazine7", ["soudan.md"], "a5-book")
+    far = [label for label, ends, stands in figure_pages(pdf, source) if stands - ends >= 2]
+    line = next(n for n, text in enumerate(source.read_text(encoding="utf-8").splitlines(), 1)
+                if text.startswith("![") and "soudan-dai.png" in text)
+    assert far == ["図3"], far
+    warned = [text for text in said.splitlines() if "pages after the page that refers to it" in text]
+    assert len(warned) == 1 and warned[0].startswith(f"warning: content/soudan.md:{line}: 図3 stands 2 pages after"), said
+    assert "refer to it earlier in the text" in warned[0]
+
+
 def test_a_travel_pieces_big_photos_come_back_near_the_text_with_the_headings_after_them_set_tight(project):
     """Found on a travel piece written apart from the code (tests/fixtures/magazine11/tabiji.md), in A5: two photos
     written back to back (each some three quarters of the page wide, the first with seven lines of caption under

@@ -488,7 +488,7 @@ def mark_references(root: Element) -> None:
 def _naming(figure: Element, texts: list) -> Element | None:
     """The paragraph of ``texts`` (in the order written: element, text, the blocks of the article before it) that
     names ``figure`` by its label: the last before it, else the first after it in its section."""
-    label = _label(figure)
+    label = caption_label(figure)
     if label is None:
         return None
     # Not a longer label (図1 in 図10, 図1-2, 表三 in 表三十) nor a word that ends in one (地図1枚, 代表1名).
@@ -502,18 +502,19 @@ def _naming(figure: Element, texts: list) -> Element | None:
     return next((el for el, text, at in texts if place < at < heading and names.search(text)), None)
 
 
-def _label(figure: Element) -> str | None:
+def caption_label(figure: Element) -> str | None:
     """The label of ``figure``'s caption (図2, 写真3; a table's 表1), in the form the text is searched in (NFKC, no
     spaces)."""
-    caption = next((el for el in figure.iter("p", "caption") if local(el) == "caption"
-                    or "caption" in (el.get("class") or "").split()), None)
+    # (Read from the tree kumihan builds, or from the one WeasyPrint lays out: ElementTree's iter takes one tag.)
+    caption = next((el for el in figure.iter() if local(el) == "caption"
+                    or local(el) == "p" and "caption" in (el.get("class") or "").split()), None)
     found = caption is not None and re.match(CAPTION_LABEL, plain_text(caption).strip())
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", found.group(0))) if found else None
 
 
 def _referring_texts(body: Element) -> list:
     """The paragraphs, list items and terms of the article's text ``body`` (not captions, figures, tables or the
-    notes' section), each with its own text (not that of the blocks in it) in the form :func:`_label` gives, and
+    notes' section), each with its own text (not that of the blocks in it) in the form :func:`caption_label` gives, and
     the place among ``body``'s blocks of the one it stands in."""
     found = []
     for at, top in enumerate(body):

@@ -40,7 +40,7 @@ from ..settings import PageFormat
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
-from .records import TABLE_NOTE, EngineMessage
+from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
                      figures_in, figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
                      mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers,
@@ -869,6 +869,18 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
             report.warn(Finding(f"a table with more rows than the page's width holds: {what}",
                                 file=article.source if article else None, line=line or None, rule="table-scaled",
                                 hint="split it into two tables, or give it fewer rows"))
+            continue
+        if message.level == FIGURE_NOTE:
+            slug, line, url, label, pages = message.args
+            article, image = images.get(url, (by_slug.get(slug), None))
+            what = label or ("the table" if image is None else "the picture")
+            report.warn(Finding(f"{what} stands {pages} pages after the page that refers to it: there was no room "
+                                "nearer without leaving a page short (JLREQ 4.3: that page or the next)",
+                                file=article.source if article else None,
+                                line=image.line if image is not None else line, rule="figure-far",
+                                hint=("give it fewer rows" if image is None else "print it smaller (an image prints at "
+                                      "the resolution it records: give it a higher one)")
+                                + ", or refer to it earlier in the text"))
             continue
         where = {}
         url = message.args[0] if message.args and isinstance(message.args[0], str) else None

@@ -23,10 +23,11 @@ from urllib.parse import unquote, urlparse
 from . import shim
 from .blocks import (CAPTION_UNDER, FIGURE_CLASS, FIGURE_GAP, FIGURE_NUMBER, ITEM_BLOCKS, MIN_SCALE, MOVES,
                      NOTES_HEADING, REFERS, SCALED, SMALLEST, SPACER_CLASS, TABLE_CLASS, TIGHT, UNDER_EMS, WHOLE_LENGTH,
-                     WRITTEN_WITH, GAVE, Shrink, block_length, figures_in, headings_of, loose_item, table_size)
+                     WRITTEN_WITH, GAVE, Shrink, block_length, caption_label, figures_in, headings_of, loose_item,
+                     table_size)
 from .blocks import SPAN as SPAN_CLASS
 from .blocks import TWO_TIERS as TWO_CLASS
-from .records import TABLE_NOTE, EngineMessage, Overflow, PageInfo
+from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage, Overflow, PageInfo
 
 # The versions, and every attribute reached into, before WeasyPrint's layout modules are imported.
 shim.check()
@@ -150,6 +151,7 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
         except _Refused as refused:
             raise refused.error from None
         notes = table_notes(document) if "<table" in html else []  # (a walk over every box: none to say)
+        notes += figure_notes(document) if FIGURE_CLASS in html else []
         inspect(list(messages) + notes, [o for number, page in enumerate(document.pages, start=1)
                                  for o in _overflows(number, shim.page_box(page))], document)
         written = len(messages)
@@ -1419,6 +1421,32 @@ def figure_distances(document) -> dict[str, int]:
 
     _laid_out(document, visit)
     return {number: page_no - referred[number] for number, page_no in standing.items() if number in referred}
+
+
+def figure_notes(document) -> list[EngineMessage]:
+    """Say of each figure (or table) that stands two pages or more after the page where it is referred to, where
+    the placing found no room nearer (JLREQ 4.3: on that page or the next): a :data:`FIGURE_NOTE` message, its
+    arguments the article's slug, the table's line in its source (None for a picture), the picture's address
+    (None for a table), its caption's label (None without one) and how many pages after."""
+    far = {number: distance for number, distance in figure_distances(document).items() if distance >= 2}
+    root = next((b.element for page in document.pages for b in shim.page_box(page).children
+                 if getattr(b, "element_tag", "") == "html"), None)
+    if not far or root is None:
+        return []
+    parents = {id(child): parent for parent in root.iter() for child in parent}
+    found = []
+    for figure in figures_in(root):
+        if figure.get(FIGURE_NUMBER) not in far:
+            continue
+        article = parents.get(id(figure))
+        while article is not None and article.tag != "article":
+            article = parents.get(id(article))
+        article = article.get("id") if article is not None else None
+        image = next((im.get("src") for im in figure.iter("img")), None)
+        line = int(figure.get("data-line")) if figure.get("data-line") else None
+        found.append(EngineMessage(FIGURE_NOTE, "figure", (article, line, image, caption_label(figure),
+                                                            far[figure.get(FIGURE_NUMBER)])))
+    return found
 
 
 def stray_two_tier(document, tiers: int) -> set[int]:

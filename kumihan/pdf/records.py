@@ -12,6 +12,9 @@ from dataclasses import dataclass
 #: The level of an :class:`EngineMessage` that says of a table set smaller than its size, or run on over pages
 #: (kumihan/pdf/engine.py table_notes).
 TABLE_NOTE = "table"
+#: The level of an :class:`EngineMessage` that says of a figure standing two pages or more after the page where it is
+#: referred to (kumihan/pdf/engine.py figure_notes).
+FIGURE_NOTE = "figure"
 
 
 @dataclass(frozen=True)
