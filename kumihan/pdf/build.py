@@ -871,14 +871,17 @@ def _report_engine(messages, overflows, book: Book, report: Report) -> None:
                                 hint="split it into two tables, or give it fewer rows"))
             continue
         if message.level == FIGURE_NOTE:
-            slug, line, url, label, pages = message.args
-            article, image = images.get(url, (by_slug.get(slug), None))
-            what = label or ("the table" if image is None else "the picture")
-            report.warn(Finding(f"{what} stands {pages} pages after the page that refers to it: there was no room "
-                                "nearer without leaving a page short (JLREQ 4.3: that page or the next)",
+            slug, line, url, label, pages, table = message.args
+            article = by_slug.get(slug)
+            # Its image among its own article's (one file may be shown in more than one); a print copy's address
+            # (a print-ready build) is none of theirs: the article is named without the line.
+            image = next((im for im in (article.images if article else ()) if im.path.as_uri() == url), None)
+            what = label or ("the table" if table else "the picture")
+            report.warn(Finding(f"{what} stands {pages} pages after the page that refers to it (JLREQ 4.3: that page "
+                                "or the next): the placing found no room nearer that leaves every page full",
                                 file=article.source if article else None,
                                 line=image.line if image is not None else line, rule="figure-far",
-                                hint=("give it fewer rows" if image is None else "print it smaller (an image prints at "
+                                hint=("give it fewer rows" if table else "print it smaller (an image prints at "
                                       "the resolution it records: give it a higher one)")
                                 + ", or refer to it earlier in the text"))
             continue

@@ -545,7 +545,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         else to the nearest it can, else (a picture) to that page itself: to its head, the text there following it
         on, or right after the figures of its text that stand there; set smaller where it does not fit beside them
         at its size (to :data:`.blocks.SMALLEST` of the size it was given), and with the figure before it where
-        that is not enough (both to :data:`PAIRED`).  Return the moves, or None."""
+        that is not enough (both to :data:`PAIRED`); else another figure's move that makes room for it
+        (:func:`make_room`).  Return the moves, or None."""
         distance = nearer.get(element.get(FIGURE_NUMBER, ""), 0)
         if distance < 2:
             return None
@@ -559,17 +560,23 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 return found
         return make_room(index, element, page_no - distance + 1)
 
-    def nearer_tier(index: int, element, page_no: int) -> tuple[int, int] | None:
-        """In tiers, bring figure ``index`` (a picture in one tier), on page ``page_no`` two pages or more after the
-        page where it is referred to, back to the head of a tier of the page after that one, where no figure
-        stands (JLREQ 4.3), else of the page that refers to it (on an article's opening page, after its title); the
-        text of the tier follows it on.  Return the move, or None."""
+    def nearer_tier(element, page_no: int) -> tuple[int, int] | None:
+        """In tiers, bring ``element`` (a picture in one tier), on page ``page_no`` two pages or more after the page
+        where it is referred to, back to the head of a tier where no figure stands, of the pages after that one up
+        to its own (nearest first: JLREQ 4.3), else of the page that refers to it (on an article's opening page,
+        after its title); the text of the tier follows it on.  Never onto a page that a table's rows run on to.
+        Return the move, or None."""
         distance = nearer.get(element.get(FIGURE_NUMBER, ""), 0)
         if distance < 2:
             return None
         for target in [*range(page_no - distance + 1, page_no), page_no - distance]:
+            if target in runs_on:
+                continue
+            # The tiers its figures take (one across two tiers takes the next one too).
+            taken = {t for f in figures if f[1] == target for t in (
+                range(tiers) if f[5] else (f[2], f[2] + (TWO_CLASS in (f[0].get("class") or "").split())))}
             for tier in range(tiers):
-                if any(f[1] == target and (f[2] == tier or f[5]) for f in figures):
+                if tier in taken:
                     continue
                 back = _to_page_head(element, target, flow, exact, parents, tier=tier, line_tier=line_tier,
                                      series=True)
@@ -584,10 +591,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         and a table set on the next pages, where a magazine sets the photo by its text).  Return its moves, or
         None."""
         holder = parents.get(id(element))
-        for n, (other, page, _, _, extent, _) in enumerate(figures[:index]):
+        for n, (other, page, _, _, other_size, _) in enumerate(figures[:index]):
             if page == target and parents.get(id(other)) is holder and n not in staying and id(other) in pictures \
                     and nearer.get(other.get(FIGURE_NUMBER, ""), 0) == 1:
-                found = nearer_on(n, other, target - 1, extent)
+                found = nearer_on(n, other, target - 1, other_size)
                 if found:
                     return found
         return None
@@ -906,7 +913,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                     settle(n, figures[n][0], move)
             elif tiers > 1 and in_text and index not in staying and not spans and not two \
                     and TABLE_CLASS not in (element.get("class") or "").split():
-                if (found := nearer_tier(index, element, page_no)) is not None:
+                if (found := nearer_tier(element, page_no)) is not None:
                     settle(index, element, found)
             continue
         parts = fragments.get(id(element), ())
@@ -1427,7 +1434,8 @@ def figure_notes(document) -> list[EngineMessage]:
     """Say of each figure (or table) that stands two pages or more after the page where it is referred to, where
     the placing found no room nearer (JLREQ 4.3: on that page or the next): a :data:`FIGURE_NOTE` message, its
     arguments the article's slug, the table's line in its source (None for a picture), the picture's address
-    (None for a table), its caption's label (None without one) and how many pages after."""
+    (None for a table or a placeholder), its caption's label (None without one), how many pages after, and
+    whether it is a table."""
     far = {number: distance for number, distance in figure_distances(document).items() if distance >= 2}
     root = next((b.element for page in document.pages for b in shim.page_box(page).children
                  if getattr(b, "element_tag", "") == "html"), None)
@@ -1444,8 +1452,9 @@ def figure_notes(document) -> list[EngineMessage]:
         article = article.get("id") if article is not None else None
         image = next((im.get("src") for im in figure.iter("img")), None)
         line = int(figure.get("data-line")) if figure.get("data-line") else None
+        table = TABLE_CLASS in (figure.get("class") or "").split()
         found.append(EngineMessage(FIGURE_NOTE, "figure", (article, line, image, caption_label(figure),
-                                                            far[figure.get(FIGURE_NUMBER)])))
+                                                            far[figure.get(FIGURE_NUMBER)], table)))
     return found
 
 

@@ -235,7 +235,7 @@ def start_server():
     try:
         multiprocessing.forkserver.ensure_running()
     finally:
-        if main:
+        if main and before is not None:  # (None: a handler not set from Python, which cannot be set back)
             signal.signal(signal.SIGINT, before)
     return context
 

@@ -76,8 +76,8 @@ def assert_nothing_lost(pdf: Path, sources: list[Path]) -> None:
 
 
 def figure_pages(pdf: Path, source: Path) -> list[tuple[str, int, int]]:
-    """For each picture of ``source`` with a ``図N``/``写真N`` caption: (its label, the page where it is referred
-    to, the page its caption stands on), read from the PDF's text (JLREQ 4.3: a figure stands on the page where it
+    """For each picture of ``source`` with a ``図N``/``写真N`` caption line (under it, or above it): (its label, the
+    page where it is referred to, the page its caption stands on), read from the PDF's text (JLREQ 4.3: a figure stands on the page where it
     is referred to, or the next).  It is referred to where the first paragraph that names it (図2, （写真3）)
     ends, or else where the text written before it ends."""
     count = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(pdf)], capture_output=True,
@@ -86,9 +86,17 @@ def figure_pages(pdf: Path, source: Path) -> list[tuple[str, int, int]]:
              for n in range(1, count + 1)]  # (without the notes' marks, as plain reads the source)
     lines = source.read_text(encoding="utf-8").split("---", 2)[2].splitlines()
     found = []
+    label_line = re.compile(r"((?:図|写真)\d+)　(.+)")
     for n, line in enumerate(lines):
-        caption = next((re.match(r"((?:図|写真)\d+)　(.+)", x) for x in lines[n + 1:n + 3] if x.strip()), None)
-        if not line.startswith("![") or caption is None:
+        if not line.startswith("!["):
+            continue
+        # Its caption line: right under it, else right above it (not the caption of an image above that).
+        caption = next((label_line.match(x) for x in lines[n + 1:n + 3] if x.strip()), None)
+        above = [k for k in range(n) if lines[k].strip()][-2:]
+        if caption is None and above and label_line.match(lines[above[-1]]) and not (
+                len(above) == 2 and lines[above[0]].startswith("![")):
+            caption = label_line.match(lines[above[-1]])
+        if caption is None:
             continue
         label = caption.group(1)
         # The paragraph that names it nearest before it, else the first after it in its section (as
@@ -98,8 +106,12 @@ def figure_pages(pdf: Path, source: Path) -> list[tuple[str, int, int]]:
             re.sub(r"\s+", "", unicodedata.normalize("NFKC", x))) and not re.match(
             r"\s*(!\[|(図|写真|表)\d+　|\||#|\[\^)", x)]
         heading = next((k for k in range(n + 1, len(lines)) if lines[k].startswith("#")), len(lines))
-        before = ([x for k, x in naming if k < n][-1:] or [x for k, x in naming if n < k < heading][:1] or [next(
-            x for x in reversed(lines[:n]) if x.strip() and not re.match(r"!\[|(図|写真|表)\d+　|\|", x))])[0]
+        written = [x for x in reversed(lines[:n]) if x.strip() and not re.match(r"!\[|(図|写真|表)\d+　|\|", x)]
+        before = ([x for k, x in naming if k < n][-1:] or [x for k, x in naming if n < k < heading][:1]
+                  or written[:1])
+        if not before:
+            continue  # (nothing written before it: it opens the article's text, on its first page)
+        before = before[0]
         text = flat(plain(re.sub(r"^(#+|>)\s*", "", before)))
         # The page of its last characters: as few of them as are found on one page only.
         ends = next((hits for size in (10, 6, 3) if len(hits := [p for p, page in enumerate(pages)
