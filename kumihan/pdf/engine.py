@@ -439,8 +439,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     for page_no, page_box in enumerate(pages):
         used.append([page_box.content_box_y()] * max(tiers, 1))
         visit(page_box, page_no, None, page_box)
-    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
-    if root is None or not figures or not heights:
+    if not figures or not heights:
+        return {}
+    root, parents = _tree_of(pages)
+    if root is None:
         return {}
     # In the order written, as blocks.move_figures counts them (a table may stand before a picture floated on to
     # the next page).
@@ -525,7 +527,6 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         return min((y for p, b, n, y in flow_lines(element) if p == page_no and line_tier[(id(b), n)] == tier),
                    default=default)
 
-    parents = {id(child): parent for parent in root.iter() for child in parent}
     # A figure's number -> the first of the figures written back to back with it (itself, or the one it follows).
     together = {el.get(FIGURE_NUMBER): el.get(WRITTEN_WITH, el.get(FIGURE_NUMBER)) for el in root.iter("div")
                 if el.get(FIGURE_NUMBER) is not None}
@@ -1295,9 +1296,14 @@ def _laid_out(document, visit) -> tuple[list, object, dict]:
     pages = [shim.page_box(page) for page in document.pages]
     for page_no, page_box in enumerate(pages):
         visit(page_box, page_no, page_box, None)
+    return (pages, *_tree_of(pages))
+
+
+def _tree_of(pages) -> tuple:
+    """The root element the laid-out ``pages`` were laid out from (None without one), and its map of each element
+    to its parent."""
     root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
-    parents = {id(child): parent for parent in root.iter() for child in parent} if root is not None else {}
-    return pages, root, parents
+    return root, {id(child): parent for parent in root.iter() for child in parent} if root is not None else {}
 
 
 def tier_spacers(document, tiers: int) -> dict[int, tuple[int, int, float] | None]:
@@ -1437,11 +1443,11 @@ def figure_notes(document) -> list[EngineMessage]:
     (None for a table or a placeholder), its caption's label (None without one), how many pages after, and
     whether it is a table."""
     far = {number: distance for number, distance in figure_distances(document).items() if distance >= 2}
-    root = next((b.element for page in document.pages for b in shim.page_box(page).children
-                 if getattr(b, "element_tag", "") == "html"), None)
-    if not far or root is None:
+    if not far:
         return []
-    parents = {id(child): parent for parent in root.iter() for child in parent}
+    root, parents = _tree_of([shim.page_box(page) for page in document.pages])
+    if root is None:
+        return []
     found = []
     for figure in figures_in(root):
         if figure.get(FIGURE_NUMBER) not in far:
@@ -1743,10 +1749,9 @@ def _columns(document, tiers: int):
     ((page, tier) → [(top, bottom, block element)], figures and tables as one line), each heading's height and
     lines, and the commonest line pitch of the text."""
     pages = [shim.page_box(page) for page in document.pages]
-    root = next((b.element for p in pages for b in p.children if getattr(b, "element_tag", "") == "html"), None)
+    root, parents = _tree_of(pages)
     if root is None:
         return None
-    parents = {id(child): parent for parent in root.iter() for child in parent}
     index = {id(h): n for n, h in enumerate(headings_of(root))}
     columns: dict[tuple[int, int], list] = {}
     heights: dict[float, int] = {}
