@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from pathlib import Path
 from typing import Callable
@@ -47,8 +48,10 @@ def build(root: Path, targets: list[str], out_dir: Path, report: Report, *, prin
         from .pdf import parallel
         if parallel.jobs(jobs) > 1:
             # A book of several articles is laid out in parts by workers forked from a server that loads
-            # WeasyPrint: started now, it is ready by the time the articles are read.
-            parallel.start_server()
+            # WeasyPrint: started now, it is ready by the time the articles are read.  (Where it cannot start,
+            # the book is laid out in this process: parallel.workers.)
+            with contextlib.suppress(OSError):
+                parallel.start_server()
     options = BuildOptions(print_ready=settings.press.print_ready if print_ready is None else print_ready,
                            placeholders=placeholders, jobs=jobs)
     book = Book(settings, stage("articles", read_articles, settings, report, placeholders, live.advance,

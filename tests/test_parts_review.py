@@ -181,6 +181,33 @@ def test_ctrl_c_while_the_server_loads_weasyprint_prints_no_traceback(tmp_path):
     _interrupted(*_long_build_until(tmp_path, serving, **_INTERRUPTIBLE))
 
 
+def test_ctrl_c_while_the_workers_lay_out_leaves_nothing_in_the_temporary_folder(tmp_path):
+    """The workers, stopped when the build is interrupted, never reached the end where WeasyPrint's copies of
+    the @font-face files are removed: each Ctrl-C left a folder in /tmp per worker."""
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    # Interrupted once a worker has read the style sheets and copied the fonts.
+    root, build = _long_build_until(tmp_path, lambda _: any(temporary.rglob("weasyprint-*")), **_INTERRUPTIBLE,
+                                    env={**os.environ, "TMPDIR": str(temporary)})
+    _interrupted(root, build)
+    assert sorted(p.name for p in temporary.iterdir()) == []
+
+
+def test_a_temporary_folder_too_deep_for_a_socket_does_not_stop_the_build(tmp_path):
+    """The workers' server listens on a socket in the temporary folder, and a socket's path has at most 107
+    bytes: under a TMPDIR of 80 (a CI runner's, a test's) the build stopped with "internal error: OSError: AF_UNIX
+    path too long"."""
+    temporary = tmp_path / ("t" * max(1, 80 - len(str(tmp_path))))
+    temporary.mkdir()
+    articles = {f"s{n}.md": doc(f"記事その{n}", TEXT * 3) for n in range(1, 3)}
+    root = make_project(tmp_path / "proj", articles, BOOK.format(book="", page=""))
+    result = subprocess.run([sys.executable, str(ROOT / "build.py"), "pdf", "--jobs", "2", "-C", str(root)],
+                            capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temporary)}, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert (root / "dist" / "book.pdf").stat().st_size > 0
+    assert sorted(p.name for p in temporary.iterdir()) == []
+
+
 def test_the_workers_end_with_the_build(tmp_path):
     """The build's process killed (the OOM killer, a runner's time limit): its workers, and the server they are
     forked from, waited for work for ever."""

@@ -448,3 +448,17 @@ def test_a_book_template_written_before_titles_took_ruby_keeps_its_running_heads
     # Every page of the text after the one it opens on carries the 柱.
     text_pages = [p for p in pages[2:] if "本文の段落です" in p]
     assert text_pages and all("東亜の記事" in p for p in text_pages)
+
+
+def test_a_build_with_figures_leaves_nothing_in_the_temporary_folder(project, tmp_path):
+    """An article with figures is laid out a dozen times while they are placed, and WeasyPrint copied the
+    @font-face files into a folder of its own for each layout, removed only when the layout was collected, which
+    a build that ends at once never does: akiya's build left nine folders in /tmp, and a day's builds thousands."""
+    from helpers.project import fixture_article
+
+    root = fixture_article(project, "magazine3", "akiya.md")
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    result = run_build(root, "all", env={"TMPDIR": str(temporary)})
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in temporary.iterdir()) == []

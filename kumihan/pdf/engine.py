@@ -136,32 +136,44 @@ def write_pdf(html: str, root: Path, out_path: Path, finisher, identifier: str,
     shim.check()
     with _logged() as messages, shim.few_collections(), shim.justification(justify.justify_line), \
             shim.columns_kept(), (shim.empty_margin_boxes_unmeasured() if margins else shim.no_margin_boxes()):
+        document = None
         try:
-            shared = {} if styles is None else _parsed(root, *styles)
-            document = _html(html, root)
-            font_ready()
-            document = document.render(**shared)
-            for _ in range(ARRANGE_PASSES):
-                rearranged = arrange(document, html)
-                if rearranged is None:
-                    break
-                html = rearranged
-                del messages[:]  # a layout's messages come again from the next
-                document = _html(html, root).render(**shared)
-        except _Refused as refused:
-            raise refused.error from None
-        notes = table_notes(document) if "<table" in html else []  # (a walk over every box: none to say)
-        notes += figure_notes(document) if FIGURE_CLASS in html else []
-        inspect(list(messages) + notes, [o for number, page in enumerate(document.pages, start=1)
-                                 for o in _overflows(number, shim.page_box(page))], document)
-        written = len(messages)
-        with atomic_output(out_path) as tmp, shim.programs_left_out(left_out):
-            document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
-                               uncompressed_pdf=not compress,
-                               **({"pdf_variant": pdf_variant} if pdf_variant else {}))
-        if styles is None:
-            shim.release_fonts(document.font_config)  # the shared configuration is released at exit
+            try:
+                shared = {} if styles is None else _parsed(root, *styles)
+                source = _html(html, root)
+                font_ready()
+                document = source.render(**shared)
+                for _ in range(ARRANGE_PASSES):
+                    rearranged = arrange(document, html)
+                    if rearranged is None:
+                        break
+                    html = rearranged
+                    del messages[:]  # a layout's messages come again from the next
+                    laid_out, document = document, None
+                    _release_fonts(laid_out, styles)
+                    document = _html(html, root).render(**shared)
+            except _Refused as refused:
+                raise refused.error from None
+            notes = table_notes(document) if "<table" in html else []  # (a walk over every box: none to say)
+            notes += figure_notes(document) if FIGURE_CLASS in html else []
+            inspect(list(messages) + notes, [o for number, page in enumerate(document.pages, start=1)
+                                     for o in _overflows(number, shim.page_box(page))], document)
+            written = len(messages)
+            with atomic_output(out_path) as tmp, shim.programs_left_out(left_out):
+                document.write_pdf(tmp, finisher=finisher, pdf_identifier=identifier.encode(),
+                                   uncompressed_pdf=not compress,
+                                   **({"pdf_variant": pdf_variant} if pdf_variant else {}))
+        finally:
+            _release_fonts(document, styles)
     return messages[written:]
+
+
+def _release_fonts(document, styles) -> None:
+    """Remove the folder where laying out ``document`` copied its @font-face files, unless its fonts are the
+    ones the process shares (``styles``: released at exit): a build ends without collecting the documents
+    whose ``__del__`` would, and left a folder in /tmp for each layout of an article with figures."""
+    if document is not None and styles is None:
+        shim.release_fonts(document.font_config)
 
 
 #: An attribute name XML reads as HTML does: no namespace prefix, nothing XML refuses.

@@ -17,9 +17,12 @@ import hashlib
 import json
 import multiprocessing
 import multiprocessing.forkserver
+import multiprocessing.util
 import os
+import shutil
 import signal
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -231,6 +234,7 @@ def start_server():
     # WeasyPrint, and Ctrl-C, sent to the whole process group, met it loading and printed a traceback.  Ctrl-C
     # is the build's own process's to handle (:func:`_start_worker`).
     main = threading.current_thread() is threading.main_thread()  # (signals are set in the main thread only)
+    _short_socket_folder()
     before = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
     try:
         multiprocessing.forkserver.ensure_running()
@@ -240,15 +244,44 @@ def start_server():
     return context
 
 
+#: The longest path of a Unix socket (sun_path, with its terminating NUL, on Linux), and how much the server's
+#: socket adds to the folder multiprocessing makes for it (/pymp-XXXXXXXX/listener-XXXXXXXX).
+_SOCKET_PATH_MAX = 107
+_SOCKET_NAME = 33
+
+
+def _short_socket_folder() -> None:
+    """Make multiprocessing's folder, where the server's socket is, in /tmp when the temporary folder's path
+    (TMPDIR) is too long for a socket's: the server could not start, and the build stopped with "AF_UNIX path
+    too long" (Python 3.13 does the same)."""
+    if multiprocessing.process.current_process()._config.get("tempdir") is not None:
+        return  # made already, or set by the program that uses kumihan
+    if len(tempfile.gettempdir()) + _SOCKET_NAME <= _SOCKET_PATH_MAX:
+        return
+    for folder in ("/tmp", "/var/tmp", "/usr/tmp"):
+        if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
+            break
+    else:
+        return  # the server fails to start, and the book is laid out in this process (:func:`workers`)
+    before, tempfile.tempdir = tempfile.tempdir, folder
+    try:
+        multiprocessing.util.get_temp_dir()  # made now, removed at exit, kept for the process's sockets
+    finally:
+        tempfile.tempdir = before
+
+
 @contextlib.contextmanager
 def workers(jobs: int) -> Iterator[Workers]:
     """Yield :class:`Workers` with ``jobs`` processes (none for 1: this one lays out).  The workers are forked
     from a server process that loads WeasyPrint once: it starts now, and loads it while the caller goes on
     preparing the book."""
-    if jobs <= 1 or "weasyprint" in sys.modules:
+    try:
+        context = None if jobs <= 1 or "weasyprint" in sys.modules else start_server()
+    except OSError:  # no server (no socket can be made here): the parts are laid out one after another
+        context = None
+    if context is None:
         yield Workers()
         return
-    context = start_server()
     pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                                   initargs=(os.getpid(), _started(os.getpid())))
     try:
@@ -271,11 +304,23 @@ def _start_worker(build: int, started: str | None) -> None:
     or stopped as the worker was being started): nothing else would tell it, and it would wait for work, with
     the server it was forked from, for ever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # WeasyPrint copies a stylesheet's @font-face files to a folder in /tmp, removed at the worker's end, which
+    # a worker stopped (terminated when the build is interrupted, or by the watch below) never reaches: its
+    # temporary files go to a folder of its own, removed however it ends.
+    folder = tempfile.mkdtemp(prefix="kumihan-worker-")
+    tempfile.tempdir = folder
+    multiprocessing.util.Finalize(None, shutil.rmtree, args=(folder, True), exitpriority=0)
+
+    def stop(*_):
+        shutil.rmtree(folder, ignore_errors=True)
+        os._exit(1)
+
+    signal.signal(signal.SIGTERM, stop)
 
     def watch():
         while _started(build) == started:
             time.sleep(0.5)
-        os._exit(1)
+        stop()
 
     threading.Thread(target=watch, name="kumihan-watch-build", daemon=True).start()
 

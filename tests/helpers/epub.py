@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import shutil
 import subprocess
 import tempfile
 import threading
@@ -36,7 +37,7 @@ class _Server:
         self.process: subprocess.Popen | None = None
         self.broken = False
         self.lock = threading.Lock()
-        self.out_dir = Path(tempfile.mkdtemp(prefix="kumihan-epubcheck-"))
+        self.out_dir: Path | None = None  # made with the process, removed with it: /tmp keeps nothing
         self.count = 0
 
     def check(self, path: Path) -> tuple[int, list] | None:
@@ -53,6 +54,7 @@ class _Server:
                 except OSError:
                     self.broken = True
                     return None
+                self.out_dir = Path(tempfile.mkdtemp(prefix="kumihan-epubcheck-"))
                 atexit.register(self.stop)
             self.count += 1
             out = self.out_dir / f"{self.count}.json"
@@ -82,6 +84,9 @@ class _Server:
             except (OSError, subprocess.TimeoutExpired):
                 self.process.kill()
             self.process = None
+        if self.out_dir is not None:
+            shutil.rmtree(self.out_dir, ignore_errors=True)
+            self.out_dir = None
 
 
 _SERVER = _Server()
