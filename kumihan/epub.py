@@ -259,8 +259,13 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
                 marks.append(mark)
             continue
         notes = [note["content"] for note in ctx["notes"]]
-        if any(mark_page(content, text, marker()) is not None for content in notes):
-            marks.append(mark)  # a page that begins in the notes
+        # A page that begins in a note: in that note (「ください。」 ends more than one), at the last place where a
+        # few characters, the end of a note run on from the page before, are found; else in any note.
+        own = [n["content"] for n in ctx["notes"] if kind == f"notes#{n['id']}"]
+        short = len("".join(text.split())) < 12
+        if any(mark_page(content, text, marker(), last=short) is not None for content in own) or any(
+                mark_page(content, text, marker()) is not None for content in notes if not own):
+            marks.append(mark)
         elif notes:
             # A page that begins with the heading of the notes: the mark goes before the first note.
             mark_page(notes[0], "", marker())

@@ -17,8 +17,8 @@ from .output import atomic_write
 from .tree import HIDE, INVISIBLE, Element, get_text, splice, text_slots
 
 RECORD = "print-pages.json"
-VERSION = 2
-"""Of the record: each page's entry names where its first line stands since 2."""
+VERSION = 3
+"""Of the record: each page's entry names where its first line stands since 2, the note it stands in since 3."""
 
 
 def sources_key(book: Book) -> str:

@@ -271,3 +271,25 @@ def test_a_tables_cells_keep_their_tokens_whole_in_the_epub(epub):
             said[el.etree_element.get("id")] = computed[el.etree_element]
     assert said == {"p": "anywhere", "pa": "anywhere", "th": "break-word", "tha": "break-word",
                     "td": "break-word", "latin": "break-word", "ta": "break-word"}
+
+
+@pytest.mark.parametrize("folder, name, preset", [
+    # B5: a photo set at the head of a page into a paragraph, one character of it left before the photo (「れ」):
+    # the page's record was that character alone, and the marker stood at the next 「れ」 of the text, a page on.
+    ("magazine11", "tabiji.md", "b5-magazine"),
+    # A5: the notes' page begins with 「ください。」, the end of note 2; the marker stood at the end of note 1.
+    ("magazine7", "soudan.md", "a5-book"),
+])
+def test_each_page_list_marker_stands_where_its_pdf_page_begins_beside_a_figure_and_in_the_notes(
+        project, folder, name, preset):
+    from kumihan.settings import PRESETS
+
+    from helpers.pagechecks import page_list_mismatches
+    from helpers.project import BOOK_TOML, fixture_article
+
+    root = fixture_article(project, folder, name, BOOK_TOML + f'\n[page]\npreset = "{preset}"\n')
+    result = run_build(root, "all")
+    assert result.returncode == 0, result.stderr
+    source = root / "content" / name
+    assert page_list_mismatches(root, PRESETS[preset], [source]) == []
+    assert epubcheck(root / "dist" / "book.epub") == []

@@ -1611,7 +1611,8 @@ def page_infos(document) -> list[PageInfo]:
 
 def page_starts(document) -> list[tuple[int, str, str, str]]:
     """For each page whose text belongs to an article: (page number, the article's id, the text its first line
-    begins with, where that line stands: ``title`` (the title block), ``body`` or ``notes``), so that the EPUB
+    begins with, where that line stands: ``title`` (the title block), ``body``, ``notes`` (their heading) or
+    ``notes#`` and the id of the note it belongs to), so that the EPUB
     can mark where each printed page begins.  A figure at a page's head is passed over: the page begins with the
     text after it."""
     found = []
@@ -1642,8 +1643,13 @@ def _page_start_text(page_box, first, text: str) -> str:
     next block the e-book holds elsewhere (:data:`_ASIDE`)."""
     lines = list(_lines_of(page_box))
     at = next((n for n, line in enumerate(lines) if line is first), None)
+    # A figure set into the paragraph where the page begins (blocks.move_figures splits it) stands in the e-book
+    # where it is written, elsewhere: there the paragraph's text runs on from its first line to the lines after.
+    split = first is not None and "split" in (first.element.get("class") or "").split()
     for line in lines[at + 1:] if at is not None else ():
-        if line is None or len("".join(text.split())) >= 12:
+        if line is _FIGURE and split:
+            continue
+        if line is None or line is _FIGURE or len("".join(text.split())) >= 12:
             break
         text += "".join(_line_text(child) for child in line.children).translate(HIDE).strip()
     return "".join(text.split())
@@ -1654,13 +1660,18 @@ def _page_start_text(page_box, first, text: str) -> str:
 _ASIDE = frozenset({FIGURE_CLASS, SPACER_CLASS, "notes", "record", "title-block"})
 
 
+#: What :func:`_lines_of` yields for a figure or table.
+_FIGURE = object()
+
+
 def _lines_of(box):
-    """Each line box under ``box``, in order, and None for each block set aside (:data:`_ASIDE`)."""
+    """Each line box under ``box``, in order, :data:`_FIGURE` for each figure or table, and None for each other
+    block set aside (:data:`_ASIDE`)."""
     if isinstance(box, boxes.MarginBox):
         return
     if isinstance(box, boxes.BlockBox) and box.element is not None and _ASIDE & set(
-            (box.element.get("class") or "").split()):
-        yield None
+            classes := (box.element.get("class") or "").split()):
+        yield _FIGURE if FIGURE_CLASS in classes else None
         return
     if isinstance(box, boxes.LineBox):
         yield box
@@ -1683,6 +1694,8 @@ def _first_line(box, article, kind):
             kind = "title"
         elif box.element_tag == "section" and "notes" in classes:
             kind = "notes"
+        elif kind.startswith("notes") and "note" in classes and element.get("id"):
+            kind = f"notes#{element.get('id')}"  # which note: a page may begin with a line that ends several
     if isinstance(box, boxes.LineBox) and article is not None:
         text = "".join(_line_text(child) for child in box.children).translate(HIDE)
         if text.strip():

@@ -180,3 +180,38 @@ def reading_start(doc: VerticalPDF, n: int, page: PageFormat, chars: int = 120) 
                 bands.append([g])
         out += [g.text for band in bands for g in sorted(band, key=lambda g: g.top)]
     return re.sub(r"\s|\u2060", "", "".join(out))[:chars]
+
+
+def page_list_mismatches(root: Path, page: PageFormat, sources: list[Path]) -> list[str]:
+    """Each page-list marker of ``root``'s EPUB whose following text is not where the PDF page it names begins:
+    the EPUB's text after the marker (readings, back-links and spaces left out) against the page's reading start
+    from the PDF's glyphs, figure and table captions left out of it (a figure stands where it is written in the
+    e-book)."""
+    import zipfile
+
+    captions = sorted({flat(c) for source in sources for c in re.findall(
+        r"^(?:図|写真|表)[0-9０-９]+[　 ].*$", source.read_text(encoding="utf-8"), re.M)}, key=len, reverse=True)
+    with zipfile.ZipFile(root / "dist" / "book.epub") as z:
+        nav = z.read("item/navigation-documents.xhtml").decode()
+        docs = {n: z.read(n).decode() for n in z.namelist() if n.startswith("item/xhtml/")}
+    entries = [(f, a, re.sub(r"<[^>]+>", "", n)) for f, a, n in
+               re.findall(r'<li><a href="xhtml/([^"#]+)#(page-\d+)">(.*?)</a></li>', nav)]
+    assert entries, "no page-list"
+    doc = VerticalPDF(root / "dist" / "book.pdf")
+    wrong = []
+    try:
+        for file, anchor, number in entries:
+            text = docs[f"item/xhtml/{file}"]
+            after = text[text.index(f'id="{anchor}"'):]
+            after = re.sub(r'<p class="backlinks">.*?</p>|<rt>.*?</rt>|<rp>.*?</rp>|<[^>]+>|\s|\u2060', "",
+                           after[after.index(">") + 1:])[:8]
+            start = reading_start(doc, int(number) - 1, page, 400)
+            for caption in captions:
+                start = start.replace(caption, "")
+            if after.startswith("表") or not start:
+                continue  # a table's page: its cells are read before its caption
+            if not start.startswith(after[:min(len(after), len(start))]):
+                wrong.append(f"page {number}: the marker stands before {after!r}, the page begins {start[:20]!r}")
+    finally:
+        doc.close()
+    return wrong
