@@ -279,6 +279,9 @@ def test_a_tables_cells_keep_their_tokens_whole_in_the_epub(epub):
     ("magazine11", "tabiji.md", "b5-magazine"),
     # A5: the notes' page begins with 「ください。」, the end of note 2; the marker stood at the end of note 1.
     ("magazine7", "soudan.md", "a5-book"),
+    # A5: a table run on to the next page, which begins with its header again: the marker stood at the header's
+    # first cell's text, 「市町」, found first in the table's caption (「県内二十市町の…」) on the page before.
+    ("magazine8", "chosa.md", "a5-book"),
 ])
 def test_each_page_list_marker_stands_where_its_pdf_page_begins_beside_a_figure_and_in_the_notes(
         project, folder, name, preset):

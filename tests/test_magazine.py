@@ -893,3 +893,24 @@ def test_a_long_table_in_a_quotation_is_said_where_it_runs_on(project):
     text = subprocess.run(["pdftotext", str(root / "dist" / "book.pdf"), "-"], capture_output=True, text=True).stdout
     for n in range(1, 41):
         assert f"第{n}地区" in text.replace("\n", ""), n
+
+
+def test_no_page_begins_with_a_character_or_two_of_a_paragraph_that_goes_on_after_its_figure(project):
+    """Found on a travel piece written apart from the code (tests/fixtures/magazine11/tabiji.md), in B5: the lake's
+    panorama, set at the head of the page after its text into a paragraph, had 「れ」 of 「疲れ」 alone in the page's
+    first column before it, and 「を温泉で流した」 after it.  The paragraph, measured beside another photo, was set
+    again in whole columns without its indent: a character more than its first line holds was counted on."""
+    from helpers.pagechecks import first_column
+
+    from helpers.pagefill import article_pages
+
+    pdf = _full_pages_in_b5(project, "magazine11", ["tabiji.md"])
+    pages = [n for numbers in article_pages(pdf).values() for n in numbers[1:]]  # (the opening's is its title's)
+    doc = VerticalPDF(pdf)
+    try:
+        columns = {n: first_column(doc, n - 1, PRESETS["b5-magazine"]) for n in pages}
+    finally:
+        doc.close()
+    assert len(columns) >= 3
+    stray = {n: text for n, text in columns.items() if len(text) < 4 and text[-1:] not in "。」）！？"}
+    assert not stray, stray

@@ -40,7 +40,7 @@ from . import justify  # noqa: E402
 from .. import theme  # noqa: E402
 from ..errors import KumihanError  # noqa: E402
 from ..settings import shared_cache  # noqa: E402
-from ..tree import HIDE  # noqa: E402
+from ..tree import HIDE, local, plain_text  # noqa: E402
 from ..output import atomic_output  # noqa: E402
 
 
@@ -380,6 +380,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     heights: dict[float, int] = {}    # line box heights: the commonest is the text's line pitch
     ems: dict[float, int] = {}        # the lines' font sizes: the commonest is the text's
     whole: dict[int, int] = {}        # characters of the lines beside no figure: the commonest is a full column's
+    indents: dict[int, int] = {}      # ems of a block's text-indent, which its first line is short by
     first_line: dict[tuple[int, int], float] = {}  # (page, tier) -> where its first line stands
     exact: dict[int, list[int]] = {}  # id(block element) -> the characters of each of its lines, as in its text
 
@@ -417,6 +418,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                         pictures[id(element)] = picture.margin_height()
                         along[id(element)] = picture.margin_width()
                 return
+            if id(element) not in indents:  # (its first fragment: the one whose first line is indented)
+                indent = box.style["text_indent"]
+                indents[id(element)] = round(indent.value / box.style["font_size"]) if indent.unit == "px" else 0
             # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
             # beside it takes (a block set after a figure begins where the figure does).
             around[id(element)] = around.get(id(element), 0.0) + box.margin_height() - box.height
@@ -469,10 +473,15 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     full = max((n for n in whole if 0.8 * column <= n <= column), key=whole.get,
                default=max(whole, key=whole.get) if whole else 1)
     for key in beside:
-        # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on.
-        total = sum(lines[key])
-        line_heights[key] = -(-total // full) * pitch
-        lines[key] = [full] * (total // full) + ([total % full] if total % full else [])
+        # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on, the
+        # first short by the paragraph's indent (the line carried over into the next page's first column, alone
+        # before the figure set there, was its first character).
+        counts, left, room = [], sum(lines[key]), full - indents.get(key, 0)
+        while left > 0:
+            counts.append(min(room, left))
+            left, room = left - counts[-1], full
+        line_heights[key] = len(counts) * pitch
+        lines[key] = counts
     for counts in lines.values():
         # Every line a character short, so that the part of a paragraph kept before a figure never needs one more
         # line than measured (its last line is justified).
@@ -1688,6 +1697,11 @@ def _first_line(box, article, kind):
         classes = (element.get("class") or "").split()
         if FIGURE_CLASS in classes and TABLE_CLASS not in classes or SPACER_CLASS in classes:
             return None  # a table's caption and cells are text the e-book holds where the page begins
+        if FIGURE_CLASS in classes and article is not None and (found := _caption_on(box) or _first_row_on(box)):
+            # A table that begins the page: the e-book's place is its caption's, or where its caption is on the
+            # page before, its first row's here; not the header's first cell (「市町」, found first in the
+            # caption's 「県内二十市町の…」).
+            return article, found, kind, None
         if box.element_tag == "article":
             article = element.get("id", article)
         elif "title-block" in classes:
@@ -1705,6 +1719,24 @@ def _first_line(box, article, kind):
         found = _first_line(child, article, kind)
         if found is not None:
             return found
+    return None
+
+
+def _caption_on(box) -> str | None:
+    """The text of the caption of the table laid out in ``box``, when its caption is on this page."""
+    for child in box.descendants():
+        element = getattr(child, "element", None)
+        if isinstance(child, boxes.BlockBox) and element is not None and (
+                local(element) == "caption" or "caption" in (element.get("class") or "").split()):
+            return "".join(plain_text(element).split()) or None
+    return None
+
+
+def _first_row_on(box) -> str | None:
+    """The text of the first row of the table laid out in ``box`` on this page, not of its header."""
+    for child in box.descendants():
+        if isinstance(child, boxes.TableRowGroupBox) and not child.is_header and child.children:
+            return "".join(plain_text(child.children[0].element).split()) or None
     return None
 
 
