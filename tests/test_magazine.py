@@ -914,3 +914,15 @@ def test_no_page_begins_with_a_character_or_two_of_a_paragraph_that_goes_on_afte
     assert len(columns) >= 3
     stray = {n: text for n, text in columns.items() if len(text) < 4 and text[-1:] not in "。」）！？"}
     assert not stray, stray
+
+
+def test_a_heading_is_never_left_to_end_a_page_by_the_figures_around_it(project):
+    """Found on a brewery piece written apart from the code (tests/fixtures/magazine3/kura.md), in A5: its last
+    section's heading stood on a page with the photo of the section before, alone, the photo of the chimney and
+    the section's text on the next page (the photo brought back before the text it belongs to).  The heading goes
+    on to the next page with its text (JLREQ: a heading never ends a page), the photo before it opening its own;
+    every page but the last full, nothing lost."""
+    from helpers.pagechecks import pages_ending_with_a_heading
+
+    pdf = _full_pages_in_b5(project, "magazine3", ["kura.md"], "a5-book")
+    assert pages_ending_with_a_heading(pdf, PRESETS["a5-book"]) == []

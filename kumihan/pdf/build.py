@@ -42,9 +42,9 @@ from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whol
 from .finish import finisher
 from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
-                     figures_in, figures_out_of_lists, fit_headings, float_short_figures, label_bookmarks, long_captions,
-                     mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after, set_spacers,
-                     unhang_items, wrap_code)
+                     figures_in, figures_out_of_lists, fit_headings, float_short_figures, headings_of, label_bookmarks,
+                     long_captions, mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after,
+                     set_spacers, unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -593,7 +593,29 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     # "at_nearest": the last layout is it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
              "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0, "nearer": 0,
-             "nearest": None, "at_nearest": True}
+             "nearest": None, "at_nearest": True, "final": False}
+
+    # A heading's place among the document's -> the times it was kept with its text while the figures are placed,
+    # and once they stand.
+    kept: dict[int, int] = {}
+    kept_last: dict[int, int] = {}
+
+    def keep_headings(stranded: list[int], times: dict[int, int]) -> bool:
+        """Keep each heading of ``stranded`` (engine.stranded_headings: in one tier, one that ends its page, the
+        picture before it too long to be set small enough for its two lines) with its text (JLREQ: a heading
+        never ends a page): a figure set right after it goes before it, to open the page; else the heading goes
+        on to the next page.  Twice at most each (``times``: the times each was); return whether one was."""
+        found = [n for n in stranded if times.get(n, 0) < 2]
+        headings = headings_of(doc)
+        for n in found:
+            times[n] = times.get(n, 0) + 1
+            heading = headings[n]
+            following, previous = heading.getnext(), heading.getprevious()
+            if following is not None and FIGURE_CLASS in (following.get("class") or "").split():
+                heading.addprevious(following)
+            elif previous is None or "page-break" not in (previous.get("class") or "").split():
+                heading.addprevious(lxml.html.etree.Element("div", {"class": "page-break"}))
+        return bool(found)
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -679,6 +701,11 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 state["fitted"] += 1
                 state["moved"] = 0  # the figures after a heading set tighter are placed again
                 return serialize(doc)
+        if tiers == 1 and keep_headings(engine.stranded_headings(document), kept):
+            # A heading the figures' places left to end a page: on to the next page with its text; the figures
+            # after it are placed again, from this layout on (the ones before lack it).
+            state["moved"], state["best"] = 0, None
+            return serialize(doc)
         state["done"] = True
         if state["fitted"]:
             after = _page_ends(engine.page_ends(document, tiers=tiers), short)
@@ -762,7 +789,19 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             return serialize(doc)
         return None
 
-    return place
+    def place_and_keep(engine, document) -> str | None:
+        # A heading left to end a page once the figures stand (brought nearer their text after the headings were
+        # seen to): kept with its text, and the layout after it is the last (placed again, the figures would go
+        # back to the layout kept as the best, which has it alone again).
+        if not state["final"]:
+            rearranged = place(engine, document)
+            if rearranged is not None or tiers != 1 or state["passes"] >= engine.ARRANGE_PASSES - 2:
+                return rearranged  # (the engine's last layout is the padding's)
+        state["final"] = keep_headings(engine.stranded_headings(document), kept_last)
+        state["passes"] += state["final"]
+        return serialize(doc) if state["final"] else None
+
+    return place_and_keep
 
 
 def _short_ends(ends, short: int = 0) -> set[tuple[int, int]]:

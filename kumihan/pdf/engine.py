@@ -2050,6 +2050,25 @@ def _is_block_line(element) -> bool:
     return element.tag == "table" or FIGURE_CLASS in (element.get("class") or "").split()
 
 
+def stranded_headings(document) -> list[int]:
+    """The headings (by their place among the document's, :func:`.blocks.headings_of`) whose page, in one tier,
+    ends with them: no line of their text after them there, a figure at most (JLREQ: a heading never ends a page;
+    a figure set right after a heading, or one written before it that takes the page, left it alone)."""
+    laid = _columns(document, 1)
+    if laid is None:
+        return []
+    _, _, _, index, columns, _, _, _ = laid
+    found = []
+    for key in sorted(columns):
+        text = [line for line in sorted(columns[key], key=lambda line: line[0]) if not _is_block_line(line[2])]
+        if text and id(text[-1][2]) in index:
+            later = any(k[0] > key[0] and any(not _is_block_line(line[2]) and id(line[2]) not in index
+                                              for line in columns[k]) for k in columns)
+            if later:
+                found.append(index[id(text[-1][2])])
+    return found
+
+
 def page_ends(document, tiers: int = 1) -> list[PageEnd]:
     """How each page of an article's text but its last ends (:class:`PageEnd`)."""
     laid = _columns(document, tiers)

@@ -228,3 +228,27 @@ def page_list_mismatches(root: Path, page: PageFormat, sources: list[Path]) -> l
     finally:
         doc.close()
     return wrong
+
+
+def pages_ending_with_a_heading(pdf: Path, page: PageFormat) -> list[str]:
+    """The pages whose last column of text (not a caption's) is a heading's, with text on a later page: a
+    heading left to end a page, its text on the next (JLREQ: a heading never ends a page).  Read from the
+    glyphs' sizes: a heading's are larger than the text's, a caption's smaller."""
+    import statistics
+
+    doc = VerticalPDF(pdf)
+    found, last_text = [], None
+    try:
+        ends = []
+        for n in range(len(doc.pages)):
+            kinds = [("heading" if size > 1.1 * doc.body_size else "text", "".join(g.text for g in band))
+                     for tier in range(page.tiers) for band in _columns(doc, n, page, tier)
+                     if (size := statistics.median(g.size for g in band)) >= 0.97 * doc.body_size]
+            ends.append(kinds[-1] if kinds else None)
+            if any(kind == "text" for kind, _ in kinds):
+                last_text = n
+        found = [f"page {n + 1} ends with the heading {end[1]!r}" for n, end in enumerate(ends)
+                 if end is not None and end[0] == "heading" and last_text is not None and n < last_text]
+    finally:
+        doc.close()
+    return found
