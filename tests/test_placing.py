@@ -49,6 +49,9 @@ class ScriptedEngine:
     def heading_gaps(self, document, tiers=1):
         return []
 
+    def stranded_headings(self, document):
+        return []
+
     def page_ends(self, document, tiers=1):
         return []
 
