@@ -264,7 +264,7 @@ def _print_pages(book: Book, articles: list[dict], report: Report) -> list[tuple
         own = [n["content"] for n in ctx["notes"] if kind == f"notes#{n['id']}"]
         short = len("".join(text.split())) < 12
         if any(mark_page(content, text, marker(), last=short) is not None for content in own) or any(
-                mark_page(content, text, marker()) is not None for content in notes if not own):
+                mark_page(content, text, marker()) is not None for content in notes):
             marks.append(mark)
         elif notes:
             # A page that begins with the heading of the notes: the mark goes before the first note.

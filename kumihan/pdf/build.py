@@ -41,10 +41,10 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
-from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TWO_TIERS, block_length, complete_figures, figures_apart,
-                     figures_in, figures_out_of_lists, fit_headings, float_short_figures, headings_of, label_bookmarks,
-                     long_captions, mark_references, move_figures, one_tier, place_tables, RULE_PT, remove_spacers_after,
-                     set_spacers, unhang_items, wrap_code)
+from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TABLE_CLASS, TWO_TIERS, block_length, complete_figures,
+                     figures_apart, figures_in, figures_out_of_lists, fit_headings, float_short_figures, headings_of,
+                     label_bookmarks, long_captions, mark_references, move_figures, one_tier, place_tables, RULE_PT,
+                     remove_spacers_after, set_spacers, unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -593,7 +593,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     # "at_nearest": the last layout is it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
              "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0, "nearer": 0,
-             "nearest": None, "at_nearest": True, "final": False}
+             "nearest": None, "at_nearest": True, "ended": False}
 
     # A heading's place among the document's -> the times it was kept with its text while the figures are placed,
     # and once they stand.
@@ -603,19 +603,29 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     def keep_headings(stranded: list[int], times: dict[int, int]) -> bool:
         """Keep each heading of ``stranded`` (engine.stranded_headings: in one tier, one that ends its page, the
         picture before it too long to be set small enough for its two lines) with its text (JLREQ: a heading
-        never ends a page): a figure set right after it goes before it, to open the page; else the heading goes
-        on to the next page.  Twice at most each (``times``: the times each was); return whether one was."""
-        found = [n for n in stranded if times.get(n, 0) < 2]
+        never ends a page): a figure set right after it (not a table, which is the heading's own) goes before it,
+        to open the page; else the heading goes on to the next page, with the headings right before it.  Twice at
+        most each (``times``: the times each was); return whether the document changed."""
+        changed = False
         headings = headings_of(doc)
-        for n in found:
+        for n in [n for n in stranded if times.get(n, 0) < 2]:
             times[n] = times.get(n, 0) + 1
             heading = headings[n]
-            following, previous = heading.getnext(), heading.getprevious()
-            if following is not None and FIGURE_CLASS in (following.get("class") or "").split():
+            following = heading.getnext()
+            classes = (following.get("class") or "").split() if following is not None else []
+            if FIGURE_CLASS in classes and TABLE_CLASS not in classes:
                 heading.addprevious(following)
-            elif previous is None or "page-break" not in (previous.get("class") or "").split():
-                heading.addprevious(lxml.html.etree.Element("div", {"class": "page-break"}))
-        return bool(found)
+                changed = True
+                continue
+            first = heading
+            while (previous := first.getprevious()) is not None and previous.tag in ("h1", "h2", "h3", "h4", "h5",
+                                                                                      "h6"):
+                first = previous  # a heading and the one over it go on together
+            previous = first.getprevious()
+            if previous is None or "page-break" not in (previous.get("class") or "").split():
+                first.addprevious(lxml.html.etree.Element("div", {"class": "page-break"}))
+                changed = True
+        return changed
 
     def place(engine, document) -> str | None:
         # Never all of the engine's passes: the last is the padding's (pad).
@@ -703,8 +713,9 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 return serialize(doc)
         if tiers == 1 and keep_headings(engine.stranded_headings(document), kept):
             # A heading the figures' places left to end a page: on to the next page with its text; the figures
-            # after it are placed again, from this layout on (the ones before lack it).
-            state["moved"], state["best"] = 0, None
+            # after it are placed again, from this layout on (the ones before, and the pages before the headings
+            # were fitted, lack it: never gone back to).
+            state.update(moved=0, best=None, fitted=0, before={}, kept={})
             return serialize(doc)
         state["done"] = True
         if state["fitted"]:
@@ -791,15 +802,18 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
 
     def place_and_keep(engine, document) -> str | None:
         # A heading left to end a page once the figures stand (brought nearer their text after the headings were
-        # seen to): kept with its text, and the layout after it is the last (placed again, the figures would go
-        # back to the layout kept as the best, which has it alone again).
-        if not state["final"]:
+        # seen to): kept with its text, and the placing is over (placed again, the figures would go back to the
+        # layout kept as the best, which has it alone again).  Never the engine's last layout: the padding's.
+        if not state["ended"]:
             rearranged = place(engine, document)
-            if rearranged is not None or tiers != 1 or state["passes"] >= engine.ARRANGE_PASSES - 2:
-                return rearranged  # (the engine's last layout is the padding's)
-        state["final"] = keep_headings(engine.stranded_headings(document), kept_last)
-        state["passes"] += state["final"]
-        return serialize(doc) if state["final"] else None
+            if rearranged is not None or tiers != 1:
+                return rearranged
+        if state["passes"] >= engine.ARRANGE_PASSES - 2 or not keep_headings(engine.stranded_headings(document),
+                                                                             kept_last):
+            return None
+        state["ended"] = True
+        state["passes"] += 1
+        return serialize(doc)
 
     return place_and_keep
 

@@ -40,7 +40,7 @@ from . import justify  # noqa: E402
 from .. import theme  # noqa: E402
 from ..errors import KumihanError  # noqa: E402
 from ..settings import shared_cache  # noqa: E402
-from ..tree import HIDE, local, plain_text  # noqa: E402
+from ..tree import HIDE, local  # noqa: E402
 from ..output import atomic_output  # noqa: E402
 
 
@@ -420,7 +420,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 return
             if id(element) not in indents:  # (its first fragment: the one whose first line is indented)
                 indent = box.style["text_indent"]
-                indents[id(element)] = round(indent.value / box.style["font_size"]) if indent.unit == "px" else 0
+                indents[id(element)] = max(0, round(indent.value / box.style["font_size"])) if getattr(
+                    indent, "unit", None) == "px" else 0  # (a hanging indent makes the first line no longer)
             # A block's extent: its lines and the space around its boxes and theirs, not the place a figure
             # beside it takes (a block set after a figure begins where the figure does).
             around[id(element)] = around.get(id(element), 0.0) + box.margin_height() - box.height
@@ -476,10 +477,10 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         # Lines shortened by a figure beside them: set again in whole columns once the figure has gone on, the
         # first short by the paragraph's indent (the line carried over into the next page's first column, alone
         # before the figure set there, was its first character).
-        counts, left, room = [], sum(lines[key]), full - indents.get(key, 0)
+        counts, left, room = [], sum(lines[key]), max(1, full - indents.get(key, 0))
         while left > 0:
             counts.append(min(room, left))
-            left, room = left - counts[-1], full
+            left, room = left - counts[-1], max(1, full)
         line_heights[key] = len(counts) * pitch
         lines[key] = counts
     for counts in lines.values():
@@ -1728,7 +1729,7 @@ def _caption_on(box) -> str | None:
         element = getattr(child, "element", None)
         if isinstance(child, boxes.BlockBox) and element is not None and (
                 local(element) == "caption" or "caption" in (element.get("class") or "").split()):
-            return "".join(plain_text(element).split()) or None
+            return _text_of_lines(child)
     return None
 
 
@@ -1736,8 +1737,21 @@ def _first_row_on(box) -> str | None:
     """The text of the first row of the table laid out in ``box`` on this page, not of its header."""
     for child in box.descendants():
         if isinstance(child, boxes.TableRowGroupBox) and not child.is_header and child.children:
-            return "".join(plain_text(child.children[0].element).split()) or None
+            return _text_of_lines(child.children[0])
     return None
+
+
+def _text_of_lines(box) -> str | None:
+    """The text of the lines under ``box`` as the e-book holds it (:func:`_line_text`), spaces left out."""
+    def lines(box):
+        if isinstance(box, boxes.LineBox):
+            yield box  # (not the lines inside it: a ruby's base, which its text holds)
+            return
+        for child in getattr(box, "children", ()):
+            yield from lines(child)
+
+    text = "".join(_line_text(child) for line in lines(box) for child in line.children)
+    return "".join(text.translate(HIDE).split()) or None
 
 
 def _line_text(box) -> str:
@@ -2052,20 +2066,27 @@ def _is_block_line(element) -> bool:
 
 def stranded_headings(document) -> list[int]:
     """The headings (by their place among the document's, :func:`.blocks.headings_of`) whose page, in one tier,
-    ends with them: no line of their text after them there, a figure at most (JLREQ: a heading never ends a page;
-    a figure set right after a heading, or one written before it that takes the page, left it alone)."""
+    ends with them: no line of their text after them there (a figure at most; a table is text), while their
+    article's text goes on on a later page (JLREQ: a heading never ends a page; a figure set right after a heading,
+    or one written before it that takes the page, left it alone)."""
     laid = _columns(document, 1)
     if laid is None:
         return []
-    _, _, _, index, columns, _, _, _ = laid
+    _, _, parents, index, columns, _, _, _ = laid
+
+    def text(line) -> bool:
+        return not _is_block_line(line[2]) or TABLE_CLASS in (line[2].get("class") or "").split()
+
     found = []
     for key in sorted(columns):
-        text = [line for line in sorted(columns[key], key=lambda line: line[0]) if not _is_block_line(line[2])]
-        if text and id(text[-1][2]) in index:
-            later = any(k[0] > key[0] and any(not _is_block_line(line[2]) and id(line[2]) not in index
-                                              for line in columns[k]) for k in columns)
-            if later:
-                found.append(index[id(text[-1][2])])
+        lines = [line for line in sorted(columns[key], key=lambda line: line[0]) if text(line)]
+        if not lines or id(lines[-1][2]) not in index:
+            continue
+        heading = lines[-1][2]
+        body = _body_of(heading, parents)
+        if any(k[0] > key[0] and any(text(line) and id(line[2]) not in index and _body_of(line[2], parents) is body
+                                     for line in columns[k]) for k in columns):
+            found.append(index[id(heading)])
     return found
 
 

@@ -256,7 +256,7 @@ def _short_socket_folder() -> None:
     too long" (Python 3.13 does the same)."""
     if multiprocessing.process.current_process()._config.get("tempdir") is not None:
         return  # made already, or set by the program that uses kumihan
-    if len(tempfile.gettempdir()) + _SOCKET_NAME <= _SOCKET_PATH_MAX:
+    if len(os.fsencode(tempfile.gettempdir())) + _SOCKET_NAME <= _SOCKET_PATH_MAX:  # (bytes, not characters)
         return
     for folder in ("/tmp", "/var/tmp", "/usr/tmp"):
         if os.path.isdir(folder) and os.access(folder, os.W_OK | os.X_OK):
