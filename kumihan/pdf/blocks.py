@@ -498,7 +498,7 @@ def _naming(figure: Element, texts: list) -> Element | None:
     before = [el for el, text, at in texts if at < place and names.search(text)]
     if before:
         return before[-1]
-    heading = next((n for n, el in enumerate(body) if n > place and local(el) in _HEADING_TAGS), len(body))
+    heading = next((n for n, el in enumerate(body) if n > place and local(el) in HEADING_TAGS), len(body))
     return next((el for el, text, at in texts if place < at < heading and names.search(text)), None)
 
 
@@ -907,7 +907,7 @@ def break_headings(table: Element) -> None:
             cell.append(make("span", phrase, {"class": PHRASE}))
 
 
-_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 
 
 TIGHT = "data-kumihan-tight"
@@ -925,7 +925,7 @@ def headings_of(root: Element) -> list[Element]:
         if "body" not in (body.get("class") or "").split():
             continue
         for child in body:
-            if local(child) in _HEADING_TAGS:
+            if local(child) in HEADING_TAGS:
                 found.append(child)
             elif local(child) == "section" and "notes" in (child.get("class") or "").split():
                 found.extend(h for h in child if NOTES_HEADING in (h.get("class") or "").split())
@@ -960,7 +960,7 @@ def fit_headings(root: Element, gaps: list) -> bool:
         spaced = gap.free - 2 - n + 1 - gap.kept
         under = []  # the headings right under it (a ``###`` under a ``##``), by their place
         for sibling in heading.itersiblings():
-            if local(sibling) not in _HEADING_TAGS or sibling not in headings:
+            if local(sibling) not in HEADING_TAGS or sibling not in headings:
                 break
             under.append(headings.index(sibling))
         if spaced < 1 and under and 1 <= gap.free - 2 - n + 1 - len(under) < lines:

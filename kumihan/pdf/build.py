@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import re
 import sys
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -42,8 +43,8 @@ from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whol
 from .finish import finisher
 from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TABLE_CLASS, TWO_TIERS, block_length, complete_figures,
-                     figures_apart, figures_in, figures_out_of_lists, fit_headings, float_short_figures, headings_of,
-                     label_bookmarks, long_captions, mark_references, move_figures, one_tier, place_tables, RULE_PT,
+                     figures_apart, figures_in, figures_out_of_lists, fit_headings, float_short_figures, HEADING_TAGS,
+                     headings_of, label_bookmarks, long_captions, mark_references, move_figures, one_tier, place_tables, RULE_PT,
                      remove_spacers_after, set_spacers, unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
@@ -593,22 +594,30 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
     # "at_nearest": the last layout is it.
     state = {"moved": 0, "passes": 0, "fitted": 0, "done": False, "before": {}, "kept": {}, "best": None,
              "compared": False, "spaced": 0, "left": set(), "staying": set(), "again": 0, "nearer": 0,
-             "nearest": None, "at_nearest": True, "ended": False}
+             "nearest": None, "at_nearest": True, "ended": False,
+             "stranded": (lambda: None, [])}
 
     # A heading's place among the document's -> the times it was kept with its text while the figures are placed,
     # and once they stand.
     kept: dict[int, int] = {}
     kept_last: dict[int, int] = {}
 
-    def keep_headings(stranded: list[int], times: dict[int, int]) -> bool:
-        """Keep each heading of ``stranded`` (engine.stranded_headings: in one tier, one that ends its page, the
+    def stranded(engine, document) -> list[int]:
+        # engine.stranded_headings of a layout, once: the placing asks before it ends, and after, of the same one.
+        # (Held weakly: a layout kept alive with the next would double the memory a part takes.)
+        if state["stranded"][0]() is not document:
+            state["stranded"] = (weakref.ref(document), engine.stranded_headings(document))
+        return state["stranded"][1]
+
+    def keep_headings(headings_left: list[int], times: dict[int, int]) -> bool:
+        """Keep each heading of ``headings_left`` (engine.stranded_headings: in one tier, one that ends its page, the
         picture before it too long to be set small enough for its two lines) with its text (JLREQ: a heading
         never ends a page): a figure set right after it (not a table, which is the heading's own) goes before it,
         to open the page; else the heading goes on to the next page, with the headings right before it.  Twice at
         most each (``times``: the times each was); return whether the document changed."""
         changed = False
         headings = headings_of(doc)
-        for n in [n for n in stranded if times.get(n, 0) < 2]:
+        for n in [n for n in headings_left if times.get(n, 0) < 2]:
             times[n] = times.get(n, 0) + 1
             heading = headings[n]
             following = heading.getnext()
@@ -618,8 +627,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 changed = True
                 continue
             first = heading
-            while (previous := first.getprevious()) is not None and previous.tag in ("h1", "h2", "h3", "h4", "h5",
-                                                                                      "h6"):
+            while (previous := first.getprevious()) is not None and previous.tag in HEADING_TAGS:
                 first = previous  # a heading and the one over it go on together
             previous = first.getprevious()
             if previous is None or "page-break" not in (previous.get("class") or "").split():
@@ -711,7 +719,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
                 state["fitted"] += 1
                 state["moved"] = 0  # the figures after a heading set tighter are placed again
                 return serialize(doc)
-        if tiers == 1 and keep_headings(engine.stranded_headings(document), kept):
+        if tiers == 1 and keep_headings(stranded(engine, document), kept):
             # A heading the figures' places left to end a page: on to the next page with its text; the figures
             # after it are placed again, from this layout on (the ones before, and the pages before the headings
             # were fitted, lack it: never gone back to).
@@ -808,8 +816,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             rearranged = place(engine, document)
             if rearranged is not None or tiers != 1:
                 return rearranged
-        if state["passes"] >= engine.ARRANGE_PASSES - 2 or not keep_headings(engine.stranded_headings(document),
-                                                                             kept_last):
+        if state["passes"] >= engine.ARRANGE_PASSES - 2 or not keep_headings(stranded(engine, document), kept_last):
             return None
         state["ended"] = True
         state["passes"] += 1

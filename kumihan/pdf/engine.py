@@ -1743,14 +1743,8 @@ def _first_row_on(box) -> str | None:
 
 def _text_of_lines(box) -> str | None:
     """The text of the lines under ``box`` as the e-book holds it (:func:`_line_text`), spaces left out."""
-    def lines(box):
-        if isinstance(box, boxes.LineBox):
-            yield box  # (not the lines inside it: a ruby's base, which its text holds)
-            return
-        for child in getattr(box, "children", ()):
-            yield from lines(child)
-
-    text = "".join(_line_text(child) for line in lines(box) for child in line.children)
+    text = "".join(_line_text(child) for line in _lines_of(box) if isinstance(line, boxes.LineBox)
+                   for child in line.children)
     return "".join(text.translate(HIDE).split()) or None
 
 
