@@ -926,3 +926,16 @@ def test_a_heading_is_never_left_to_end_a_page_by_the_figures_around_it(project)
 
     pdf = _full_pages_in_b5(project, "magazine3", ["kura.md"], "a5-book")
     assert pages_ending_with_a_heading(pdf, PRESETS["a5-book"]) == []
+
+
+def test_an_article_opening_with_a_heading_and_a_panorama_begins_its_text_beside_its_title(project):
+    """Found on a feature written apart from the code (tests/fixtures/magazine12/ai.md), in B5: its first section's
+    heading is followed by a panorama too broad for the tier beside the title block and its long lead; the
+    figure took the heading and the whole text to the next page, the opening page left with the title alone (10 %
+    full, 62 columns short).  The heading and the text open beside the title, the figure at the head of a tier
+    after them; every page but the last full, nothing lost."""
+    pdf = _full_pages_in_b5(project, "magazine12", ["ai.md"])
+    pages = pdftotext(pdf).split("\f")
+    opening = next(n for n, text in enumerate(pages) if "藍を建てる" in flat(text) and "真柴" in flat(text))
+    assert "七月、刈り取りの朝" in flat(pages[opening])
+    assert "朝の六時、畑にはもう人が出ていた" in flat(pages[opening])

@@ -549,6 +549,22 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         return min((y for p, b, n, y in flow_lines(element) if p == page_no and line_tier[(id(b), n)] == tier),
                    default=default)
 
+    def led_by_headings(element, page_no: int, tier: int) -> tuple[float, float] | None:
+        """Where the headings written right before ``element`` begin in tier ``tier`` of page ``page_no``, and
+        their extent across the columns, where they stand there; else None.  (A heading goes with what follows
+        it: one carried on with its figure opens the tier before it, and goes back with the text.)"""
+        siblings = list(parents.get(id(element), ()))
+        if element not in siblings:
+            return None
+        first = place = siblings.index(element)
+        while first and siblings[first - 1].tag in _HEADINGS:
+            first -= 1
+        if first == place:
+            return None
+        ys = [y for p, b, n, y in flow_lines(element) if p == page_no and b is siblings[first]
+              and line_tier[(id(b), n)] == tier]
+        return (min(ys), sum(extent.get(id(h), pitch) for h in siblings[first:place])) if ys else None
+
     # A figure's number -> the first of the figures written back to back with it (itself, or the one it follows).
     together = {el.get(FIGURE_NUMBER): el.get(WRITTEN_WITH, el.get(FIGURE_NUMBER)) for el in root.iter("div")
                 if el.get(FIGURE_NUMBER) is not None}
@@ -1008,6 +1024,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                     settle(index, element, back)
                     continue
         free = None
+        # In tiers, a figure its section's heading was carried on with (an article's first, too broad for the
+        # tier beside the title block, takes the heading and the whole flow to the next page): at the head of its
+        # tier as the heading is, the text after it going back with the heading.
+        led = led_by_headings(element, page_no, tier) if tiers > 1 and not spans and not two and in_text \
+            and can_move else None
         if two and tiers > 1:
             if any(f[5] and f[1] == page_no for f in figures):
                 # A block across all the tiers on its page balances the tiers before it (column-fill): the text of
@@ -1038,7 +1059,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 # The page before ends short in every tier, level (balanced before a block across them): not for it.
                 # Tiers ending apart were cut short by what did not fit them (kumihan/pdf/shim.py columns_kept).
                 continue
-        elif top > column_head(page_no, tier, element, top) + 1:
+        elif (top if led is None else led[0]) > column_head(page_no, tier, element, top) + 1:
             continue  # not at the head of its column (a line of it stands before): the text before fills it
         if spans:
             if tiers > 1 and page_no > 0:
@@ -1074,6 +1095,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                                        pitch)
         else:
             continue
+        if led is not None:
+            free -= led[1]  # the headings go back first
         if free < max_gap * pitch:
             continue
         # Past the next figure too where the columns before still take more than half a tier when it is reached
