@@ -939,3 +939,20 @@ def test_an_article_opening_with_a_heading_and_a_panorama_begins_its_text_beside
     opening = next(n for n, text in enumerate(pages) if "藍を建てる" in flat(text) and "真柴" in flat(text))
     assert "七月、刈り取りの朝" in flat(pages[opening])
     assert "朝の六時、畑にはもう人が出ていた" in flat(pages[opening])
+
+
+def test_a_picture_after_the_last_of_the_text_is_set_smaller_beside_it_rather_than_alone_with_the_notes(project):
+    """Found on a local history written apart from the code (tests/fixtures/magazine12/watashi.md), in B5: the
+    photo of the lantern, written after its section's heading, was carried on past the chronology table across
+    the tiers to the end of the text, then onto the last page with the notes, two pages after the page that
+    refers to it; the page before, its text balanced after the table, was 83 % full.  Set smaller (not below
+    seven tenths), it stands in the tier the text leaves on that page; every page but the last full, nothing
+    lost, the photo on the page after its reference."""
+    source = Path(__file__).parent / "fixtures" / "magazine12" / "watashi.md"
+    pdf, said = _built(project, "magazine12", ["watashi.md"])
+    assert fill_failures(pdf, PRESETS["b5-magazine"], authors_of(source.parent, ["watashi.md"])) == []
+    assert_nothing_lost(pdf, [source])
+    assert "写真5 stands" not in said, said
+    pages = [flat(text) for text in pdftotext(pdf).split("\f")]
+    photo = next(n for n, text in enumerate(pages) if "渡し場の跡に残る常夜灯" in text)
+    assert "残されたもの" in pages[photo]  # beside the last of the text, not alone with the notes

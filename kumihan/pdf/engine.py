@@ -371,6 +371,7 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     floated: dict[int, list] = {}     # page index -> (top, bottom, width) of each figure floated at the head
     text_reach: dict[int, float] = {}  # page index -> how far its lines reach
     pictures: dict[int, float] = {}   # id(figure element) -> its picture's extent across the columns
+    drawn: dict[int, tuple] = {}      # id(figure element, floated or not) -> its picture's extent, its margin after
     ends: dict[int, float] = {}       # id(floated figure element) -> its margin after it, across the columns
     along: dict[int, float] = {}      # id(figure element) -> its picture's length down the column
     lengths: dict[int, float] = {}    # id(floated figure element) -> its block's length down the column, margin too
@@ -408,6 +409,11 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                     runs_on.add(page_no)
                 for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
+                if id(element) not in drawn:
+                    picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
+                                    and "figure" in (b.element.get("class") or "").split()), None)
+                    if picture is not None:
+                        drawn[id(element)] = (picture.margin_height(), box.margin_bottom)
                 if box.is_floated():
                     floated.setdefault(page_no, []).append((box.position_y, reach, box.margin_width()))
                     picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
@@ -1019,10 +1025,22 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 # left short in every tier (balanced as the end of its text, which the figure then did not fit
                 # after): back to the head of the last tier its text reaches on the page before, where it is
                 # referred to (JLREQ 4.3), the lines of that tier following it on to the next page.
-                back = _to_page_head(element, page_no - 1, flow, exact, parents, max(before), line_tier)
+                # (Where a block across the tiers stands on it, the head of that tier under the block: the end of
+                # the text is balanced there.)
+                spanned = [f[3] + f[4] for f in figures if f[1] == page_no - 1 and f[5]]
+                back = _to_page_head(element, page_no - 1, flow, exact, parents, max(before), line_tier,
+                                     below=max(spanned, default=None))
                 if back is not None:
                     settle(index, element, back)
                     continue
+                if id(element) in drawn and not any(p >= page_no for p, _, _ in ours):
+                    # After the last of its text (its notes follow it), and no tier's head to go back to: set
+                    # smaller, to stand in what the last tier of the page before leaves (to SMALLEST of its size).
+                    room = previous.content_box_y() + previous.height - used[page_no - 1][-1] - pitch
+                    scale = _scale_to_fit(element, size, *drawn[id(element)], room)
+                    if scale is not None:
+                        settle(index, element, Shrink(scale))
+                        continue
         free = None
         # In tiers, a figure its section's heading was carried on with (an article's first, too broad for the
         # tier beside the title block, takes the heading and the whole flow to the next page): at the head of its
@@ -1128,6 +1146,24 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
             # tiers): set in one tier, where it overflows no text.
             settle(index, element, None)
     return moves
+
+
+def _scale_to_fit(figure, extent: float, picture: float, after: float, room: float) -> float | None:
+    """The largest scale, in hundredths, from just under 1 down to :data:`.blocks.SMALLEST` of the size ``figure``
+    was given, at which its ``extent`` across the columns (its ``picture``'s, its caption's beside it, ``after`` it)
+    fits ``room``: the picture that much smaller, a caption beside it in as many more columns as its lines are
+    shorter (a block given a length shrinks with its picture).  None where it does not fit at that."""
+    caption = extent - picture - after
+    if (figure.get("style") or "").strip().endswith("mm") and CAPTION_UNDER not in (figure.get("class") or "").split():
+        lengthened = True
+    else:
+        lengthened = False
+    smallest = SMALLEST / float(figure.get(SCALED, "1"))
+    for hundredths in range(99, math.ceil(100 * smallest) - 1, -1):
+        k = hundredths / 100
+        if picture * k + (caption / k if lengthened else caption) + after <= room:
+            return k
+    return None
 
 
 def carried(index: int, place: int, back: tuple[int, int], along: list[tuple[int, int]]) -> dict:
@@ -1263,7 +1299,7 @@ def _span_to_head(element, page_no, tiers, flow, lines, atomic, parents):
 
 
 def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=None, after_figure=False,
-                  section=False, series=False):
+                  section=False, series=False, below: float | None = None):
     """A figure across two tiers after lines of its page: bring it back to the head of the page, before them (the
     block it is set into split where the page begins); with ``tier`` (and ``line_tier``, the tier of each line by
     its block and number), to the head of that tier of the page.  Return the move (-siblings to go back past,
@@ -1271,13 +1307,16 @@ def _to_page_head(element, page_no, flow, exact, parents, tier=None, line_tier=N
     page (``after_figure``: between the page's first line and it; one at the page's head it then follows) or the
     page begins inside a block that cannot be split, or (``section``: a figure in one tier) where a heading
     stands between (it would stand before the heading of its own section).  ``series``: past the figures of the other
-    series (a picture past a table, numbered apart: JLREQ 4.3 keeps each series in order, not the two together)."""
+    series (a picture past a table, numbered apart: JLREQ 4.3 keeps each series in order, not the two together).
+    ``below``: the head of the tier where its lines begin past that place across the columns (after a block
+    across the tiers, the text runs on in the tiers again under it)."""
     found = _page_lines(element, page_no, flow, parents, "before")
     if found is None or not found[2]:
         return None
     siblings, at, own, _ = found
     if tier is not None:
-        own = [(block, n, y) for block, n, y in own if line_tier.get((id(block), n)) == tier]
+        own = [(block, n, y) for block, n, y in own if line_tier.get((id(block), n)) == tier
+               and (below is None or y >= below)]
         if not own:
             return None
     block, n, _ = own[0]
