@@ -307,9 +307,29 @@ def glue_kinsoku() -> TextPass:
     def run(text: str):
         new = jlreq.UNBREAKABLE_PAIR.sub(lambda m: m.group(1) + jlreq.WORD_JOINER,
                                          jlreq.KINSOKU_BEFORE.sub(jlreq.WORD_JOINER, text))
+        if new[:1] in jlreq.NOT_AT_LINE_START:
+            # The text after an inline element (a note's mark, ruby, emphasis): 「選ばれた（2）。」 never breaks
+            # before its stop either.  (At a paragraph's start the joiner joins nothing.)
+            new = jlreq.WORD_JOINER + new
         return [new] if new != text else None
 
     return TextPass(run)
+
+
+def glue_note_marks(root: Element) -> None:
+    """Keep each note's mark (class ``noteref``, as the templates' macro marks it) with the character before it,
+    and so with the stop after it: a column never begins with 「（2）。」 (JLREQ §3.1.7, reference marks)."""
+    for mark in root.iter():
+        if "noteref" not in (mark.get("class") or "").split():
+            continue
+        previous = mark.getprevious()
+        text = (previous.tail if previous is not None else mark.getparent().text) or ""
+        if text[-1:].isspace() or text[-1:] == jlreq.WORD_JOINER or not text and previous is None:
+            continue  # after a space, or first in its block: nothing to keep it with
+        if previous is not None:
+            previous.tail = text + jlreq.WORD_JOINER  # (right after an element, emphasis or ruby: after it)
+        else:
+            mark.getparent().text = text + jlreq.WORD_JOINER
 
 
 # A number token: digits with thousands or decimal separators, or three digits and more, with a % after it

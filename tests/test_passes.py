@@ -15,7 +15,7 @@ from kumihan.pdf.ruby import set_ruby
 from kumihan.settings import Typesetting
 from kumihan.tree import inner
 from kumihan.typeset import (article_passes, drop_hand_indent, emphasis_classes, epub_passes, full_width_marks,
-                             glue_kinsoku, join_lines, split_attributions, verse_lines, whole_numbers, latin_runs, run_passes, tcy_pass)
+                             glue_kinsoku, glue_note_marks, join_lines, split_attributions, verse_lines, whole_numbers, latin_runs, run_passes, tcy_pass)
 
 WJ = "\u2060"
 
@@ -99,6 +99,14 @@ CASES = {
     # Kinsoku: a joiner before what may not start a column; ―― and …… kept whole.
     "kinsoku": (glue_kinsoku(), "<p>言う。「はい」――……</p>", f"<p>言う{WJ}。「はい{WJ}」―{WJ}―{WJ}…{WJ}…</p>"),
     "kinsoku not in code": (glue_kinsoku(), "<p><code>a。</code></p>", "<p><code>a。</code></p>"),
+    # A note's mark kept with the character before it (and so with the stop after it), not after a space.
+    "note marks": (glue_note_marks, '<p>選ばれた<span class="noteref">（2）</span>。<em>語</em><span class="noteref">'
+                   '（3）</span> <span class="noteref">（4）</span></p>',
+                   f'<p>選ばれた{WJ}<span class="noteref">（2）</span>。<em>語</em>{WJ}<span class="noteref">'
+                   '（3）</span> <span class="noteref">（4）</span></p>'),
+    # After a note's mark, ruby or emphasis the stop is kept with it: no column begins with 「。」.
+    "kinsoku after an inline element": (glue_kinsoku(), '<p>選ばれた<a class="noteref">（2）</a>。<em>強く</em>、</p>',
+                                        f'<p>選ばれた<a class="noteref">（2{WJ}）</a>{WJ}。<em>強く</em>{WJ}、</p>'),
     # Latin runs, accented letters included; entities never cut.
     "latin run": (latin_runs(), "<p>語Donaudampfschiffahrtsgesellschaftskapitänの</p>",
                   '<p>語<span class="latin">Donaudampfschiffahrtsgesellschaftskapitän</span>の</p>'),
@@ -183,6 +191,30 @@ def test_a_moved_figure_splits_the_paragraph_after_it():
     # The part before the figure ends flush (p.split); the figure counts its moves (at most two).
     assert inner(root) == ('<p class="split">一二三</p>\n<div class="figure-block" data-moves="1">図</div>\n'
                            '<p class="continued">四五</p><p>次</p>')
+
+
+@pytest.mark.parametrize("text, chars, kept, rest", [
+    # JLREQ 3.1.7: the rest, which opens the next column, never begins with a stop, a comma, a closing bracket
+    # or a small kana; the figure goes in a character or two earlier.
+    ("教えてくれた\u2060。煙で", 7, "教えてくれ", "た\u2060。煙で"),
+    ("「はい」と言った", 3, "「は", "い」と言った"),
+    ("あちょっと", 3, "あ", "ちょっと"),
+    # 3.1.8: the part kept never ends with an opening bracket.
+    ("言った。「はい」", 5, "言った。", "「はい」"),
+    # Never inside a number or a Latin word, nor between the halves of ―― (3.1.10).
+    ("標高2,400mの峠", 6, "標高", "2,400mの峠"),
+    ("それは――違う", 3, "それは", "――違う"),
+])
+def test_a_paragraph_split_for_a_figure_breaks_where_a_line_may(text, chars, kept, rest):
+    root = tree(f'<div class="figure-block">図</div><p>{text}</p>')
+    move_figures(root, {0: (0, chars)})
+    assert [("".join(p.itertext())) for p in root.iter("p")] == [kept, rest]
+
+
+def test_a_paragraph_with_no_place_to_break_before_the_figure_is_not_split():
+    root = tree('<div class="figure-block">図</div><p>「はい」</p><p>次</p>')
+    move_figures(root, {0: (0, 1)})
+    assert [p.get("class") for p in root.iter("p")] == [None, None]
 
 
 def test_a_figure_set_smaller_keeps_its_place_and_its_caption_size():
@@ -295,7 +327,7 @@ def test_the_registries_run_in_their_order():
         "tcy", "full_width_marks", "emphasis_classes", "latin_runs"]
     assert [item.name for item in pdf_passes(Typesetting(long_numbers="upright"))._priority] == [
         "long_numbers", "full_width_marks", "emphasis_dots", "ruby", "text_presentation", "number_tokens", "kinsoku",
-        "break_urls"]
+        "note_marks", "break_urls"]
 
 
 def test_passes_never_make_markup_from_text():

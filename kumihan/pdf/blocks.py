@@ -14,7 +14,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..jlreq import is_upright
+from ..jlreq import ALNUM, NOT_AT_LINE_END, NOT_AT_LINE_START, UNBREAKABLE, WORD_JOINER, is_upright
 from ..tree import Element, local, make, plain_text
 from ..typeset import CAPTION_LABEL
 
@@ -92,6 +92,25 @@ MOVES = "data-moves"
 """How often a figure has been moved on (:data:`kumihan.pdf.engine.MAX_MOVES`)."""
 
 
+_WORD = frozenset(ALNUM + ".,:;/%&@#_+-'\u2019")  # a Latin word's or a number's characters (2,400m, e-mail)
+
+
+def _line_break_before(text: str, cut: int) -> int:
+    """The place at or before ``cut`` in ``text`` where a line may break (JLREQ 3.1.7, 3.1.8): the part after it
+    begins with no closing bracket, stop, comma or small kana, the part before ends with no opening bracket, and
+    no word joiner (set between characters kept together) lies at either side; not inside a Latin word or a
+    number, nor between the two halves of ―― or …… (JLREQ 3.1.10).  (The part kept before a figure ends its
+    column, the rest opens the next one: a figure set into a paragraph one character early, never a line that
+    begins with 「。」.)"""
+    def bad(before: str, after: str) -> bool:
+        return (after in NOT_AT_LINE_START or before in NOT_AT_LINE_END or WORD_JOINER in (before, after)
+                or before in _WORD and after in _WORD or before in UNBREAKABLE and after == before)
+
+    while 0 < cut < len(text) and bad(text[cut - 1], text[cut]):
+        cut -= 1
+    return cut
+
+
 def _split_paragraph(p: Element, chars: int) -> Element | None:
     """Split the paragraph ``p`` (or a list item of text alone) after ``chars`` characters of its text: ``p``
     keeps them, the paragraph (item) returned (``class="continued"``) the rest; None if that place lies inside
@@ -101,7 +120,9 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
     for n, piece in enumerate(pieces):
         if isinstance(piece, str):
             if count + len(piece) >= chars:
-                cut = chars - count
+                cut = _line_break_before(piece, chars - count)
+                if n == 0 and cut == 0 < chars:
+                    return None  # no place to break before it in the paragraph: the figure goes before it
                 # The rest keeps the paragraph's own classes (a poem's stanza stays one: class verse).
                 kept = [c for c in (p.get("class") or "").split() if c != "split"]
                 rest = make(local(p), attrib={"class": " ".join(kept + ["continued"])})

@@ -39,7 +39,7 @@ from ..pagemap import save_page_starts
 from ..render import article_context, article_groups, build_time, environment, render, stylesheet
 from ..settings import PageFormat
 from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_of, make, splice, sub_pieces, text_slots
-from ..typeset import full_width_marks, glue_kinsoku, run_passes, tcy_pass, whole_numbers
+from ..typeset import full_width_marks, glue_kinsoku, glue_note_marks, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TABLE_CLASS, TWO_TIERS, block_length, complete_figures,
@@ -88,6 +88,7 @@ def pdf_passes(typesetting) -> Registry:
     passes.register(whole_numbers(), "number_tokens", 25)
     # 20: joiners after every pass that adds or moves characters, so that each one sees its final neighbours.
     passes.register(glue_kinsoku(), "kinsoku", 20)
+    passes.register(glue_note_marks, "note_marks", 19)  # (with them)
     # 10: last: a URL's breaks must not be taken for characters by the passes above.
     passes.register(TextPass(_break_url), "break_urls", 10)
     return passes
