@@ -200,7 +200,8 @@ def page_list_mismatches(root: Path, page: PageFormat, sources: list[Path]) -> l
     e-book)."""
     import zipfile
 
-    captions = sorted({flat(c) for source in sources for c in re.findall(
+    # (As the PDF's glyphs read a caption: ruby's base without its reading.)
+    captions = sorted({flat(re.sub(r"\{([^|}]+)\|[^}]+\}", r"\1", c)) for source in sources for c in re.findall(
         r"^(?:図|写真|表)[0-9０-９]+[　 ].*$", source.read_text(encoding="utf-8"), re.M)}, key=len, reverse=True)
     with zipfile.ZipFile(root / "dist" / "book.epub") as z:
         nav = z.read("item/navigation-documents.xhtml").decode()
