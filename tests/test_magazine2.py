@@ -18,11 +18,12 @@ from kumihan.settings import PRESETS
 
 from helpers.epub import epubcheck
 from helpers.magazine import ARTICLES2, FIXTURES2, authors2, magazine2_project
-from helpers.pagechecks import assert_nothing_lost, assert_spans_the_tiers, assert_whole_in_one_column, fill_failures
+from helpers.pagechecks import (assert_nothing_lost, assert_spans_the_tiers, assert_whole_in_one_column, fill_failures,
+                                kinsoku_in_tiers)
 from helpers.pagechecks import plain as plain_line
 from helpers.pagechecks import reading_start
 from helpers.pagefill import article_pages
-from helpers.pdfcheck import VerticalPDF, flat, kinsoku_violations, pdftotext
+from helpers.pdfcheck import VerticalPDF, flat, pdftotext
 from helpers.project import run_build
 from helpers.shared import built_once
 
@@ -217,13 +218,12 @@ def test_a_figure_at_the_head_of_a_page_stands_within_the_text_area(built):
 
 
 def test_no_column_begins_with_a_stop_after_a_note_mark_or_a_figure(built):
-    """JLREQ 3.1.7: no column begins with 「。」, 「、」 or a closing bracket, in one tier.  Found on these articles in
-    A5: 「…走った」|「（1）。」 (a note's mark and the stop after it carried to the next column, the page's first),
+    """JLREQ 3.1.7: no column begins with 「。」, 「、」 or a closing bracket, in any tier.  Found on these articles:
+    「…走った」|「（1）。」 (a note's mark and the stop after it carried to the next column, the page's first),
     and paragraphs split for a figure right before their stop.  (A list's ・ markers are not stops.)"""
     preset, _, pdf, _ = built
-    if PRESETS[preset].tiers > 1:
-        pytest.skip("the columns of one tier only (VerticalPDF.columns reads a page's height as one column)")
     doc = VerticalPDF(pdf)
-    bad = [v for size in {doc.body_size, round(doc.body_size * 0.85, 2)} for v in kinsoku_violations(doc.columns(size))
-           if "'・'" not in v]
-    assert bad == []
+    try:
+        assert kinsoku_in_tiers(doc, PRESETS[preset]) == []
+    finally:
+        doc.close()

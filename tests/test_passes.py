@@ -204,6 +204,11 @@ def test_a_moved_figure_splits_the_paragraph_after_it():
     # Never inside a number or a Latin word, nor between the halves of ―― (3.1.10).
     ("標高2,400mの峠", 6, "標高", "2,400mの峠"),
     ("それは――違う", 3, "それは", "――違う"),
+    # Across inline elements: a note's mark kept with the word before it and the stop after it; never after 「.
+    ('選ばれた\u2060<span class="noteref">（2）</span>\u2060。次の文', 9, "選ばれ",
+     "た\u2060（2）\u2060。次の文"),
+    ('選ばれた\u2060<span class="noteref">（2）</span>\u2060。次の文', 10, "選ばれた\u2060（2）\u2060。", "次の文"),
+    ("言った「<em>はい</em>」と", 4, "言った", "「はい」と"),
 ])
 def test_a_paragraph_split_for_a_figure_breaks_where_a_line_may(text, chars, kept, rest):
     root = tree(f'<div class="figure-block">図</div><p>{text}</p>')

@@ -95,19 +95,28 @@ MOVES = "data-moves"
 _WORD = frozenset(ALNUM + ".,:;/%&@#_+-'\u2019")  # a Latin word's or a number's characters (2,400m, e-mail)
 
 
-def _line_break_before(text: str, cut: int) -> int:
-    """The place at or before ``cut`` in ``text`` where a line may break (JLREQ 3.1.7, 3.1.8): the part after it
-    begins with no closing bracket, stop, comma or small kana, the part before ends with no opening bracket, and
-    no word joiner (set between characters kept together) lies at either side; not inside a Latin word or a
-    number, nor between the two halves of ―― or …… (JLREQ 3.1.10).  (The part kept before a figure ends its
-    column, the rest opens the next one: a figure set into a paragraph one character early, never a line that
-    begins with 「。」.)"""
+#: How far back (characters) a paragraph's split for a figure may go to find a place where a line may break: a few
+#: stops and brackets in a row.  Past it (a long Latin word, a URL), the split stays where the layout measured it:
+#: the line kept before the figure is justified, and would be stretched over half a column.
+BREAK_BACK = 8
+
+
+def _line_break_before(text: str, cut: int, allowed=lambda place: True) -> int:
+    """The place at or before ``cut`` in ``text`` (a paragraph's whole text) where a line may break (JLREQ 3.1.7,
+    3.1.8) and ``allowed(place)`` (a place in the text of the paragraph itself, not inside an inline element):
+    the part after it begins with no closing bracket, stop, comma or small kana, the part before ends with no
+    opening bracket, and no word joiner (set between characters kept together) lies at either side; not inside
+    a Latin word or a number, nor between the two halves of ―― or …… (JLREQ 3.1.10).  ``cut`` itself where there
+    is none within :data:`BREAK_BACK` characters, or 0 for none at all before it.  (The part kept before a figure
+    ends its column, the rest opens the next one: a figure set into a paragraph a character early, never a line
+    that begins with 「。」.)"""
     def bad(before: str, after: str) -> bool:
         return (after in NOT_AT_LINE_START or before in NOT_AT_LINE_END or WORD_JOINER in (before, after)
                 or before in _WORD and after in _WORD or before in UNBREAKABLE and after == before)
 
-    while 0 < cut < len(text) and bad(text[cut - 1], text[cut]):
-        cut -= 1
+    for place in range(cut, max(0, cut - BREAK_BACK) - 1, -1):
+        if place == 0 or place >= len(text) or allowed(place) and not bad(text[place - 1], text[place]):
+            return place if place == 0 or allowed(place) else cut
     return cut
 
 
@@ -115,14 +124,27 @@ def _split_paragraph(p: Element, chars: int) -> Element | None:
     """Split the paragraph ``p`` (or a list item of text alone) after ``chars`` characters of its text: ``p``
     keeps them, the paragraph (item) returned (``class="continued"``) the rest; None if that place lies inside
     an inline element."""
-    count = 0
     pieces = [p.text or ""] + [x for child in p for x in (child, child.tail or "")]
+    # The places in the paragraph's own text (its text and its children's tails, at either end of each).
+    spans, at = [], 0
+    for piece in pieces:
+        size = len(piece) if isinstance(piece, str) else len("".join(piece.itertext()))
+        if isinstance(piece, str):
+            spans.append((at, at + size))
+        at += size
+    def own(c: int) -> bool:
+        return any(a <= c <= b for a, b in spans)
+
+    if own(chars):  # (inside an inline element: not split, below)
+        place = _line_break_before("".join(p.itertext()), chars, own)
+        if 0 < chars and place == 0:
+            return None  # no place to break before it in the paragraph: the figure goes before it
+        chars = place
+    count = 0
     for n, piece in enumerate(pieces):
         if isinstance(piece, str):
             if count + len(piece) >= chars:
-                cut = _line_break_before(piece, chars - count)
-                if n == 0 and cut == 0 < chars:
-                    return None  # no place to break before it in the paragraph: the figure goes before it
+                cut = chars - count
                 # The rest keeps the paragraph's own classes (a poem's stanza stays one: class verse).
                 kept = [c for c in (p.get("class") or "").split() if c != "split"]
                 rest = make(local(p), attrib={"class": " ".join(kept + ["continued"])})

@@ -1027,7 +1027,9 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 # referred to (JLREQ 4.3), the lines of that tier following it on to the next page.
                 # (Where a block across the tiers stands on it, the head of that tier under the block: the end of
                 # the text is balanced there.)
-                spanned = [f[3] + f[4] for f in figures if f[1] == page_no - 1 and f[5]]
+                last = max([y for p, b, n, y in flow_lines(element) if p == page_no - 1
+                            and line_tier[(id(b), n)] == max(before)], default=0.0)
+                spanned = [f[3] + f[4] for f in figures if f[1] == page_no - 1 and f[5] and f[3] + f[4] <= last]
                 back = _to_page_head(element, page_no - 1, flow, exact, parents, max(before), line_tier,
                                      below=max(spanned, default=None))
                 if back is not None:

@@ -8,6 +8,7 @@ import subprocess
 import unicodedata
 from pathlib import Path
 
+from kumihan.jlreq import NOT_AT_LINE_END, NOT_AT_LINE_START
 from kumihan.settings import PageFormat
 from kumihan.syntax import AOZORA_RUBY
 
@@ -191,6 +192,22 @@ def _columns(doc: VerticalPDF, n: int, page: PageFormat, tier: int) -> list[list
         else:
             bands.append([g])
     return [sorted(band, key=lambda g: g.top) for band in bands]
+
+
+def kinsoku_in_tiers(doc: VerticalPDF, page: PageFormat) -> list[str]:
+    """The columns of the text's size, tier by tier, that begin with a character JLREQ forbids at a line's head
+    (3.1.7; a list's ・ marker is no stop) or end with an opening bracket (3.1.8).  Glyphs of the text's size only:
+    a note's mark, smaller, is left out, so that a column that begins 「（1）。」 reads as beginning with 「。」."""
+    bad = []
+    for n in range(len(doc.pages)):
+        for tier in range(page.tiers):
+            for band in _columns(doc, n, page, tier):
+                text = "".join(g.text for g in band if abs(g.size - doc.body_size) < 0.05).replace("\u2060", "")
+                if text[:1] in NOT_AT_LINE_START and text[:1] != "・":
+                    bad.append(f"page {n + 1}, tier {tier + 1}: a column begins {text[:10]!r}")
+                if text[-1:] in NOT_AT_LINE_END:
+                    bad.append(f"page {n + 1}, tier {tier + 1}: a column ends {text[-10:]!r}")
+    return bad
 
 
 def page_list_mismatches(root: Path, page: PageFormat, sources: list[Path]) -> list[str]:
