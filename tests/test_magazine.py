@@ -956,3 +956,16 @@ def test_a_picture_after_the_last_of_the_text_is_set_smaller_beside_it_rather_th
     pages = [flat(text) for text in pdftotext(pdf).split("\f")]
     photo = next(n for n, text in enumerate(pages) if "渡し場の跡に残る常夜灯" in text)
     assert "残されたもの" in pages[photo]  # beside the last of the text, not alone with the notes
+
+
+def test_a_section_whose_photos_follow_its_heading_begins_at_the_foot_of_the_page_before(project):
+    """Found on an interview written apart from the code (tests/fixtures/magazine12/funadaiku.md), in A5: the
+    section 「十四の夏、父の舟小屋で」 opens with two portraits; three columns were left at the foot of the page
+    before, too few for the heading and the portrait after it, and the page ended 82 % full, the portraits and
+    then the heading opening the next.  The portraits go on after the section's first answer: the heading
+    (its 行取り tighter) and its first lines end the page, the portraits open the next; every page but the last
+    full, nothing lost."""
+    pdf = _full_pages_in_b5(project, "magazine12", ["funadaiku.md"], "a5-book")
+    pages = [flat(text) for text in pdftotext(pdf).split("\f")]
+    heading = next(n for n, text in enumerate(pages) if "十四の夏、父の舟小屋で" in text)
+    assert "船大工になったのは" in pages[heading]
