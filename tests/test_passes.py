@@ -274,6 +274,25 @@ def test_a_heading_still_a_line_short_set_tight_takes_it_from_a_heading_of_the_p
     assert next(root.iter("h3")).get("style") is None
 
 
+def test_a_heading_tried_tight_with_pictures_after_it_is_tried_again_with_its_text():
+    """Found on an interview (magazine12/funadaiku.md, A5): a section opening with two portraits after a page
+    that ends three lines short; set tight, the heading still did not fit there, the portraits after it.  They go
+    on after its first paragraph (once), and the heading is tried again with its text."""
+    root = tree('<div class="body"><p>前</p><h2 data-kumihan-tight="tried">甲</h2><div class="figure-block">写1</div>'
+                '<div class="figure-block">写2</div><p>一</p><p>二</p></div>')
+    gap = HeadingGap(index=0, free=3, text_lines=1, taken=3, pitch=20.0)
+    assert fit_headings(root, [gap])
+    assert [el.text for el in root[0]] == ["前", "甲", "一", "写1", "写2", "二"]
+    assert next(root.iter("h2")).get("data-kumihan-tight") is None
+    # Tried again and failed: it is not moved twice.
+    next(root.iter("h2")).set("data-kumihan-tight", "tried")
+    assert not fit_headings(root, [gap])
+    # A table after a heading is its own: it stays.
+    root = tree('<div class="body"><h2 data-kumihan-tight="tried">甲</h2>'
+                '<div class="figure-block table-block">表</div><p>一</p></div>')
+    assert not fit_headings(root, [HeadingGap(index=0, free=3, text_lines=1, taken=3, pitch=20.0)])
+
+
 def test_a_heading_and_the_one_under_it_short_of_room_are_both_set_tight():
     """Found on a travel piece (magazine11/tabiji.md, A5, two photos brought to the page after their text): a
     ``##`` (three lines of 行取り) with a ``###`` under it (two) after a page that ends four lines short: the

@@ -975,6 +975,27 @@ def headings_of(root: Element) -> list[Element]:
     return found
 
 
+FIGURES_MOVED = "data-kumihan-figures-after"
+"""A heading whose pictures have gone on after its first paragraph (:func:`_figures_after_text`), once."""
+
+
+def _figures_after_text(heading: Element) -> bool:
+    """Move the pictures written right after ``heading`` (not a table: the heading's own) after the paragraph
+    that follows them, once for each heading; return whether they moved."""
+    run = []
+    following = heading.getnext()
+    while following is not None and FIGURE_CLASS in (following.get("class") or "").split() \
+            and TABLE_CLASS not in (following.get("class") or "").split():
+        run.append(following)
+        following = following.getnext()
+    if not run or following is None or local(following) != "p" or heading.get(FIGURES_MOVED) is not None:
+        return False
+    heading.set(FIGURES_MOVED, "")
+    for figure in reversed(run):
+        following.addnext(figure)
+    return True
+
+
 def fit_headings(root: Element, gaps: list) -> bool:
     """End the column before each heading of ``gaps`` (:func:`.engine.heading_gaps`) with it: its 行取り made
     smaller, down to the line its text takes, so that it and the two lines kept with it (styles/pdf.css) fill
@@ -996,6 +1017,12 @@ def fit_headings(root: Element, gaps: list) -> bool:
                     # And the headings that gave it lines get them back.
                     headings[int(place)].attrib.pop("style", None)
                     headings[int(place)].attrib.pop(GAVE, None)
+                changed = True
+            elif _figures_after_text(heading):
+                # Tried with the pictures written right after it, which the lines left do not take: they go on
+                # after its first paragraph, and it is tried again with its text (a section opening with two
+                # portraits, three lines left at the page's foot).
+                del heading.attrib[TIGHT]
                 changed = True
             continue
         n, lines = gap.text_lines, gap.taken - gap.text_lines + 1  # the text's lines, the 行取り
