@@ -7,7 +7,8 @@ from lxml import etree
 
 from kumihan.blocks import mark_attributions, mark_lists
 from kumihan.pdf.blocks import (Shrink, block_length, figures_out_of_lists, fit_headings, float_short_figures,
-                                label_bookmarks, mark_references, move_figures, split_list, split_quotation, wrap_code)
+                                label_bookmarks, mark_references, move_figures, pictures_in_runs, split_list,
+                                split_quotation, wrap_code)
 from kumihan.pdf.build import pdf_passes
 from kumihan.pdf.engine import HeadingGap
 from kumihan.pdf.faces import emphasis_dots, text_presentation
@@ -291,6 +292,26 @@ def test_a_heading_tried_tight_with_pictures_after_it_is_tried_again_with_its_te
     root = tree('<div class="body"><h2 data-kumihan-tight="tried">甲</h2>'
                 '<div class="figure-block table-block">表</div><p>一</p></div>')
     assert not fit_headings(root, [HeadingGap(index=0, free=3, text_lines=1, taken=3, pitch=20.0)])
+
+
+def _picture(across: float, caption: str = "写真1　短い") -> str:
+    return (f'<div class="figure-block" style="width: 60.000mm"><div class="figure-unit"><span class="figure" '
+            f'style="width: 50.000mm; height: {across:.3f}mm"><img src="a.png"></span>'
+            f'<p class="caption">{caption}</p></div></div>')
+
+
+def test_pictures_written_back_to_back_are_set_to_stand_two_to_a_page():
+    """Photos of three quarters of a page each, written back to back, stood a page apart, the last pages after its
+    text (JLREQ 4.3); each is set to three eighths of the columns at most (not below half its size), so that two
+    stand side by side.  Not one alone, nor a pair with a caption of a paragraph (it would take the columns the
+    picture gives up)."""
+    root = tree('<div class="body">' + _picture(80) + _picture(30) + '<p>一</p>' + _picture(80) + '</div>')
+    pictures_in_runs(root, 100)
+    assert [b.get("style") for b in root.iter("span")] == [
+        "width: 25.000mm; height: 40.000mm", "width: 50.000mm; height: 30.000mm", "width: 50.000mm; height: 80.000mm"]
+    root = tree('<div class="body">' + _picture(80, "写真1　" + "長" * 60) + _picture(80) + '</div>')
+    pictures_in_runs(root, 100)
+    assert [b.get("style") for b in root.iter("span")] == ["width: 50.000mm; height: 80.000mm"] * 2
 
 
 def test_a_heading_and_the_one_under_it_short_of_room_are_both_set_tight():

@@ -474,6 +474,40 @@ BESIDE_PREVIOUS = "beside-previous"
 """The class of a figure set beside the one before it, across the columns, not under it (styles/pdf.css)."""
 
 
+#: Pictures written back to back (組写真) are each set to at most this share of the page's columns, so that two
+#: stand side by side on a page with their captions (one after another, each of three quarters of a page, they
+#: stand pages past the text that refers to them: JLREQ 4.3) ...
+RUN_SHARE = 0.375
+#: ... but never below this share of the size they were given, nor where a caption is longer than this
+#: (characters): beside a picture half as large, it would take as many more columns.
+RUN_SMALLEST = 0.5
+RUN_CAPTION = 50
+
+
+def pictures_in_runs(root: Element, columns_mm: float) -> None:
+    """In one tier, set the pictures written back to back in an article's text (two or more, none a table, no
+    caption longer than :data:`RUN_CAPTION`) to :data:`RUN_SHARE` of the page's columns (``columns_mm`` across
+    them) at most, each."""
+    for body in root.iter("div"):
+        if "body" not in (body.get("class") or "").split():
+            continue
+        run: list[Element] = []
+        for el in [*body, None]:
+            classes = set((el.get("class") or "").split()) if el is not None else set()
+            if FIGURE_CLASS in classes and not {TABLE_CLASS, TWO_TIERS, SPAN} & classes:
+                run.append(el)
+                continue
+            captions = [len("".join(c.itertext()).replace(WORD_JOINER, "")) for f in run for c in f.iter()
+                        if "caption" in (c.get("class") or "").split()]
+            if len(run) >= 2 and max(captions, default=0) <= RUN_CAPTION:
+                for figure in run:
+                    box = next((b for b in figure.iter("span") if "figure" in (b.get("class") or "").split()), None)
+                    across = _mm_of(box, "height") if box is not None else None
+                    if across and across > RUN_SHARE * columns_mm:
+                        shrink_figure(figure, max(RUN_SMALLEST, RUN_SHARE * columns_mm / across))
+            run = []
+
+
 def figures_apart(root: Element, column_mm: float, em_mm: float) -> None:
     """In one column, set a figure written right after another beside it across the columns, not under it down
     the column, where under both the text would run in columns of fewer than :data:`UNDER_EMS` characters (two

@@ -44,7 +44,8 @@ from .finish import finisher
 from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
 from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TABLE_CLASS, TIGHT, TWO_TIERS, block_length, complete_figures,
                      figures_apart, figures_in, figures_out_of_lists, fit_headings, float_short_figures, HEADING_TAGS,
-                     headings_of, label_bookmarks, long_captions, mark_references, move_figures, one_tier, place_tables, RULE_PT,
+                     headings_of, label_bookmarks, long_captions, mark_references, move_figures, one_tier, pictures_in_runs,
+                     place_tables, RULE_PT,
                      remove_spacers_after, set_spacers, unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
@@ -196,6 +197,7 @@ def _prepare(book: Book, report: Report, in_parts: bool = False) -> _Prepared:
     if page.tiers > 1:
         float_short_figures(doc)
     else:
+        pictures_in_runs(doc, page.text_width_mm)
         figures_apart(doc, page.chars_per_column * page.em_mm, page.em_mm)
     mark_references(doc)
     # The engine's findings name the line of the block they are in: inline elements need not carry theirs
