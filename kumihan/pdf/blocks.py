@@ -115,8 +115,10 @@ def _line_break_before(text: str, cut: int, allowed=lambda place: True) -> int:
                 or before in _WORD and after in _WORD or before in UNBREAKABLE and after == before)
 
     for place in range(cut, max(0, cut - BREAK_BACK) - 1, -1):
-        if place == 0 or place >= len(text) or allowed(place) and not bad(text[place - 1], text[place]):
-            return place if place == 0 or allowed(place) else cut
+        if place == 0:
+            return 0
+        if allowed(place) and (place >= len(text) or not bad(text[place - 1], text[place])):
+            return place
     return cut
 
 
@@ -1010,23 +1012,27 @@ def headings_of(root: Element) -> list[Element]:
 
 
 FIGURES_MOVED = "data-kumihan-figures-after"
-"""A heading whose pictures have gone on after its first paragraph (:func:`_figures_after_text`), once."""
+"""A heading whose pictures have gone on after its first paragraph (:func:`figures_after_first_paragraph`)."""
 
 
-def _figures_after_text(heading: Element) -> bool:
+def figures_after_first_paragraph(heading: Element, once: bool = True) -> bool:
     """Move the pictures written right after ``heading`` (not a table: the heading's own) after the paragraph
-    that follows them, once for each heading; return whether they moved."""
+    that follows them (``once``: once for each heading), so that the heading and its first lines can end a page;
+    its 行取り, where tried tighter with the pictures after it, is tried again.  Return whether they moved."""
     run = []
     following = heading.getnext()
     while following is not None and FIGURE_CLASS in (following.get("class") or "").split() \
             and TABLE_CLASS not in (following.get("class") or "").split():
         run.append(following)
         following = following.getnext()
-    if not run or following is None or local(following) != "p" or heading.get(FIGURES_MOVED) is not None:
+    if not run or following is None or local(following) != "p" or once and heading.get(FIGURES_MOVED) is not None:
         return False
-    heading.set(FIGURES_MOVED, "")
+    if once:
+        heading.set(FIGURES_MOVED, "")
     for figure in reversed(run):
         following.addnext(figure)
+    if heading.get(TIGHT) == "tried":
+        del heading.attrib[TIGHT]
     return True
 
 
@@ -1052,11 +1058,9 @@ def fit_headings(root: Element, gaps: list) -> bool:
                     headings[int(place)].attrib.pop("style", None)
                     headings[int(place)].attrib.pop(GAVE, None)
                 changed = True
-            elif _figures_after_text(heading):
-                # Tried with the pictures written right after it, which the lines left do not take: they go on
-                # after its first paragraph, and it is tried again with its text (a section opening with two
-                # portraits, three lines left at the page's foot).
-                del heading.attrib[TIGHT]
+            elif figures_after_first_paragraph(heading):
+                # Tried with the pictures written right after it, which the lines left do not take: it is tried
+                # again with its text (a section opening with two portraits, three lines left at the page's foot).
                 changed = True
             continue
         n, lines = gap.text_lines, gap.taken - gap.text_lines + 1  # the text's lines, the 行取り

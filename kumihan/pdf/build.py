@@ -42,11 +42,11 @@ from ..tree import HIDE, INLINE, LINE, Element, TextPass, get_text, graft, line_
 from ..typeset import full_width_marks, glue_kinsoku, glue_note_marks, run_passes, tcy_pass, whole_numbers
 from .finish import finisher
 from .records import FIGURE_NOTE, TABLE_NOTE, EngineMessage
-from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TABLE_CLASS, TIGHT, TWO_TIERS, block_length, complete_figures,
-                     figures_apart, figures_in, figures_out_of_lists, fit_headings, float_short_figures, HEADING_TAGS,
-                     headings_of, label_bookmarks, long_captions, mark_references, move_figures, one_tier, pictures_in_runs,
-                     place_tables, RULE_PT,
-                     remove_spacers_after, set_spacers, unhang_items, wrap_code)
+from .blocks import (FIGURE_CLASS, FIGURE_NUMBER, SPAN, TABLE_CLASS, TWO_TIERS, block_length, complete_figures,
+                     figures_after_first_paragraph, figures_apart, figures_in, figures_out_of_lists, fit_headings,
+                     float_short_figures, HEADING_TAGS, headings_of, label_bookmarks, long_captions, mark_references,
+                     move_figures, one_tier, pictures_in_runs, place_tables, RULE_PT, remove_spacers_after, set_spacers,
+                     unhang_items, wrap_code)
 from .faces import Face, document_faces, element_faces, emphasis_dots, text_presentation
 from .press import convert_to_x1a, output_profile, print_image
 from .ruby import set_ruby
@@ -617,9 +617,10 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
         picture before it too long to be set small enough for its two lines) with its text (JLREQ: a heading
         never ends a page): the figures set right after it (not a table, which is the heading's own) go after the
         paragraph that follows them, so that the heading and its first lines end the page (set tighter, where its
-        行取り was tried with the figure after it) and the figures open the next; the second time, the figure goes
-        before the heading, to open the page; else the heading goes on to the next page, with the headings right
-        before it.  Twice at most each (``times``: the times each was); return whether the document changed."""
+        行取り was tried with the figure after it) and the figures open the next (figures_after_first_paragraph); the
+        second time, the figure goes before the heading, to open the page; else the heading goes on to the next
+        page, with the headings right before it.  Twice at most each (``times``: the times each was); return
+        whether the document changed."""
         changed = False
         headings = headings_of(doc)
         for n in [n for n in headings_left if times.get(n, 0) < 2]:
@@ -628,17 +629,7 @@ def figure_placer(doc: Element, tiers: int, short: int = 0):
             following = heading.getnext()
             classes = (following.get("class") or "").split() if following is not None else []
             if FIGURE_CLASS in classes and TABLE_CLASS not in classes:
-                run = [following]  # (the figures written back to back with it go with it)
-                while (later := run[-1].getnext()) is not None and FIGURE_CLASS in (later.get("class") or "").split() \
-                        and TABLE_CLASS not in (later.get("class") or "").split():
-                    run.append(later)
-                text = run[-1].getnext()
-                if times[n] == 1 and text is not None and text.tag == "p":
-                    for figure in reversed(run):
-                        text.addnext(figure)
-                    if heading.get(TIGHT) == "tried":
-                        del heading.attrib[TIGHT]  # (tried before a figure: before its text it may fit)
-                else:
+                if not (times[n] == 1 and figures_after_first_paragraph(heading, once=False)):
                     heading.addprevious(following)
                 changed = True
                 continue

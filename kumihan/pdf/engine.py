@@ -409,15 +409,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                     runs_on.add(page_no)
                 for t in (range(tiers) if spans else range(tier, min(tiers, tier + 1 + two))):
                     used[page_no][t] = max(used[page_no][t], reach)
-                if id(element) not in drawn:
-                    picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
-                                    and "figure" in (b.element.get("class") or "").split()), None)
-                    if picture is not None:
-                        drawn[id(element)] = (picture.margin_height(), box.margin_bottom)
+                # Its picture (a walk of the block's boxes: a table's are many), for its first fragment and a float.
+                picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
+                                and "figure" in (b.element.get("class") or "").split()), None) if (
+                    box.is_floated() or id(element) not in drawn) else None
+                if picture is not None and id(element) not in drawn:
+                    drawn[id(element)] = (picture.margin_height(), box.margin_bottom)
                 if box.is_floated():
                     floated.setdefault(page_no, []).append((box.position_y, reach, box.margin_width()))
-                    picture = next((b for b in box.descendants() if getattr(b, "element_tag", "") == "span"
-                                    and "figure" in (b.element.get("class") or "").split()), None)
                     ends[id(element)] = box.margin_bottom  # the space after it, which may lie past the page
                     lengths[id(element)] = box.margin_width()
                     if picture is not None:
@@ -674,30 +673,14 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
         reach = max(f[3] + f[4] for _, f in ahead)  # where the figures there end, across the columns
 
         def across(figure, extent: float, scale: float) -> float:
-            # Its extent across the columns set ``scale`` times as large: its picture's share that much smaller,
-            # its caption beside it in as many more columns as its lines are shorter (the block's length shrinks
-            # with the picture); a caption under its picture keeps its lines, and half of what the picture saves
-            # (it runs in more columns beside the picture).
-            picture, after = pictures[id(figure)], ends.get(id(figure), 0.0)
-            if CAPTION_UNDER in (figure.get("class") or "").split():
-                return extent - 0.5 * picture * (1 - scale)
-            caption = extent - picture - after
-            if (figure.get("style") or "").strip().endswith("mm"):
-                caption /= scale
-            return picture * scale + caption + after
-
-        def largest(fits, smallest: float, most: float = 1.0) -> float | None:
-            # The largest scale, in hundredths, from ``most`` (at most 1) down to ``smallest``, at which
-            # ``fits(scale)``.
-            top = math.floor(100 * min(1.0, most))
-            return next((n / 100 for n in range(top, math.ceil(100 * smallest) - 1, -1) if fits(n / 100)), None)
+            return _across(figure, extent, pictures[id(figure)], ends.get(id(figure), 0.0), scale)
 
         # A line's pitch to spare: a float that does not fit takes the rest of the page's text with it.
         room = page_box.content_box_y() + page_box.height - pitch
         if size <= room - reach:
             return {index: back} if back[0] else None
         own = float(element.get(SCALED, "1"))
-        scale = largest(lambda k: across(element, size, k) <= room - reach, SMALLEST / own)
+        scale = _largest(lambda k: across(element, size, k) <= room - reach, SMALLEST / own)
         if scale is not None:
             return {index: Shrink(scale, move=back if back[0] else None)}
         if n in staying or id(previous[0]) not in pictures:
@@ -712,8 +695,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
             gap = FIGURE_GAP * em
             column = page_box.width - 2 * gap - em  # (an em to spare: one that does not fit goes across)
             most = column / sum(lengths[id(el)] - gap for el in pair)
-            scale = largest(lambda k: max(across(previous[0], previous[4], k), across(element, size, k))
-                            <= room - previous[3], SMALLEST / smallest, most)
+            scale = _largest(lambda k: max(across(previous[0], previous[4], k), across(element, size, k))
+                             <= room - previous[3], SMALLEST / smallest, most)
             if scale is not None:
                 # The length left, where too short for the text (it would run a character or two a column), the
                 # second's but half an em (no line fits there; all of it, and the second would not fit at all).
@@ -727,8 +710,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                 return moves
         # Else side by side, across the columns (never under it, where the two would leave the text a few
         # characters a column: blocks.figures_apart).
-        scale = largest(lambda k: across(previous[0], previous[4], k) + across(element, size, k)
-                        <= room - previous[3], PAIRED / smallest)
+        scale = _largest(lambda k: across(previous[0], previous[4], k) + across(element, size, k)
+                         <= room - previous[3], PAIRED / smallest)
         if scale is None:
             return None
         return {index: Shrink(scale, move=back if back[0] else None, under=False), n: Shrink(scale)}
@@ -1039,7 +1022,8 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
                     # After the last of its text (its notes follow it), and no tier's head to go back to: set
                     # smaller, to stand in what the last tier of the page before leaves (to SMALLEST of its size).
                     room = previous.content_box_y() + previous.height - used[page_no - 1][-1] - pitch
-                    scale = _scale_to_fit(element, size, *drawn[id(element)], room)
+                    scale = _largest(lambda k: _across(element, size, *drawn[id(element)], k) <= room,
+                                     SMALLEST / float(element.get(SCALED, "1")), most=0.99)
                     if scale is not None:
                         settle(index, element, Shrink(scale))
                         continue
@@ -1150,22 +1134,23 @@ def figure_moves(document, max_gap: float = 1.5, tiers: int = 1, staying: frozen
     return moves
 
 
-def _scale_to_fit(figure, extent: float, picture: float, after: float, room: float) -> float | None:
-    """The largest scale, in hundredths, from just under 1 down to :data:`.blocks.SMALLEST` of the size ``figure``
-    was given, at which its ``extent`` across the columns (its ``picture``'s, its caption's beside it, ``after`` it)
-    fits ``room``: the picture that much smaller, a caption beside it in as many more columns as its lines are
-    shorter (a block given a length shrinks with its picture).  None where it does not fit at that."""
+def _across(figure, extent: float, picture: float, after: float, scale: float) -> float:
+    """The extent across the columns of ``figure`` (``extent``: its picture's, its caption's beside it, ``after``
+    it) set ``scale`` times as large: its picture's share that much smaller, its caption beside it in as many more
+    columns as its lines are shorter (the block's length shrinks with the picture); a caption under its picture
+    keeps its lines, and half of what the picture saves (it runs in more columns beside the picture)."""
+    if CAPTION_UNDER in (figure.get("class") or "").split():
+        return extent - 0.5 * picture * (1 - scale)
     caption = extent - picture - after
-    if (figure.get("style") or "").strip().endswith("mm") and CAPTION_UNDER not in (figure.get("class") or "").split():
-        lengthened = True
-    else:
-        lengthened = False
-    smallest = SMALLEST / float(figure.get(SCALED, "1"))
-    for hundredths in range(99, math.ceil(100 * smallest) - 1, -1):
-        k = hundredths / 100
-        if picture * k + (caption / k if lengthened else caption) + after <= room:
-            return k
-    return None
+    if (figure.get("style") or "").strip().endswith("mm"):
+        caption /= scale
+    return picture * scale + caption + after
+
+
+def _largest(fits, smallest: float, most: float = 1.0) -> float | None:
+    """The largest scale, in hundredths, from ``most`` (at most 1) down to ``smallest``, at which ``fits(scale)``."""
+    top = math.floor(100 * min(1.0, most))
+    return next((n / 100 for n in range(top, math.ceil(100 * smallest) - 1, -1) if fits(n / 100)), None)
 
 
 def carried(index: int, place: int, back: tuple[int, int], along: list[tuple[int, int]]) -> dict:
